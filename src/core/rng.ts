@@ -1,0 +1,110 @@
+/**
+ * Random number generators. Every model and mechanism takes an explicit `Rng`, so a run is
+ * reproducible given its seed, and a private release can swap in the cryptographically secure
+ * source (`privacy/secureRandom.ts`) without touching the callers.
+ */
+export interface Rng {
+  /** Uniform double in [0, 1) with 53 random bits. */
+  uniform(): number;
+  /** Standard normal draw. */
+  normal(): number;
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+  /** True for a seeded, reproducible generator (a run using one is not a private release). */
+  readonly reproducible: boolean;
+}
+
+/**
+ * xoshiro128** (Blackman & Vigna) on 32-bit state words, seeded through splitmix32: fast, small,
+ * good statistical quality, and identical in Node and the browser. Not for release randomness.
+ */
+export class SeededRng implements Rng {
+  readonly reproducible = true;
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+  private spareNormal = NaN;
+
+  constructor(seed: number) {
+    let x = (seed >>> 0) ^ 0x9e3779b9;
+    const next = () => {
+      x = (x + 0x9e3779b9) | 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.s0 = next();
+    this.s1 = next();
+    this.s2 = next();
+    this.s3 = next();
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** Next 32 random bits as an unsigned integer. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  uniform(): number {
+    const hi = this.nextUint32() >>> 5; // 27 bits
+    const lo = this.nextUint32() >>> 6; // 26 bits
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  normal(): number {
+    if (!Number.isNaN(this.spareNormal)) {
+      const z = this.spareNormal;
+      this.spareNormal = NaN;
+      return z;
+    }
+    // Marsaglia polar method: two normals per accepted pair.
+    let u: number, v: number, s: number;
+    do {
+      u = 2 * this.uniform() - 1;
+      v = 2 * this.uniform() - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const f = Math.sqrt((-2 * Math.log(s)) / s);
+    this.spareNormal = v * f;
+    return u * f;
+  }
+
+  int(n: number): number {
+    return Math.floor(this.uniform() * n);
+  }
+
+  /** An independent child stream (for per-tree or per-worker generators). */
+  fork(): SeededRng {
+    return new SeededRng(this.nextUint32() ^ Math.imul(this.nextUint32(), 0x27d4eb2d));
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/** Fill `out` with standard normal draws. */
+export function fillNormal(rng: Rng, out: Float64Array): Float64Array {
+  for (let i = 0; i < out.length; i++) out[i] = rng.normal();
+  return out;
+}
+
+/** Fisher–Yates shuffle of an index array in place. */
+export function shuffleInPlace(rng: Rng, a: Int32Array | number[]): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The one learner contract that `condense/` and `bench/` use without knowing which model is inside
+ * (scikit-learn's estimator contract): hyperparameters and the RNG go in at construction, `fit`
+ * learns and returns a fitted model, and predictions never mutate the model.
+ *
+ * Inputs are validated once in `fit` (cheap, O(n·d)); prediction kernels trust their inputs.
+ */
+import type { Matrix } from '../core/matrix.js';
+
+export type Task = 'classification' | 'survival';
+
+/** Diagnostics every numerical fit reports instead of failing silently (R survival's habit). */
+export interface FitDiagnostics {
+  iterations?: number;
+  converged?: boolean;
+  warnings: string[];
+}
+
+export interface ClassifierModel {
+  readonly task: 'classification';
+  /** Predicted P(y = 1) for each row of X (NaN entries are missing values). */
+  predictProba(X: Matrix, out?: Float64Array): Float64Array;
+  readonly diagnostics: FitDiagnostics;
+}
+
+export interface SurvivalModel {
+  readonly task: 'survival';
+  /** A risk score per row: higher risk means an earlier event (the concordance convention). */
+  predictRisk(X: Matrix, out?: Float64Array): Float64Array;
+  /**
+   * Survival probabilities S(t | x) at `times` (ascending) for each row, row-major
+   * (`out[i * times.length + k]`).
+   */
+  predictSurvival(X: Matrix, times: Float64Array, out?: Float64Array): Float64Array;
+  readonly diagnostics: FitDiagnostics;
+}
+
+/** Binary outcome: 1 = positive class. */
+export interface ClassificationTarget {
+  readonly task: 'classification';
+  readonly y: Uint8Array;
+}
+
+/** Right-censored outcome: event 1 = event observed at `time`, 0 = censored at `time`. */
+export interface SurvivalTarget {
+  readonly task: 'survival';
+  readonly time: Float64Array;
+  readonly event: Uint8Array;
+}
+
+export type Target = ClassificationTarget | SurvivalTarget;
+
+export interface ClassificationLearner {
+  readonly name: string;
+  readonly task: 'classification';
+  readonly params: Readonly<Record<string, unknown>>;
+  fit(X: Matrix, target: ClassificationTarget, weights?: Float64Array): ClassifierModel;
+}
+
+export interface SurvivalLearner {
+  readonly name: string;
+  readonly task: 'survival';
+  readonly params: Readonly<Record<string, unknown>>;
+  fit(X: Matrix, target: SurvivalTarget, weights?: Float64Array): SurvivalModel;
+}
+
+export type Learner = ClassificationLearner | SurvivalLearner;
+export type FittedModel = ClassifierModel | SurvivalModel;
+
+/** Bad input to a model (zero rows, one class, NaN labels, negative weights, ...). */
+export class ModelInputError extends Error {
+  override name = 'ModelInputError';
+}

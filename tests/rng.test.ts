@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { SeededRng } from '../src/core/rng.js';
+
+describe('SeededRng', () => {
+  it('is reproducible for a seed and differs across seeds', () => {
+    const a = new SeededRng(42), b = new SeededRng(42), c = new SeededRng(43);
+    const xa = Array.from({ length: 5 }, () => a.uniform());
+    const xb = Array.from({ length: 5 }, () => b.uniform());
+    const xc = Array.from({ length: 5 }, () => c.uniform());
+    expect(xa).toEqual(xb);
+    expect(xa).not.toEqual(xc);
+  });
+
+  it('draws uniforms in [0,1) with mean 1/2 and normals with mean 0, variance 1', () => {
+    const rng = new SeededRng(7);
+    const n = 200_000;
+    let su = 0, sn = 0, sn2 = 0, lo = 1, hi = 0;
+    for (let i = 0; i < n; i++) {
+      const u = rng.uniform();
+      lo = Math.min(lo, u); hi = Math.max(hi, u); su += u;
+      const z = rng.normal();
+      sn += z; sn2 += z * z;
+    }
+    expect(lo).toBeGreaterThanOrEqual(0);
+    expect(hi).toBeLessThan(1);
+    expect(Math.abs(su / n - 0.5)).toBeLessThan(5 * Math.sqrt(1 / 12 / n));
+    expect(Math.abs(sn / n)).toBeLessThan(5 / Math.sqrt(n));
+    expect(Math.abs(sn2 / n - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
+  });
+
+  it('int(n) covers 0..n-1 evenly', () => {
+    const rng = new SeededRng(1);
+    const counts = new Array(5).fill(0);
+    for (let i = 0; i < 50_000; i++) counts[rng.int(5)]++;
+    for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(500);
+  });
+});
