@@ -1,0 +1,197 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench` (after `npm run build`): the benchmarks of dpcondense.
+ *
+ * - One case per registered learner (classification and survival, registry defaults) plus the
+ *   scikit-learn-comparable configurations `rf20` and `gbt20`: the cost of one zero-order
+ *   evaluation (see `learnerEval.ts`). Cases with a scikit-learn counterpart (cart depth 5,
+ *   logistic, rf with 20 trees, gbt with 20 rounds) are followed by the anchor script run in a
+ *   child process with the same m, d, B, and the ratio sklearn_ms / ours_ms (goal ≥ 10x).
+ * - `ingest-memory`: the 1M-row CSV memory check (`ingestMemory.ts`); only with `--only`.
+ *
+ *   node dist/bench/main.js [--only NAME[,NAME...]] [--list] [--m 50 --d 30 --B 512]
+ *                           [--repeats 5 --seconds 2 --warmup 1] [--no-anchor] [--json FILE]
+ */
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Command, InvalidArgumentError } from 'commander';
+import { learnerSpecs } from '../models/registry.js';
+import { formatIngestMemoryResult, runIngestMemoryBench } from './ingestMemory.js';
+import { type EvalBenchCase, type EvalBenchResult, SURVIVAL_GRID_POINTS, runEvalBench } from './learnerEval.js';
+import { type AnchorOutcome, DEFAULT_PYTHON, defaultAnchorScript, runSklearnAnchor } from './sklearnAnchor.js';
+
+/** scikit-learn anchor line for the learners whose registry defaults match its configuration. */
+const ANCHOR_OF_DEFAULTS: Record<string, string> = { cart: 'cart_depth5', logistic: 'logistic_l2' };
+
+export function evalBenchCases(): EvalBenchCase[] {
+  const cases: EvalBenchCase[] = learnerSpecs().map((spec) => ({
+    name: spec.name,
+    learner: spec.name,
+    params: {},
+    anchor: ANCHOR_OF_DEFAULTS[spec.name],
+  }));
+  cases.push({ name: 'rf20', learner: 'rf', params: { nTrees: 20 }, anchor: 'random_forest_20' });
+  cases.push({ name: 'gbt20', learner: 'gbt', params: { nRounds: 20 }, anchor: 'hist_gbt_20' });
+  return cases;
+}
+
+const OPT_IN = ['ingest-memory'];
+const GOAL_RATIO = 10;
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a non-negative number');
+  return n;
+}
+
+function pad(s: string, width: number, right = false): string {
+  return right ? s.padStart(width) : s.padEnd(width);
+}
+
+function formatParams(p: Record<string, unknown>): string {
+  const entries = Object.entries(p);
+  return entries.length ? entries.map(([k, v]) => `${k}=${String(v)}`).join(' ') : '(defaults)';
+}
+
+function formatMs(ms: number): string {
+  return ms >= 10 ? ms.toFixed(2) : ms >= 0.1 ? ms.toFixed(3) : ms.toFixed(4);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('bench')
+    .description('dpcondense benchmarks: cost of one zero-order evaluation per learner, with the scikit-learn anchor')
+    .option('--only <names>', 'comma-separated benchmark names (see --list)')
+    .option('--list', 'list the benchmarks and exit')
+    .option('--m <rows>', 'synthetic rows fitted per evaluation', positiveInt, 50)
+    .option('--d <features>', 'features', positiveInt, 30)
+    .option('--B <rows>', 'real rows predicted per evaluation', positiveInt, 512)
+    .option('--repeats <n>', 'timed loops per case (the median is reported)', positiveInt, 5)
+    .option('--seconds <s>', 'length of each timed loop', nonNegativeNumber, 2)
+    .option('--warmup <s>', 'untimed warm-up loop before timing', nonNegativeNumber, 1)
+    .option('--seed <n>', 'seed of the generated problem', positiveInt, 1)
+    .option('--no-anchor', 'skip the scikit-learn anchor')
+    .option('--anchor-script <path>', 'scikit-learn anchor script', defaultAnchorScript())
+    .option('--python <path>', 'Python interpreter for the anchor', DEFAULT_PYTHON)
+    .option('--json <file>', 'also write the results as JSON')
+    .exitOverride();
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (error) {
+    const code = (error as { exitCode?: number }).exitCode;
+    return code === 0 ? 0 : 2;
+  }
+  const o = program.opts<{
+    only?: string;
+    list?: boolean;
+    m: number;
+    d: number;
+    B: number;
+    repeats: number;
+    seconds: number;
+    warmup: number;
+    seed: number;
+    anchor: boolean;
+    anchorScript: string;
+    python: string;
+    json?: string;
+  }>();
+
+  const cases = evalBenchCases();
+  const allNames = [...cases.map((c) => c.name), ...OPT_IN];
+  if (o.list) {
+    for (const c of cases) console.log(`${pad(c.name, 14)} ${c.learner} ${formatParams(c.params)}${c.anchor ? `  [anchor: ${c.anchor}]` : ''}`);
+    for (const name of OPT_IN) console.log(`${pad(name, 14)} (opt-in: run only with --only ${name})`);
+    return 0;
+  }
+  const selected = o.only ? o.only.split(',').map((s) => s.trim()).filter(Boolean) : cases.map((c) => c.name);
+  const unknown = selected.filter((n) => !allNames.includes(n));
+  if (unknown.length) {
+    console.error(`unknown benchmark(s): ${unknown.join(', ')}; available: ${allNames.join(', ')}`);
+    return 2;
+  }
+
+  const evalCases = cases.filter((c) => selected.includes(c.name));
+  const results: EvalBenchResult[] = [];
+  let anchor: AnchorOutcome | undefined;
+  if (evalCases.length) {
+    console.log(
+      `One zero-order evaluation: fit m=${o.m} x d=${o.d}, predict B=${o.B} rows (survival: predictSurvival on ${SURVIVAL_GRID_POINTS} time points).`,
+    );
+    console.log(
+      `Median of ${o.repeats} loops of ${o.seconds} s after a ${o.warmup} s warm-up; node ${process.version}, ${availableParallelism()} CPU(s).\n`,
+    );
+    console.log(`${pad('case', 10)} ${pad('learner', 9)} ${pad('params', 18)} ${pad('ms/eval', 10, true)}  ${pad('repeats min-max', 19)} ${pad('evals', 8, true)}`);
+    for (const c of evalCases) {
+      const r = runEvalBench(c, { m: o.m, d: o.d, B: o.B, repeats: o.repeats, seconds: o.seconds, warmupSeconds: o.warmup, seed: o.seed });
+      results.push(r);
+      const lo = Math.min(...r.repeatsMs);
+      const hi = Math.max(...r.repeatsMs);
+      console.log(
+        `${pad(c.name, 10)} ${pad(c.learner, 9)} ${pad(formatParams(c.params), 18)} ${pad(formatMs(r.medianMs), 10, true)}  ${pad(`${formatMs(lo)}-${formatMs(hi)}`, 19)} ${pad(String(r.evaluationsTimed), 8, true)}`,
+      );
+    }
+
+    const anchored = evalCases.filter((c) => c.anchor);
+    if (anchored.length) {
+      console.log('');
+      if (!o.anchor) {
+        console.log('scikit-learn anchor: skipped (--no-anchor)');
+      } else {
+        console.log(`scikit-learn anchor: running ${o.anchorScript} ${o.m} ${o.d} ${o.B} ...`);
+        anchor = await runSklearnAnchor({ m: o.m, d: o.d, B: o.B, script: o.anchorScript, python: o.python });
+        if (!anchor.available) {
+          console.log(`scikit-learn anchor unavailable: ${anchor.reason}`);
+        } else {
+          console.log(`${pad('case', 10)} ${pad('sklearn', 18)} ${pad('ours ms', 10, true)} ${pad('sklearn ms', 11, true)} ${pad('ratio', 8, true)}  goal >= ${GOAL_RATIO}x`);
+          for (const c of anchored) {
+            const ours = results.find((r) => r.name === c.name)!;
+            const line = anchor.lines.find((l) => l.learner === c.anchor);
+            if (!line) {
+              console.log(`${pad(c.name, 10)} ${pad(c.anchor!, 18)} (no anchor line)`);
+              continue;
+            }
+            const ratio = line.ms_per_eval / ours.medianMs;
+            console.log(
+              `${pad(c.name, 10)} ${pad(c.anchor!, 18)} ${pad(formatMs(ours.medianMs), 10, true)} ${pad(formatMs(line.ms_per_eval), 11, true)} ${pad(`${ratio.toFixed(1)}x`, 8, true)}  ${ratio >= GOAL_RATIO ? 'met' : 'NOT met'}`,
+            );
+          }
+        }
+      }
+    }
+  }
+
+  let ingest: unknown;
+  if (selected.includes('ingest-memory')) {
+    const r = await runIngestMemoryBench(1_000_000, 30);
+    ingest = r;
+    console.log(`\n${formatIngestMemoryResult(r)}`);
+  }
+
+  if (o.json) {
+    const report = {
+      node: process.version,
+      options: { m: o.m, d: o.d, B: o.B, repeats: o.repeats, seconds: o.seconds, warmup: o.warmup },
+      learners: results,
+      anchor,
+      ingest,
+    };
+    writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  },
+);

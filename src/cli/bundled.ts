@@ -1,0 +1,118 @@
+/**
+ * The datasets shipped in `datasets/` (CSV + card + fixed test split), and the same loader for a
+ * user's CSV with its card. The folder is located relative to this module, which sits one level
+ * below the package root both as `src/cli/bundled.ts` (vitest) and as `dist/cli/bundled.js`.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import type { DatasetCard } from '../data/card.js';
+import { DataError } from '../data/errors.js';
+import { TableBuilder, readTableFromTextSync, type IngestReport } from '../data/ingest.js';
+import { splitTable, subsetTable, type Table } from '../data/table.js';
+import { asDataError, readCardFile, streamCsvFile } from './files.js';
+
+export const DATASETS_DIR = fileURLToPath(new URL('../../datasets/', import.meta.url));
+
+export interface LoadedDataset {
+  card: DatasetCard;
+  table: Table;
+  /** 0-based indices of the test rows (empty when there is no split). */
+  testIndices: Int32Array;
+  train: Table;
+  test: Table;
+  /** Raw CSV bytes (empty when a streamed file was loaded with `keepBytes: false`). */
+  bytes: Uint8Array;
+  /** SHA-256 of the raw CSV bytes, hex. */
+  sha256: string;
+  report: IngestReport;
+}
+
+export interface LoadOptions {
+  clampToBounds?: boolean;
+  /** Keep the raw bytes in the result (default true); the hash is computed either way. */
+  keepBytes?: boolean;
+  /** Name for the CSV in error messages (default: the path as given). */
+  source?: string;
+}
+
+/** Names of the bundled datasets (a CSV with a card of the same name), sorted. */
+export function listBundledDatasets(): string[] {
+  return readdirSync(DATASETS_DIR)
+    .filter((f) => f.endsWith('.csv') && existsSync(join(DATASETS_DIR, f.replace(/\.csv$/, '.json'))))
+    .map((f) => f.slice(0, -4))
+    .sort();
+}
+
+export function isBundledDataset(name: string): boolean {
+  return /^[A-Za-z0-9_-]+$/.test(name) && listBundledDatasets().includes(name);
+}
+
+/** Card of a bundled dataset, without reading its data. */
+export async function loadBundledCard(name: string): Promise<DatasetCard> {
+  assertBundled(name);
+  return readCardFile(join(DATASETS_DIR, `${name}.json`), `datasets/${name}.json`);
+}
+
+/** Load a bundled dataset with its fixed split (train = every row not listed as test, in order). */
+export async function loadBundledDataset(name: string, options: Omit<LoadOptions, 'source' | 'keepBytes'> = {}): Promise<LoadedDataset> {
+  assertBundled(name);
+  const card = await loadBundledCard(name);
+  const csvSource = `datasets/${name}.csv`;
+  const bytes = new Uint8Array(await readFile(join(DATASETS_DIR, `${name}.csv`)));
+  const text = new TextDecoder('utf-8').decode(bytes);
+  const { table, report } = readTableFromTextSync(text, card, { source: csvSource, clampToBounds: options.clampToBounds });
+  const testIndices = await readSplitFile(join(DATASETS_DIR, `${name}.split.json`), `datasets/${name}.split.json`, table.nRows);
+  const { train, test } = splitTable(table, testIndices);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return { card, table, testIndices, train, test, bytes, sha256, report };
+}
+
+/**
+ * Load a user's CSV with its card (a card file, or a card already loaded — e.g. a bundled dataset's,
+ * to read a synthetic table of that schema), streaming the file (no split: `train` is the whole table,
+ * `test` is empty).
+ */
+export async function loadCsvDataset(csvPath: string, cardOrPath: string | DatasetCard, options: LoadOptions = {}): Promise<LoadedDataset> {
+  const card = typeof cardOrPath === 'string' ? await readCardFile(cardOrPath) : cardOrPath;
+  const source = options.source ?? csvPath;
+  const builder = new TableBuilder(card, { source, clampToBounds: options.clampToBounds });
+  const streamed = await streamCsvFile(csvPath, (fields, _index, line) => builder.addRecord(fields, line), {
+    source,
+    keepBytes: options.keepBytes ?? true,
+  });
+  builder.blankLines = streamed.blankLines;
+  const { table, report } = builder.finish();
+  const testIndices = new Int32Array(0);
+  return { card, table, testIndices, train: table, test: subsetTable(table, testIndices), bytes: streamed.bytes, sha256: streamed.sha256, report };
+}
+
+/** A split file `{"test": [0-based row indices]}`, validated against the table size. */
+export async function readSplitFile(path: string, source: string, nRows: number): Promise<Int32Array> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    const e = asDataError(error, source);
+    throw e instanceof DataError ? e : new DataError(`not valid JSON (${(error as Error).message})`, { file: source });
+  }
+  const test = (json as { test?: unknown }).test;
+  if (!Array.isArray(test)) throw new DataError('expected {"test": [row indices]}', { file: source });
+  const out = new Int32Array(test.length);
+  const seen = new Uint8Array(nRows);
+  test.forEach((i, k) => {
+    if (!Number.isInteger(i) || i < 0 || i >= nRows) throw new DataError(`test index ${JSON.stringify(i)} is not a row of the ${nRows}-row table`, { file: source });
+    if (seen[i]) throw new DataError(`test index ${i} is listed twice`, { file: source });
+    seen[i] = 1;
+    out[k] = i;
+  });
+  return out;
+}
+
+function assertBundled(name: string): void {
+  if (!isBundledDataset(name)) {
+    throw new DataError(`"${name}" is not a bundled dataset (bundled: ${listBundledDatasets().join(', ')})`);
+  }
+}

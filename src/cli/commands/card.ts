@@ -1,0 +1,87 @@
+/**
+ * `dpcondense card FILE.csv --label COL [--positive V] | --time COL --event COL [--out CARD.json]`:
+ * draft a dataset card for the user to review (rules in data/inferCard.ts). Every numeric bound is
+ * written as null; the draft is checked by reading the file with it before anything is written,
+ * and an existing file is only replaced with --force.
+ */
+import type { Command } from 'commander';
+import { basename } from 'node:path';
+import { CardInferrer } from '../../data/inferCard.js';
+import { TableBuilder } from '../../data/ingest.js';
+import { UsageError, type CliContext, type CommandModule } from '../context.js';
+import { streamCsvFile, writeFileAtomic } from '../files.js';
+import { defaultCardPath } from './describe.js';
+
+interface CardOptions {
+  label?: string;
+  positive?: string;
+  time?: string;
+  event?: string;
+  out?: string;
+  force?: boolean;
+  name?: string;
+  exclude?: string;
+  maxLevels?: string;
+}
+
+export const cardCommand: CommandModule = {
+  name: 'card',
+  register(program: Command, { io }: CliContext) {
+    program
+      .command('card')
+      .description('draft a dataset card for a CSV (types and categories inferred; bounds left null for you to fill in)')
+      .argument('<file.csv>', 'the CSV file')
+      .option('--label <column>', 'binary outcome column (classification)')
+      .option('--positive <value>', 'label value of the positive class (default: inferred when unambiguous, e.g. 1 or yes)')
+      .option('--time <column>', 'follow-up time column (survival)')
+      .option('--event <column>', 'event indicator column, 1 = event, 0 = censored (survival)')
+      .option('--out <card.json>', 'where to write the card ("-" for standard output; default: FILE.json next to the CSV)')
+      .option('--force', 'overwrite an existing card file')
+      .option('--name <name>', 'dataset name in the card (default: the file name)')
+      .option('--exclude <columns>', 'comma-separated columns to leave out (identifiers, free text)')
+      .option('--max-levels <n>', 'most distinct text values a categorical may have', '20')
+      .addHelpText(
+        'after',
+        '\nType rules: 0/1 numbers → binary; integers → integer; other numbers → numeric; text with 2 values → binary, ' +
+          'up to --max-levels values → categorical. Numeric codes become integer: edit them to categorical if they are codes.',
+      )
+      .action(async (csvPath: string, options: CardOptions) => {
+        const survival = options.time !== undefined || options.event !== undefined;
+        if ((options.label !== undefined) === survival) throw new UsageError('card: give --label COL (classification) or --time COL --event COL (survival)');
+        if (survival && (options.time === undefined || options.event === undefined)) throw new UsageError('card: survival needs both --time and --event');
+        if (options.positive !== undefined && survival) throw new UsageError('card: --positive only applies with --label');
+        const maxLevels = Number(options.maxLevels);
+        if (!Number.isInteger(maxLevels) || maxLevels < 2) throw new UsageError(`card: --max-levels must be an integer >= 2, got ${options.maxLevels}`);
+        const name = options.name ?? basename(csvPath).replace(/\.csv$/i, '');
+        const inferrer = new CardInferrer({
+          name,
+          source: csvPath,
+          label: options.label,
+          positive: options.positive,
+          time: options.time,
+          event: options.event,
+          exclude: options.exclude ? options.exclude.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+          maxLevels,
+        });
+        await streamCsvFile(csvPath, (fields, _i, line) => inferrer.addRecord(fields, line));
+        const { card, notes } = inferrer.finish();
+        // Second pass: the draft must read its own file under every ingestion rule.
+        const builder = new TableBuilder(card, { source: csvPath });
+        await streamCsvFile(csvPath, (fields, _i, line) => builder.addRecord(fields, line));
+        const { table } = builder.finish();
+        const text = JSON.stringify(card, null, 2) + '\n';
+        const out = options.out ?? defaultCardPath(csvPath);
+        if (out === '-') io.stdout.write(text);
+        else await writeFileAtomic(out, text, { overwrite: options.force });
+        const report = out === '-' ? io.stderr : io.stdout;
+        const counts = ['numeric', 'integer', 'binary', 'categorical']
+          .map((t) => [t, card.features.filter((f) => f.type === t).length] as const)
+          .filter(([, n]) => n > 0)
+          .map(([t, n]) => `${n} ${t}`)
+          .join(', ');
+        report.write(`${out === '-' ? 'Draft card' : `Wrote draft card ${out}`}: ${card.features.length} features (${counts}); checked against ${table.nRows} rows.\n`);
+        for (const note of notes) report.write(`  - ${note}\n`);
+        report.write('Review it before use: a card is public. Put public bounds (coding or physiological ranges) in place of null where known.\n');
+      });
+  },
+};

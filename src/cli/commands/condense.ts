@@ -1,0 +1,207 @@
+/**
+ * `dpcondense condense`: condense a bundled dataset (its training split) or a user's CSV with its
+ * card into a small synthetic table under (ε, δ)-DP, and write the CSV, its receipt and optionally
+ * the optimisation trace. All outputs are written only after the run succeeded, atomically.
+ */
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { formatTableCsv } from '../../data/format.js';
+import { condense, type CondenseOptions, type CondenseProgress, type Initialisation } from '../../condense/condense.js';
+import type { OptimiserKind } from '../../condense/optimiser.js';
+import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
+import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
+import { writeFileAtomic } from '../files.js';
+import { defaultCardPath } from './describe.js';
+
+interface CondenseCliOptions {
+  dataset?: string;
+  data?: string;
+  card?: string;
+  model: string;
+  rows: string;
+  epsilon: string;
+  delta: string;
+  out: string;
+  receipt?: string;
+  trace?: string;
+  steps?: string;
+  directions?: string;
+  smoothing?: string;
+  learningRate?: string;
+  batchSize?: string;
+  clip?: string;
+  optimiser?: string;
+  init?: string;
+  loss?: string;
+  accountant?: string;
+  bounds?: string;
+  seed?: string;
+  clampToBounds?: boolean;
+  force?: boolean;
+  quiet?: boolean;
+}
+
+/** Parse a number option, naming the option on failure. */
+export function numberOption(name: string, text: string | undefined, check: (v: number) => boolean = Number.isFinite): number | undefined {
+  if (text === undefined) return undefined;
+  const v = text === 'inf' || text === 'Infinity' ? Infinity : Number(text);
+  if (text.trim() === '' || Number.isNaN(v) || !check(v)) throw new UsageError(`--${name}: invalid value "${text}"`);
+  return v;
+}
+
+/** A bundled dataset (training split) or a CSV with its card (all rows). */
+export async function loadDataOption(o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean }): Promise<{ data: LoadedDataset; label: string }> {
+  if (Boolean(o.dataset) === Boolean(o.data)) throw new UsageError('give exactly one of --dataset NAME or --data FILE.csv');
+  if (o.dataset) {
+    if (!isBundledDataset(o.dataset)) throw new UsageError(`unknown dataset "${o.dataset}"; bundled: ${listBundledDatasets().join(', ')}`);
+    return { data: await loadBundledDataset(o.dataset, { clampToBounds: o.clampToBounds }), label: `${o.dataset} (training split)` };
+  }
+  const cardPath = o.card ?? defaultCardPath(o.data!);
+  if (!existsSync(cardPath)) throw new UsageError(`no card for ${o.data}: pass --card CARD.json (draft one with \`dpcondense card\`)`);
+  return { data: await loadCsvDataset(o.data!, cardPath, { clampToBounds: o.clampToBounds, keepBytes: false }), label: o.data! };
+}
+
+async function readBoundsFile(path: string): Promise<Record<string, [number, number]>> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--bounds ${path}: ${(error as Error).message}`);
+  }
+  const out: Record<string, [number, number]> = {};
+  for (const [name, value] of Object.entries(json as Record<string, unknown>)) {
+    if (!Array.isArray(value) || value.length !== 2 || !value.every(Number.isFinite) || !(value[0] < value[1])) {
+      throw new UsageError(`--bounds ${path}: "${name}" must be [low, high] with low < high`);
+    }
+    out[name] = [value[0], value[1]];
+  }
+  return out;
+}
+
+function progressReporter(stderr: TextWriter, quiet: boolean): { update(p: CondenseProgress): void; stop(): void } {
+  if (quiet) return { update() {}, stop() {} };
+  const tty = stderr === process.stderr && process.stderr.isTTY;
+  if (tty) {
+    const bar = new cliProgress.SingleBar(
+      { format: 'condensing [{bar}] step {value}/{total} | {elapsed}s elapsed, ETA {eta_formatted} | loss {loss} | ε spent {eps}', hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
+    let started = false;
+    return {
+      update(p) {
+        const payload = { loss: formatNumber(p.smoothedLoss), eps: formatNumber(p.epsilonSpent), elapsed: (p.elapsedMs / 1000).toFixed(0) };
+        if (!started) {
+          bar.start(p.steps, 0, payload);
+          started = true;
+        }
+        bar.update(p.step, payload);
+      },
+      stop: () => started && bar.stop(),
+    };
+  }
+  // Not a terminal: a plain line every tenth of the run.
+  let next = 0;
+  return {
+    update(p) {
+      if (p.step >= next || p.step === p.steps) {
+        stderr.write(`step ${p.step}/${p.steps}  elapsed ${(p.elapsedMs / 1000).toFixed(1)} s  ETA ${(p.etaMs / 1000).toFixed(1)} s  loss ${formatNumber(p.smoothedLoss)}  ε spent ${formatNumber(p.epsilonSpent)}\n`);
+        next = p.step + Math.max(1, Math.round(p.steps / 10));
+      }
+    },
+    stop() {},
+  };
+}
+
+export const condenseCommand: CommandModule = {
+  name: 'condense',
+  register(program: Command, { io }: CliContext) {
+    program
+      .command('condense')
+      .description('condense a private table into a small synthetic table under differential privacy')
+      .option('--dataset <name>', 'a bundled dataset (its training split is condensed)')
+      .option('--data <file.csv>', 'your own CSV (all rows are condensed)')
+      .option('--card <card.json>', 'the card of --data (default: next to the CSV)')
+      .option('--model <list>', 'learner(s) to condense for, comma-separated (default: cart, or cox for survival)', '')
+      .option('--rows <m>', 'number of synthetic rows', '20')
+      .option('--epsilon <ε>', 'privacy budget ε ("inf" for a non-private run)', '3')
+      .option('--delta <δ>', 'privacy parameter δ', '1e-5')
+      .option('--out <file.csv>', 'synthetic CSV to write', 'synthetic.csv')
+      .option('--receipt <file.json>', 'receipt to write (default: OUT with .receipt.json)')
+      .option('--trace <file.csv>', 'also write the optimisation trace (private loss per step)')
+      .option('--steps <T>', 'zero-order steps')
+      .option('--directions <K>', 'random directions per step')
+      .option('--smoothing <μ>', 'smoothing radius in standardised units')
+      .option('--learning-rate <lr>', 'step size')
+      .option('--batch-size <b>', 'expected Poisson batch size')
+      .option('--clip <C>', 'clip norm of each record\'s loss-difference vector')
+      .option('--optimiser <kind>', 'sgd (momentum) or adam')
+      .option('--init <kind>', 'private (DP statistics), uniform (public bounds) or real-rows (non-private)')
+      .option('--loss <kind>', 'classification loss: brier or cross-entropy')
+      .option('--accountant <kind>', 'rdp or pld')
+      .option('--bounds <file.json>', 'public bounds for features whose card has none: {"name": [low, high]}')
+      .option('--seed <n>', 'reproducible run (then NOT a private release)')
+      .option('--clamp-to-bounds', 'clamp input values outside the card bounds (reported) instead of failing')
+      .option('--force', 'overwrite existing output files')
+      .option('--quiet', 'no progress output')
+      .action(async (o: CondenseCliOptions) => {
+        const rows = numberOption('rows', o.rows, (v) => Number.isInteger(v) && v >= 2)!;
+        const epsilon = numberOption('epsilon', o.epsilon, (v) => v > 0)!;
+        const delta = numberOption('delta', o.delta, (v) => v > 0 && v < 1)!;
+        const receiptPath = o.receipt ?? o.out.replace(/\.csv$/i, '') + '.receipt.json';
+        for (const path of [o.out, receiptPath, o.trace]) {
+          if (path && existsSync(path) && !o.force) throw new UsageError(`${path} already exists; pass --force to overwrite it`);
+        }
+        const { data, label } = await loadDataOption(o);
+        const options: CondenseOptions = {
+          train: data.train,
+          rows,
+          epsilon,
+          delta,
+          learners: o.model ? o.model.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+          steps: numberOption('steps', o.steps, (v) => Number.isInteger(v) && v >= 0),
+          directions: numberOption('directions', o.directions, (v) => Number.isInteger(v) && v >= 1),
+          smoothing: numberOption('smoothing', o.smoothing, (v) => v > 0),
+          learningRate: numberOption('learning-rate', o.learningRate, (v) => v > 0),
+          batchSize: numberOption('batch-size', o.batchSize, (v) => Number.isInteger(v) && v >= 1),
+          clipNorm: numberOption('clip', o.clip, (v) => v > 0),
+          optimiser: choice('optimiser', o.optimiser, ['sgd', 'adam']) as OptimiserKind | undefined,
+          initialisation: choice('init', o.init, ['private', 'uniform', 'real-rows']) as Initialisation | undefined,
+          loss: choice('loss', o.loss, ['brier', 'cross-entropy']) as 'brier' | 'cross-entropy' | undefined,
+          accountant: choice('accountant', o.accountant, ['rdp', 'pld']) as 'rdp' | 'pld' | undefined,
+          bounds: o.bounds ? await readBoundsFile(o.bounds) : undefined,
+          seed: numberOption('seed', o.seed, Number.isInteger),
+          inputFingerprint: data.sha256,
+        };
+        if (!o.quiet) io.stderr.write(`condensing ${label}: ${data.train.nRows} rows → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
+        const progress = progressReporter(io.stderr, Boolean(o.quiet));
+        let result;
+        try {
+          result = await condense({ ...options, onProgress: (p) => progress.update(p) });
+        } catch (error) {
+          if (error instanceof RangeError) throw new UsageError(error.message);
+          throw error;
+        } finally {
+          progress.stop();
+        }
+        await writeFileAtomic(o.out, formatTableCsv(result.synthetic), { overwrite: o.force });
+        await writeFileAtomic(receiptPath, JSON.stringify(result.receipt, null, 2) + '\n', { overwrite: o.force });
+        if (o.trace) {
+          const lines = ['step,loss,smoothed_loss,smoothing,clipped_fraction', ...result.trace.map((t) => [t.step, t.loss, t.smoothedLoss, t.smoothing, t.clippedFraction].join(','))];
+          await writeFileAtomic(o.trace, lines.join('\n') + '\n', { overwrite: o.force });
+        }
+        const r = result.receipt;
+        io.stdout.write(
+          `wrote ${o.out} (${result.synthetic.nRows} rows) and ${receiptPath}\n` +
+            `ε = ${formatNumber(r.epsilon)} at δ = ${r.delta} (${r.accountant}); private release: ${r.private_release ? 'yes' : 'NO — ' + (r.reasons_not_private ?? []).join('; ')}\n`,
+        );
+      });
+  },
+};
+
+function choice(name: string, value: string | undefined, allowed: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value)) throw new UsageError(`--${name}: "${value}" is not one of ${allowed.join(', ')}`);
+  return value;
+}

@@ -1,0 +1,42 @@
+/** `dpcondense datasets`: the bundled datasets, from their cards (no data is read). */
+import type { Command } from 'commander';
+import type { DatasetCard } from '../../data/card.js';
+import { listBundledDatasets, loadBundledCard } from '../bundled.js';
+import { formatTextTable, type CliContext, type CommandModule } from '../context.js';
+
+export function describeOutcome(card: DatasetCard): string {
+  if (card.task === 'classification') return `${card.label} = ${JSON.stringify(card.positive)}`;
+  return `${card.time}${card.time_unit ? ` (${card.time_unit})` : ''}, ${card.event}`;
+}
+
+export const datasetsCommand: CommandModule = {
+  name: 'datasets',
+  register(program: Command, { io }: CliContext) {
+    program
+      .command('datasets')
+      .description('list the bundled datasets (task, rows, features, outcome, licence)')
+      .option('--json', 'print the list as JSON')
+      .action(async (options: { json?: boolean }) => {
+        const cards = await Promise.all(listBundledDatasets().map((name) => loadBundledCard(name)));
+        const rows = cards.map((card) => ({
+          name: card.name,
+          task: card.task,
+          rows: card.rows ?? null,
+          features: card.features.length,
+          outcome: describeOutcome(card),
+          licence: card.license ?? '',
+        }));
+        if (options.json) {
+          io.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+          return;
+        }
+        io.stdout.write(
+          formatTextTable(
+            ['name', 'task', 'rows', 'features', 'outcome', 'licence'],
+            rows.map((r) => [r.name, r.task, r.rows === null ? '?' : String(r.rows), String(r.features), r.outcome, r.licence]),
+          ),
+        );
+        io.stdout.write('\nProvenance and licences: datasets/README.md. Describe one with: dpcondense describe NAME\n');
+      });
+  },
+};

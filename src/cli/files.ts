@@ -1,0 +1,115 @@
+/**
+ * Node file helpers for the CLI: stream a CSV file through the isomorphic tokenizer, read a card
+ * file, and write outputs atomically (temp file in the same directory, then rename) so that a failed
+ * run never leaves a half-written file behind.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { CardError, parseCard, type DatasetCard } from '../data/card.js';
+import { CsvTokenizer, type CsvRecordSink } from '../data/csv.js';
+import { DataError } from '../data/errors.js';
+
+export interface StreamedCsv {
+  /** SHA-256 of the raw file bytes, hex (the input fingerprint for receipts). */
+  sha256: string;
+  /** The raw bytes, when requested (otherwise empty). */
+  bytes: Uint8Array;
+  blankLines: number;
+  records: number;
+}
+
+/**
+ * Stream `path` through the CSV tokenizer, delivering records to `sink`. The bytes are hashed as
+ * they pass; they are kept only if `keepBytes` (a large file is otherwise never held in memory).
+ */
+export async function streamCsvFile(path: string, sink: CsvRecordSink, options: { source?: string; keepBytes?: boolean } = {}): Promise<StreamedCsv> {
+  const source = options.source ?? path;
+  const tokenizer = new CsvTokenizer(source);
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const hash = createHash('sha256');
+  const kept: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+      const buffer = chunk as Buffer;
+      hash.update(buffer);
+      if (options.keepBytes) kept.push(buffer);
+      total += buffer.length;
+      tokenizer.push(decoder.decode(buffer, { stream: true }), sink);
+    }
+    tokenizer.push(decoder.decode(), sink);
+    tokenizer.end(sink);
+  } catch (error) {
+    throw asDataError(error, source);
+  }
+  const bytes = options.keepBytes ? concatBuffers(kept, total) : new Uint8Array(0);
+  return { sha256: hash.digest('hex'), bytes, blankLines: tokenizer.blankLines, records: tokenizer.recordCount };
+}
+
+function concatBuffers(chunks: Buffer[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
+
+/** File-system and decoding failures become a one-line DataError naming the file. */
+export function asDataError(error: unknown, file: string): unknown {
+  if (error instanceof DataError || error instanceof CardError) return error;
+  const code = (error as { code?: string }).code;
+  if (code === 'ENOENT') return new DataError('file not found', { file });
+  if (code === 'EISDIR') return new DataError('is a directory, not a file', { file });
+  if (code === 'EACCES') return new DataError('permission denied', { file });
+  if (error instanceof TypeError && /encoded data|decode/i.test(error.message)) {
+    return new DataError('the file is not valid UTF-8 text', { file });
+  }
+  return error;
+}
+
+/** Read and validate a dataset card (JSON) from a file. */
+export async function readCardFile(path: string, source = path): Promise<DatasetCard> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const e = asDataError(error, source);
+    if (e instanceof DataError) throw new CardError(e.message);
+    throw e;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new CardError(`${source}: not valid JSON (${(error as Error).message})`);
+  }
+  return parseCard(json, source);
+}
+
+/** An output the user asked for already exists and `--force` was not given. */
+export class OutputExistsError extends Error {
+  override name = 'OutputExistsError';
+}
+
+/**
+ * Write `content` to `path` atomically: into a temporary file next to it, then renamed over it,
+ * so readers see either the old file or the complete new one. Refuses to replace an existing
+ * file unless `overwrite`.
+ */
+export async function writeFileAtomic(path: string, content: string | Uint8Array, options: { overwrite?: boolean } = {}): Promise<void> {
+  if (!options.overwrite && existsSync(path)) {
+    throw new OutputExistsError(`${path}: already exists; pass --force to overwrite it`);
+  }
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  try {
+    await writeFile(temp, content);
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+/**
+ * The `dpcondense` command line. `main(argv, io)` runs in-process (tests pass their own writers)
+ * and returns the exit code: 0 success, 1 bad data/card/model input (one line on stderr, no stack
+ * trace), 2 wrong usage. Commands write their outputs atomically, so a failed run leaves nothing
+ * half-written.
+ *
+ * To add a command: write `commands/NAME.ts` exporting a `CommandModule` and list it in COMMANDS.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { CardError } from '../data/card.js';
+import { DataError } from '../data/errors.js';
+import { ModelInputError } from '../models/types.js';
+import { cardCommand } from './commands/card.js';
+import { condenseCommand } from './commands/condense.js';
+import { datasetsCommand } from './commands/datasets.js';
+import { describeCommand } from './commands/describe.js';
+import { evaluateCommand } from './commands/evaluate.js';
+import { UsageError, type CliIo, type CommandModule } from './context.js';
+import { OutputExistsError } from './files.js';
+
+const COMMANDS: readonly CommandModule[] = [datasetsCommand, describeCommand, cardCommand, condenseCommand, evaluateCommand];
+
+export const EXIT_OK = 0;
+export const EXIT_INPUT_ERROR = 1;
+export const EXIT_USAGE = 2;
+
+const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr };
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command();
+  program
+    .name('dpcondense')
+    .description('Condense a private clinical table into a small synthetic table under differential privacy.')
+    .version(packageVersion())
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showSuggestionAfterError();
+  // Subcommands copy the exit override and output settings when created, so register them last.
+  for (const command of COMMANDS) command.register(program, { io });
+  return program;
+}
+
+/** Errors a user can fix from the message alone: printed as one line, exit code 1. */
+function isInputError(error: unknown): error is Error {
+  return error instanceof DataError || error instanceof CardError || error instanceof ModelInputError || error instanceof OutputExistsError;
+}
+
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const program = buildProgram(io);
+  if (argv.length === 0) {
+    program.outputHelp({ error: true });
+    return EXIT_USAGE;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; commander has already printed its own usage message otherwise.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (error instanceof UsageError) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (isInputError(error)) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return EXIT_INPUT_ERROR;
+    }
+    const message = error instanceof Error ? (process.env.DPCONDENSE_DEBUG ? error.stack : error.message) : String(error);
+    io.stderr.write(`internal error: ${message}\n(set DPCONDENSE_DEBUG=1 for a stack trace; please report this)\n`);
+    return EXIT_INPUT_ERROR;
+  }
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  // A closed pipe (`dpcondense describe x | head`) is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * The per-record loss of DESIGN.md: train each learner on the (hardened) synthetic rows, predict the
+ * real records of the batch, and score each record with a bounded loss. With several learners the
+ * loss is their mean, so one clipped vector per record serves all of them.
+ *
+ * Boundedness matters for privacy only through clipping (the clip norm C bounds each record's
+ * contribution whatever the loss), but bounded losses keep the unclipped signal informative:
+ * - classification: class-balanced Brier w_y·(p − y)² (default) or cross-entropy −w_y·log p_y with p
+ *   clipped to [pMin, 1 − pMin]; w_y = n / (2·n_y) from DP class counts, so an imbalanced outcome
+ *   cannot be fitted by predicting the majority class;
+ * - survival: the censored negative log-likelihood of the predicted survival curve on a time grid,
+ *   probabilities clipped to pMin (`survivalNllPerRecord`).
+ */
+import type { Matrix } from '../core/matrix.js';
+import { survivalNllPerRecord } from '../metrics/survival.js';
+import type { ClassificationTarget, Learner, SurvivalTarget, Target } from '../models/types.js';
+
+export type ClassificationLossKind = 'brier' | 'cross-entropy';
+
+export interface ClassificationLossSpec {
+  task: 'classification';
+  kind: ClassificationLossKind;
+  pMin: number;
+  /** Weight of class 0 and class 1. */
+  classWeights: [number, number];
+}
+
+export interface SurvivalLossSpec {
+  task: 'survival';
+  /** Ascending time grid (> 0) on which survival curves are compared. */
+  grid: Float64Array;
+  pMin: number;
+}
+
+export type LossSpec = ClassificationLossSpec | SurvivalLossSpec;
+
+/** An upper bound on the per-record loss (used to scale the private loss channel). */
+export function maxRecordLoss(spec: LossSpec): number {
+  if (spec.task === 'survival') return -Math.log(spec.pMin);
+  const w = Math.max(spec.classWeights[0], spec.classWeights[1]);
+  return spec.kind === 'brier' ? w * (1 - spec.pMin) ** 2 : -w * Math.log(spec.pMin);
+}
+
+export class PerRecordLoss {
+  private readonly probabilities: Float64Array;
+  private readonly curves: Float64Array;
+  private readonly single: Float64Array;
+
+  constructor(
+    readonly learners: readonly Learner[],
+    readonly spec: LossSpec,
+    maxBatch: number,
+  ) {
+    if (learners.length === 0) throw new RangeError('PerRecordLoss: at least one learner is needed');
+    for (const learner of learners) {
+      if (learner.task !== spec.task) throw new RangeError(`learner "${learner.name}" is a ${learner.task} learner, the data are ${spec.task}`);
+    }
+    this.probabilities = new Float64Array(maxBatch);
+    this.single = new Float64Array(maxBatch);
+    this.curves = new Float64Array(spec.task === 'survival' ? maxBatch * spec.grid.length : 0);
+  }
+
+  /**
+   * Mean over learners of each batch record's loss, for models trained on (syntheticX,
+   * syntheticTarget); writes `out[0 .. batchX.rows)`.
+   */
+  evaluate(syntheticX: Matrix, syntheticTarget: Target, batchX: Matrix, batchTarget: Target, out: Float64Array): Float64Array {
+    const n = batchX.rows;
+    out.fill(0, 0, n);
+    const share = 1 / this.learners.length;
+    for (const learner of this.learners) {
+      if (learner.task === 'classification') {
+        const model = learner.fit(syntheticX, syntheticTarget as ClassificationTarget);
+        const p = model.predictProba(batchX, this.probabilities.subarray(0, n));
+        this.classificationLoss(p, (batchTarget as ClassificationTarget).y, n, share, out);
+      } else {
+        const spec = this.spec as SurvivalLossSpec;
+        const model = learner.fit(syntheticX, syntheticTarget as SurvivalTarget);
+        const k = spec.grid.length;
+        const curves = model.predictSurvival(batchX, spec.grid, this.curves.subarray(0, n * k));
+        const target = batchTarget as SurvivalTarget;
+        const loss = survivalNllPerRecord(curves, spec.grid, target.time, target.event, spec.pMin, this.single.subarray(0, n));
+        for (let i = 0; i < n; i++) out[i] += share * loss[i];
+      }
+    }
+    return out;
+  }
+
+  private classificationLoss(p: Float64Array, y: Uint8Array, n: number, share: number, out: Float64Array): void {
+    const spec = this.spec as ClassificationLossSpec;
+    const lo = spec.pMin;
+    const hi = 1 - spec.pMin;
+    const [w0, w1] = spec.classWeights;
+    if (spec.kind === 'brier') {
+      for (let i = 0; i < n; i++) {
+        const q = p[i] >= lo ? (p[i] <= hi ? p[i] : hi) : lo; // NaN → lo
+        const r = q - y[i];
+        out[i] += share * (y[i] ? w1 : w0) * r * r;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const q = p[i] >= lo ? (p[i] <= hi ? p[i] : hi) : lo; // NaN → lo
+        out[i] -= share * (y[i] ? w1 * Math.log(q) : w0 * Math.log(1 - q));
+      }
+    }
+  }
+}

@@ -1,0 +1,321 @@
+/**
+ * The statistics of the real table that the condensation needs before it starts — bounds for
+ * features without public ones, per-stratum means, spreads and level frequencies (for the encoding
+ * and the private initialisation), class counts (for the class-balanced loss and the batch-size
+ * normalisation) and, for survival, the distribution of follow-up times (for the loss's time grid and
+ * the synthetic times).
+ *
+ * Every statistic is one *joint* Gaussian sum query: each patient contributes a vector whose
+ * coordinates are each bounded, so its L2 norm — the sensitivity under add/remove adjacency — is
+ * known in advance, and one Gaussian mechanism releases the whole vector. Charging the ledger happens
+ * before any noisy value is computed. In a non-private run the same code returns exact statistics
+ * and charges nothing (the receipt then says the release is not private).
+ */
+import type { Rng } from '../core/rng.js';
+import type { DatasetCard } from '../data/card.js';
+import type { Table } from '../data/table.js';
+import { addGaussianNoise, type PrivacyLedger } from '../privacy/index.js';
+
+export interface NoisyQueryContext {
+  /** False in a non-private run: statistics are exact and nothing is charged. */
+  readonly isPrivate: boolean;
+  readonly ledger: PrivacyLedger;
+  /** Noise source (cryptographically secure for a release). */
+  readonly noiseRng: Rng;
+}
+
+export interface GaussianQuery {
+  name: string;
+  purpose: string;
+  /** Noise standard deviation divided by the L2 sensitivity. */
+  noiseMultiplier: number;
+  l2Sensitivity: number;
+}
+
+/** Charge the ledger for `query`, then add its noise to `sums` in place (nothing in a non-private run). */
+export function releaseGaussianSums(ctx: NoisyQueryContext, query: GaussianQuery, sums: Float64Array): Float64Array {
+  if (!ctx.isPrivate) return sums;
+  ctx.ledger.charge({ kind: 'gaussian', name: query.name, noiseMultiplier: query.noiseMultiplier, purpose: query.purpose });
+  addGaussianNoise(sums, query.noiseMultiplier * query.l2Sensitivity, ctx.noiseRng);
+  return sums;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bounds for numeric features whose card has none.
+
+/** Symmetric-log histogram grid: slog(x) = sign(x)·log10(1 + |x|) over [−7, 7] (|x| up to 10^7). */
+const SLOG_MAX = 7;
+const SLOG_BINS = 112;
+const slog = (x: number) => Math.sign(x) * Math.log10(1 + Math.abs(x));
+const slogInverse = (s: number) => Math.sign(s) * (10 ** Math.abs(s) - 1);
+
+/** Numeric/integer features with no public bounds in the card nor supplied by the user. */
+export function featuresNeedingBounds(card: DatasetCard, userBounds: Record<string, [number, number]> = {}): string[] {
+  return card.features
+    .filter((f) => (f.type === 'numeric' || f.type === 'integer') && !f.bounds && !userBounds[f.name])
+    .map((f) => f.name);
+}
+
+/**
+ * DP bounds from one joint histogram query: every record adds 1 to one bin of each listed feature's
+ * histogram on a fixed, public symmetric-log grid (so the sensitivity is √(number of features)).
+ * Bins whose noisy count is below `threshold` standard deviations are treated as empty, so noise in
+ * the many empty bins cannot stretch the bounds; the bounds are the outer edges of the surviving
+ * bins, widened by one bin on each side. Values outside them are clamped later; that bias is the
+ * price of not spending budget on the extreme tails.
+ */
+export function privateFeatureBounds(
+  table: Table,
+  features: readonly string[],
+  ctx: NoisyQueryContext,
+  noiseMultiplier: number,
+  threshold = 3,
+): Record<string, [number, number]> {
+  const result: Record<string, [number, number]> = {};
+  if (features.length === 0) return result;
+  const columns = features.map((name) => {
+    const column = table.features.find((c) => c.spec.name === name);
+    if (!column) throw new Error(`privateFeatureBounds: no feature "${name}"`);
+    return column;
+  });
+  const counts = new Float64Array(features.length * SLOG_BINS);
+  const binWidth = (2 * SLOG_MAX) / SLOG_BINS;
+  columns.forEach((column, f) => {
+    const { values, missing } = column;
+    for (let i = 0; i < table.nRows; i++) {
+      if (missing[i]) continue;
+      const s = Math.min(Math.max(slog(values[i]), -SLOG_MAX), SLOG_MAX);
+      const bin = Math.min(SLOG_BINS - 1, Math.floor((s + SLOG_MAX) / binWidth));
+      counts[f * SLOG_BINS + bin] += 1;
+    }
+  });
+  const sensitivity = Math.sqrt(features.length);
+  releaseGaussianSums(
+    ctx,
+    { name: 'feature_bounds_histogram', purpose: `bounds of ${features.length} features without public bounds`, noiseMultiplier, l2Sensitivity: sensitivity },
+    counts,
+  );
+  const cutoff = ctx.isPrivate ? threshold * noiseMultiplier * sensitivity : 0.5;
+  columns.forEach((column, f) => {
+    let first = -1;
+    let last = -1;
+    for (let b = 0; b < SLOG_BINS; b++) {
+      if (counts[f * SLOG_BINS + b] > cutoff) {
+        if (first < 0) first = b;
+        last = b;
+      }
+    }
+    let low: number;
+    let high: number;
+    if (first < 0) {
+      // Nothing survived the threshold: fall back to a unit interval around 0 (public, arbitrary).
+      low = 0;
+      high = 1;
+    } else {
+      low = slogInverse(-SLOG_MAX + Math.max(0, first - 1) * binWidth);
+      high = slogInverse(-SLOG_MAX + Math.min(SLOG_BINS, last + 2) * binWidth);
+    }
+    if (column.spec.type === 'integer') {
+      low = Math.floor(low);
+      high = Math.ceil(high);
+    }
+    if (!(high > low)) high = low + 1;
+    result[column.spec.name] = [low, high];
+  });
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Survival: the distribution of follow-up times.
+
+/** Public log-time grid: log10(t) over [−2, 6] in 0.05 steps (t from 0.01 to 10^6 in any unit). */
+const LOGT_MIN = -2;
+const LOGT_MAX = 6;
+const LOGT_BINS = 160;
+
+export interface TimeHistogram {
+  /** Bin edges in time units (length bins + 1). */
+  edges: Float64Array;
+  /** Noisy counts (clamped at 0) of event times and of censoring times per bin. */
+  events: Float64Array;
+  censored: Float64Array;
+}
+
+/**
+ * DP histograms of event and censoring times on a public log grid: each record adds 1 to exactly
+ * one bin of one of the two histograms, so the L2 sensitivity is 1.
+ */
+export function privateTimeHistogram(table: Table, ctx: NoisyQueryContext, noiseMultiplier: number): TimeHistogram {
+  const time = table.time!;
+  const event = table.event!;
+  const sums = new Float64Array(2 * LOGT_BINS);
+  const width = (LOGT_MAX - LOGT_MIN) / LOGT_BINS;
+  for (let i = 0; i < table.nRows; i++) {
+    const s = Math.min(Math.max(Math.log10(time[i]), LOGT_MIN), LOGT_MAX);
+    const bin = Math.min(LOGT_BINS - 1, Math.floor((s - LOGT_MIN) / width));
+    sums[(event[i] ? 0 : LOGT_BINS) + bin] += 1;
+  }
+  releaseGaussianSums(ctx, { name: 'time_histogram', purpose: 'survival time grid and synthetic follow-up times', noiseMultiplier, l2Sensitivity: 1 }, sums);
+  const cutoff = ctx.isPrivate ? 2 * noiseMultiplier : 0;
+  for (let b = 0; b < sums.length; b++) if (sums[b] <= cutoff) sums[b] = 0;
+  const edges = new Float64Array(LOGT_BINS + 1);
+  for (let b = 0; b <= LOGT_BINS; b++) edges[b] = 10 ** (LOGT_MIN + b * width);
+  return { edges, events: sums.slice(0, LOGT_BINS), censored: sums.slice(LOGT_BINS) };
+}
+
+/**
+ * Quantiles of a histogram (linear interpolation inside a bin on the log scale), for probabilities
+ * `probs` in (0, 1). Post-processing of DP counts only.
+ */
+export function histogramQuantiles(edges: Float64Array, counts: Float64Array, probs: readonly number[]): Float64Array {
+  let total = 0;
+  for (const c of counts) total += c;
+  const out = new Float64Array(probs.length);
+  if (total <= 0) {
+    out.fill(NaN);
+    return out;
+  }
+  probs.forEach((p, k) => {
+    const target = p * total;
+    let cum = 0;
+    for (let b = 0; b < counts.length; b++) {
+      if (counts[b] <= 0) continue;
+      if (cum + counts[b] >= target) {
+        const frac = (target - cum) / counts[b];
+        const lo = Math.log(edges[b]);
+        const hi = Math.log(edges[b + 1]);
+        out[k] = Math.exp(lo + frac * (hi - lo));
+        return;
+      }
+      cum += counts[b];
+    }
+    out[k] = edges[edges.length - 1];
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-stratum moments (strata = classes, or survival risk groups).
+
+export interface FeatureMoments {
+  /** Numeric/integer: mean and standard deviation in data units. Binary: mean = P(1). */
+  mean: number;
+  sd: number;
+  /** Categorical: level probabilities (card order). */
+  levelProbabilities?: Float64Array;
+}
+
+export interface StratumMoments {
+  /** Noisy number of records in the stratum (at least 1). */
+  count: number;
+  features: FeatureMoments[];
+}
+
+/**
+ * Per-stratum counts, means, spreads and level frequencies in one Gaussian query. A record in stratum
+ * s contributes only to stratum s's block: its count (1), and per feature — numeric: the clipped,
+ * centred value u ∈ [−1, 1] (data mapped by the bounds), u² and a presence count (norm² ≤ 3); binary:
+ * value and presence (≤ 2); categorical: a 1 for its level (1). Missing values contribute nothing, so
+ * means are over the present values. Hence sensitivity² = 1 + 3·#numeric + 2·#binary + #categorical.
+ */
+export function privateStratumMoments(
+  table: Table,
+  bounds: readonly [number, number][],
+  strata: Int32Array,
+  nStrata: number,
+  ctx: NoisyQueryContext,
+  noiseMultiplier: number,
+  purpose: string,
+): StratumMoments[] {
+  const layout: { offset: number; width: number }[] = [];
+  let width = 1; // the stratum count comes first
+  let sensitivity2 = 1;
+  for (const column of table.features) {
+    const type = column.spec.type;
+    const w = type === 'categorical' ? column.spec.categories!.length : type === 'binary' ? 2 : 3;
+    layout.push({ offset: width, width: w });
+    width += w;
+    sensitivity2 += type === 'categorical' ? 1 : type === 'binary' ? 2 : 3;
+  }
+  const sums = new Float64Array(nStrata * width);
+  table.features.forEach((column, f) => {
+    const { values, missing } = column;
+    const type = column.spec.type;
+    const { offset } = layout[f];
+    const [low, high] = bounds[f];
+    const mid = (low + high) / 2;
+    const half = (high - low) / 2;
+    for (let i = 0; i < table.nRows; i++) {
+      const s = strata[i];
+      if (s < 0 || missing[i]) continue;
+      const base = s * width + offset;
+      if (type === 'categorical') sums[base + values[i]] += 1;
+      else if (type === 'binary') {
+        sums[base] += values[i];
+        sums[base + 1] += 1;
+      } else {
+        const u = Math.min(1, Math.max(-1, (values[i] - mid) / half));
+        sums[base] += u;
+        sums[base + 1] += u * u;
+        sums[base + 2] += 1;
+      }
+    }
+  });
+  for (let i = 0; i < table.nRows; i++) if (strata[i] >= 0) sums[strata[i] * width] += 1;
+  releaseGaussianSums(ctx, { name: 'stratum_moments', purpose, noiseMultiplier, l2Sensitivity: Math.sqrt(sensitivity2) }, sums);
+
+  const result: StratumMoments[] = [];
+  for (let s = 0; s < nStrata; s++) {
+    const count = Math.max(1, sums[s * width]);
+    const features = table.features.map((column, f): FeatureMoments => {
+      const base = s * width + layout[f].offset;
+      const type = column.spec.type;
+      if (type === 'categorical') {
+        const k = layout[f].width;
+        const p = new Float64Array(k);
+        let total = 0;
+        for (let l = 0; l < k; l++) total += p[l] = Math.max(0, sums[base + l]);
+        if (total <= 0) p.fill(1 / k);
+        else for (let l = 0; l < k; l++) p[l] /= total;
+        return { mean: NaN, sd: NaN, levelProbabilities: p };
+      }
+      if (type === 'binary') {
+        const present = Math.max(1, sums[base + 1]);
+        const p = Math.min(1, Math.max(0, sums[base] / present));
+        return { mean: p, sd: Math.sqrt(p * (1 - p)) };
+      }
+      const [low, high] = bounds[f];
+      const half = (high - low) / 2;
+      const present = Math.max(1, sums[base + 2]);
+      const meanU = Math.min(1, Math.max(-1, sums[base] / present));
+      const varU = Math.max(0, sums[base + 1] / present - meanU * meanU);
+      // Floor the spread at 1% of the bounds' width: noise can drive the variance to 0, and a zero
+      // spread would make the standardised encoding blow up.
+      const sd = Math.max(half * Math.sqrt(varU), 0.01 * (high - low));
+      return { mean: (low + high) / 2 + half * meanU, sd: Math.min(sd, high - low) };
+    });
+    result.push({ count, features });
+  }
+  return result;
+}
+
+/** Pool per-stratum moments into overall ones (law of total variance), weighted by the noisy counts. */
+export function poolMoments(strata: readonly StratumMoments[]): StratumMoments {
+  const total = strata.reduce((a, s) => a + s.count, 0);
+  const features = strata[0].features.map((first, f): FeatureMoments => {
+    if (first.levelProbabilities) {
+      const p = new Float64Array(first.levelProbabilities.length);
+      for (const s of strata) s.features[f].levelProbabilities!.forEach((v, l) => (p[l] += (v * s.count) / total));
+      return { mean: NaN, sd: NaN, levelProbabilities: p };
+    }
+    let mean = 0;
+    for (const s of strata) mean += (s.features[f].mean * s.count) / total;
+    let variance = 0;
+    for (const s of strata) {
+      const m = s.features[f];
+      variance += (s.count / total) * (m.sd * m.sd + (m.mean - mean) ** 2);
+    }
+    return { mean, sd: Math.sqrt(variance) };
+  });
+  return { count: total, features };
+}

@@ -1,0 +1,136 @@
+/**
+ * One differentially private zero-order gradient estimate (DESIGN.md, "One DP zero-order step").
+ *
+ * For K Gaussian directions u_k over the synthetic parameters, the learners are trained on S + μu_k
+ * and S − μu_k (no real data touched). Each batch record r then yields the vector
+ *   v_r = (ℓ(A_k⁺, r) − ℓ(A_k⁻, r))_{k=1..K}  ⊕  λ·ℓ̄_r,
+ * whose last coordinate is the record's mean loss scaled by λ — a private channel for the progress
+ * display and the trace, so that not even the reported loss reads the data outside the mechanism.
+ * v_r is clipped to L2 norm C; the clipped vectors are summed, Gaussian noise N(0, σ²C²) is added to
+ * every coordinate, and the sum is divided by the expected batch size q·n̂ (n̂ a DP count). Adding or
+ * removing one patient changes the sum by at most C in L2, so each step is the Poisson-subsampled
+ * Gaussian mechanism with noise multiplier σ. The gradient estimate
+ *   ĝ = (1/K) Σ_k ṽ_k / (2μ) · u_k
+ * is post-processing. The noise is one scalar per direction, so it does not grow with m·d.
+ */
+import { matrix, type Matrix } from '../core/matrix.js';
+import type { Rng } from '../core/rng.js';
+import type { Encoder } from '../data/encoding.js';
+import type { Target } from '../models/types.js';
+import { addGaussianNoise } from '../privacy/index.js';
+import type { PerRecordLoss } from './objective.js';
+import { hardenInto } from './syntheticSet.js';
+
+export interface ZerothOrderSettings {
+  directions: number;
+  smoothing: number;
+  /** Clip norm C of the per-record vector; Infinity disables clipping (non-private ablation). */
+  clipNorm: number;
+  /** σ; 0 adds no noise. */
+  noiseMultiplier: number;
+  /** λ: weight of the loss channel coordinate. */
+  lossChannelWeight: number;
+}
+
+export interface GradientEstimate {
+  /** Noisy mean loss over the batch (from the private channel), at the current smoothing. */
+  loss: number;
+  /** Fraction of batch records whose vector was clipped. */
+  clippedFraction: number;
+}
+
+export class ZerothOrderEstimator {
+  private readonly perturbed: Matrix;
+  private readonly hardened: Matrix;
+  private readonly directionsBuffer: Float64Array;
+  private readonly lossPlus: Float64Array;
+  private readonly lossMinus: Float64Array;
+  private readonly recordVectors: Float64Array;
+  private readonly summed: Float64Array;
+
+  constructor(
+    private readonly encoder: Encoder,
+    private readonly objective: PerRecordLoss,
+    private readonly syntheticTarget: Target,
+    rows: number,
+    private readonly settings: ZerothOrderSettings,
+    maxBatch: number,
+  ) {
+    const p = rows * encoder.dim;
+    const k = settings.directions;
+    this.perturbed = matrix(rows, encoder.dim);
+    this.hardened = matrix(rows, encoder.dim);
+    this.directionsBuffer = new Float64Array(k * p);
+    this.lossPlus = new Float64Array(maxBatch);
+    this.lossMinus = new Float64Array(maxBatch);
+    this.recordVectors = new Float64Array(maxBatch * (k + 1));
+    this.summed = new Float64Array(k + 1);
+  }
+
+  /**
+   * Write the gradient estimate for `parameters` into `gradient` (same length as the parameters).
+   * `expectedBatchSize` is q·n̂; `directionRng` draws the (public) directions, `noiseRng` the noise.
+   */
+  estimate(
+    parameters: Matrix,
+    batchX: Matrix,
+    batchTarget: Target,
+    expectedBatchSize: number,
+    directionRng: Rng,
+    noiseRng: Rng,
+    gradient: Float64Array,
+    smoothing = this.settings.smoothing,
+  ): GradientEstimate {
+    const { directions: K, clipNorm, noiseMultiplier, lossChannelWeight } = this.settings;
+    const p = parameters.data.length;
+    const b = batchX.rows;
+    const width = K + 1;
+    const u = this.directionsBuffer;
+    const vectors = this.recordVectors;
+    for (let i = 0; i < K * p; i++) u[i] = directionRng.normal();
+
+    for (let k = 0; k < K; k++) {
+      this.lossAt(parameters, u, k, smoothing, batchX, batchTarget, this.lossPlus);
+      this.lossAt(parameters, u, k, -smoothing, batchX, batchTarget, this.lossMinus);
+      for (let r = 0; r < b; r++) {
+        vectors[r * width + k] = this.lossPlus[r] - this.lossMinus[r];
+        // Mean over directions of the antithetic midpoint: a low-variance loss at the current S.
+        if (k === 0) vectors[r * width + K] = 0;
+        vectors[r * width + K] += (lossChannelWeight * 0.5 * (this.lossPlus[r] + this.lossMinus[r])) / K;
+      }
+    }
+
+    const summed = this.summed.fill(0);
+    let clipped = 0;
+    for (let r = 0; r < b; r++) {
+      const base = r * width;
+      let norm2 = 0;
+      for (let k = 0; k < width; k++) norm2 += vectors[base + k] * vectors[base + k];
+      const norm = Math.sqrt(norm2);
+      const factor = norm > clipNorm ? clipNorm / norm : 1;
+      if (factor < 1) clipped++;
+      for (let k = 0; k < width; k++) summed[k] += factor * vectors[base + k];
+    }
+    if (noiseMultiplier > 0) addGaussianNoise(summed, noiseMultiplier * clipNorm, noiseRng);
+    const scale = 1 / Math.max(1, expectedBatchSize);
+    for (let k = 0; k < width; k++) summed[k] *= scale;
+
+    gradient.fill(0);
+    for (let k = 0; k < K; k++) {
+      const coefficient = summed[k] / (2 * smoothing * K);
+      const offset = k * p;
+      for (let i = 0; i < p; i++) gradient[i] += coefficient * u[offset + i];
+    }
+    return { loss: summed[K] / lossChannelWeight, clippedFraction: b ? clipped / b : 0 };
+  }
+
+  /** Per-record loss of the learners trained on harden(S + t·u_k). */
+  private lossAt(parameters: Matrix, u: Float64Array, k: number, t: number, batchX: Matrix, batchTarget: Target, out: Float64Array): void {
+    const s = parameters.data;
+    const z = this.perturbed.data;
+    const offset = k * s.length;
+    for (let i = 0; i < s.length; i++) z[i] = s[i] + t * u[offset + i];
+    hardenInto(this.encoder, this.perturbed, this.hardened);
+    this.objective.evaluate(this.hardened, this.syntheticTarget, batchX, batchTarget, out);
+  }
+}

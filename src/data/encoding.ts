@@ -1,0 +1,336 @@
+/**
+ * The encoded space Z in which synthetic rows live and are optimised (DESIGN.md, "The optimisation
+ * problem"). Per feature, in card order:
+ *
+ * - numeric / integer: one coordinate, the affine map z = (x − center) / scale. By default center is
+ *   the low bound and scale the width of the bounds, so the box is [0, 1]; the optimiser may pass a
+ *   standardisation instead (DP or public mean and spread) so that one smoothing radius fits every
+ *   feature. The box is always the image of the bounds. Bounds come from the card (public) or, for
+ *   a feature whose card has none, from `options.bounds` (user-supplied or DP-estimated); a numeric
+ *   feature with neither cannot be encoded.
+ * - binary: one coordinate in [0, 1], the level index; decoded as 1 when z ≥ 0.5.
+ * - categorical with k levels: k scores in [0, 1] (one-hot on encoding), decoded by argmax (ties go
+ *   to the first level, so decoding is deterministic).
+ *
+ * Decoding clamps to the box and then to the bounds (so rounding in the affine map can never push a
+ * released value outside its public bounds) and rounds integers to the nearest integer inside the
+ * bounds. A NaN coordinate decodes to a missing value, so `encode(t, {missing: 'nan'})` round-trips
+ * missing cells too.
+ */
+import { matrix, type Matrix } from '../core/matrix.js';
+import { CardError, type DatasetCard, type FeatureType } from './card.js';
+import { DataError } from './errors.js';
+import type { FeatureColumn, Table } from './table.js';
+
+export interface NumericScaling {
+  center: number;
+  scale: number;
+}
+
+export interface EncoderOptions {
+  /** Per numeric/integer feature: location/scale of the affine map z = (x - center) / scale.
+   *  Default: center = low bound, scale = high - low (so the box is [0,1]). */
+  scaling?: Record<string, NumericScaling>;
+  /** Bounds for features whose card has none (user-supplied or DP-estimated). For a feature whose
+   *  card has bounds, these may only tighten them (they must lie inside the card's). */
+  bounds?: Record<string, [number, number]>;
+}
+
+export interface EncodedSlice {
+  feature: string;
+  type: FeatureType;
+  /** First coordinate of this feature in an encoded row. */
+  start: number;
+  /** Number of coordinates: k for a categorical with k levels, else 1. */
+  length: number;
+}
+
+export interface EncodeOptions {
+  /**
+   * What a missing cell becomes. `nan` (default): NaN in every coordinate of the feature, which
+   * decodes back to missing. `impute`: a neutral point — numeric/integer at its `scaling.center`
+   * when a scaling was given (a mean), else the middle of its bounds; binary 0.5 (undecided);
+   * categorical 1/k in every score (uniform). Meant for starting points, not for round trips.
+   */
+  missing?: 'nan' | 'impute';
+}
+
+export interface SyntheticOutcome {
+  label?: Uint8Array;
+  /** Classification: the label value to write for class 0 (see `negativeLabelOf`). */
+  negativeLabel?: string | number;
+  time?: Float64Array;
+  event?: Uint8Array;
+}
+
+const NUMERIC = 0;
+const INTEGER = 1;
+const BINARY = 2;
+const CATEGORICAL = 3;
+
+export class Encoder {
+  readonly card: DatasetCard;
+  /** Encoded width: 1 per numeric/integer/binary feature, k per categorical feature. */
+  readonly dim: number;
+  readonly slices: readonly EncodedSlice[];
+  /** Coordinate names: the feature name, or `feature=level` for a categorical score. */
+  readonly columnNames: readonly string[];
+  /** The box of Z, per coordinate. */
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
+  /** Per feature (card order): affine center and scale (1/0 for binary and categorical). */
+  readonly centers: Float64Array;
+  readonly scales: Float64Array;
+  /** Per feature: bounds in data units (numeric/integer; [0, 1] placeholders otherwise). */
+  readonly lowBounds: Float64Array;
+  readonly highBounds: Float64Array;
+  private readonly kinds: Uint8Array;
+  private readonly imputeZ: Float64Array;
+
+  constructor(card: DatasetCard, options: EncoderOptions = {}) {
+    this.card = card;
+    const features = card.features;
+    const known = new Set(features.map((f) => f.name));
+    for (const [what, record] of [
+      ['scaling', options.scaling],
+      ['bounds', options.bounds],
+    ] as const) {
+      for (const name of Object.keys(record ?? {})) {
+        if (!known.has(name)) throw new CardError(`encoder ${what}: "${name}" is not a feature of card "${card.name}"`);
+      }
+    }
+    const nf = features.length;
+    this.kinds = new Uint8Array(nf);
+    this.centers = new Float64Array(nf);
+    this.scales = new Float64Array(nf).fill(1);
+    this.lowBounds = new Float64Array(nf);
+    this.highBounds = new Float64Array(nf).fill(1);
+    this.imputeZ = new Float64Array(nf);
+    const slices: EncodedSlice[] = [];
+    const names: string[] = [];
+    const lower: number[] = [];
+    const upper: number[] = [];
+    features.forEach((spec, f) => {
+      const start = names.length;
+      if (spec.type === 'numeric' || spec.type === 'integer') {
+        this.kinds[f] = spec.type === 'numeric' ? NUMERIC : INTEGER;
+        const [low, high] = resolveBounds(spec.name, spec.bounds ?? null, options.bounds?.[spec.name]);
+        const scaling = options.scaling?.[spec.name];
+        if (scaling && !(Number.isFinite(scaling.center) && Number.isFinite(scaling.scale) && scaling.scale > 0)) {
+          throw new CardError(`encoder scaling for feature "${spec.name}": need a finite center and a scale > 0`);
+        }
+        const center = scaling ? scaling.center : low;
+        const scale = scaling ? scaling.scale : high - low;
+        this.centers[f] = center;
+        this.scales[f] = scale;
+        this.lowBounds[f] = low;
+        this.highBounds[f] = high;
+        const zLow = (low - center) / scale;
+        const zHigh = (high - center) / scale;
+        this.imputeZ[f] = scaling ? Math.min(Math.max(0, zLow), zHigh) : (zLow + zHigh) / 2;
+        names.push(spec.name);
+        lower.push(zLow);
+        upper.push(zHigh);
+      } else {
+        if (options.scaling?.[spec.name]) throw new CardError(`encoder scaling: feature "${spec.name}" is ${spec.type}, not numeric`);
+        if (options.bounds?.[spec.name]) throw new CardError(`encoder bounds: feature "${spec.name}" is ${spec.type}, not numeric`);
+        if (spec.type === 'binary') {
+          this.kinds[f] = BINARY;
+          this.imputeZ[f] = 0.5;
+          names.push(spec.name);
+          lower.push(0);
+          upper.push(1);
+        } else {
+          this.kinds[f] = CATEGORICAL;
+          const levels = spec.categories ?? [];
+          this.imputeZ[f] = 1 / levels.length;
+          for (const level of levels) {
+            names.push(`${spec.name}=${level}`);
+            lower.push(0);
+            upper.push(1);
+          }
+        }
+      }
+      slices.push({ feature: spec.name, type: spec.type, start, length: names.length - start });
+    });
+    this.dim = names.length;
+    this.slices = slices;
+    this.columnNames = names;
+    this.lower = Float64Array.from(lower);
+    this.upper = Float64Array.from(upper);
+  }
+
+  /** Encode the features of `table` (same card features, in order) as rows of Z. */
+  encode(table: Table, options: EncodeOptions = {}): Matrix {
+    this.checkFeatures(table.features.map((c) => c.spec.name), `table "${table.card.name}"`);
+    const impute = options.missing === 'impute';
+    const n = table.nRows;
+    const d = this.dim;
+    const out = matrix(n, d);
+    const z = out.data;
+    this.slices.forEach((slice, f) => {
+      const column = table.features[f];
+      const values = column.values;
+      const missing = column.missing;
+      const kind = this.kinds[f];
+      const start = slice.start;
+      if (kind === CATEGORICAL) {
+        const k = slice.length;
+        const fill = impute ? this.imputeZ[f] : NaN;
+        for (let i = 0; i < n; i++) {
+          const base = i * d + start;
+          if (missing[i]) {
+            for (let l = 0; l < k; l++) z[base + l] = fill;
+          } else {
+            z[base + values[i]] = 1;
+          }
+        }
+      } else if (kind === BINARY) {
+        const fill = impute ? this.imputeZ[f] : NaN;
+        for (let i = 0; i < n; i++) z[i * d + start] = missing[i] ? fill : values[i];
+      } else {
+        const center = this.centers[f];
+        const scale = this.scales[f];
+        const fill = impute ? this.imputeZ[f] : NaN;
+        for (let i = 0; i < n; i++) z[i * d + start] = missing[i] ? fill : (values[i] - center) / scale;
+      }
+    });
+    return out;
+  }
+
+  /** Clamp every coordinate of Z into [lower, upper] in place (NaN, i.e. missing, is left alone). */
+  project(Z: Matrix): void {
+    this.checkWidth(Z);
+    const d = this.dim;
+    const data = Z.data;
+    const lower = this.lower;
+    const upper = this.upper;
+    for (let i = 0; i < Z.rows; i++) {
+      const base = i * d;
+      for (let j = 0; j < d; j++) {
+        const v = data[base + j];
+        if (v < lower[j]) data[base + j] = lower[j];
+        else if (v > upper[j]) data[base + j] = upper[j];
+      }
+    }
+  }
+
+  /** Decode rows of Z into feature columns (card order), as a released table would hold them. */
+  decode(Z: Matrix): FeatureColumn[] {
+    this.checkWidth(Z);
+    const n = Z.rows;
+    const d = this.dim;
+    const z = Z.data;
+    return this.slices.map((slice, f) => {
+      const spec = this.card.features[f];
+      const values = new Float64Array(n);
+      const missing = new Uint8Array(n);
+      const kind = this.kinds[f];
+      const start = slice.start;
+      if (kind === CATEGORICAL) {
+        const k = slice.length;
+        for (let i = 0; i < n; i++) {
+          const base = i * d + start;
+          let best = -1;
+          let bestScore = -Infinity;
+          for (let l = 0; l < k; l++) {
+            const s = z[base + l];
+            if (s > bestScore) {
+              bestScore = s;
+              best = l;
+            }
+          }
+          if (best < 0) {
+            values[i] = NaN;
+            missing[i] = 1;
+          } else values[i] = best;
+        }
+      } else if (kind === BINARY) {
+        for (let i = 0; i < n; i++) {
+          const v = z[i * d + start];
+          if (v !== v) {
+            values[i] = NaN;
+            missing[i] = 1;
+          } else values[i] = v >= 0.5 ? 1 : 0;
+        }
+      } else {
+        const center = this.centers[f];
+        const scale = this.scales[f];
+        const zLow = this.lower[start];
+        const zHigh = this.upper[start];
+        let low = this.lowBounds[f];
+        let high = this.highBounds[f];
+        const isInteger = kind === INTEGER;
+        if (isInteger) {
+          low = Math.ceil(low);
+          high = Math.floor(high);
+        }
+        for (let i = 0; i < n; i++) {
+          const v = z[i * d + start];
+          if (v !== v) {
+            values[i] = NaN;
+            missing[i] = 1;
+            continue;
+          }
+          let x = center + scale * (v < zLow ? zLow : v > zHigh ? zHigh : v);
+          if (isInteger) x = Math.round(x);
+          values[i] = x < low ? low : x > high ? high : x;
+        }
+      }
+      return { spec, values, missing };
+    });
+  }
+
+  /** Decode Z and attach an outcome, giving a table that `formatTableCsv` can write. */
+  decodeToTable(Z: Matrix, outcome: SyntheticOutcome): Table {
+    const n = Z.rows;
+    const card = this.card;
+    const checkLength = (name: string, a: ArrayLike<number> | undefined) => {
+      if (!a) throw new DataError(`decodeToTable: the ${card.task} outcome needs "${name}"`);
+      if (a.length !== n) throw new DataError(`decodeToTable: "${name}" has ${a.length} values for ${n} rows`);
+    };
+    if (card.task === 'classification') checkLength('label', outcome.label);
+    else {
+      checkLength('time', outcome.time);
+      checkLength('event', outcome.event);
+    }
+    return {
+      card,
+      nRows: n,
+      features: this.decode(Z),
+      label: card.task === 'classification' ? outcome.label : undefined,
+      negativeLabel: card.task === 'classification' ? outcome.negativeLabel : undefined,
+      time: card.task === 'survival' ? outcome.time : undefined,
+      event: card.task === 'survival' ? outcome.event : undefined,
+    };
+  }
+
+  private checkWidth(Z: Matrix): void {
+    if (Z.cols !== this.dim) throw new DataError(`encoder: matrix has ${Z.cols} columns, the encoded space has ${this.dim}`);
+  }
+
+  private checkFeatures(names: string[], what: string): void {
+    const expected = this.card.features.map((f) => f.name);
+    if (names.length !== expected.length || names.some((name, i) => name !== expected[i])) {
+      throw new DataError(`encoder: ${what} does not have the features of card "${this.card.name}" in card order`);
+    }
+  }
+}
+
+/** Card bounds, else option bounds; option bounds may only tighten card bounds. */
+function resolveBounds(name: string, card: readonly [number, number] | null, given: readonly [number, number] | undefined): [number, number] {
+  if (given) {
+    const [low, high] = given;
+    if (!(Number.isFinite(low) && Number.isFinite(high) && low < high)) {
+      throw new CardError(`encoder bounds for feature "${name}": need finite low < high, got [${low}, ${high}]`);
+    }
+    if (card && (low < card[0] || high > card[1])) {
+      throw new CardError(`encoder bounds for feature "${name}": [${low}, ${high}] is wider than the card's public bounds [${card[0]}, ${card[1]}]`);
+    }
+    return [low, high];
+  }
+  if (card) return [card[0], card[1]];
+  throw new CardError(
+    `feature "${name}" has no bounds in the card; supply bounds for it (user-supplied or DP-estimated) before encoding`,
+  );
+}

@@ -1,0 +1,399 @@
+/**
+ * Ingestion: CSV records → a columnar `Table` as its card describes it.
+ *
+ * Every check happens here, once, at the boundary (models and metrics trust what they get):
+ * header names, field counts, number syntax, integer values, categories, public bounds, and the
+ * outcome rules (a label with exactly two classes; survival time finite and > 0, event 0/1, at least
+ * one event). Each failure is a `DataError` naming the file, the 1-based data row and the column.
+ * Missing feature values are kept (NaN plus a mask) and counted in the report, never dropped.
+ *
+ * Storage grows by doubling, one typed array per column (no per-row objects), starting from the
+ * card's `rows` when it has one, and is trimmed column by column at the end, so the peak is about
+ * the final size plus one column.
+ */
+import type { DatasetCard, FeatureSpec } from './card.js';
+import { CsvTokenizer } from './csv.js';
+import { DataError } from './errors.js';
+import type { FeatureColumn, Table } from './table.js';
+import { DEFAULT_MISSING_VALUES, LevelLookup, labelKey, parseStrictNumber, quoteCell } from './values.js';
+
+export interface IngestOptions {
+  /** Name of the input (file name as the user gave it), used in every error message. */
+  source: string;
+  /**
+   * Clamp values outside the card's public bounds to the nearest bound instead of failing. Off by
+   * default: out-of-bounds data usually means a wrong card or a unit mix-up. Clamps are counted
+   * per column in the report so the caller can show them.
+   */
+  clampToBounds?: boolean;
+  /** Cell texts read as missing (after trimming); default `DEFAULT_MISSING_VALUES`. */
+  missingValues?: readonly string[];
+}
+
+export interface IngestReport {
+  source: string;
+  /** Data rows read (header excluded). */
+  rows: number;
+  /** Header names in file order. */
+  header: string[];
+  /** Header columns the card does not mention (read past, not loaded). */
+  ignoredColumns: string[];
+  /** Missing cells per card feature. */
+  missing: Record<string, number>;
+  /** Values clamped to the card's bounds, per feature (only features with at least one clamp). */
+  clamped: Record<string, number>;
+  clampToBounds: boolean;
+  /** Empty lines skipped by the tokenizer. */
+  blankLines: number;
+}
+
+/** How a feature's cells are parsed: a number, an integer, or a level of a binary/categorical. */
+const Kind = { Numeric: 0, Integer: 1, Level: 2 } as const;
+type Kind = (typeof Kind)[keyof typeof Kind];
+
+interface FeaturePlan {
+  spec: FeatureSpec;
+  kind: Kind;
+  headerIndex: number;
+  levels: LevelLookup | undefined;
+  low: number;
+  high: number;
+  values: Float64Array;
+  missing: Uint8Array;
+  missingCount: number;
+  clampCount: number;
+}
+
+/**
+ * Incremental builder behind `readTable`: feed the header, then data records, then `finish()`.
+ * Exposed so that streaming readers can push records without an async hop per record.
+ */
+export class TableBuilder {
+  private readonly card: DatasetCard;
+  private readonly source: string;
+  private readonly clampToBounds: boolean;
+  private readonly missingTokens: Set<string>;
+  /** A missing token such as "-999" spells a number, so missing must be checked before parsing. */
+  private readonly numericMissingToken: boolean;
+  private header: string[] | undefined;
+  private plans: FeaturePlan[] = [];
+  private capacity: number;
+  private nRows = 0;
+  private labelIndex = -1;
+  private timeIndex = -1;
+  private eventIndex = -1;
+  private label: Uint8Array | undefined;
+  private time: Float64Array | undefined;
+  private event: Uint8Array | undefined;
+  private positiveKey = '';
+  /** Distinct label keys in order of appearance, with the text first seen for each. */
+  private readonly labelClasses = new Map<string, string>();
+  private eventCount = 0;
+  private ignoredColumns: string[] = [];
+  blankLines = 0;
+
+  constructor(card: DatasetCard, options: IngestOptions) {
+    this.card = card;
+    this.source = options.source;
+    this.clampToBounds = options.clampToBounds ?? false;
+    this.missingTokens = new Set(options.missingValues ?? DEFAULT_MISSING_VALUES);
+    this.numericMissingToken = [...this.missingTokens].some((t) => !Number.isNaN(parseStrictNumber(t)));
+    this.capacity = Math.max(16, card.rows ?? 1024);
+  }
+
+  /**
+   * Add one record. The first call is the header. `row` and `line` locate data records in error
+   * messages (default: the running record count).
+   */
+  addRecord(fields: string[], line?: number): void {
+    if (!this.header) {
+      this.setHeader(fields);
+      return;
+    }
+    const row = this.nRows + 1;
+    const header = this.header;
+    if (fields.length !== header.length) {
+      const detail = `row has ${fields.length} fields, the header has ${header.length}`;
+      const column = fields.length < header.length ? header[fields.length] : undefined;
+      throw new DataError(column ? `${detail} (first missing: "${column}")` : `${detail} (extra: ${quoteCell(fields[header.length])})`, {
+        file: this.source,
+        row,
+        line,
+        column: column ?? `field ${header.length + 1}`,
+      });
+    }
+    if (this.nRows === this.capacity) this.grow();
+    const i = this.nRows;
+    for (const plan of this.plans) this.parseFeature(plan, fields[plan.headerIndex].trim(), i, row, line);
+    if (this.card.task === 'classification') this.parseLabel(fields[this.labelIndex].trim(), i, row, line);
+    else this.parseSurvival(fields[this.timeIndex].trim(), fields[this.eventIndex].trim(), i, row, line);
+    this.nRows++;
+  }
+
+  finish(): { table: Table; report: IngestReport } {
+    const card = this.card;
+    if (!this.header) throw new DataError('the file is empty (no header, no rows)', { file: this.source });
+    if (this.nRows === 0) throw new DataError('the file has a header but no data rows', { file: this.source });
+    const n = this.nRows;
+    let negativeLabel: string | number | undefined;
+    if (card.task === 'classification') {
+      const classes = [...this.labelClasses.values()];
+      if (this.labelClasses.size !== 2) {
+        throw new DataError(`the label has ${classes.length} distinct value(s) (${classes.map(quoteCell).join(', ')}); a binary outcome needs exactly two`, {
+          file: this.source,
+          column: card.label,
+        });
+      }
+      if (!this.labelClasses.has(this.positiveKey)) {
+        throw new DataError(`the positive value ${JSON.stringify(card.positive)} never occurs (values seen: ${classes.map(quoteCell).join(', ')})`, {
+          file: this.source,
+          column: card.label,
+        });
+      }
+      for (const [key, text] of this.labelClasses) {
+        if (key !== this.positiveKey) negativeLabel = typeof card.positive === 'number' && key.startsWith('n:') ? Number(key.slice(2)) : text;
+      }
+    } else if (this.eventCount === 0) {
+      throw new DataError(`all ${n} rows are censored (no event = 1); survival models need at least one event`, {
+        file: this.source,
+        column: card.event,
+      });
+    }
+    const features: FeatureColumn[] = [];
+    const missing: Record<string, number> = {};
+    const clamped: Record<string, number> = {};
+    for (const plan of this.plans) {
+      // Trim one column at a time so the transient copy is a single column.
+      const values = trimFloat(plan.values, n);
+      plan.values = values;
+      const mask = trimUint8(plan.missing, n);
+      plan.missing = mask;
+      features.push({ spec: plan.spec, values, missing: mask });
+      missing[plan.spec.name] = plan.missingCount;
+      if (plan.clampCount > 0) clamped[plan.spec.name] = plan.clampCount;
+    }
+    const table: Table = {
+      card,
+      nRows: n,
+      features,
+      label: this.label ? trimUint8(this.label, n) : undefined,
+      negativeLabel,
+      time: this.time ? trimFloat(this.time, n) : undefined,
+      event: this.event ? trimUint8(this.event, n) : undefined,
+    };
+    const report: IngestReport = {
+      source: this.source,
+      rows: n,
+      header: this.header,
+      ignoredColumns: this.ignoredColumns,
+      missing,
+      clamped,
+      clampToBounds: this.clampToBounds,
+      blankLines: this.blankLines,
+    };
+    return { table, report };
+  }
+
+  private setHeader(fields: string[]): void {
+    const header = fields.map((f) => f.trim());
+    const position = new Map<string, number>();
+    header.forEach((name, index) => {
+      if (name === '') throw new DataError(`header: column ${index + 1} has no name`, { file: this.source, column: `field ${index + 1}` });
+      if (position.has(name)) {
+        throw new DataError(`header: the name appears twice (columns ${position.get(name)! + 1} and ${index + 1})`, { file: this.source, column: name });
+      }
+      position.set(name, index);
+    });
+    const card = this.card;
+    const outcome = card.task === 'classification' ? [card.label] : [card.time, card.event];
+    const wanted = [...card.features.map((f) => f.name), ...outcome];
+    const absent = wanted.filter((name) => !position.has(name));
+    if (absent.length) {
+      throw new DataError(`header: the card's column(s) ${absent.map((a) => `"${a}"`).join(', ')} are not in the file`, {
+        file: this.source,
+        column: absent[0],
+      });
+    }
+    const known = new Set(wanted);
+    this.ignoredColumns = header.filter((name) => !known.has(name));
+    this.header = header;
+    this.plans = card.features.map((spec) => {
+      const kind = spec.type === 'numeric' ? Kind.Numeric : spec.type === 'integer' ? Kind.Integer : Kind.Level;
+      const bounds = kind === Kind.Level ? null : spec.bounds ?? null;
+      return {
+        spec,
+        kind,
+        headerIndex: position.get(spec.name)!,
+        levels: kind === Kind.Level ? new LevelLookup(spec) : undefined,
+        low: bounds ? bounds[0] : -Infinity,
+        high: bounds ? bounds[1] : Infinity,
+        values: new Float64Array(this.capacity),
+        missing: new Uint8Array(this.capacity),
+        missingCount: 0,
+        clampCount: 0,
+      };
+    });
+    if (card.task === 'classification') {
+      this.labelIndex = position.get(card.label)!;
+      this.label = new Uint8Array(this.capacity);
+      this.positiveKey = labelKey(String(card.positive).trim());
+    } else {
+      this.timeIndex = position.get(card.time)!;
+      this.eventIndex = position.get(card.event)!;
+      this.time = new Float64Array(this.capacity);
+      this.event = new Uint8Array(this.capacity);
+    }
+  }
+
+  private parseFeature(plan: FeaturePlan, text: string, i: number, row: number, line: number | undefined): void {
+    // Numeric cells (the bulk of a large file) try the number first; the missing-token lookup
+    // runs only for cells that are not numbers, unless a missing token itself spells a number.
+    let v = plan.kind === Kind.Level || this.numericMissingToken ? NaN : parseStrictNumber(text);
+    if (v !== v && this.missingTokens.has(text)) {
+      plan.values[i] = NaN;
+      plan.missing[i] = 1;
+      plan.missingCount++;
+      return;
+    }
+    if (plan.kind === Kind.Level) {
+      const level = plan.levels!.indexOf(text);
+      if (level < 0) {
+        const listed = plan.levels!.labels.map((l) => JSON.stringify(l)).join(', ');
+        throw new DataError(`${quoteCell(text)} is not a category in the card (${plan.spec.type}: ${listed})`, {
+          file: this.source,
+          row,
+          line,
+          column: plan.spec.name,
+        });
+      }
+      plan.values[i] = level;
+      return;
+    }
+    if (v !== v) v = parseStrictNumber(text);
+    if (v !== v) {
+      throw new DataError(`${quoteCell(text)} is not a number`, { file: this.source, row, line, column: plan.spec.name });
+    }
+    if (plan.kind === Kind.Integer && !Number.isInteger(v)) {
+      throw new DataError(`${quoteCell(text)} is not an integer (the card says type "integer")`, {
+        file: this.source,
+        row,
+        line,
+        column: plan.spec.name,
+      });
+    }
+    if (v < plan.low || v > plan.high) {
+      if (!this.clampToBounds) {
+        throw new DataError(
+          `${text} is outside the card's bounds [${plan.low}, ${plan.high}]; fix the data or the card, or request clamping explicitly (--clamp-to-bounds)`,
+          { file: this.source, row, line, column: plan.spec.name },
+        );
+      }
+      v = v < plan.low ? plan.low : plan.high;
+      plan.clampCount++;
+    }
+    plan.values[i] = v;
+  }
+
+  private parseLabel(text: string, i: number, row: number, line: number | undefined): void {
+    const column = this.card.task === 'classification' ? this.card.label : '';
+    if (this.missingTokens.has(text)) {
+      throw new DataError('the outcome label is missing; rows without an outcome cannot be used', { file: this.source, row, line, column });
+    }
+    const key = labelKey(text);
+    if (!this.labelClasses.has(key)) {
+      if (this.labelClasses.size === 2) {
+        const seen = [...this.labelClasses.values()].map(quoteCell).join(' and ');
+        throw new DataError(`a third label value ${quoteCell(text)} after ${seen}; a binary outcome needs exactly two`, {
+          file: this.source,
+          row,
+          line,
+          column,
+        });
+      }
+      this.labelClasses.set(key, text);
+    }
+    this.label![i] = key === this.positiveKey ? 1 : 0;
+  }
+
+  private parseSurvival(timeText: string, eventText: string, i: number, row: number, line: number | undefined): void {
+    const card = this.card;
+    if (card.task !== 'survival') return;
+    const t = parseStrictNumber(timeText);
+    if (Number.isNaN(t) || t <= 0) {
+      const why = this.missingTokens.has(timeText) ? 'the follow-up time is missing' : `follow-up time ${quoteCell(timeText)} is not a finite number > 0`;
+      throw new DataError(why, { file: this.source, row, line, column: card.time });
+    }
+    const e = parseStrictNumber(eventText);
+    if (e !== 0 && e !== 1) {
+      throw new DataError(`event ${quoteCell(eventText)} is not 0 (censored) or 1 (event)`, { file: this.source, row, line, column: card.event });
+    }
+    this.time![i] = t;
+    this.event![i] = e;
+    this.eventCount += e;
+  }
+
+  private grow(): void {
+    const capacity = this.capacity * 2;
+    for (const plan of this.plans) {
+      plan.values = growFloat(plan.values, capacity);
+      plan.missing = growUint8(plan.missing, capacity);
+    }
+    if (this.label) this.label = growUint8(this.label, capacity);
+    if (this.time) this.time = growFloat(this.time, capacity);
+    if (this.event) this.event = growUint8(this.event, capacity);
+    this.capacity = capacity;
+  }
+}
+
+function growFloat(a: Float64Array, capacity: number): Float64Array {
+  const out = new Float64Array(capacity);
+  out.set(a);
+  return out;
+}
+
+function growUint8(a: Uint8Array, capacity: number): Uint8Array {
+  const out = new Uint8Array(capacity);
+  out.set(a);
+  return out;
+}
+
+function trimFloat(a: Float64Array, n: number): Float64Array {
+  return a.length === n ? a : a.slice(0, n);
+}
+
+function trimUint8(a: Uint8Array, n: number): Uint8Array {
+  return a.length === n ? a : a.slice(0, n);
+}
+
+/**
+ * Build a table from CSV records (already split into fields); the first record is the header.
+ * Data rows in errors are counted from 1 after the header.
+ */
+export async function readTable(
+  records: AsyncIterable<string[]> | Iterable<string[]>,
+  card: DatasetCard,
+  options: IngestOptions,
+): Promise<{ table: Table; report: IngestReport }> {
+  const builder = new TableBuilder(card, options);
+  for await (const fields of records) builder.addRecord(fields);
+  return builder.finish();
+}
+
+/**
+ * Parse CSV text (RFC 4180; quoted fields, CRLF and a UTF-8 BOM handled) into a table. Synchronous
+ * work, returned as a promise to match `readTable`.
+ */
+export async function readTableFromText(text: string, card: DatasetCard, options: IngestOptions): Promise<{ table: Table; report: IngestReport }> {
+  return readTableFromTextSync(text, card, options);
+}
+
+/** Synchronous form of `readTableFromText` (tests, workers that already hold the text). */
+export function readTableFromTextSync(text: string, card: DatasetCard, options: IngestOptions): { table: Table; report: IngestReport } {
+  const builder = new TableBuilder(card, options);
+  const tokenizer = new CsvTokenizer(options.source);
+  const sink = (fields: string[], _index: number, line: number) => builder.addRecord(fields, line);
+  tokenizer.push(text, sink);
+  tokenizer.end(sink);
+  builder.blankLines = tokenizer.blankLines;
+  return builder.finish();
+}

@@ -1,0 +1,182 @@
+/**
+ * What every classification learner shares: one validation pass at the `fit` boundary (so the
+ * kernels can trust their inputs), the constant model used when the training labels hold a single
+ * class, and hyperparameter checking.
+ */
+import type { Matrix } from '../../core/matrix.js';
+import { ModelInputError, type ClassificationTarget, type ClassifierModel, type FitDiagnostics } from '../types.js';
+
+export type ParamValue = number | string | boolean;
+
+export interface ValidatedFit {
+  readonly n: number;
+  readonly d: number;
+  /** The caller's weights, or all ones. Never mutated by the learners. */
+  readonly weights: Float64Array;
+  readonly totalWeight: number;
+  /** Σ w_i y_i. */
+  readonly positiveWeight: number;
+  /** Number of NaN entries in X. */
+  readonly missingCount: number;
+}
+
+/**
+ * Validate a classification fit once, in O(n·d). Throws `ModelInputError` for: zero rows, a label
+ * vector of the wrong length or with values other than 0/1, weights of the wrong length, NaN,
+ * infinite or negative weights, all-zero weights, and ±Infinity in X (missing values must be NaN).
+ */
+export function validateClassificationFit(
+  learner: string,
+  X: Matrix,
+  target: ClassificationTarget,
+  weights: Float64Array | undefined,
+): ValidatedFit {
+  const fail = (msg: string): never => {
+    throw new ModelInputError(`${learner}: ${msg}`);
+  };
+  if (!target || target.task !== 'classification') fail('expected a classification target');
+  const n = X.rows;
+  const d = X.cols;
+  if (n === 0) fail('cannot fit on zero rows');
+  if (X.data.length !== n * d) fail(`matrix has ${X.data.length} values, expected ${n}x${d}`);
+  const y = target.y;
+  if (y.length !== n) fail(`${y.length} labels for ${n} rows`);
+  for (let i = 0; i < n; i++) {
+    if (y[i] > 1) fail(`label of row ${i} is ${y[i]}; labels must be 0 or 1`);
+  }
+  let w: Float64Array;
+  if (weights) {
+    if (weights.length !== n) fail(`${weights.length} weights for ${n} rows`);
+    for (let i = 0; i < n; i++) {
+      const wi = weights[i];
+      if (!Number.isFinite(wi)) fail(`weight of row ${i} is ${wi}; weights must be finite`);
+      if (wi < 0) fail(`weight of row ${i} is ${wi}; weights must be non-negative`);
+    }
+    w = weights;
+  } else {
+    w = new Float64Array(n).fill(1);
+  }
+  let total = 0;
+  let positive = 0;
+  for (let i = 0; i < n; i++) {
+    total += w[i];
+    positive += y[i] * w[i];
+  }
+  if (!(total > 0)) fail('all sample weights are zero');
+  let missing = 0;
+  const data = X.data;
+  for (let k = 0; k < data.length; k++) {
+    const v = data[k];
+    if (v !== v) missing++;
+    else if (v === Infinity || v === -Infinity) {
+      fail(`row ${Math.floor(k / d)}, column ${k % d} is ${v}; use NaN for a missing value`);
+    }
+  }
+  return { n, d, weights: w, totalWeight: total, positiveWeight: positive, missingCount: missing };
+}
+
+/**
+ * The model fitted to labels of a single class: it predicts that class with probability 1 for
+ * every row. This is the limit every learner here reaches on such data (the unpenalised logistic
+ * intercept and the boosting base score diverge to ±∞; every tree leaf is pure), so the
+ * condensation loop keeps running (its per-record loss clips probabilities) instead of aborting on
+ * a perturbed synthetic set that momentarily lost a class. The diagnostics carry a warning.
+ */
+export class ConstantClassifier implements ClassifierModel {
+  readonly task = 'classification' as const;
+  constructor(
+    readonly probability: number,
+    readonly diagnostics: FitDiagnostics,
+  ) {}
+
+  predictProba(X: Matrix, out?: Float64Array): Float64Array {
+    const result = out ?? new Float64Array(X.rows);
+    result.fill(this.probability, 0, X.rows);
+    return result;
+  }
+}
+
+/** The single-class outcome of `validated`, or `undefined` when both classes carry weight. */
+export function singleClassModel(learner: string, v: ValidatedFit): ConstantClassifier | undefined {
+  if (v.positiveWeight > 0 && v.positiveWeight < v.totalWeight) return undefined;
+  const p = v.positiveWeight > 0 ? 1 : 0;
+  return new ConstantClassifier(p, {
+    iterations: 0,
+    converged: true,
+    warnings: [`${learner}: training labels (with positive weight) are all ${p}; the model predicts P(y=1) = ${p} for every row`],
+  });
+}
+
+/** Logistic function, computed without overflow for large |z|. */
+export function sigmoid(z: number): number {
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hyperparameter checking (used by the learner factories; errors name the learner and the key).
+
+function paramError(learner: string, key: string, value: unknown, expected: string): ModelInputError {
+  return new ModelInputError(`${learner}: parameter "${key}" = ${JSON.stringify(value)} is invalid; expected ${expected}`);
+}
+
+export function intParam(learner: string, key: string, value: ParamValue, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw paramError(learner, key, value, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`);
+  }
+  return value;
+}
+
+export function numberParam(
+  learner: string,
+  key: string,
+  value: ParamValue,
+  range: { min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean },
+): number {
+  const { min = -Infinity, max = Infinity, minExclusive = false, maxExclusive = false } = range;
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (minExclusive ? value > min : value >= min) &&
+    (maxExclusive ? value < max : value <= max);
+  if (!ok) {
+    const lo = min === -Infinity ? '' : `${minExclusive ? '>' : '>='} ${min}`;
+    const hi = max === Infinity ? '' : `${maxExclusive ? '<' : '<='} ${max}`;
+    throw paramError(learner, key, value, `a finite number ${[lo, hi].filter(Boolean).join(' and ')}`.trim());
+  }
+  return value;
+}
+
+export function choiceParam<T extends string>(learner: string, key: string, value: ParamValue, choices: readonly T[]): T {
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+    throw paramError(learner, key, value, `one of ${choices.map((c) => `"${c}"`).join(', ')}`);
+  }
+  return value as T;
+}
+
+export function booleanParam(learner: string, key: string, value: ParamValue): boolean {
+  if (typeof value !== 'boolean') throw paramError(learner, key, value, 'true or false');
+  return value;
+}
+
+/**
+ * `maxFeatures` as scikit-learn spells it: "all", "sqrt" (⌊√d⌋), "log2" (⌊log2 d⌋), an integer
+ * count ≥ 1, or a fraction in (0, 1) of d; always at least 1 and at most d.
+ */
+export function resolveMaxFeatures(learner: string, value: ParamValue, d: number): number {
+  let k: number;
+  if (value === 'all') k = d;
+  else if (value === 'sqrt') k = Math.floor(Math.sqrt(d));
+  else if (value === 'log2') k = Math.floor(Math.log2(Math.max(d, 1)));
+  else if (typeof value === 'number' && Number.isInteger(value) && value >= 1) k = value;
+  else if (typeof value === 'number' && value > 0 && value < 1) k = Math.floor(value * d);
+  else throw paramError(learner, 'maxFeatures', value, '"all", "sqrt", "log2", an integer >= 1 or a fraction in (0, 1)');
+  return Math.max(1, Math.min(d, k));
+}
+
+/** Validate a `maxFeatures` value without knowing d (at learner construction). */
+export function checkMaxFeatures(learner: string, value: ParamValue): ParamValue {
+  resolveMaxFeatures(learner, value, 1);
+  return value;
+}

@@ -1,0 +1,108 @@
+/**
+ * Random forest classifier (`rf`; Breiman 2001, as scikit-learn's RandomForestClassifier): each
+ * tree is a CART tree grown on a bootstrap sample with `maxFeatures` features drawn per node, and
+ * P(y = 1) is the average of the trees' leaf probabilities.
+ *
+ * Bootstrap with sample weights follows scikit-learn: n rows are drawn uniformly with replacement
+ * and a row's weight in the tree is its sample weight × the number of times it was drawn. The
+ * features are argsorted once per fit and shared by all trees (a tree filters out the rows its
+ * bootstrap did not draw), so a tree costs no sorting.
+ */
+import type { Matrix } from '../../core/matrix.js';
+import type { Rng } from '../../core/rng.js';
+import type { ClassificationLearner, ClassificationTarget, ClassifierModel, FitDiagnostics } from '../types.js';
+import { type FlatTree, predictTreeInto } from '../tree/flatTree.js';
+import { type CartParams, resolveCartParams } from './cart.js';
+import { type ParamValue, booleanParam, intParam, resolveMaxFeatures, singleClassModel, validateClassificationFit } from './common.js';
+import { ClassificationTreeGrower, ColumnPresorter } from './treeGrower.js';
+
+export const forestDefaults = {
+  nTrees: 100,
+  criterion: 'gini',
+  maxDepth: 0,
+  minSamplesLeaf: 1,
+  minSamplesSplit: 2,
+  maxFeatures: 'sqrt',
+  bootstrap: true,
+} as const satisfies Record<string, ParamValue>;
+
+export interface ForestParams extends CartParams {
+  nTrees: number;
+  bootstrap: boolean;
+}
+
+export class ForestClassifierModel implements ClassifierModel {
+  readonly task = 'classification' as const;
+  constructor(
+    readonly trees: readonly FlatTree[],
+    readonly diagnostics: FitDiagnostics,
+  ) {}
+
+  predictProba(X: Matrix, out?: Float64Array): Float64Array {
+    const result = out ?? new Float64Array(X.rows);
+    const scale = 1 / this.trees.length;
+    for (let t = 0; t < this.trees.length; t++) predictTreeInto(this.trees[t], X, result, scale, t > 0);
+    return result;
+  }
+}
+
+export class RandomForestLearner implements ClassificationLearner {
+  readonly name = 'rf';
+  readonly task = 'classification' as const;
+  readonly params: Readonly<ForestParams>;
+  private grower: ClassificationTreeGrower | undefined;
+  private readonly presorter = new ColumnPresorter();
+
+  constructor(
+    params: Partial<Record<string, ParamValue>>,
+    private readonly rng: Rng,
+  ) {
+    this.params = Object.freeze({
+      ...resolveCartParams(this.name, params, forestDefaults),
+      nTrees: intParam(this.name, 'nTrees', params.nTrees ?? forestDefaults.nTrees, 1),
+      bootstrap: booleanParam(this.name, 'bootstrap', params.bootstrap ?? forestDefaults.bootstrap),
+    });
+  }
+
+  fit(X: Matrix, target: ClassificationTarget, weights?: Float64Array): ClassifierModel {
+    const v = validateClassificationFit(this.name, X, target, weights);
+    const constant = singleClassModel(this.name, v);
+    if (constant) return constant;
+    const p = this.params;
+    const { n, d } = v;
+    const cols = this.presorter.sort(X);
+    if (!this.grower || this.grower.n !== n || this.grower.d !== d) this.grower = new ClassificationTreeGrower(n, d);
+    const growth = {
+      criterion: p.criterion,
+      maxDepth: p.maxDepth,
+      minSamplesLeaf: p.minSamplesLeaf,
+      minSamplesSplit: p.minSamplesSplit,
+      maxFeatures: resolveMaxFeatures(this.name, p.maxFeatures, d),
+    };
+    const rng = this.rng;
+    const treeWeights = new Float64Array(n);
+    const trees: FlatTree[] = new Array(p.nTrees);
+    let emptyBootstraps = 0;
+    for (let t = 0; t < p.nTrees; t++) {
+      let w = v.weights;
+      if (p.bootstrap) {
+        treeWeights.fill(0);
+        for (let k = 0; k < n; k++) treeWeights[rng.int(n)] += 1;
+        let total = 0;
+        for (let i = 0; i < n; i++) {
+          treeWeights[i] *= v.weights[i];
+          total += treeWeights[i];
+        }
+        // With many zero sample weights a bootstrap can miss every weighted row; such a tree
+        // falls back to the full sample instead of predicting 0/0.
+        if (total > 0) w = treeWeights;
+        else emptyBootstraps++;
+      }
+      trees[t] = this.grower.grow(cols, target.y, w, growth, rng);
+    }
+    const warnings = emptyBootstraps
+      ? [`rf: ${emptyBootstraps} bootstrap sample(s) drew only zero-weight rows; those trees used the full sample`]
+      : [];
+    return new ForestClassifierModel(trees, { warnings });
+  }
+}

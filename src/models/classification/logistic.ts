@@ -1,0 +1,321 @@
+/**
+ * L2-penalised logistic regression (`logistic`), scikit-learn's LogisticRegression(penalty="l2")
+ * objective with the intercept unpenalised:
+ *
+ *   minimise  Σ_i w_i · [log(1 + e^{η_i}) − y_i η_i]  +  ||β||² / (2C),   η_i = b + x_iᵀβ.
+ *
+ * Solved by Newton's method (the Hessian Σ w_i p_i(1−p_i) x̃_i x̃_iᵀ + I/C is at most (d+1)², 31 × 31
+ * in condensation, so a Cholesky solve is cheaper than L-BFGS bookkeeping) with Armijo
+ * backtracking, from β = 0 and b = the weighted log-odds. Converged when max_j |∂/∂θ_j| ≤ tol · Σw
+ * (the gradient scales with the total weight), which puts the coefficients within ~tol of the
+ * optimum for a well-conditioned problem.
+ *
+ * Missing values (NaN) in X contribute 0 to η, in fitting and prediction alike: with a
+ * standardised design that is mean imputation. Fitting reports how many it met in a warning.
+ * Separable data cannot diverge: the penalty keeps β finite for C < ∞.
+ */
+import type { Matrix } from '../../core/matrix.js';
+import type { Rng } from '../../core/rng.js';
+import type { ClassificationLearner, ClassificationTarget, ClassifierModel, FitDiagnostics } from '../types.js';
+import { type ParamValue, intParam, numberParam, sigmoid, singleClassModel, validateClassificationFit } from './common.js';
+
+export const logisticDefaults = {
+  C: 1,
+  maxIter: 100,
+  tol: 1e-10,
+} as const satisfies Record<string, ParamValue>;
+
+export interface LogisticParams {
+  /** Inverse penalty strength (scikit-learn's C). */
+  C: number;
+  maxIter: number;
+  /** Convergence tolerance on max |gradient| / Σw. */
+  tol: number;
+}
+
+export interface LogisticDiagnostics extends FitDiagnostics {
+  iterations: number;
+  converged: boolean;
+  /** Penalised objective at the returned coefficients. */
+  objective: number;
+  /** max_j |gradient_j| / Σw at the returned coefficients. */
+  gradientNorm: number;
+}
+
+export class LogisticModel implements ClassifierModel {
+  readonly task = 'classification' as const;
+  constructor(
+    /** One coefficient per column of X. */
+    readonly coef: Float64Array,
+    readonly intercept: number,
+    readonly diagnostics: LogisticDiagnostics,
+  ) {}
+
+  /** Linear predictor η = b + xᵀβ (missing entries contribute 0). */
+  decisionFunction(X: Matrix, out?: Float64Array): Float64Array {
+    const result = out ?? new Float64Array(X.rows);
+    const { coef, intercept } = this;
+    const d = X.cols;
+    const data = X.data;
+    for (let i = 0, base = 0; i < X.rows; i++, base += d) {
+      let eta = intercept;
+      for (let j = 0; j < d; j++) eta += coef[j] * data[base + j];
+      if (eta !== eta) {
+        // A NaN in the row: redo it skipping missing entries (kept off the fast path).
+        eta = intercept;
+        for (let j = 0; j < d; j++) {
+          const x = data[base + j];
+          if (x === x) eta += coef[j] * x;
+        }
+      }
+      result[i] = eta;
+    }
+    return result;
+  }
+
+  predictProba(X: Matrix, out?: Float64Array): Float64Array {
+    const result = this.decisionFunction(X, out);
+    for (let i = 0; i < X.rows; i++) result[i] = sigmoid(result[i]);
+    return result;
+  }
+}
+
+export interface LogisticFit {
+  coef: Float64Array;
+  intercept: number;
+  diagnostics: LogisticDiagnostics;
+}
+
+/** log(1 + e^η) without overflow. */
+function softplus(eta: number): number {
+  return eta > 0 ? eta + Math.log1p(Math.exp(-eta)) : Math.log1p(Math.exp(eta));
+}
+
+/**
+ * In-place Cholesky factorisation of the symmetric positive definite q×q matrix `a` (row-major,
+ * lower triangle used and overwritten by L). Returns false if a pivot is not positive.
+ */
+export function choleskyInPlace(a: Float64Array, q: number): boolean {
+  for (let j = 0; j < q; j++) {
+    const rowJ = j * q;
+    let diag = a[rowJ + j];
+    for (let k = 0; k < j; k++) diag -= a[rowJ + k] * a[rowJ + k];
+    if (!(diag > 0)) return false;
+    const ljj = Math.sqrt(diag);
+    a[rowJ + j] = ljj;
+    const inv = 1 / ljj;
+    for (let i = j + 1; i < q; i++) {
+      const rowI = i * q;
+      let s = a[rowI + j];
+      for (let k = 0; k < j; k++) s -= a[rowI + k] * a[rowJ + k];
+      a[rowI + j] = s * inv;
+    }
+  }
+  return true;
+}
+
+/** Solve L Lᵀ x = b in place (b becomes x), with L from `choleskyInPlace`. */
+export function choleskySolveInPlace(l: Float64Array, q: number, b: Float64Array): void {
+  for (let i = 0; i < q; i++) {
+    const row = i * q;
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= l[row + k] * b[k];
+    b[i] = s / l[row + i];
+  }
+  for (let i = q - 1; i >= 0; i--) {
+    let s = b[i];
+    for (let k = i + 1; k < q; k++) s -= l[k * q + i] * b[k];
+    b[i] = s / l[i * q + i];
+  }
+}
+
+/**
+ * The Newton solver. `X` must be free of NaN (the learner zero-fills a copy); y ∈ {0,1}; w ≥ 0 with
+ * a positive total and both classes present (otherwise the intercept diverges).
+ */
+export function fitLogisticNewton(X: Matrix, y: Uint8Array, w: Float64Array, params: LogisticParams): LogisticFit {
+  const n = X.rows;
+  const d = X.cols;
+  const q = d + 1; // θ = [β_0 .. β_{d-1}, b]
+  const data = X.data;
+  const invC = 1 / params.C;
+  const warnings: string[] = [];
+
+  let totalW = 0;
+  let posW = 0;
+  for (let i = 0; i < n; i++) {
+    totalW += w[i];
+    posW += w[i] * y[i];
+  }
+  const theta = new Float64Array(q);
+  theta[d] = Math.log(posW / (totalW - posW));
+  const trial = new Float64Array(q);
+  const eta = new Float64Array(n);
+  const residual = new Float64Array(n);
+  const curvature = new Float64Array(n);
+  const weighted = new Float64Array(n);
+  const grad = new Float64Array(q);
+  const step = new Float64Array(q);
+  const hess = new Float64Array(q * q);
+  const factor = new Float64Array(q * q);
+  // Column-major copy: the gradient and Hessian entries become dot products of contiguous columns,
+  // accumulated in registers (about twice as fast as row-wise rank-one updates of the Hessian).
+  const columns = new Float64Array(n * d);
+  for (let i = 0, base = 0; i < n; i++, base += d) {
+    for (let j = 0, k = i; j < d; j++, k += n) columns[k] = data[base + j];
+  }
+
+  const objectiveAt = (th: Float64Array): number => {
+    let f = 0;
+    const b = th[d];
+    for (let i = 0, base = 0; i < n; i++, base += d) {
+      let e = b;
+      for (let j = 0; j < d; j++) e += data[base + j] * th[j];
+      eta[i] = e;
+      if (w[i] !== 0) f += w[i] * (softplus(e) - y[i] * e);
+    }
+    let pen = 0;
+    for (let j = 0; j < d; j++) pen += th[j] * th[j];
+    return f + 0.5 * invC * pen;
+  };
+
+  let objective = objectiveAt(theta);
+  let gradientNorm = Infinity;
+  let converged = false;
+  let iterations = 0;
+  const gradTol = params.tol * totalW;
+
+  for (;;) {
+    // Gradient at θ (η already holds θ's linear predictor); the Hessian only if another step is needed.
+    let rSum = 0;
+    let hSum = 0;
+    for (let i = 0; i < n; i++) {
+      const wi = w[i];
+      const p = sigmoid(eta[i]);
+      const r = wi * (p - y[i]);
+      const h = wi * p * (1 - p);
+      residual[i] = r;
+      curvature[i] = h;
+      rSum += r;
+      hSum += h;
+    }
+    let gmax = Math.abs(rSum);
+    grad[d] = rSum;
+    for (let j = 0; j < d; j++) {
+      const cj = j * n;
+      let g = 0;
+      for (let i = 0; i < n; i++) g += residual[i] * columns[cj + i];
+      g += invC * theta[j];
+      grad[j] = g;
+      const a = Math.abs(g);
+      if (a > gmax) gmax = a;
+    }
+    gradientNorm = gmax / totalW;
+    if (gmax <= gradTol) {
+      converged = true;
+      break;
+    }
+    if (iterations >= params.maxIter) break;
+    iterations++;
+
+    // Lower triangle of H = X̃ᵀ diag(h) X̃ + diag(1/C, ..., 1/C, 0).
+    for (let j = 0; j < d; j++) {
+      const cj = j * n;
+      let interceptTerm = 0;
+      for (let i = 0; i < n; i++) {
+        const v = curvature[i] * columns[cj + i];
+        weighted[i] = v;
+        interceptTerm += v;
+      }
+      const row = j * q;
+      for (let k = 0; k <= j; k++) {
+        const ck = k * n;
+        let s = 0;
+        for (let i = 0; i < n; i++) s += weighted[i] * columns[ck + i];
+        hess[row + k] = s;
+      }
+      hess[row + j] += invC;
+      hess[d * q + j] = interceptTerm;
+    }
+    hess[d * q + d] = hSum;
+
+    factor.set(hess);
+    if (!choleskyInPlace(factor, q)) {
+      // Only reachable when Σ w p(1−p) underflows (near-separable data with a huge C): add a ridge
+      // just large enough to factorise, and say so.
+      warnings.push(`logistic: Hessian not positive definite at iteration ${iterations}; added a small ridge`);
+      factor.set(hess);
+      for (let j = 0; j < q; j++) factor[j * q + j] += 1e-8 * totalW + 1e-12;
+      if (!choleskyInPlace(factor, q)) {
+        warnings.push('logistic: Hessian could not be factorised; stopping');
+        break;
+      }
+    }
+    for (let j = 0; j < q; j++) step[j] = grad[j];
+    choleskySolveInPlace(factor, q, step);
+    // Armijo backtracking on the penalised objective.
+    let slope = 0;
+    for (let j = 0; j < q; j++) slope -= grad[j] * step[j];
+    let alpha = 1;
+    let accepted = false;
+    for (let halvings = 0; halvings < 40; halvings++) {
+      for (let j = 0; j < q; j++) trial[j] = theta[j] - alpha * step[j];
+      const fTrial = objectiveAt(trial);
+      if (fTrial <= objective + 1e-4 * alpha * slope) {
+        objective = fTrial;
+        theta.set(trial);
+        accepted = true;
+        break;
+      }
+      alpha *= 0.5;
+    }
+    if (!accepted) {
+      // No decrease is possible at floating-point resolution: we are at the optimum to machine
+      // precision even if the gradient test is not met.
+      objectiveAt(theta);
+      warnings.push(`logistic: line search made no progress (max |gradient|/Σw = ${gradientNorm.toExponential(2)})`);
+      break;
+    }
+  }
+  if (!converged) {
+    warnings.push(
+      `logistic: did not converge in ${iterations} Newton iterations (max |gradient|/Σw = ${gradientNorm.toExponential(2)}, tol ${params.tol})`,
+    );
+  }
+  return {
+    coef: theta.slice(0, d),
+    intercept: theta[d],
+    diagnostics: { iterations, converged, objective, gradientNorm, warnings },
+  };
+}
+
+export class LogisticLearner implements ClassificationLearner {
+  readonly name = 'logistic';
+  readonly task = 'classification' as const;
+  readonly params: Readonly<LogisticParams>;
+
+  constructor(params: Partial<Record<string, ParamValue>>, _rng?: Rng) {
+    this.params = Object.freeze({
+      C: numberParam(this.name, 'C', params.C ?? logisticDefaults.C, { min: 0, minExclusive: true }),
+      maxIter: intParam(this.name, 'maxIter', params.maxIter ?? logisticDefaults.maxIter, 1),
+      tol: numberParam(this.name, 'tol', params.tol ?? logisticDefaults.tol, { min: 0, minExclusive: true }),
+    });
+  }
+
+  fit(X: Matrix, target: ClassificationTarget, weights?: Float64Array): ClassifierModel {
+    const v = validateClassificationFit(this.name, X, target, weights);
+    const constant = singleClassModel(this.name, v);
+    if (constant) return constant;
+    let design = X;
+    if (v.missingCount > 0) {
+      const filled = X.data.slice();
+      for (let k = 0; k < filled.length; k++) if (filled[k] !== filled[k]) filled[k] = 0;
+      design = { rows: X.rows, cols: X.cols, data: filled };
+    }
+    const fit = fitLogisticNewton(design, target.y, v.weights, this.params);
+    if (v.missingCount > 0) {
+      fit.diagnostics.warnings.unshift(`logistic: ${v.missingCount} missing value(s) in X contribute 0 to the linear predictor`);
+    }
+    return new LogisticModel(fit.coef, fit.intercept, fit.diagnostics);
+  }
+}

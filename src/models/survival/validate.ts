@@ -1,0 +1,54 @@
+/**
+ * The one boundary check of the survival learners (inner kernels trust their inputs): O(n·d).
+ */
+import type { Matrix } from '../../core/matrix.js';
+import { ModelInputError, type SurvivalTarget } from '../types.js';
+
+/**
+ * Throws ModelInputError for: zero rows; X/target/weights length mismatch; a non-finite feature
+ * value (survival learners do not impute: NaN must be handled by the design before fitting);
+ * time not finite or ≤ 0; event not 0/1; a negative or non-finite weight; no event with positive
+ * weight (all censored: no hazard can be estimated).
+ */
+export function validateSurvivalFit(learner: string, X: Matrix, target: SurvivalTarget, weights?: Float64Array): void {
+  const n = X.rows;
+  if (n === 0) throw new ModelInputError(`${learner}: cannot fit on zero rows`);
+  if (X.data.length !== n * X.cols) throw new ModelInputError(`${learner}: X.data has ${X.data.length} values, expected ${n}x${X.cols}`);
+  if (target.time.length !== n || target.event.length !== n) {
+    throw new ModelInputError(`${learner}: X has ${n} rows but time/event have ${target.time.length}/${target.event.length}`);
+  }
+  if (weights && weights.length !== n) throw new ModelInputError(`${learner}: weights has ${weights.length} values, X has ${n} rows`);
+  const d = X.cols;
+  for (let i = 0; i < n * d; i++) {
+    if (!Number.isFinite(X.data[i])) {
+      throw new ModelInputError(`${learner}: X[${Math.floor(i / d)}, ${i % d}] = ${X.data[i]} is not finite (impute missing values first)`);
+    }
+  }
+  let eventWeight = 0;
+  for (let i = 0; i < n; i++) {
+    const t = target.time[i];
+    if (!Number.isFinite(t) || t <= 0) throw new ModelInputError(`${learner}: time[${i}] = ${t} is not a finite positive number`);
+    const e = target.event[i];
+    if (e !== 0 && e !== 1) throw new ModelInputError(`${learner}: event[${i}] = ${e} is not 0 or 1`);
+    const w = weights ? weights[i] : 1;
+    if (!Number.isFinite(w) || w < 0) throw new ModelInputError(`${learner}: weight[${i}] = ${w} is not a finite non-negative number`);
+    if (e === 1) eventWeight += w;
+  }
+  if (!(eventWeight > 0)) throw new ModelInputError(`${learner}: no events (all rows censored or zero-weight): nothing to fit`);
+}
+
+/** Reads a numeric hyperparameter, rejecting values of the wrong type or outside [min, max]. */
+export function numberParam(learner: string, name: string, value: unknown, fallback: number, min: number, max = Infinity): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= min && value <= max)) {
+    throw new ModelInputError(`${learner}: parameter ${name} = ${String(value)} must be a number in [${min}, ${max}]`);
+  }
+  return value;
+}
+
+/** Reads an integer hyperparameter (Infinity allowed when max is Infinity, e.g. unlimited depth). */
+export function integerParam(learner: string, name: string, value: unknown, fallback: number, min: number, max = Infinity): number {
+  const v = numberParam(learner, name, value, fallback, min, max);
+  if (!Number.isInteger(v) && v !== Infinity) throw new ModelInputError(`${learner}: parameter ${name} = ${v} must be an integer`);
+  return v;
+}
