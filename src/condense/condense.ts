@@ -18,7 +18,7 @@ import { SeededRng, type Rng } from '../core/rng.js';
 import { Encoder } from '../data/encoding.js';
 import { negativeLabelOf, type Table } from '../data/table.js';
 import { createLearner, getLearnerSpec } from '../models/registry.js';
-import type { Learner, Target } from '../models/types.js';
+import type { Target } from '../models/types.js';
 import {
   CryptoRng,
   PrivacyLedger,
@@ -27,7 +27,7 @@ import {
   poissonSample,
   type Receipt,
 } from '../privacy/index.js';
-import { PerRecordLoss, maxRecordLoss, type ClassificationLossKind, type LossSpec } from './objective.js';
+import { PerRecordLoss, maxRecordLoss, type ClassificationLossKind, type LearnerRecipe, type LossSpec } from './objective.js';
 import { createOptimiser, type OptimiserKind } from './optimiser.js';
 import {
   featuresNeedingBounds,
@@ -40,6 +40,7 @@ import {
   type StratumMoments,
   type TimeHistogram,
 } from './privateStatistics.js';
+import { MECHANISM, insideMechanism } from './dataAccess.js';
 import { allocateRows, initialiseFromMoments, initialiseUniform, type SyntheticSet } from './syntheticSet.js';
 import { ZerothOrderEstimator } from './zerothOrder.js';
 import { SOFTWARE } from './version.js';
@@ -71,6 +72,8 @@ export interface CondenseOptions {
   clipNorm?: number;
   /** Share of ε spent on private preprocessing. */
   preprocessingShare?: number;
+  /** Cap on the random-walk drift the DP noise may cause per coordinate (standardised units). */
+  maxNoiseDrift?: number;
   initialisation?: Initialisation;
   /** Spread of the initial rows around their stratum mean, in DP standard deviations. */
   initialSpread?: number;
@@ -155,17 +158,18 @@ export const DEFAULTS = {
   momentum: 0.9,
   optimiser: 'sgd' as OptimiserKind,
   batchSize: 256,
-  preprocessingShare: 0.1,
+  preprocessingShare: 0.3,
+  maxNoiseDrift: 1,
   initialisation: 'private' as Initialisation,
   initialSpread: 1,
   classBalance: 'balanced' as const,
   loss: 'brier' as ClassificationLossKind,
   pMin: 0.01,
   gridPoints: 10,
-  /** Weight λ of the loss channel relative to C / (max loss): at most a quarter of the clip norm. */
+  /** Share of the clip norm reserved for the private loss channel (progress and trace). */
   lossChannelShare: 0.25,
   /** Default clip norm: C = clipScale · √K · (max loss). */
-  clipScale: 0.1,
+  clipScale: 1,
 };
 
 export class CondenseAbortedError extends Error {
@@ -192,9 +196,9 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
   const seeded = options.seed !== undefined ? new SeededRng(options.seed) : undefined;
   const noiseRng: Rng = seeded ? seeded.fork() : new CryptoRng();
   const publicRng: Rng = seeded ? seeded.fork() : new CryptoRng();
-  const learnerSeed = seeded ? seeded.nextUint32() : Math.floor(publicRng.uniform() * 2 ** 32);
 
-  const ledger = new PrivacyLedger({ epsilon, delta }, options.accountant ?? 'rdp');
+  const ledger = new PrivacyLedger({ epsilon, delta, accountant: options.accountant ?? 'rdp' });
+  ledger.registerRandomness(noiseRng);
   const ctx: NoisyQueryContext = { isPrivate, ledger, noiseRng };
   const checkAbort = () => {
     if (options.signal?.aborted) throw new CondenseAbortedError('condensation aborted');
@@ -215,20 +219,20 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
   const allBounds = { ...userBounds, ...dpBounds };
   const featureBounds = card.features.map((f): [number, number] => (f.bounds ?? allBounds[f.name] ?? [0, 1]) as [number, number]);
 
-  let strata: Int32Array;
+  let stratify: (table: Table) => Int32Array;
   let nStrata: number;
   let timeHistogram: TimeHistogram | undefined;
   let medianEventTime = NaN;
   if (task === 'classification') {
-    strata = Int32Array.from(train.label!);
+    stratify = (table) => Int32Array.from(table.label!);
     nStrata = 2;
   } else {
     timeHistogram = privateTimeHistogram(train, ctx, preprocessingNoiseMultiplier);
     medianEventTime = histogramQuantiles(timeHistogram.edges, timeHistogram.events, [0.5])[0];
-    strata = survivalStrata(train, medianEventTime);
+    stratify = (table) => survivalStrata(table, medianEventTime);
     nStrata = 3;
   }
-  const moments = privateStratumMoments(train, featureBounds, strata, nStrata, ctx, preprocessingNoiseMultiplier, task === 'classification' ? 'class counts and class-conditional feature moments' : 'risk-group counts and feature moments');
+  const moments = privateStratumMoments(train, featureBounds, stratify, nStrata, ctx, preprocessingNoiseMultiplier, task === 'classification' ? 'class counts and class-conditional feature moments' : 'risk-group counts and feature moments');
   checkAbort();
   const pooled = poolMoments(moments);
   const recordCount = pooled.count; // n̂: a DP count (exact when not private)
@@ -243,8 +247,12 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
     }
   });
   const encoder = new Encoder(card, { scaling, bounds: allBounds });
-  const realX = encoder.encode(train, { missing: 'impute' });
-  encoder.project(realX);
+  // The encoded real rows are only ever read inside the zero-order mechanism.
+  const realX = insideMechanism(MECHANISM.zeroOrderSteps, () => {
+    const encoded = encoder.encode(train, { missing: 'impute' });
+    encoder.project(encoded);
+    return encoded;
+  });
 
   // ---- 3. Loss and synthetic outcomes ------------------------------------------------------------
   const pMin = options.pMin ?? DEFAULTS.pMin;
@@ -282,12 +290,12 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
   } else if (initialisation === 'uniform') {
     parameters = initialiseUniform(encoder, options.rows, publicRng);
   } else {
-    parameters = copyRealRows(realX, strata, allocation, publicRng);
+    parameters = copyRealRows(realX, stratify(train), allocation, publicRng);
   }
   const synthetic: SyntheticSet = { parameters, target: syntheticTarget, strata: new Int32Array(0) };
 
   // ---- 5. Zero-order optimisation ------------------------------------------------------------------
-  const learners = resolveLearners(task, options.learners, learnerSeed);
+  const learners = resolveLearners(task, options.learners);
   const directions = options.directions ?? DEFAULTS.directions;
   const smoothing = options.smoothing ?? DEFAULTS.smoothing;
   const smoothingDecay = options.smoothingDecay ?? DEFAULTS.smoothingDecay;
@@ -295,22 +303,32 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
   const samplingRate = Math.min(1, batchSize / recordCount);
   const maxLoss = maxRecordLoss(lossSpec);
   const clipNorm = isPrivate ? options.clipNorm ?? DEFAULTS.clipScale * Math.sqrt(directions) * maxLoss : Infinity;
-  const lossChannelWeight = (DEFAULTS.lossChannelShare * (Number.isFinite(clipNorm) ? clipNorm : Math.sqrt(directions) * maxLoss)) / maxLoss;
+  const lossChannelShare = DEFAULTS.lossChannelShare;
+  const lossChannelWeight = (lossChannelShare * (Number.isFinite(clipNorm) ? clipNorm : Math.sqrt(directions) * maxLoss)) / maxLoss;
   let noiseMultiplier = 0;
-  if (isPrivate && steps > 0) {
-    noiseMultiplier = calibrateNoiseMultiplier({ targetEpsilon: epsilon, delta, samplingRate, steps, prior: ledger }).noiseMultiplier;
+  if (steps > 0) {
+    if (isPrivate) noiseMultiplier = calibrateNoiseMultiplier({ targetEpsilon: epsilon, delta, samplingRate, steps, prior: ledger }).noiseMultiplier;
     ledger.charge({
       kind: 'subsampled_gaussian',
-      name: 'zero_order_steps',
+      name: MECHANISM.zeroOrderSteps,
       noiseMultiplier,
       samplingRate,
       steps,
       purpose: `${steps} DP zero-order steps (K = ${directions} directions, clip norm ${round(clipNorm)})`,
     });
   }
-  const learningRate = options.learningRate ?? DEFAULTS.learningRate;
   const momentum = options.momentum ?? DEFAULTS.momentum;
   const optimiserKind = options.optimiser ?? DEFAULTS.optimiser;
+  // The DP noise alone moves each coordinate by a random walk. Its per-step standard deviation per
+  // coordinate is about σC / (q·n̂ · 2μ · √K) (for SGD, amplified by 1/(1 − momentum)); capping the
+  // learning rate so that the walk over T steps stays within `maxNoiseDrift` standardised units keeps
+  // low-ε runs from diffusing the rows away from their private initialisation. Uses only public and
+  // DP quantities.
+  const noisePerCoordinate = (noiseMultiplier * (Number.isFinite(clipNorm) ? clipNorm : 0)) / (samplingRate * recordCount * 2 * smoothing * Math.sqrt(directions));
+  const maxNoiseDrift = options.maxNoiseDrift ?? DEFAULTS.maxNoiseDrift;
+  const driftPerUnitRate = noisePerCoordinate * Math.sqrt(steps) / (optimiserKind === 'sgd' ? 1 - momentum : 1);
+  const requestedRate = options.learningRate ?? DEFAULTS.learningRate;
+  const learningRate = optimiserKind === 'sgd' && driftPerUnitRate > 0 ? Math.min(requestedRate, maxNoiseDrift / driftPerUnitRate) : requestedRate;
 
   const n = train.nRows;
   const objective = new PerRecordLoss(learners, lossSpec, n);
@@ -319,7 +337,7 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
     objective,
     syntheticTarget,
     options.rows,
-    { directions, smoothing, clipNorm, noiseMultiplier: isPrivate ? noiseMultiplier : 0, lossChannelWeight },
+    { directions, smoothing, clipNorm, noiseMultiplier: isPrivate ? noiseMultiplier : 0, lossChannelWeight, lossChannelShare },
     n,
   );
   const optimiser = createOptimiser(optimiserKind, parameters.data.length, momentum);
@@ -331,10 +349,12 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
   let smoothedLoss = NaN;
   for (let step = 0; step < steps; step++) {
     checkAbort();
-    const indices = samplingRate >= 1 ? undefined : poissonSample(n, samplingRate, noiseRng);
-    const { X, target } = batch.gather(indices);
     const mu = smoothing * (1 - ((1 - smoothingDecay) * step) / Math.max(1, steps - 1));
-    const estimate = estimator.estimate(parameters, X, target, samplingRate * recordCount, publicRng, noiseRng, gradient, mu);
+    const estimate = insideMechanism(MECHANISM.zeroOrderSteps, () => {
+      const indices = samplingRate >= 1 ? undefined : poissonSample(n, samplingRate, noiseRng);
+      const { X, target } = batch.gather(indices);
+      return estimator.estimate(parameters, X, target, samplingRate * recordCount, publicRng, noiseRng, gradient, mu);
+    });
     optimiser.step(parameters.data, gradient, learningRate);
     encoder.project(parameters);
     smoothedLoss = Number.isNaN(smoothedLoss) ? estimate.loss : 0.9 * smoothedLoss + 0.1 * estimate.loss;
@@ -398,7 +418,7 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
       task,
       medianEventTime: Number.isFinite(medianEventTime) ? medianEventTime : undefined,
     },
-    privateRelease: reasonsNotPrivate.length === 0,
+    privateRelease: true,
     reasonsNotPrivate,
   });
   return { synthetic: released, receipt, trace, encoder, settings };
@@ -417,7 +437,7 @@ function validateOptions(options: CondenseOptions, delta: number): void {
     const v = options[key];
     if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 1)) fail(`${key} must be a positive integer (got ${v})`);
   }
-  const positives: (keyof CondenseOptions)[] = ['smoothing', 'learningRate', 'clipNorm', 'initialSpread'];
+  const positives: (keyof CondenseOptions)[] = ['smoothing', 'learningRate', 'clipNorm', 'initialSpread', 'maxNoiseDrift'];
   for (const key of positives) {
     const v = options[key];
     if (v !== undefined && !((v as number) > 0)) fail(`${key} must be > 0 (got ${v})`);
@@ -434,14 +454,15 @@ function validateOptions(options: CondenseOptions, delta: number): void {
   if (options.train.card.task === 'survival' && options.rows < 6) fail('survival condensation needs at least 6 rows (2 per risk group)');
 }
 
-function resolveLearners(task: 'classification' | 'survival', choices: readonly LearnerChoice[] | undefined, seed: number): Learner[] {
+/** Learner recipes, validated now (unknown names or parameters fail before any privacy is spent). */
+function resolveLearners(task: 'classification' | 'survival', choices: readonly LearnerChoice[] | undefined): LearnerRecipe[] {
   const list = choices && choices.length ? choices : [task === 'classification' ? 'cart' : 'cox'];
-  const rng = new SeededRng(seed);
   return list.map((choice) => {
-    const { name, params } = typeof choice === 'string' ? { name: choice, params: undefined } : choice;
+    const { name, params } = typeof choice === 'string' ? { name: choice, params: {} } : { name: choice.name, params: choice.params ?? {} };
     const spec = getLearnerSpec(name);
     if (spec.task !== task) throw new RangeError(`learner "${name}" is for ${spec.task} data, but the dataset is ${task}`);
-    return createLearner(name, params, rng.fork());
+    const learner = createLearner(name, params, new SeededRng(0));
+    return { name, task, params: { ...learner.params } };
   });
 }
 

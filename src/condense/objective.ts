@@ -13,7 +13,16 @@
  */
 import type { Matrix } from '../core/matrix.js';
 import { survivalNllPerRecord } from '../metrics/survival.js';
-import type { ClassificationTarget, Learner, SurvivalTarget, Target } from '../models/types.js';
+import { SeededRng } from '../core/rng.js';
+import { createLearner } from '../models/registry.js';
+import type { ClassificationTarget, Learner, SurvivalTarget, Target, Task } from '../models/types.js';
+
+/** A learner to (re)create by name: see `PerRecordLoss.evaluate` for why it is not created once. */
+export interface LearnerRecipe {
+  name: string;
+  task: Task;
+  params: Record<string, unknown>;
+}
 
 export type ClassificationLossKind = 'brier' | 'cross-entropy';
 
@@ -47,7 +56,7 @@ export class PerRecordLoss {
   private readonly single: Float64Array;
 
   constructor(
-    readonly learners: readonly Learner[],
+    readonly learners: readonly LearnerRecipe[],
     readonly spec: LossSpec,
     maxBatch: number,
   ) {
@@ -63,12 +72,17 @@ export class PerRecordLoss {
   /**
    * Mean over learners of each batch record's loss, for models trained on (syntheticX,
    * syntheticTarget); writes `out[0 .. batchX.rows)`.
+   *
+   * Each learner is created afresh from `randomSeed`, so the two fits of an antithetic pair
+   * (S + μu and S − μu) use common random numbers: a random forest's bootstrap then differs only
+   * through the synthetic rows, and the loss difference measures the direction, not the dice.
    */
-  evaluate(syntheticX: Matrix, syntheticTarget: Target, batchX: Matrix, batchTarget: Target, out: Float64Array): Float64Array {
+  evaluate(syntheticX: Matrix, syntheticTarget: Target, batchX: Matrix, batchTarget: Target, randomSeed: number, out: Float64Array): Float64Array {
     const n = batchX.rows;
     out.fill(0, 0, n);
     const share = 1 / this.learners.length;
-    for (const learner of this.learners) {
+    for (const recipe of this.learners) {
+      const learner: Learner = createLearner(recipe.name, recipe.params, new SeededRng(randomSeed));
       if (learner.task === 'classification') {
         const model = learner.fit(syntheticX, syntheticTarget as ClassificationTarget);
         const p = model.predictProba(batchX, this.probabilities.subarray(0, n));

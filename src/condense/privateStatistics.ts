@@ -9,12 +9,13 @@
  * coordinates are each bounded, so its L2 norm — the sensitivity under add/remove adjacency — is
  * known in advance, and one Gaussian mechanism releases the whole vector. Charging the ledger happens
  * before any noisy value is computed. In a non-private run the same code returns exact statistics
- * and charges nothing (the receipt then says the release is not private).
+ * and records each query with noise multiplier 0 (so the receipt's ε is ∞).
  */
 import type { Rng } from '../core/rng.js';
 import type { DatasetCard } from '../data/card.js';
 import type { Table } from '../data/table.js';
 import { addGaussianNoise, type PrivacyLedger } from '../privacy/index.js';
+import { MECHANISM, insideMechanism } from './dataAccess.js';
 
 export interface NoisyQueryContext {
   /** False in a non-private run: statistics are exact and nothing is charged. */
@@ -32,11 +33,14 @@ export interface GaussianQuery {
   l2Sensitivity: number;
 }
 
-/** Charge the ledger for `query`, then add its noise to `sums` in place (nothing in a non-private run). */
+/**
+ * Charge the ledger for `query`, then add its noise to `sums` in place. A non-private run records
+ * the query with noise multiplier 0 (so its receipt says ε = ∞) and adds nothing.
+ */
 export function releaseGaussianSums(ctx: NoisyQueryContext, query: GaussianQuery, sums: Float64Array): Float64Array {
-  if (!ctx.isPrivate) return sums;
-  ctx.ledger.charge({ kind: 'gaussian', name: query.name, noiseMultiplier: query.noiseMultiplier, purpose: query.purpose });
-  addGaussianNoise(sums, query.noiseMultiplier * query.l2Sensitivity, ctx.noiseRng);
+  const noiseMultiplier = ctx.isPrivate ? query.noiseMultiplier : 0;
+  ctx.ledger.charge({ kind: 'gaussian', name: query.name, noiseMultiplier, purpose: query.purpose });
+  if (noiseMultiplier > 0) addGaussianNoise(sums, noiseMultiplier * query.l2Sensitivity, ctx.noiseRng);
   return sums;
 }
 
@@ -78,21 +82,24 @@ export function privateFeatureBounds(
     if (!column) throw new Error(`privateFeatureBounds: no feature "${name}"`);
     return column;
   });
-  const counts = new Float64Array(features.length * SLOG_BINS);
   const binWidth = (2 * SLOG_MAX) / SLOG_BINS;
-  columns.forEach((column, f) => {
-    const { values, missing } = column;
-    for (let i = 0; i < table.nRows; i++) {
-      if (missing[i]) continue;
-      const s = Math.min(Math.max(slog(values[i]), -SLOG_MAX), SLOG_MAX);
-      const bin = Math.min(SLOG_BINS - 1, Math.floor((s + SLOG_MAX) / binWidth));
-      counts[f * SLOG_BINS + bin] += 1;
-    }
+  const counts = insideMechanism(MECHANISM.featureBounds, () => {
+    const sums = new Float64Array(features.length * SLOG_BINS);
+    columns.forEach((column, f) => {
+      const { values, missing } = column;
+      for (let i = 0; i < table.nRows; i++) {
+        if (missing[i]) continue;
+        const s = Math.min(Math.max(slog(values[i]), -SLOG_MAX), SLOG_MAX);
+        const bin = Math.min(SLOG_BINS - 1, Math.floor((s + SLOG_MAX) / binWidth));
+        sums[f * SLOG_BINS + bin] += 1;
+      }
+    });
+    return sums;
   });
   const sensitivity = Math.sqrt(features.length);
   releaseGaussianSums(
     ctx,
-    { name: 'feature_bounds_histogram', purpose: `bounds of ${features.length} features without public bounds`, noiseMultiplier, l2Sensitivity: sensitivity },
+    { name: MECHANISM.featureBounds, purpose: `bounds of ${features.length} features without public bounds`, noiseMultiplier, l2Sensitivity: sensitivity },
     counts,
   );
   const cutoff = ctx.isPrivate ? threshold * noiseMultiplier * sensitivity : 0.5;
@@ -146,16 +153,19 @@ export interface TimeHistogram {
  * one bin of one of the two histograms, so the L2 sensitivity is 1.
  */
 export function privateTimeHistogram(table: Table, ctx: NoisyQueryContext, noiseMultiplier: number): TimeHistogram {
-  const time = table.time!;
-  const event = table.event!;
-  const sums = new Float64Array(2 * LOGT_BINS);
   const width = (LOGT_MAX - LOGT_MIN) / LOGT_BINS;
-  for (let i = 0; i < table.nRows; i++) {
-    const s = Math.min(Math.max(Math.log10(time[i]), LOGT_MIN), LOGT_MAX);
-    const bin = Math.min(LOGT_BINS - 1, Math.floor((s - LOGT_MIN) / width));
-    sums[(event[i] ? 0 : LOGT_BINS) + bin] += 1;
-  }
-  releaseGaussianSums(ctx, { name: 'time_histogram', purpose: 'survival time grid and synthetic follow-up times', noiseMultiplier, l2Sensitivity: 1 }, sums);
+  const sums = insideMechanism(MECHANISM.timeHistogram, () => {
+    const time = table.time!;
+    const event = table.event!;
+    const counts = new Float64Array(2 * LOGT_BINS);
+    for (let i = 0; i < table.nRows; i++) {
+      const s = Math.min(Math.max(Math.log10(time[i]), LOGT_MIN), LOGT_MAX);
+      const bin = Math.min(LOGT_BINS - 1, Math.floor((s - LOGT_MIN) / width));
+      counts[(event[i] ? 0 : LOGT_BINS) + bin] += 1;
+    }
+    return counts;
+  });
+  releaseGaussianSums(ctx, { name: MECHANISM.timeHistogram, purpose: 'survival time grid and synthetic follow-up times', noiseMultiplier, l2Sensitivity: 1 }, sums);
   const cutoff = ctx.isPrivate ? 2 * noiseMultiplier : 0;
   for (let b = 0; b < sums.length; b++) if (sums[b] <= cutoff) sums[b] = 0;
   const edges = new Float64Array(LOGT_BINS + 1);
@@ -221,7 +231,8 @@ export interface StratumMoments {
 export function privateStratumMoments(
   table: Table,
   bounds: readonly [number, number][],
-  strata: Int32Array,
+  /** Each record's stratum (−1: none); computed inside the mechanism since it reads the outcome. */
+  stratify: (table: Table) => Int32Array,
   nStrata: number,
   ctx: NoisyQueryContext,
   noiseMultiplier: number,
@@ -237,32 +248,36 @@ export function privateStratumMoments(
     width += w;
     sensitivity2 += type === 'categorical' ? 1 : type === 'binary' ? 2 : 3;
   }
-  const sums = new Float64Array(nStrata * width);
-  table.features.forEach((column, f) => {
-    const { values, missing } = column;
-    const type = column.spec.type;
-    const { offset } = layout[f];
-    const [low, high] = bounds[f];
-    const mid = (low + high) / 2;
-    const half = (high - low) / 2;
-    for (let i = 0; i < table.nRows; i++) {
-      const s = strata[i];
-      if (s < 0 || missing[i]) continue;
-      const base = s * width + offset;
-      if (type === 'categorical') sums[base + values[i]] += 1;
-      else if (type === 'binary') {
-        sums[base] += values[i];
-        sums[base + 1] += 1;
-      } else {
-        const u = Math.min(1, Math.max(-1, (values[i] - mid) / half));
-        sums[base] += u;
-        sums[base + 1] += u * u;
-        sums[base + 2] += 1;
+  const sums = insideMechanism(MECHANISM.stratumMoments, () => {
+    const strata = stratify(table);
+    const acc = new Float64Array(nStrata * width);
+    table.features.forEach((column, f) => {
+      const { values, missing } = column;
+      const type = column.spec.type;
+      const { offset } = layout[f];
+      const [low, high] = bounds[f];
+      const mid = (low + high) / 2;
+      const half = (high - low) / 2;
+      for (let i = 0; i < table.nRows; i++) {
+        const s = strata[i];
+        if (s < 0 || missing[i]) continue;
+        const base = s * width + offset;
+        if (type === 'categorical') acc[base + values[i]] += 1;
+        else if (type === 'binary') {
+          acc[base] += values[i];
+          acc[base + 1] += 1;
+        } else {
+          const u = Math.min(1, Math.max(-1, (values[i] - mid) / half));
+          acc[base] += u;
+          acc[base + 1] += u * u;
+          acc[base + 2] += 1;
+        }
       }
-    }
+    });
+    for (let i = 0; i < table.nRows; i++) if (strata[i] >= 0) acc[strata[i] * width] += 1;
+    return acc;
   });
-  for (let i = 0; i < table.nRows; i++) if (strata[i] >= 0) sums[strata[i] * width] += 1;
-  releaseGaussianSums(ctx, { name: 'stratum_moments', purpose, noiseMultiplier, l2Sensitivity: Math.sqrt(sensitivity2) }, sums);
+  releaseGaussianSums(ctx, { name: MECHANISM.stratumMoments, purpose, noiseMultiplier, l2Sensitivity: Math.sqrt(sensitivity2) }, sums);
 
   const result: StratumMoments[] = [];
   for (let s = 0; s < nStrata; s++) {

@@ -6,7 +6,8 @@
  *   v_r = (ℓ(A_k⁺, r) − ℓ(A_k⁻, r))_{k=1..K}  ⊕  λ·ℓ̄_r,
  * whose last coordinate is the record's mean loss scaled by λ — a private channel for the progress
  * display and the trace, so that not even the reported loss reads the data outside the mechanism.
- * v_r is clipped to L2 norm C; the clipped vectors are summed, Gaussian noise N(0, σ²C²) is added to
+ * λ is set so the loss coordinate never exceeds share·C, and the K differences are clipped to
+ * C·√(1 − share²), so v_r has L2 norm at most C; the vectors are summed, Gaussian noise N(0, σ²C²) is added to
  * every coordinate, and the sum is divided by the expected batch size q·n̂ (n̂ a DP count). Adding or
  * removing one patient changes the sum by at most C in L2, so each step is the Poisson-subsampled
  * Gaussian mechanism with noise multiplier σ. The gradient estimate
@@ -28,8 +29,10 @@ export interface ZerothOrderSettings {
   clipNorm: number;
   /** σ; 0 adds no noise. */
   noiseMultiplier: number;
-  /** λ: weight of the loss channel coordinate. */
+  /** λ: weight of the loss channel coordinate; λ·(max loss) must equal lossChannelShare·C. */
   lossChannelWeight: number;
+  /** Share of the clip norm reserved for the loss channel (in [0, 1)). */
+  lossChannelShare: number;
 }
 
 export interface GradientEstimate {
@@ -81,7 +84,7 @@ export class ZerothOrderEstimator {
     gradient: Float64Array,
     smoothing = this.settings.smoothing,
   ): GradientEstimate {
-    const { directions: K, clipNorm, noiseMultiplier, lossChannelWeight } = this.settings;
+    const { directions: K, clipNorm, noiseMultiplier, lossChannelWeight, lossChannelShare } = this.settings;
     const p = parameters.data.length;
     const b = batchX.rows;
     const width = K + 1;
@@ -90,8 +93,9 @@ export class ZerothOrderEstimator {
     for (let i = 0; i < K * p; i++) u[i] = directionRng.normal();
 
     for (let k = 0; k < K; k++) {
-      this.lossAt(parameters, u, k, smoothing, batchX, batchTarget, this.lossPlus);
-      this.lossAt(parameters, u, k, -smoothing, batchX, batchTarget, this.lossMinus);
+      const seed = directionRng.int(2 ** 31);
+      this.lossAt(parameters, u, k, smoothing, batchX, batchTarget, seed, this.lossPlus);
+      this.lossAt(parameters, u, k, -smoothing, batchX, batchTarget, seed, this.lossMinus);
       for (let r = 0; r < b; r++) {
         vectors[r * width + k] = this.lossPlus[r] - this.lossMinus[r];
         // Mean over directions of the antithetic midpoint: a low-variance loss at the current S.
@@ -100,16 +104,21 @@ export class ZerothOrderEstimator {
       }
     }
 
+    // The loss coordinate is at most λ·(max loss) = share·C by construction, so only the K loss
+    // differences are clipped, to C·√(1 − share²): the whole vector then has norm ≤ C and the
+    // reported loss is not biased by the clipping of the differences.
     const summed = this.summed.fill(0);
+    const differenceClip = clipNorm * Math.sqrt(1 - lossChannelShare * lossChannelShare);
     let clipped = 0;
     for (let r = 0; r < b; r++) {
       const base = r * width;
       let norm2 = 0;
-      for (let k = 0; k < width; k++) norm2 += vectors[base + k] * vectors[base + k];
+      for (let k = 0; k < K; k++) norm2 += vectors[base + k] * vectors[base + k];
       const norm = Math.sqrt(norm2);
-      const factor = norm > clipNorm ? clipNorm / norm : 1;
+      const factor = norm > differenceClip ? differenceClip / norm : 1;
       if (factor < 1) clipped++;
-      for (let k = 0; k < width; k++) summed[k] += factor * vectors[base + k];
+      for (let k = 0; k < K; k++) summed[k] += factor * vectors[base + k];
+      summed[K] += vectors[base + K];
     }
     if (noiseMultiplier > 0) addGaussianNoise(summed, noiseMultiplier * clipNorm, noiseRng);
     const scale = 1 / Math.max(1, expectedBatchSize);
@@ -125,12 +134,12 @@ export class ZerothOrderEstimator {
   }
 
   /** Per-record loss of the learners trained on harden(S + t·u_k). */
-  private lossAt(parameters: Matrix, u: Float64Array, k: number, t: number, batchX: Matrix, batchTarget: Target, out: Float64Array): void {
+  private lossAt(parameters: Matrix, u: Float64Array, k: number, t: number, batchX: Matrix, batchTarget: Target, seed: number, out: Float64Array): void {
     const s = parameters.data;
     const z = this.perturbed.data;
     const offset = k * s.length;
     for (let i = 0; i < s.length; i++) z[i] = s[i] + t * u[offset + i];
     hardenInto(this.encoder, this.perturbed, this.hardened);
-    this.objective.evaluate(this.hardened, this.syntheticTarget, batchX, batchTarget, out);
+    this.objective.evaluate(this.hardened, this.syntheticTarget, batchX, batchTarget, seed, out);
   }
 }

@@ -194,7 +194,7 @@ export const condenseCommand: CommandModule = {
         const r = result.receipt;
         io.stdout.write(
           `wrote ${o.out} (${result.synthetic.nRows} rows) and ${receiptPath}\n` +
-            `ε = ${formatNumber(r.epsilon)} at δ = ${r.delta} (${r.accountant}); private release: ${r.private_release ? 'yes' : 'NO — ' + (r.reasons_not_private ?? []).join('; ')}\n`,
+            `ε = ${typeof r.epsilon === 'number' ? formatNumber(r.epsilon) : r.epsilon} at δ = ${r.delta} (${r.accountant}); private release: ${r.private_release ? 'yes' : 'NO — ' + (r.reasons_not_private ?? []).join('; ')}\n`,
         );
       });
   },

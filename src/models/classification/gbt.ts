@@ -19,15 +19,17 @@
  *   `maxDepth` and `maxLeaves` (0 = unbounded); with only a depth bound the result equals
  *   depth-wise growth. `subsample` < 1 grows each tree on a random fraction of the rows drawn
  *   without replacement (stochastic gradient boosting, Friedman 2002).
- * - Histogram subtraction (a child's histogram = parent − sibling) is used when it is cheaper than
- *   building from the rows, i.e. on large nodes; on condensation-size data direct building wins.
+ * - Split finding (`SplitFinding`): bin histograms, with subtraction (a child's histogram = parent −
+ *   sibling) where that is cheaper than building from the rows; or, when rows are few relative to
+ *   bins (condensation-size data), a walk over each feature's rows kept in bin order, which sees
+ *   the same candidates at a cost independent of the number of bins.
  */
 import type { Matrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/rng.js';
 import type { ClassificationLearner, ClassificationTarget, ClassifierModel, FitDiagnostics } from '../types.js';
-import { argsortRange } from '../tree/argsort.js';
 import { type FlatTree, LEAF, TreeBuilder, predictTreeInto, treeNodeCapacity } from '../tree/flatTree.js';
-import { type ParamValue, intParam, numberParam, sigmoid, singleClassModel, validateClassificationFit } from './common.js';
+import { type ParamValue, choiceParam, intParam, numberParam, sigmoid, singleClassModel, validateClassificationFit } from './common.js';
+import { ColumnPresorter, type SortedColumns, midpoint } from './treeGrower.js';
 
 export const gbtDefaults = {
   nRounds: 50,
@@ -39,6 +41,7 @@ export const gbtDefaults = {
   lambda: 1,
   subsample: 1,
   maxBins: 255,
+  splitFinding: 'auto',
 } as const satisfies Record<string, ParamValue>;
 
 export interface GbtParams {
@@ -57,6 +60,8 @@ export interface GbtParams {
   subsample: number;
   /** Maximum bins for observed values per feature (≤ 255; missing values get one more). */
   maxBins: number;
+  /** Split finder: "histogram", "sorted" (same trees, different cost) or "auto" (see `chooseSplitFinding`). */
+  splitFinding: SplitFinding | 'auto';
 }
 
 export function resolveGbtParams(learner: string, p: Partial<Record<string, ParamValue>>): GbtParams {
@@ -70,6 +75,7 @@ export function resolveGbtParams(learner: string, p: Partial<Record<string, Para
     lambda: numberParam(learner, 'lambda', p.lambda ?? gbtDefaults.lambda, { min: 0 }),
     subsample: numberParam(learner, 'subsample', p.subsample ?? gbtDefaults.subsample, { min: 0, max: 1, minExclusive: true }),
     maxBins: intParam(learner, 'maxBins', p.maxBins ?? gbtDefaults.maxBins, 2, 255),
+    splitFinding: choiceParam(learner, 'splitFinding', p.splitFinding ?? gbtDefaults.splitFinding, ['auto', 'histogram', 'sorted'] as const),
   };
 }
 
@@ -88,74 +94,82 @@ export interface BinnedColumns {
   readonly totalSlots: number;
 }
 
-/** Bin every feature of X over the rows with positive weight (see the module comment). */
-export function binColumns(X: Matrix, weights: Float64Array, maxBins: number): BinnedColumns {
-  const n = X.rows;
-  const d = X.cols;
-  const data = X.data;
-  const codes = new Uint8Array(n * d);
-  const key = new Float64Array(n);
-  const idx = new Int32Array(n);
-  const tmp = new Int32Array(n);
-  const edgeLists: Float64Array[] = [];
-  const edgeStart = new Int32Array(d + 1);
-  const slotStart = new Int32Array(d + 1);
-  const distinct = new Float64Array(n);
-  for (let f = 0; f < d; f++) {
-    let m = 0;
-    for (let i = 0; i < n; i++) {
-      if (weights[i] > 0) idx[m++] = i;
-      key[i] = data[i * d + f];
+/**
+ * Bins every feature (see the module comment): thresholds from the rows with positive weight, codes
+ * for every row, computed in one walk over the canonical sorted order. Buffers are reused across
+ * fits of the same shape; the returned `BinnedColumns` aliases them until the next `bin` call.
+ */
+export class Binner {
+  private n = -1;
+  private d = -1;
+  private codes = new Uint8Array(0);
+  private edges = new Float64Array(0);
+  private edgeStart = new Int32Array(0);
+  private slotStart = new Int32Array(0);
+  private active = new Float64Array(0);
+
+  bin(cols: SortedColumns, weights: Float64Array, maxBins: number): BinnedColumns {
+    const { n, d, values, order } = cols;
+    if (n !== this.n || d !== this.d) {
+      this.n = n;
+      this.d = d;
+      this.codes = new Uint8Array(n * d);
+      this.edges = new Float64Array(d * Math.max(1, Math.min(n, maxBins)));
+      this.edgeStart = new Int32Array(d + 1);
+      this.slotStart = new Int32Array(d + 1);
+      this.active = new Float64Array(n);
     }
-    const observed = argsortRange(key, idx, 0, m, tmp);
-    let nDistinct = 0;
-    for (let k = 0; k < observed; k++) {
-      const v = key[idx[k]];
-      if (nDistinct === 0 || v > distinct[nDistinct - 1]) distinct[nDistinct++] = v;
+    if (this.edges.length < d * Math.min(n, maxBins)) this.edges = new Float64Array(d * Math.min(n, maxBins));
+    const { codes, edges, edgeStart, slotStart, active } = this;
+    for (let f = 0; f < d; f++) {
+      const base = f * n;
+      // Sorted observed values of the weighted rows.
+      let observed = 0;
+      for (let k = 0; k < n; k++) {
+        const r = order[base + k];
+        const v = values[base + r];
+        if (v !== v) break; // missing values sort last
+        if (weights[r] > 0) active[observed++] = v;
+      }
+      let nDistinct = 0;
+      for (let k = 0; k < observed; k++) if (k === 0 || active[k] > active[k - 1]) nDistinct++;
+      const e0 = edgeStart[f];
+      let nEdges = 0;
+      if (nDistinct <= maxBins) {
+        for (let k = 1; k < observed; k++) {
+          if (active[k] > active[k - 1]) edges[e0 + nEdges++] = midpoint(active[k - 1], active[k]);
+        }
+      } else {
+        // Midpoint quantiles at k/maxBins (numpy's percentile with method="midpoint"), deduplicated.
+        for (let k = 1; k < maxBins; k++) {
+          const pos = (k / maxBins) * (observed - 1);
+          const t = (active[Math.floor(pos)] + active[Math.ceil(pos)]) / 2;
+          if (nEdges === 0 || t > edges[e0 + nEdges - 1]) edges[e0 + nEdges++] = t;
+        }
+      }
+      edgeStart[f + 1] = e0 + nEdges;
+      slotStart[f + 1] = slotStart[f] + nEdges + 2; // nEdges + 1 bins, plus the missing slot
+      // Codes for every row (zero-weight rows too, so they can be routed): bin = #edges < x.
+      let bin = 0;
+      const eEnd = e0 + nEdges;
+      for (let k = 0; k < n; k++) {
+        const r = order[base + k];
+        const x = values[base + r];
+        if (x !== x) {
+          codes[base + r] = MISSING_BIN;
+          continue;
+        }
+        while (e0 + bin < eEnd && x > edges[e0 + bin]) bin++;
+        codes[base + r] = bin;
+      }
     }
-    let edges: Float64Array;
-    if (nDistinct <= maxBins) {
-      edges = new Float64Array(Math.max(0, nDistinct - 1));
-      for (let b = 0; b + 1 < nDistinct; b++) {
-        const t = distinct[b] / 2 + distinct[b + 1] / 2;
-        edges[b] = t === distinct[b + 1] ? distinct[b] : t;
-      }
-    } else {
-      // Midpoint quantiles at k/maxBins (numpy's percentile with method="midpoint"), deduplicated.
-      const q: number[] = [];
-      for (let k = 1; k < maxBins; k++) {
-        const pos = (k / maxBins) * (observed - 1);
-        const lo = Math.floor(pos);
-        const hi = Math.ceil(pos);
-        const t = (key[idx[lo]] + key[idx[hi]]) / 2;
-        if (q.length === 0 || t > q[q.length - 1]) q.push(t);
-      }
-      edges = Float64Array.from(q);
-    }
-    edgeLists.push(edges);
-    edgeStart[f + 1] = edgeStart[f] + edges.length;
-    slotStart[f + 1] = slotStart[f] + edges.length + 2; // bins = edges + 1, plus the missing slot
-    // Codes for every row (also zero-weight ones, so they can be routed): bin = #edges < x.
-    const base = f * n;
-    for (let i = 0; i < n; i++) {
-      const x = data[i * d + f];
-      if (x !== x) {
-        codes[base + i] = MISSING_BIN;
-        continue;
-      }
-      let lo = 0;
-      let hi = edges.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (x <= edges[mid]) hi = mid;
-        else lo = mid + 1;
-      }
-      codes[base + i] = lo;
-    }
+    return { n, d, codes, edges, edgeStart, slotStart, totalSlots: slotStart[d] };
   }
-  const edges = new Float64Array(edgeStart[d]);
-  for (let f = 0; f < d; f++) edges.set(edgeLists[f], edgeStart[f]);
-  return { n, d, codes, edges, edgeStart, slotStart, totalSlots: slotStart[d] };
+}
+
+/** One-off binning (no buffer reuse). */
+export function binColumns(cols: SortedColumns, weights: Float64Array, maxBins: number): BinnedColumns {
+  return new Binner().bin(cols, weights, maxBins);
 }
 
 export class BoostedTreesModel implements ClassifierModel {
@@ -183,12 +197,38 @@ export class BoostedTreesModel implements ClassifierModel {
 }
 
 /**
- * Reusable buffers for growing boosted trees on one (n, d, bins) shape. Not reentrant.
+ * How a node's best split is found. Both see exactly the same candidates (the boundaries between
+ * non-empty bins, in ascending bin order) and so grow the same trees:
+ * - `histogram`: per node, sums of g, h and counts per bin, then a scan over every bin; a child's
+ *   histogram may be its parent's minus its sibling's. Cost per node O(rows·d + bins·d).
+ * - `sorted`: every feature keeps the node's rows in value (hence bin) order, partitioned stably
+ *   at each split as in CART, and the scan walks the rows. Cost per node O(rows·d), independent
+ *   of the number of bins, so it wins when rows are few relative to bins (condensation's tiny sets).
  */
-class HistogramTreeGrower {
+export type SplitFinding = 'histogram' | 'sorted';
+
+/** `auto`: sorted scanning when the rows number at most 4× the average bins per feature. */
+export function chooseSplitFinding(sampleRows: number, binned: BinnedColumns): SplitFinding {
+  const bins = binned.totalSlots / Math.max(1, binned.d);
+  return sampleRows <= 4 * bins ? 'sorted' : 'histogram';
+}
+
+/**
+ * Reusable buffers for growing boosted trees on one row count. Not reentrant.
+ */
+class BoostingTreeGrower {
   readonly builder: TreeBuilder;
   private readonly capacity: number;
+  private binned: BinnedColumns;
+  private sortedColumns: SortedColumns;
+  private mode: SplitFinding = 'histogram';
+  /** Histogram mode: the sample's rows, each node owning a contiguous range. */
   private readonly rows: Int32Array;
+  /** Sorted mode: per feature f, segments[f·n + k] = node-ordered rows sorted by value within each node. */
+  private segments = new Int32Array(0);
+  private readonly scratch: Int32Array;
+  private readonly inSample: Uint8Array;
+  private readonly goesLeft: Uint8Array;
   // Per node (ids shared with the builder).
   private readonly nodeStart: Int32Array;
   private readonly nodeEnd: Int32Array;
@@ -203,17 +243,25 @@ class HistogramTreeGrower {
   private readonly pending: Int32Array;
   private readonly histograms: Float64Array[] = [];
   private readonly freeHistograms: number[] = [];
+  /** 1 for a histogram filled by subtraction (cleared in full on release). */
+  private readonly histogramDense: number[] = [];
 
   constructor(
-    readonly binned: BinnedColumns,
+    binned: BinnedColumns,
+    sortedColumns: SortedColumns,
     private readonly params: GbtParams,
   ) {
+    this.binned = binned;
+    this.sortedColumns = sortedColumns;
     const n = binned.n;
     let capacity = treeNodeCapacity(n, params.maxDepth);
     if (params.maxLeaves > 0) capacity = Math.min(capacity, 2 * params.maxLeaves - 1);
     this.capacity = capacity;
     this.builder = new TreeBuilder(capacity);
     this.rows = new Int32Array(n);
+    this.scratch = new Int32Array(n);
+    this.inSample = new Uint8Array(n);
+    this.goesLeft = new Uint8Array(n);
     this.nodeStart = new Int32Array(capacity);
     this.nodeEnd = new Int32Array(capacity);
     this.nodeDepth = new Int32Array(capacity);
@@ -227,16 +275,70 @@ class HistogramTreeGrower {
     this.pending = new Int32Array(capacity);
   }
 
+  /** Whether this grower's buffers fit data with `n` rows. */
+  fits(n: number): boolean {
+    return n === this.binned.n;
+  }
+
+  /** Switch to new data of the same row count; pooled histograms are kept while their size fits. */
+  useData(binned: BinnedColumns, sortedColumns: SortedColumns): void {
+    if (binned.totalSlots !== this.binned.totalSlots) {
+      this.histograms.length = 0;
+      this.freeHistograms.length = 0;
+      this.histogramDense.length = 0;
+    }
+    this.binned = binned;
+    this.sortedColumns = sortedColumns;
+  }
+
+  setMode(mode: SplitFinding): void {
+    this.mode = mode;
+    const size = this.binned.n * this.binned.d;
+    if (mode === 'sorted' && this.segments.length < size) this.segments = new Int32Array(size);
+  }
+
+  // ---- histogram mode -------------------------------------------------------------------------
+
+  /** A histogram from the pool; pooled histograms are all zero. */
   private takeHistogram(): number {
     const free = this.freeHistograms.pop();
     if (free !== undefined) return free;
     this.histograms.push(new Float64Array(3 * this.binned.totalSlots));
+    this.histogramDense.push(0);
     return this.histograms.length - 1;
   }
 
+  /**
+   * Return a node's histogram to the pool, zeroed. One built from the node's rows is cleared slot by
+   * slot through those rows (O(rows·d), far less than the whole histogram on small nodes); one made
+   * by subtraction may hold rounding residue anywhere and is cleared in full.
+   */
   private releaseHistogram(node: number): void {
     const h = this.nodeHist[node];
-    if (h >= 0) this.freeHistograms.push(h);
+    if (h < 0) return;
+    const hist = this.histograms[h];
+    if (this.histogramDense[h] === 1) {
+      hist.fill(0);
+      this.histogramDense[h] = 0;
+    } else {
+      const { n, d, codes, slotStart } = this.binned;
+      const rows = this.rows;
+      const start = this.nodeStart[node];
+      const end = this.nodeEnd[node];
+      for (let f = 0; f < d; f++) {
+        const base = f * n;
+        const slot0 = slotStart[f];
+        const missingSlot = slotStart[f + 1] - 1;
+        for (let k = start; k < end; k++) {
+          const code = codes[base + rows[k]];
+          const s = 3 * (code === MISSING_BIN ? missingSlot : slot0 + code);
+          hist[s] = 0;
+          hist[s + 1] = 0;
+          hist[s + 2] = 0;
+        }
+      }
+    }
+    this.freeHistograms.push(h);
     this.nodeHist[node] = -1;
   }
 
@@ -245,7 +347,6 @@ class HistogramTreeGrower {
     const hIndex = this.takeHistogram();
     this.nodeHist[node] = hIndex;
     const hist = this.histograms[hIndex];
-    hist.fill(0);
     const { n, d, codes, slotStart } = this.binned;
     const rows = this.rows;
     const start = this.nodeStart[node];
@@ -270,27 +371,18 @@ class HistogramTreeGrower {
     const hIndex = this.takeHistogram();
     this.nodeHist[node] = hIndex;
     const out = this.histograms[hIndex];
+    this.histogramDense[hIndex] = 1;
     const a = this.histograms[this.nodeHist[parent]];
     const b = this.histograms[this.nodeHist[sibling]];
     for (let k = 0; k < out.length; k++) out[k] = a[k] - b[k];
   }
 
-  /** Best split of `node` from its histogram; sets splitGain (−Infinity when none). */
-  private findSplit(node: number): void {
-    const p = this.params;
+  /** Best split of `node` from its histogram. */
+  private findSplitFromHistogram(node: number): void {
     const { d, slotStart } = this.binned;
     const hist = this.histograms[this.nodeHist[node]];
-    const G = this.nodeGrad[node];
-    const H = this.nodeHess[node];
     const C = this.nodeEnd[node] - this.nodeStart[node];
-    const lambda = p.lambda;
-    const minLeaf = p.minSamplesLeaf;
-    const minHess = p.minChildWeight;
-    const parentScore = (G * G) / (H + lambda);
-    let bestGain = 0;
-    let bestFeature = -1;
-    let bestBin = 0;
-    let bestMissingLeft = false;
+    this.beginSplitSearch(node);
     for (let f = 0; f < d; f++) {
       const s0 = slotStart[f];
       const missingSlot = slotStart[f + 1] - 1;
@@ -298,11 +390,11 @@ class HistogramTreeGrower {
       const mG = hist[3 * missingSlot];
       const mH = hist[3 * missingSlot + 1];
       const mC = hist[3 * missingSlot + 2];
-      const hasMissing = mC > 0;
+      const observedC = C - mC;
+      if (observedC === 0) continue;
       let gl = 0;
       let hl = 0;
       let cl = 0;
-      const observedC = C - mC;
       for (let b = 0; b < lastBin; b++) {
         const s = 3 * (s0 + b);
         const cb = hist[s + 2];
@@ -311,57 +403,146 @@ class HistogramTreeGrower {
         hl += hist[s + 1];
         cl += cb;
         if (cl >= observedC) break; // nothing observed to the right
-        // Missing rows right.
-        let cr = C - cl;
-        let hr = H - hl;
-        if (cl >= minLeaf && cr >= minLeaf && hl >= minHess && hr >= minHess) {
-          const gr = G - gl;
-          const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
-          if (gain > bestGain) {
-            bestGain = gain;
-            bestFeature = f;
-            bestBin = b;
-            bestMissingLeft = false;
-          }
-        }
-        if (hasMissing) {
-          const gl2 = gl + mG;
-          const hl2 = hl + mH;
-          const cl2 = cl + mC;
-          cr = C - cl2;
-          hr = H - hl2;
-          if (cl2 >= minLeaf && cr >= minLeaf && hl2 >= minHess && hr >= minHess) {
-            const gr = G - gl2;
-            const gain = (gl2 * gl2) / (hl2 + lambda) + (gr * gr) / (hr + lambda) - parentScore;
-            if (gain > bestGain) {
-              bestGain = gain;
-              bestFeature = f;
-              bestBin = b;
-              bestMissingLeft = true;
-            }
-          }
-        }
+        this.consider(f, b, gl, hl, cl, mG, mH, mC);
       }
-      if (hasMissing && observedC > 0) {
-        // Every observed value left, missing right.
-        const hl2 = H - mH;
-        if (observedC >= minLeaf && mC >= minLeaf && hl2 >= minHess && mH >= minHess) {
-          const gl2 = G - mG;
-          const gain = (gl2 * gl2) / (hl2 + lambda) + (mG * mG) / (mH + lambda) - parentScore;
-          if (gain > bestGain) {
-            bestGain = gain;
-            bestFeature = f;
-            bestBin = lastBin;
-            bestMissingLeft = false;
-          }
-        }
+      if (mC > 0) this.considerMissingOnly(f, lastBin, mG, mH, mC, observedC);
+    }
+    this.endSplitSearch(node);
+  }
+
+  // ---- sorted mode ----------------------------------------------------------------------------
+
+  /** Segments of the sample's rows per feature, in canonical value order. */
+  private initSegments(sampleRows: Int32Array, sampleCount: number): void {
+    const { n, d, order } = this.sortedColumns;
+    const inSample = this.inSample;
+    inSample.fill(0);
+    for (let k = 0; k < sampleCount; k++) inSample[sampleRows[k]] = 1;
+    const segments = this.segments;
+    for (let f = 0; f < d; f++) {
+      const base = f * n;
+      let w = base;
+      for (let k = base, e = base + n; k < e; k++) {
+        const r = order[k];
+        if (inSample[r] === 1) segments[w++] = r;
       }
     }
-    this.splitGain[node] = bestFeature >= 0 ? 0.5 * bestGain : -Infinity;
-    this.splitFeature[node] = bestFeature;
-    this.splitBin[node] = bestBin;
-    this.splitMissingLeft[node] = bestMissingLeft ? 1 : 0;
   }
+
+  /** Best split of `node` by walking each feature's sorted rows. */
+  private findSplitFromSortedRows(node: number, grad: Float64Array, hess: Float64Array): void {
+    const { n, d, codes } = this.binned;
+    const segments = this.segments;
+    const start = this.nodeStart[node];
+    const end = this.nodeEnd[node];
+    this.beginSplitSearch(node);
+    for (let f = 0; f < d; f++) {
+      const base = f * n;
+      const segStart = base + start;
+      let observedEnd = base + end;
+      let mG = 0;
+      let mH = 0;
+      while (observedEnd > segStart && codes[base + segments[observedEnd - 1]] === MISSING_BIN) {
+        const r = segments[--observedEnd];
+        mG += grad[r];
+        mH += hess[r];
+      }
+      const mC = base + end - observedEnd;
+      const observedC = observedEnd - segStart;
+      if (observedC === 0) continue;
+      let gl = 0;
+      let hl = 0;
+      let cl = 0;
+      let code = codes[base + segments[segStart]];
+      for (let k = segStart; k < observedEnd - 1; k++) {
+        const r = segments[k];
+        gl += grad[r];
+        hl += hess[r];
+        cl++;
+        const nextCode = codes[base + segments[k + 1]];
+        if (nextCode === code) continue;
+        this.consider(f, code, gl, hl, cl, mG, mH, mC);
+        code = nextCode;
+      }
+      if (mC > 0) this.considerMissingOnly(f, this.binned.edgeStart[f + 1] - this.binned.edgeStart[f], mG, mH, mC, observedC);
+    }
+    this.endSplitSearch(node);
+  }
+
+  // ---- split search state shared by both modes ------------------------------------------------
+
+  private searchG = 0;
+  private searchH = 0;
+  private searchC = 0;
+  private parentScore = 0;
+  /** bestGain + parentScore: a candidate with children score A/B beats the best iff A > target·B. */
+  private target = 0;
+  private bestGain = 0;
+  private bestFeature = -1;
+  private bestBin = 0;
+  private bestMissingLeft = false;
+
+  private beginSplitSearch(node: number): void {
+    this.searchG = this.nodeGrad[node];
+    this.searchH = this.nodeHess[node];
+    this.searchC = this.nodeEnd[node] - this.nodeStart[node];
+    this.parentScore = (this.searchG * this.searchG) / (this.searchH + this.params.lambda);
+    this.target = this.parentScore;
+    this.bestGain = 0;
+    this.bestFeature = -1;
+    this.bestBin = 0;
+    this.bestMissingLeft = false;
+  }
+
+  /**
+   * Offer the split with left sums (gl, hl, cl); right = node − left. The children's score
+   * gl²/(hl+λ) + gr²/(hr+λ) is compared as a fraction A/B by cross-multiplication, so a candidate
+   * costs no division unless it becomes the best (divisions dominated the scan otherwise).
+   */
+  private offer(f: number, b: number, missingLeft: boolean, gl: number, hl: number, cl: number): void {
+    const { minSamplesLeaf, minChildWeight, lambda } = this.params;
+    const hr = this.searchH - hl;
+    if (cl < minSamplesLeaf || this.searchC - cl < minSamplesLeaf || hl < minChildWeight || hr < minChildWeight) return;
+    const gr = this.searchG - gl;
+    const dl = hl + lambda;
+    const dr = hr + lambda;
+    if (!(dl > 0 && dr > 0)) return;
+    const numerator = gl * gl * dr + gr * gr * dl;
+    const denominator = dl * dr;
+    if (numerator > this.target * denominator) {
+      const gain = numerator / denominator - this.parentScore;
+      if (gain > this.bestGain) {
+        this.bestGain = gain;
+        this.target = gain + this.parentScore;
+        this.bestFeature = f;
+        this.bestBin = b;
+        this.bestMissingLeft = missingLeft;
+      }
+    }
+  }
+
+  /**
+   * Candidates "bins ≤ b left" with the missing rows (sums mG, mH, count mC) on the right, then on
+   * the left; (gl, hl, cl) are the sums of the observed rows in bins ≤ b.
+   */
+  private consider(f: number, b: number, gl: number, hl: number, cl: number, mG: number, mH: number, mC: number): void {
+    this.offer(f, b, false, gl, hl, cl);
+    if (mC > 0) this.offer(f, b, true, gl + mG, hl + mH, cl + mC);
+  }
+
+  /** Candidate "every observed value left, missing right" (`lastBin` = the last observed bin). */
+  private considerMissingOnly(f: number, lastBin: number, mG: number, mH: number, mC: number, observedC: number): void {
+    this.offer(f, lastBin, false, this.searchG - mG, this.searchH - mH, observedC);
+  }
+
+  private endSplitSearch(node: number): void {
+    this.splitGain[node] = this.bestFeature >= 0 ? 0.5 * this.bestGain : -Infinity;
+    this.splitFeature[node] = this.bestFeature;
+    this.splitBin[node] = this.bestBin;
+    this.splitMissingLeft[node] = this.bestMissingLeft ? 1 : 0;
+  }
+
+  // ---- growth ---------------------------------------------------------------------------------
 
   private canSplit(node: number): boolean {
     const p = this.params;
@@ -378,21 +559,23 @@ class HistogramTreeGrower {
   }
 
   /**
-   * Grow one tree on `sampleRows[0..sampleCount)` with gradients `grad` and hessians `hess`.
-   * Returns the tree (thresholds in feature units); `splitBin` keeps the bin form for routing.
+   * Grow one tree on `sampleRows[0..sampleCount)` (rows with positive weight) with gradients `grad`
+   * and hessians `hess`. Returns the tree (thresholds in feature units); `splitBin` keeps the bin
+   * form of the splits for `addToMargin`.
    */
   grow(sampleRows: Int32Array, sampleCount: number, grad: Float64Array, hess: Float64Array): FlatTree {
+    const sorted = this.mode === 'sorted';
     const builder = this.builder;
     builder.reset();
-    const rows = this.rows;
     let G = 0;
     let H = 0;
     for (let k = 0; k < sampleCount; k++) {
       const r = sampleRows[k];
-      rows[k] = r;
       G += grad[r];
       H += hess[r];
     }
+    if (sorted) this.initSegments(sampleRows, sampleCount);
+    else this.rows.set(sampleRows.subarray(0, sampleCount));
     const root = builder.addLeaf(this.leafValue(G, H));
     this.nodeStart[root] = 0;
     this.nodeEnd[root] = sampleCount;
@@ -402,19 +585,22 @@ class HistogramTreeGrower {
     this.nodeHist[root] = -1;
     let nPending = 0;
     if (this.canSplit(root)) {
-      this.buildHistogram(root, grad, hess);
-      this.findSplit(root);
+      if (sorted) this.findSplitFromSortedRows(root, grad, hess);
+      else {
+        this.buildHistogram(root, grad, hess);
+        this.findSplitFromHistogram(root);
+      }
       if (this.splitGain[root] > 0) this.pending[nPending++] = root;
+      else this.releaseHistogram(root);
     }
     let leaves = 1;
     const maxLeaves = this.params.maxLeaves > 0 ? this.params.maxLeaves : Number.MAX_SAFE_INTEGER;
-    const { n, codes, edges, edgeStart } = this.binned;
+    const { edges, edgeStart } = this.binned;
     const d = this.binned.d;
-    const directCostPerRow = d;
     const subtractCost = 3 * this.binned.totalSlots;
 
     while (nPending > 0 && leaves < maxLeaves && builder.nodeCount + 2 <= this.capacity) {
-      // Best-first: the pending leaf with the largest gain.
+      // Best-first: the pending leaf with the largest gain (any order when leaves are unbounded).
       let pick = nPending - 1;
       if (this.params.maxLeaves > 0) {
         for (let k = 0; k < nPending - 1; k++) if (this.splitGain[this.pending[k]] > this.splitGain[this.pending[pick]]) pick = k;
@@ -427,32 +613,12 @@ class HistogramTreeGrower {
       const missingLeft = this.splitMissingLeft[node] === 1;
       const start = this.nodeStart[node];
       const end = this.nodeEnd[node];
-      // Partition rows in place: left rows first.
-      const base = f * n;
-      let i = start;
-      let j = end - 1;
-      let gl = 0;
-      let hl = 0;
-      let sawMissing = false;
-      while (i <= j) {
-        const r = rows[i];
-        const code = codes[base + r];
-        let left: boolean;
-        if (code === MISSING_BIN) {
-          left = missingLeft;
-          sawMissing = true;
-        } else left = code <= bin;
-        if (left) {
-          gl += grad[r];
-          hl += hess[r];
-          i++;
-        } else {
-          rows[i] = rows[j];
-          rows[j] = r;
-          j--;
-        }
-      }
-      const mid = i;
+      if (sorted) this.routeSegments(start, end, f, bin, missingLeft, grad, hess);
+      else this.partitionRows(start, end, f, bin, missingLeft, grad, hess);
+      const gl = this.routedGrad;
+      const hl = this.routedHess;
+      const mid = start + this.routedLeft;
+      const sawMissing = this.routedMissing;
       const nLeft = mid - start;
       const nRight = end - mid;
       const gr = this.nodeGrad[node] - gl;
@@ -479,22 +645,35 @@ class HistogramTreeGrower {
 
       const splitLeft = this.canSplit(leftId);
       const splitRight = this.canSplit(rightId);
+      if (sorted) {
+        // Children that will never be split (depth or size limits) need no sorted segments.
+        if (splitLeft || splitRight) this.partitionSegments(start, end);
+        if (splitLeft) {
+          this.findSplitFromSortedRows(leftId, grad, hess);
+          if (this.splitGain[leftId] > 0) this.pending[nPending++] = leftId;
+        }
+        if (splitRight) {
+          this.findSplitFromSortedRows(rightId, grad, hess);
+          if (this.splitGain[rightId] > 0) this.pending[nPending++] = rightId;
+        }
+        continue;
+      }
       if (splitLeft || splitRight) {
         const small = nLeft <= nRight ? leftId : rightId;
         const large = small === leftId ? rightId : leftId;
         const largeSplittable = large === leftId ? splitLeft : splitRight;
         const smallSplittable = small === leftId ? splitLeft : splitRight;
         const nLarge = large === leftId ? nLeft : nRight;
-        const subtract = largeSplittable && nLarge * directCostPerRow > subtractCost;
+        const subtract = largeSplittable && nLarge * d > subtractCost;
         if (smallSplittable || subtract) this.buildHistogram(small, grad, hess);
         if (largeSplittable) {
           if (subtract) this.subtractHistogram(large, node, small);
           else this.buildHistogram(large, grad, hess);
         }
         if (!smallSplittable) this.releaseHistogram(small);
-        for (const child of [leftId, rightId]) {
+        for (let child = leftId; child <= rightId; child++) {
           if (this.nodeHist[child] < 0) continue;
-          this.findSplit(child);
+          this.findSplitFromHistogram(child);
           if (this.splitGain[child] > 0) this.pending[nPending++] = child;
           else this.releaseHistogram(child);
         }
@@ -503,6 +682,97 @@ class HistogramTreeGrower {
     }
     for (let k = 0; k < nPending; k++) this.releaseHistogram(this.pending[k]);
     return builder.finish();
+  }
+
+  // Result of routing a split's rows: left sums, left count, whether a missing value was met.
+  private routedGrad = 0;
+  private routedHess = 0;
+  private routedLeft = 0;
+  private routedMissing = false;
+
+  /** Histogram mode: in-place (unstable) partition of the node's rows, left rows first. */
+  private partitionRows(start: number, end: number, f: number, bin: number, missingLeft: boolean, grad: Float64Array, hess: Float64Array): void {
+    const { n, codes } = this.binned;
+    const rows = this.rows;
+    const base = f * n;
+    let i = start;
+    let j = end - 1;
+    let gl = 0;
+    let hl = 0;
+    let sawMissing = false;
+    while (i <= j) {
+      const r = rows[i];
+      const code = codes[base + r];
+      let left: boolean;
+      if (code === MISSING_BIN) {
+        left = missingLeft;
+        sawMissing = true;
+      } else left = code <= bin;
+      if (left) {
+        gl += grad[r];
+        hl += hess[r];
+        i++;
+      } else {
+        rows[i] = rows[j];
+        rows[j] = r;
+        j--;
+      }
+    }
+    this.routedGrad = gl;
+    this.routedHess = hl;
+    this.routedLeft = i - start;
+    this.routedMissing = sawMissing;
+  }
+
+  /** Sorted mode: mark the side of each of the node's rows (`goesLeft`) and sum the left side. */
+  private routeSegments(start: number, end: number, f: number, bin: number, missingLeft: boolean, grad: Float64Array, hess: Float64Array): void {
+    const { n, codes } = this.binned;
+    const segments = this.segments;
+    const goesLeft = this.goesLeft;
+    const base = f * n;
+    let gl = 0;
+    let hl = 0;
+    let nLeft = 0;
+    let sawMissing = false;
+    const ml = missingLeft ? 1 : 0;
+    for (let k = base + start; k < base + end; k++) {
+      const r = segments[k];
+      const code = codes[base + r];
+      const missing = code === MISSING_BIN;
+      const g = missing ? ml : code <= bin ? 1 : 0;
+      sawMissing = sawMissing || missing;
+      goesLeft[r] = g;
+      gl += g * grad[r];
+      hl += g * hess[r];
+      nLeft += g;
+    }
+    this.routedGrad = gl;
+    this.routedHess = hl;
+    this.routedLeft = nLeft;
+    this.routedMissing = sawMissing;
+  }
+
+  /** Sorted mode: stable partition of every feature's segment by `goesLeft`, left rows first. */
+  private partitionSegments(start: number, end: number): void {
+    const { n, d } = this.binned;
+    const segments = this.segments;
+    const goesLeft = this.goesLeft;
+    const scratch = this.scratch;
+    for (let h = 0; h < d; h++) {
+      const hb = h * n;
+      let wl = hb + start;
+      let nr = 0;
+      for (let k = hb + start, e = hb + end; k < e; k++) {
+        // Branch-free stable partition: write the row to both places, advance one cursor.
+        const r = segments[k];
+        const g = goesLeft[r];
+        segments[wl] = r;
+        scratch[nr] = r;
+        wl += g;
+        nr += 1 - g;
+      }
+      for (let k = 0; k < nr; k++) segments[wl + k] = scratch[k];
+    }
   }
 
   /** Add the just-grown tree's leaf values to `margin` for every training row, routing by bins. */
@@ -537,6 +807,10 @@ export class BoostedTreesLearner implements ClassificationLearner {
     this.params = Object.freeze(resolveGbtParams(this.name, params));
   }
 
+  private readonly presorter = new ColumnPresorter();
+  private readonly binner = new Binner();
+  private grower: BoostingTreeGrower | undefined;
+
   fit(X: Matrix, target: ClassificationTarget, weights?: Float64Array): ClassifierModel {
     const v = validateClassificationFit(this.name, X, target, weights);
     const constant = singleClassModel(this.name, v);
@@ -545,8 +819,11 @@ export class BoostedTreesLearner implements ClassificationLearner {
     const { n } = v;
     const w = v.weights;
     const y = target.y;
-    const binned = binColumns(X, w, p.maxBins);
-    const grower = new HistogramTreeGrower(binned, p);
+    const sortedColumns = this.presorter.sort(X);
+    const binned = this.binner.bin(sortedColumns, w, p.maxBins);
+    if (this.grower && this.grower.fits(n)) this.grower.useData(binned, sortedColumns);
+    else this.grower = new BoostingTreeGrower(binned, sortedColumns, p);
+    const grower = this.grower;
     const baseScore = Math.log(v.positiveWeight / (v.totalWeight - v.positiveWeight));
     const margin = new Float64Array(n).fill(baseScore);
     const grad = new Float64Array(n);
@@ -555,6 +832,7 @@ export class BoostedTreesLearner implements ClassificationLearner {
     let nActive = 0;
     for (let i = 0; i < n; i++) if (w[i] > 0) active[nActive++] = i;
     const sampleSize = p.subsample < 1 ? Math.max(1, Math.round(p.subsample * nActive)) : nActive;
+    grower.setMode(p.splitFinding === 'auto' ? chooseSplitFinding(sampleSize, binned) : p.splitFinding);
     const trees: FlatTree[] = [];
     let stumps = 0;
     for (let t = 0; t < p.nRounds; t++) {

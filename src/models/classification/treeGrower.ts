@@ -96,6 +96,26 @@ function xlogx(x: number): number {
 }
 
 /**
+ * How a node finds its rows in a feature's value order:
+ * - `partition`: each node owns a contiguous segment of every feature's sorted row list; a split
+ *   partitions all d segments stably (O(d · rows of the node)).
+ * - `filter`: the lists are never partitioned; a node walks a sampled feature's whole list and
+ *   keeps its own rows (`nodeOf`), O(rows of the tree) per examined feature. Cheaper when few
+ *   features are examined per node and the tree is small (forests on condensation-size data).
+ */
+export type NodeRowStrategy = 'partition' | 'filter';
+
+/** The cheaper strategy by the cost model in `NodeRowStrategy` (estimated splits and depth). */
+export function chooseNodeRowStrategy(nActive: number, d: number, maxFeatures: number, params: TreeGrowthParams): NodeRowStrategy {
+  if (maxFeatures >= d || nActive < 2) return 'partition';
+  const byRows = nActive / (2 * Math.max(1, params.minSamplesLeaf));
+  const depthCap = params.maxDepth > 0 ? params.maxDepth : Infinity;
+  const splits = Math.min(byRows, depthCap < 30 ? 2 ** depthCap - 1 : Infinity);
+  const depth = Math.min(depthCap, Math.log2(nActive) + 1);
+  return maxFeatures * splits < d * depth ? 'filter' : 'partition';
+}
+
+/**
  * Reusable workspace for growing classification trees on one `SortedColumns` shape. Not reentrant:
  * one grow at a time (JavaScript is single-threaded; workers each own their learners).
  */
@@ -103,6 +123,7 @@ export class ClassificationTreeGrower {
   private readonly segments: Int32Array;
   private readonly scratch: Int32Array;
   private readonly goesLeft: Uint8Array;
+  private readonly nodeOf: Int32Array;
   private readonly negWeight: Float64Array;
   private readonly posWeight: Float64Array;
   private readonly featureOrder: Int32Array;
@@ -122,6 +143,7 @@ export class ClassificationTreeGrower {
     this.segments = new Int32Array(n * d);
     this.scratch = new Int32Array(n);
     this.goesLeft = new Uint8Array(n);
+    this.nodeOf = new Int32Array(n);
     this.negWeight = new Float64Array(n);
     this.posWeight = new Float64Array(n);
     this.featureOrder = new Int32Array(d);
@@ -138,13 +160,15 @@ export class ClassificationTreeGrower {
   /**
    * Grow one tree on the rows with positive weight. `y` are 0/1 labels, `weights` per-row weights
    * (a forest passes sample weight × bootstrap count). Leaf value = weighted fraction of y = 1.
+   * `strategy` only changes the cost, never the tree (default: `chooseNodeRowStrategy`).
    */
-  grow(cols: SortedColumns, y: Uint8Array, weights: Float64Array, params: TreeGrowthParams, rng: Rng): FlatTree {
+  grow(cols: SortedColumns, y: Uint8Array, weights: Float64Array, params: TreeGrowthParams, rng: Rng, strategy?: NodeRowStrategy): FlatTree {
     const { n, d } = this;
     const { values, order } = cols;
     const segments = this.segments;
     const neg = this.negWeight;
     const pos = this.posWeight;
+    const nodeOf = this.nodeOf;
     let totalNeg = 0;
     let totalPos = 0;
     for (let i = 0; i < n; i++) {
@@ -154,6 +178,7 @@ export class ClassificationTreeGrower {
       neg[i] = wi - p;
       totalPos += p;
       totalNeg += wi - p;
+      nodeOf[i] = wi > 0 ? 0 : -1;
     }
     // Active rows (w > 0) of each feature, in sorted order.
     let nActive = 0;
@@ -180,6 +205,7 @@ export class ClassificationTreeGrower {
         featureOrder[j] = t;
       }
     }
+    const filter = (strategy ?? chooseNodeRowStrategy(nActive, d, maxFeatures, params)) === 'filter';
     const criterion = params.criterion === 'entropy' ? ENTROPY : GINI;
     const maxDepth = params.maxDepth > 0 ? params.maxDepth : Number.MAX_SAFE_INTEGER;
     const minLeaf = Math.max(1, params.minSamplesLeaf);
@@ -190,6 +216,8 @@ export class ClassificationTreeGrower {
     const totalW = totalNeg + totalPos;
     builder.addLeaf(totalW > 0 ? totalPos / totalW : 0);
     const { stackNode, stackStart, stackEnd, stackDepth, stackNeg, stackPos } = this;
+    // In filter mode a node's [start, end) is [0, nActive) (its rows are found through nodeOf)
+    // and its row count is kept in stackEnd − stackStart all the same via `nodeCount`.
     let top = 0;
     stackNode[0] = 0;
     stackStart[0] = 0;
@@ -212,8 +240,13 @@ export class ClassificationTreeGrower {
       const nodePos = stackPos[top];
       const count = end - start;
       if (depth >= maxDepth || count < minSplit || nodeNeg <= 0 || nodePos <= 0) continue;
+      // Range of each feature's list to walk: the node's segment, or (filter) the whole list.
+      const listStart = filter ? 0 : start;
+      const listEnd = filter ? nActive : end;
 
-      let bestProxy = Infinity;
+      // Best impurity proxy (Σ over children of weight × impurity, up to a constant) as a fraction.
+      let bestNum = Infinity;
+      let bestDen = 1;
       let bestFeature = -1;
       let bestThreshold = 0;
       let bestMissingLeft = false;
@@ -231,89 +264,96 @@ export class ClassificationTreeGrower {
         const f = featureOrder[i];
         visited++;
         const base = f * n;
-        const segStart = base + start;
-        const segEnd = base + end;
-        // Missing rows sit at the end of the segment.
+        const segStart = base + listStart;
+        const segEnd = base + listEnd;
+        // Missing rows sit at the end of the list.
         let observedEnd = segEnd;
-        while (observedEnd > segStart && values[base + segments[observedEnd - 1]] !== values[base + segments[observedEnd - 1]]) {
-          observedEnd--;
-        }
-        if (observedEnd === segStart) continue; // all missing
         let missNeg = 0;
         let missPos = 0;
-        for (let k = observedEnd; k < segEnd; k++) {
-          const r = segments[k];
+        let missCount = 0;
+        while (observedEnd > segStart) {
+          const r = segments[observedEnd - 1];
+          const v = values[base + r];
+          if (v === v) break;
+          observedEnd--;
+          if (filter && nodeOf[r] !== node) continue;
           missNeg += neg[r];
           missPos += pos[r];
+          missCount++;
         }
-        const missCount = segEnd - observedEnd;
         const hasMissing = missCount > 0;
-        const lastValue = values[base + segments[observedEnd - 1]];
-        if (!hasMissing && values[base + segments[segStart]] === lastValue) continue; // constant
-        splittable++;
+        if (missCount === count) continue; // all missing
 
+        // Walk the observed rows in value order; a candidate threshold lies between each pair of
+        // consecutive distinct values (the left side holds everything before the current row).
         let leftNeg = 0;
         let leftPos = 0;
         let leftCount = 0;
-        let next = values[base + segments[segStart]];
-        for (let k = segStart; k < observedEnd - 1; k++) {
+        let previous = NaN;
+        let sawTwoValues = false;
+        for (let k = segStart; k < observedEnd; k++) {
           const r = segments[k];
-          leftNeg += neg[r];
-          leftPos += pos[r];
-          leftCount++;
-          const x = next;
-          next = values[base + segments[k + 1]];
-          if (next <= x) continue; // same value: no threshold between them
-          // Missing rows on the right.
-          let rightCount = count - leftCount;
-          if (leftCount >= minLeaf && rightCount >= minLeaf) {
-            const rn = nodeNeg - leftNeg;
-            const rp = nodePos - leftPos;
-            const proxy =
-              criterion === GINI
-                ? (leftNeg * leftPos) / (leftNeg + leftPos) + (rn * rp) / (rn + rp)
-                : xlogx(leftNeg + leftPos) - xlogx(leftNeg) - xlogx(leftPos) + xlogx(rn + rp) - xlogx(rn) - xlogx(rp);
-            if (proxy < bestProxy) {
-              bestProxy = proxy;
-              bestFeature = f;
-              bestThreshold = midpoint(x, next);
-              bestMissingLeft = false;
-            }
-          }
-          if (hasMissing) {
-            // Missing rows on the left.
-            const lc = leftCount + missCount;
-            rightCount = count - lc;
-            if (lc >= minLeaf && rightCount >= minLeaf) {
-              const ln = leftNeg + missNeg;
-              const lp = leftPos + missPos;
+          if (filter && nodeOf[r] !== node) continue;
+          const x = values[base + r];
+          if (leftCount > 0 && x > previous) {
+            sawTwoValues = true;
+            // Missing rows on the right (side 0), then on the left (side 1).
+            for (let side = 0; side < (hasMissing ? 2 : 1); side++) {
+              const ln = side === 0 ? leftNeg : leftNeg + missNeg;
+              const lp = side === 0 ? leftPos : leftPos + missPos;
+              const lc = side === 0 ? leftCount : leftCount + missCount;
+              if (lc < minLeaf || count - lc < minLeaf) continue;
               const rn = nodeNeg - ln;
               const rp = nodePos - lp;
-              const proxy =
-                criterion === GINI
-                  ? (ln * lp) / (ln + lp) + (rn * rp) / (rn + rp)
-                  : xlogx(ln + lp) - xlogx(ln) - xlogx(lp) + xlogx(rn + rp) - xlogx(rn) - xlogx(rp);
-              if (proxy < bestProxy) {
-                bestProxy = proxy;
+              let num: number;
+              let den: number;
+              if (criterion === GINI) {
+                // Σ_children W·gini/2 = ln·lp/L + rn·rp/R = (ln·lp·R + rn·rp·L)/(L·R), compared
+                // with the best fraction by cross-multiplication: no division per candidate.
+                const L = ln + lp;
+                const R = rn + rp;
+                num = ln * lp * R + rn * rp * L;
+                den = L * R;
+              } else {
+                num = xlogx(ln + lp) - xlogx(ln) - xlogx(lp) + xlogx(rn + rp) - xlogx(rn) - xlogx(rp);
+                den = 1;
+              }
+              if (num * bestDen < bestNum * den) {
+                bestNum = num;
+                bestDen = den;
                 bestFeature = f;
-                bestThreshold = midpoint(x, next);
-                bestMissingLeft = true;
+                bestThreshold = midpoint(previous, x);
+                bestMissingLeft = side === 1;
               }
             }
           }
+          leftNeg += neg[r];
+          leftPos += pos[r];
+          leftCount++;
+          previous = x;
         }
+        if (!sawTwoValues && !hasMissing) continue; // constant at this node
+        splittable++;
         if (hasMissing) {
           // Observed values left, missing right.
           const lc = count - missCount;
           if (lc >= minLeaf && missCount >= minLeaf) {
             const ln = nodeNeg - missNeg;
             const lp = nodePos - missPos;
-            const proxy =
-              criterion === GINI
-                ? (ln * lp) / (ln + lp) + (missNeg * missPos) / (missNeg + missPos)
-                : xlogx(ln + lp) - xlogx(ln) - xlogx(lp) + xlogx(missNeg + missPos) - xlogx(missNeg) - xlogx(missPos);
-            if (proxy < bestProxy) {
-              bestProxy = proxy;
+            let num: number;
+            let den: number;
+            if (criterion === GINI) {
+              const L = ln + lp;
+              const R = missNeg + missPos;
+              num = ln * lp * R + missNeg * missPos * L;
+              den = L * R;
+            } else {
+              num = xlogx(ln + lp) - xlogx(ln) - xlogx(lp) + xlogx(missNeg + missPos) - xlogx(missNeg) - xlogx(missPos);
+              den = 1;
+            }
+            if (num * bestDen < bestNum * den) {
+              bestNum = num;
+              bestDen = den;
               bestFeature = f;
               bestThreshold = Infinity;
               bestMissingLeft = false;
@@ -333,43 +373,58 @@ export class ClassificationTreeGrower {
       let rPos = 0;
       let nLeft = 0;
       let anyMissing = false;
-      for (let k = fb + start; k < fb + end; k++) {
+      // Branch-free: the side of a row is data-dependent and would mispredict half the time.
+      for (let k = fb + listStart; k < fb + listEnd; k++) {
         const r = segments[k];
+        if (filter && nodeOf[r] !== node) continue;
         const x = values[fb + r];
-        let g: number;
-        if (x <= bestThreshold) g = 1;
-        else if (x > bestThreshold) g = 0;
-        else {
-          g = missingLeft;
-          anyMissing = true;
-        }
+        const missing = x !== x ? 1 : 0;
+        const g = missing === 1 ? missingLeft : x <= bestThreshold ? 1 : 0;
+        anyMissing = anyMissing || missing === 1;
         goesLeft[r] = g;
-        if (g === 1) {
-          lNeg += neg[r];
-          lPos += pos[r];
-          nLeft++;
-        } else {
-          rNeg += neg[r];
-          rPos += pos[r];
-        }
+        const nr = neg[r];
+        const pr = pos[r];
+        lNeg += g * nr;
+        lPos += g * pr;
+        rNeg += (1 - g) * nr;
+        rPos += (1 - g) * pr;
+        nLeft += g;
       }
       const defaultLeft = anyMissing ? bestMissingLeft : nLeft >= count - nLeft;
       const leftId = builder.split(node, bestFeature, bestThreshold, defaultLeft, lPos / (lNeg + lPos), rPos / (rNeg + rPos));
 
-      // Stable partition of every feature's segment into [left rows | right rows].
-      for (let f = 0; f < d; f++) {
-        const base = f * n;
-        let wl = base + start;
-        let nr = 0;
-        for (let k = base + start, e = base + end; k < e; k++) {
+      const nRight = count - nLeft;
+      const childrenFinal =
+        depth + 1 >= maxDepth || ((nLeft < minSplit || lNeg <= 0 || lPos <= 0) && (nRight < minSplit || rNeg <= 0 || rPos <= 0));
+      if (childrenFinal) continue;
+      let mid: number;
+      if (filter) {
+        // Children's rows are found through nodeOf; their "segments" only carry the counts.
+        for (let k = fb; k < fb + nActive; k++) {
           const r = segments[k];
-          if (goesLeft[r] === 1) segments[wl++] = r;
-          else scratch[nr++] = r;
+          if (nodeOf[r] === node) nodeOf[r] = goesLeft[r] === 1 ? leftId : leftId + 1;
         }
-        for (let k = 0; k < nr; k++) segments[wl + k] = scratch[k];
+        mid = start + nLeft;
+      } else {
+        // Stable partition of every feature's segment into [left rows | right rows].
+        for (let f = 0; f < d; f++) {
+          const base = f * n;
+          let wl = base + start;
+          let nr = 0;
+          for (let k = base + start, e = base + end; k < e; k++) {
+            // Branch-free stable partition: write the row to both places, advance one cursor.
+            const r = segments[k];
+            const g = goesLeft[r];
+            segments[wl] = r;
+            scratch[nr] = r;
+            wl += g;
+            nr += 1 - g;
+          }
+          for (let k = 0; k < nr; k++) segments[wl + k] = scratch[k];
+        }
+        mid = start + nLeft;
       }
 
-      const mid = start + nLeft;
       stackNode[top] = leftId + 1;
       stackStart[top] = mid;
       stackEnd[top] = end;

@@ -22,6 +22,7 @@
 import type { Matrix } from '../../core/matrix.js';
 import type { FitDiagnostics, SurvivalLearner, SurvivalModel, SurvivalTarget } from '../types.js';
 import { ModelInputError } from '../types.js';
+import { argsortRange } from '../tree/argsort.js';
 import { ldlFactor, ldlSolve } from './cholesky.js';
 import { validateSurvivalFit } from './validate.js';
 
@@ -97,7 +98,7 @@ function buildWorkspace(X: Matrix, target: SurvivalTarget, weights: Float64Array
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   const time = target.time;
-  order.sort((a, b) => time[a] - time[b] || a - b);
+  argsortRange(time, order, 0, n, new Int32Array(n));
 
   const centre = new Float64Array(p), scale = new Float64Array(p);
   let totalWeight = 0;

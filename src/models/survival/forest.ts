@@ -13,6 +13,10 @@
  * fit depends continuously on the weights); they are not used as sampling probabilities (ranger's
  * `case.weights`).
  *
+ * Known differences from ranger (hence a tolerance, not equality, in the reference test): ranger
+ * counts a censored subject at risk up to the first death time ≥ its own time (its time-point
+ * mapping), we use T_i ≥ t_k exactly; and the random streams differ.
+ *
  * Randomness: each fit draws from the learner's Rng (bootstrap, then features per node), so
  * consecutive fits of one learner differ; to give two fits the same random streams (common random
  * numbers in the zero-order estimator) create their learners with identically seeded Rngs.

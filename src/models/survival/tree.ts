@@ -10,13 +10,16 @@
  * (x ≤ threshold goes left), as ranger.
  *
  * Speed (the tree is refitted thousands of times in the condensation loop and grown 200 times on
- * 7000 rows in the forest test): every node keeps its rows sorted by each feature and by time in
- * ranges of presorted index arrays, split by a stable partition (O(n·d) per tree level, no sort
- * after the root). U is a sum over rows, U_L = Σ_{i∈L} w_i(δ_i − Λ(T_i)) with Λ the node's
- * Nelson–Aalen hazard, and V = Σ_{i∈L} w_i·A(T_i) − Σ_{i,j∈L} w_i w_j·B(min(T_i, T_j)) with
- * A(t) = Σ_{t_k ≤ t} c_k/Y_k, B(t) = Σ_{t_k ≤ t} c_k/Y_k², c_k = d_k(Y_k − d_k)/(Y_k − 1). Sweeping
- * the rows in feature order and keeping the pair sum with two Fenwick trees over the node's time
- * ranks evaluates every split of a feature in O(n log n), instead of ranger's O(n · #times).
+ * 7000 rows in the forest test): U is a sum over rows, U_L = Σ_{i∈L} w_i(δ_i − Λ(T_i)) with Λ the
+ * node's Nelson–Aalen hazard, and V = Σ_{i∈L} w_i·A(T_i) − Σ_{i,j∈L} w_i w_j·B(min(T_i, T_j)) with
+ * A(t) = Σ_{t_k ≤ t} c_k/Y_k, B(t) = Σ_{t_k ≤ t} c_k/Y_k², c_k = d_k(Y_k − d_k)/(Y_k − 1).
+ * - Features with many distinct values: every node keeps its rows sorted by each such feature and
+ *   by time in ranges of presorted index arrays, split by a stable partition (O(n) per feature per
+ *   tree level, no sort after the root); sweeping the rows in feature order with the pair sum kept
+ *   in two Fenwick trees over the node's time ranks evaluates every split in O(n log n), instead of
+ *   ranger's O(n · #times).
+ * - Features with at most LEVEL_LIMIT distinct values (binary, one-hot, small scores): per-level
+ *   histograms over time ranks give every split in O(n + levels · #times), with no order to keep.
  *
  * Sizes are counted in rows (a bootstrap duplicate counts as many times as drawn), as ranger's
  * `min.node.size` for survival: every child has at least `minSamplesLeaf` rows, so a node needs
@@ -33,6 +36,7 @@
  */
 import type { Matrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/rng.js';
+import { argsortRange } from '../tree/argsort.js';
 import { ModelInputError, type SurvivalTarget } from '../types.js';
 
 /** A fitted survival tree as parallel flat arrays (node 0 is the root). */
@@ -109,6 +113,17 @@ export class SurvivalTrainingSet {
     this.levelOf = new Uint8Array(n * d);
     this.levelValues = [];
     this.sortedBy = [];
+    // One backing buffer for every order (few large allocations: this runs once per fit in the
+    // condensation loop, where allocation and GC otherwise dominate on ~50 rows).
+    const orderBuffer = new Int32Array((d + 1) * n);
+    const scratch = new Int32Array(n);
+    const sortInto = (key: Float64Array, slot: number): Int32Array => {
+      const order = orderBuffer.subarray(slot * n, (slot + 1) * n);
+      for (let i = 0; i < n; i++) order[i] = i;
+      argsortRange(key, order, 0, n, scratch);
+      return order;
+    };
+    const noLevels = new Float64Array(0);
     for (let f = 0; f < d; f++) {
       const column = this.columns.subarray(f * n, (f + 1) * n);
       const distinct = distinctUpTo(column, LEVEL_LIMIT);
@@ -119,11 +134,11 @@ export class SurvivalTrainingSet {
         for (let i = 0; i < n; i++) codes[i] = indexOfSorted(distinct, column[i]);
         this.sortedBy.push(null);
       } else {
-        this.levelValues.push(new Float64Array(0));
-        this.sortedBy.push(argsort(column));
+        this.levelValues.push(noLevels);
+        this.sortedBy.push(sortInto(column, f));
       }
     }
-    const byTime = argsort(this.time);
+    const byTime = sortInto(this.time, d);
     this.sortedBy.push(byTime);
     const grid: number[] = [];
     for (let r = 0; r < n; r++) {
@@ -132,12 +147,6 @@ export class SurvivalTrainingSet {
     }
     this.riskGrid = Float64Array.from(grid);
   }
-}
-
-function argsort(key: Float64Array): Int32Array {
-  const order = new Int32Array(key.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  return order.sort((a, b) => key[a] - key[b] || a - b);
 }
 
 /** The sorted distinct values of `column` if there are at most `limit`, else null. */
@@ -206,31 +215,52 @@ export class SurvivalTreeBuilder {
   private readonly bucketRows: Int32Array;
   private nodeTimes = 0;
   private nodeWeight = 0;
+  // Node arrays of the tree being grown (capacity 2n + 1 nodes), copied out when it is done.
+  private readonly nodeFeature: Int32Array;
+  private readonly nodeThreshold: Float64Array;
+  private readonly nodeLeft: Int32Array;
+  private readonly nodeRight: Int32Array;
+  private readonly nodeMissingGoesLeft: Uint8Array;
+  private readonly nodeLeafOf: Int32Array;
 
   constructor(private readonly data: SurvivalTrainingSet) {
     const n = data.n, d = data.d;
     this.n = n;
     this.d = d;
-    this.orders = data.sortedBy.map((o) => (o ? new Int32Array(n) : null));
-    this.partitionBuffer = new Int32Array(n);
-    this.goesLeft = new Uint8Array(n);
-    this.rowWeight = new Float64Array(n);
-    this.rowCount = new Int32Array(n);
-    this.rowRank = new Int32Array(n);
-    this.rowLambda = new Float64Array(n);
-    this.rowA = new Float64Array(n);
-    this.rowB = new Float64Array(n);
-    this.fenwick = new Float64Array(2 * (n + 1));
-    this.featurePool = new Int32Array(d);
-    this.timeDeaths = new Float64Array(n);
-    this.timeLeaving = new Float64Array(n);
-    this.timeValue = new Float64Array(n);
-    this.timeBeta = new Float64Array(n);
-    this.yLeft = new Float64Array(n);
-    this.levelHistogram = new Float64Array(n);
-    this.bucketStart = new Int32Array(LEVEL_LIMIT + 1);
-    this.bucketCursor = new Int32Array(LEVEL_LIMIT);
-    this.bucketRows = new Int32Array(n);
+    // Views into three backing buffers (see SurvivalTrainingSet on why allocations are pooled).
+    const ints = new Int32Array((d + 1) * n + 4 * n + 4 * (2 * n + 1) + d + 2 * LEVEL_LIMIT + 1);
+    let intOffset = 0;
+    const intView = (length: number) => ints.subarray(intOffset, (intOffset += length));
+    const floats = new Float64Array(2 * (n + 1) + 10 * n + (2 * n + 1));
+    let floatOffset = 0;
+    const floatView = (length: number) => floats.subarray(floatOffset, (floatOffset += length));
+    this.orders = data.sortedBy.map((o) => (o ? intView(n) : null));
+    this.partitionBuffer = intView(n);
+    this.rowCount = intView(n);
+    this.rowRank = intView(n);
+    this.bucketRows = intView(n);
+    this.featurePool = intView(d);
+    this.bucketStart = intView(LEVEL_LIMIT + 1);
+    this.bucketCursor = intView(LEVEL_LIMIT);
+    this.nodeFeature = intView(2 * n + 1);
+    this.nodeLeft = intView(2 * n + 1);
+    this.nodeRight = intView(2 * n + 1);
+    this.nodeLeafOf = intView(2 * n + 1);
+    const bytes = new Uint8Array(3 * n + 1);
+    this.goesLeft = bytes.subarray(0, n);
+    this.nodeMissingGoesLeft = bytes.subarray(n);
+    this.rowWeight = floatView(n);
+    this.rowLambda = floatView(n);
+    this.rowA = floatView(n);
+    this.rowB = floatView(n);
+    this.fenwick = floatView(2 * (n + 1));
+    this.timeDeaths = floatView(n);
+    this.timeLeaving = floatView(n);
+    this.timeValue = floatView(n);
+    this.timeBeta = floatView(n);
+    this.yLeft = floatView(n);
+    this.levelHistogram = floatView(n);
+    this.nodeThreshold = floatView(2 * n + 1);
   }
 
   /**
@@ -261,12 +291,12 @@ export class SurvivalTreeBuilder {
     }
 
     const capacity = 2 * inBag + 1;
-    const feature = new Int32Array(capacity).fill(-1);
-    const threshold = new Float64Array(capacity);
-    const left = new Int32Array(capacity).fill(-1);
-    const right = new Int32Array(capacity).fill(-1);
-    const missingGoesLeft = new Uint8Array(capacity);
-    const leafOf = new Int32Array(capacity).fill(-1);
+    const feature = this.nodeFeature.fill(-1, 0, capacity);
+    const threshold = this.nodeThreshold.fill(0, 0, capacity);
+    const left = this.nodeLeft.fill(-1, 0, capacity);
+    const right = this.nodeRight.fill(-1, 0, capacity);
+    const missingGoesLeft = this.nodeMissingGoesLeft.fill(0, 0, capacity);
+    const leafOf = this.nodeLeafOf.fill(-1, 0, capacity);
     const curveStart: number[] = [];
     const curveTimes: number[] = [];
     const curveHazard: number[] = [];

@@ -1,0 +1,182 @@
+/**
+ * Randomness for releases: a cryptographically secure generator, Gaussian noise with a guard
+ * against floating-point attacks, and exact Poisson sampling.
+ *
+ * Which generator. Noise and batch sampling of a private release must be unpredictable, so they
+ * come from `CryptoRng` (WebCrypto `getRandomValues`, available in Node ≥ 19 and every browser and
+ * worker). `SeededRng` (core/rng.ts) is for reproducible research runs only; the ledger records
+ * which kind was used and a receipt with a seeded generator is never a private release.
+ *
+ * Floating-point guard (the choice, and why). Naively adding a floating-point Gaussian sample to a
+ * value leaks: the set of doubles reachable from x + Z differs in its low-order bits for different
+ * x, which can reveal x exactly (Mironov 2012 for Laplace; Jin, McMurtry, Rubinstein & Ohrimenko
+ * 2022 "Are we there yet? Timing and floating-point attacks on DP systems" for Gaussians). We use
+ * *snapping*: the noisy value is rounded to a grid of spacing γ = the largest power of two ≤ σ/64,
+ * y = γ·round((x + σZ)/γ), clamped to ±2⁴⁴γ. Because γ is a power of two, the rounding and the
+ * output are exact in binary floating point, and the output carries no bits finer than γ, so the
+ * attack's signal is gone. The ideal mechanism "round(x + exact Gaussian)" is post-processing of
+ * the Gaussian mechanism (same privacy); our implementation differs from it only by the
+ * discretisation of the sampler (Box–Muller on 53-bit uniforms: every output bin of width γ ≥
+ * σ/128 receives its probability up to an error of order 2⁻⁵³ per bin boundary, and the tail beyond
+ * |Z| ≈ 8.57 that 53-bit uniforms cannot reach has mass < 1e−17), i.e. a total-variation distance
+ * below ~1e−13 per draw — negligible next to any δ used in practice, and not charged to the ledger.
+ * The grid adds variance γ²/12 ≤ σ²/49152 (+0.002% of the noise variance). We chose snapping over
+ * the discrete Gaussian (Canonne, Kamath & Steinke 2020) because the latter needs integer-valued
+ * queries and its own, different subsampled-RDP analysis, while snapping keeps the continuous
+ * Gaussian accounting of the whole project exact.
+ *
+ * Poisson sampling is exact: each record is included by an exact Bernoulli(q) trial that compares
+ * uniform bits lazily with the (finite) binary expansion of q.
+ */
+import type { Rng } from '../core/rng.js';
+import { PrivacyParameterError } from './errors.js';
+
+interface WebCryptoLike {
+  getRandomValues<T extends ArrayBufferView | null>(array: T): T;
+}
+
+const TWO_POW_26 = 67108864;
+const TWO_POW_53 = 9007199254740992;
+/** Words fetched per getRandomValues call (16 KiB; the API allows at most 64 KiB). */
+const BUFFER_WORDS = 4096;
+
+/** Cryptographically secure Rng over WebCrypto `getRandomValues`, buffered. Not reproducible. */
+export class CryptoRng implements Rng {
+  readonly reproducible = false;
+  /** Marks this generator as suitable for private releases (checked by the ledger). */
+  readonly cryptographicallySecure = true;
+  private readonly source: WebCryptoLike;
+  private readonly buffer = new Uint32Array(BUFFER_WORDS);
+  private position = BUFFER_WORDS;
+  private spareNormal = NaN;
+
+  constructor(source?: WebCryptoLike) {
+    const fallback = (globalThis as { crypto?: WebCryptoLike }).crypto;
+    const chosen = source ?? fallback;
+    if (!chosen || typeof chosen.getRandomValues !== 'function') {
+      throw new Error('CryptoRng: no WebCrypto getRandomValues in this environment');
+    }
+    this.source = chosen;
+  }
+
+  /** Next 32 uniformly random bits. */
+  nextUint32(): number {
+    if (this.position === BUFFER_WORDS) {
+      this.source.getRandomValues(this.buffer);
+      this.position = 0;
+    }
+    return this.buffer[this.position++];
+  }
+
+  /** Uniform on the grid {k/2⁵³ : 0 ≤ k < 2⁵³}. */
+  uniform(): number {
+    const hi = this.nextUint32() >>> 5;
+    const lo = this.nextUint32() >>> 6;
+    return (hi * TWO_POW_26 + lo) / TWO_POW_53;
+  }
+
+  /**
+   * Standard normal by the Box–Muller transform (a fixed map of two uniforms, which is what the
+   * total-variation argument in the module comment needs; no rejection loop).
+   */
+  normal(): number {
+    if (!Number.isNaN(this.spareNormal)) {
+      const z = this.spareNormal;
+      this.spareNormal = NaN;
+      return z;
+    }
+    const u1 = 1 - this.uniform(); // (0, 1]
+    const u2 = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u1));
+    const theta = 2 * Math.PI * u2;
+    this.spareNormal = r * Math.sin(theta);
+    return r * Math.cos(theta);
+  }
+
+  /** Exactly uniform integer in [0, n) by rejection (no modulo bias); n ≤ 2⁵³. */
+  int(n: number): number {
+    if (!(n >= 1 && n <= TWO_POW_53 && Number.isInteger(n))) throw new PrivacyParameterError(`int(n) needs an integer 1 ≤ n ≤ 2^53 (got ${n})`);
+    if (n <= 0x100000000) {
+      const limit = 0x100000000 - (0x100000000 % n);
+      for (;;) {
+        const x = this.nextUint32();
+        if (x < limit) return x % n;
+      }
+    }
+    const limit = TWO_POW_53 - (TWO_POW_53 % n);
+    for (;;) {
+      const x = this.uniform() * TWO_POW_53;
+      if (x < limit) return x % n;
+    }
+  }
+}
+
+/** Spacing of the snapping grid for noise std σ: the largest power of two ≤ σ/64. */
+export function snappingGrid(sigma: number): number {
+  if (!(sigma > 0 && Number.isFinite(sigma))) throw new PrivacyParameterError(`noise std must be finite and > 0 (got ${sigma})`);
+  return 2 ** Math.floor(Math.log2(sigma / 64));
+}
+
+/** Values are clamped to ±SNAP_RANGE·γ so that γ stays far above their floating-point spacing. */
+const SNAP_RANGE = 2 ** 44;
+
+/**
+ * Add N(0, σ²) noise to every value IN PLACE and snap each noisy value to the grid of
+ * `snappingGrid(σ)` (see the module comment); returns `values`. σ = 0 leaves the values unchanged
+ * (a non-private run). This is the function to use for anything released from the real data.
+ */
+export function addGaussianNoise(values: Float64Array, sigma: number, rng: Rng): Float64Array {
+  if (!(sigma >= 0 && Number.isFinite(sigma))) throw new PrivacyParameterError(`noise std must be finite and ≥ 0 (got ${sigma})`);
+  if (sigma === 0) return values;
+  const gamma = snappingGrid(sigma);
+  const bound = SNAP_RANGE * gamma;
+  for (let i = 0; i < values.length; i++) {
+    const noisy = values[i] + sigma * rng.normal();
+    const snapped = gamma * Math.round(noisy / gamma);
+    values[i] = snapped > bound ? bound : snapped < -bound ? -bound : snapped;
+  }
+  return values;
+}
+
+/**
+ * Fill `out` with raw N(0, σ²) draws (no snapping). For public randomness only (e.g. search
+ * directions); use `addGaussianNoise` for values derived from the real data.
+ */
+export function gaussianNoise(rng: Rng, sigma: number, out: Float64Array): Float64Array {
+  if (!(sigma >= 0 && Number.isFinite(sigma))) throw new PrivacyParameterError(`noise std must be finite and ≥ 0 (got ${sigma})`);
+  for (let i = 0; i < out.length; i++) out[i] = sigma * rng.normal();
+  return out;
+}
+
+/**
+ * Exact Bernoulli(p) trial: compares the binary expansion of a uniform, 53 bits at a time, with
+ * the (finite) binary expansion of p; the first differing chunk decides. One uniform on average.
+ */
+export function bernoulli(rng: Rng, p: number): boolean {
+  if (!(p >= 0 && p <= 1)) throw new PrivacyParameterError(`probability must be in [0, 1] (got ${p})`);
+  let rest = p;
+  for (let round = 0; round < 40; round++) {
+    if (rest === 0) return false;
+    const scaled = rest * TWO_POW_53; // exact: power-of-two scaling
+    const chunk = Math.floor(scaled);
+    const drawn = Math.floor(rng.uniform() * TWO_POW_53);
+    if (drawn < chunk) return true;
+    if (drawn > chunk) return false;
+    rest = scaled - chunk; // exact: the fractional part of a double
+  }
+  return false; // unreachable for doubles (≤ 1074 fractional bits)
+}
+
+/**
+ * Poisson sampling: every index in [0, n) is included independently with probability q, by an
+ * exact Bernoulli trial each. Returns the selected indices in increasing order (a view of
+ * `scratch` when a buffer of length ≥ n is supplied, to avoid allocation per step).
+ */
+export function poissonSample(n: number, q: number, rng: Rng, scratch?: Int32Array): Int32Array {
+  if (!(Number.isInteger(n) && n >= 0)) throw new PrivacyParameterError(`n must be a non-negative integer (got ${n})`);
+  if (!(q >= 0 && q <= 1)) throw new PrivacyParameterError(`sampling rate must be in [0, 1] (got ${q})`);
+  const out = scratch && scratch.length >= n ? scratch : new Int32Array(n);
+  let count = 0;
+  for (let i = 0; i < n; i++) if (bernoulli(rng, q)) out[count++] = i;
+  return out === scratch ? out.subarray(0, count) : out.slice(0, count);
+}

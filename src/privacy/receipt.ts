@@ -1,0 +1,162 @@
+/**
+ * The privacy receipt: a plain JSON object DERIVED from a ledger (never assembled by hand), saying
+ * what guarantee a release has and how it was obtained — total (ε, δ), the accountant, every
+ * ledger entry, the software, a fingerprint of the input, and whether this is a valid private
+ * release. Non-finite numbers are written as the string "Infinity" (JSON has no ∞).
+ *
+ * `private_release` is true only if the caller asks for it AND nothing disqualifies the run: a
+ * finite budget and spent ε within it, δ > 0 or pure-DP only, and — when any mechanism was
+ * applied — every registered generator cryptographically secure, with at least one registered
+ * (a seeded, reproducible run is never a private release). The reasons are listed. The input
+ * fingerprint is provenance, not privacy: a malformed one only adds a warning.
+ */
+import type { Rng } from '../core/rng.js';
+import type { AccountantName, LedgerEntry, PrivacyLedger } from './ledger.js';
+import type { PldOptions } from './analysis/pld.js';
+
+export const RECEIPT_FORMAT = 'dpcondense-privacy-receipt/1';
+
+type JsonNumber = number | 'Infinity' | '-Infinity' | 'NaN';
+
+function json(x: number): JsonNumber {
+  if (Number.isFinite(x)) return x;
+  return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
+}
+
+export interface ReceiptEntry {
+  index: number;
+  kind: LedgerEntry['kind'];
+  name: string;
+  purpose?: string;
+  noise_multiplier?: JsonNumber;
+  sampling_rate?: number;
+  steps?: number;
+  epsilon?: JsonNumber;
+  count?: number;
+  /** Total ε of the ledger right after this entry. */
+  epsilon_after: JsonNumber;
+}
+
+/** Alias used by the condensation engine. */
+export type Receipt = PrivacyReceipt;
+
+export interface PrivacyReceipt {
+  format: typeof RECEIPT_FORMAT;
+  private_release: boolean;
+  reasons_not_private: string[];
+  epsilon: JsonNumber;
+  delta: number;
+  accountant: AccountantName;
+  best_rdp_order?: JsonNumber;
+  epsilon_rdp: JsonNumber;
+  /** PLD accountant's bracket [lower, upper] for the tight ε, when computed. */
+  epsilon_pld?: { upper: JsonNumber; lower: JsonNumber; discretisation: number };
+  budget: { epsilon: JsonNumber; delta: number };
+  randomness: { registered: boolean; reproducible: boolean; cryptographically_secure: boolean };
+  entries: ReceiptEntry[];
+  parameters: Record<string, unknown>;
+  software: { name: string; version: string };
+  input_fingerprint: { algorithm: 'SHA-256'; hex: string };
+  warnings: string[];
+  created_at: string;
+}
+
+export interface ReceiptOptions {
+  software: { name: string; version: string };
+  /** SHA-256 hex of the input bytes (see `sha256Hex`). */
+  inputFingerprint: string;
+  /** Run parameters to record (σ, C, q, T, K, μ, …). */
+  parameters: Record<string, unknown>;
+  /** Whether the caller intends a private release (it may still be refused, with reasons). */
+  privateRelease: boolean;
+  /** Extra reasons known to the caller (e.g. "σ = 0 requested"); any reason makes it non-private. */
+  reasonsNotPrivate?: string[];
+  /**
+   * The generator the run used for noise and sampling, if the code drawing them did not register it
+   * with the ledger itself; it is treated exactly like a registered one.
+   */
+  rng?: Rng;
+  /** Also compute the PLD accountant's ε (true, or its options); default: only if the ledger uses it. */
+  pld?: boolean | PldOptions;
+  /** Timestamp (default: now). */
+  createdAt?: Date;
+}
+
+function receiptEntry(e: LedgerEntry): ReceiptEntry {
+  const base = { index: e.index, kind: e.kind, name: e.name, ...(e.purpose !== undefined ? { purpose: e.purpose } : {}) };
+  switch (e.kind) {
+    case 'subsampled_gaussian':
+      return { ...base, noise_multiplier: json(e.noiseMultiplier), sampling_rate: e.samplingRate, steps: e.steps, epsilon_after: json(e.epsilonAfter) };
+    case 'gaussian':
+      return { ...base, noise_multiplier: json(e.noiseMultiplier), count: e.count ?? 1, epsilon_after: json(e.epsilonAfter) };
+    case 'laplace':
+    case 'pure_dp':
+      return { ...base, epsilon: json(e.epsilon), count: e.count ?? 1, epsilon_after: json(e.epsilonAfter) };
+  }
+}
+
+/** Build the receipt of a run from its ledger (see the module comment for `private_release`). */
+export function buildReceipt(ledger: PrivacyLedger, options: ReceiptOptions): PrivacyReceipt {
+  const spent = ledger.spent();
+  const entries = ledger.entries();
+  const recorded = ledger.randomnessRecord();
+  const rngSecure = (r: Rng) => (r as { cryptographicallySecure?: unknown }).cryptographicallySecure === true && !r.reproducible;
+  const randomness = options.rng
+    ? {
+        registered: true,
+        reproducible: recorded.reproducible || options.rng.reproducible,
+        secure: (recorded.registered ? recorded.secure : true) && rngSecure(options.rng),
+      }
+    : recorded;
+  const reasons = [...(options.reasonsNotPrivate ?? [])];
+  const warnings = [...ledger.spent().warnings];
+  if (!options.privateRelease) reasons.push('not requested as a private release');
+  if (!Number.isFinite(ledger.budget.epsilon)) reasons.push('no finite privacy budget');
+  if (!Number.isFinite(spent.epsilon)) reasons.push('a mechanism without noise was applied (ε = ∞)');
+  else if (spent.epsilon > ledger.budget.epsilon) reasons.push('spent ε exceeds the budget');
+  if (randomness.reproducible) reasons.push('a seeded (reproducible) random generator was used');
+  else if (entries.length > 0 && (!randomness.registered || !randomness.secure)) {
+    reasons.push(randomness.registered ? 'a random generator that is not cryptographically secure was used' : 'no random generator was registered with the ledger');
+  }
+  if (!/^[0-9a-f]{64}$/.test(options.inputFingerprint)) warnings.push('input fingerprint is not a SHA-256 hex digest');
+  const uniqueReasons = [...new Set(reasons)];
+
+  let epsilonPld: PrivacyReceipt['epsilon_pld'];
+  const wantPld = options.pld ?? ledger.accountant === 'pld';
+  if (wantPld !== false) {
+    const r = ledger.pldEpsilon(typeof wantPld === 'object' ? wantPld : undefined);
+    if (r) epsilonPld = { upper: json(r.epsilon), lower: json(r.epsilonLower), discretisation: r.discretisation };
+  }
+  return {
+    format: RECEIPT_FORMAT,
+    private_release: uniqueReasons.length === 0,
+    reasons_not_private: uniqueReasons,
+    epsilon: json(spent.epsilon),
+    delta: spent.delta,
+    accountant: spent.accountant,
+    ...(spent.bestOrder !== undefined ? { best_rdp_order: json(spent.bestOrder) } : {}),
+    epsilon_rdp: json(spent.epsilonRdp),
+    ...(epsilonPld ? { epsilon_pld: epsilonPld } : {}),
+    budget: { epsilon: json(ledger.budget.epsilon), delta: ledger.budget.delta },
+    randomness: { registered: randomness.registered, reproducible: randomness.reproducible, cryptographically_secure: randomness.registered && randomness.secure },
+    entries: entries.map(receiptEntry),
+    parameters: { ...options.parameters },
+    software: { name: options.software.name, version: options.software.version },
+    input_fingerprint: { algorithm: 'SHA-256', hex: options.inputFingerprint },
+    warnings,
+    created_at: (options.createdAt ?? new Date()).toISOString(),
+  };
+}
+
+/** Lower-case hex SHA-256 of the bytes, via WebCrypto `crypto.subtle` (Node ≥ 19 and browsers). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const subtle = (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
+  if (!subtle) throw new Error('sha256Hex: WebCrypto subtle is not available in this environment');
+  // Copy into a plain ArrayBuffer-backed view (the API rejects SharedArrayBuffer views).
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  const digest = new Uint8Array(await subtle.digest('SHA-256', copy));
+  let hex = '';
+  for (const b of digest) hex += b.toString(16).padStart(2, '0');
+  return hex;
+}
