@@ -1,7 +1,7 @@
 /**
  * Random number generators. Every model and mechanism takes an explicit `Rng`, so a run is
  * reproducible given its seed, and a private release can swap in the cryptographically secure
- * source (`privacy/secureRandom.ts`) without touching the callers.
+ * source (`CryptoRng` in `privacy/random.ts`) without touching the callers.
  */
 export interface Rng {
   /** Uniform double in [0, 1) with 53 random bits. */

@@ -206,10 +206,16 @@ export class PrivacyLedger {
     const epsilonRdp = Math.min(rdp.epsilon, pureSum);
     const result: PrivacySpent = { epsilon: epsilonRdp, delta, accountant: this.accountant, bestOrder: rdp.bestOrder, epsilonRdp, warnings };
     if (this.accountant === 'pld' && Number.isFinite(epsilonRdp)) {
-      const pld = pldEpsilon(entries.map(entryPldMechanism), delta, this.pldOptions);
-      result.epsilonPld = pld.epsilon;
-      result.epsilonPldLower = pld.epsilonLower;
-      result.epsilon = Math.min(epsilonRdp, pld.epsilon);
+      try {
+        const pld = pldEpsilon(entries.map(entryPldMechanism), delta, this.pldOptions);
+        result.epsilonPld = pld.epsilon;
+        result.epsilonPldLower = pld.epsilonLower;
+        result.epsilon = Math.min(epsilonRdp, pld.epsilon);
+      } catch (e) {
+        // The RDP bound stays valid; a PLD that cannot be computed only costs tightness.
+        if (!(e instanceof PrivacyParameterError)) throw e;
+        warnings.push(`PLD accountant unavailable (${e.message}); using the RDP bound`);
+      }
     }
     return result;
   }

@@ -13,6 +13,7 @@
 import type { Rng } from '../core/rng.js';
 import type { AccountantName, LedgerEntry, PrivacyLedger } from './ledger.js';
 import type { PldOptions } from './analysis/pld.js';
+import { PrivacyParameterError } from './errors.js';
 
 export const RECEIPT_FORMAT = 'dpcondense-privacy-receipt/1';
 
@@ -124,8 +125,13 @@ export function buildReceipt(ledger: PrivacyLedger, options: ReceiptOptions): Pr
   let epsilonPld: PrivacyReceipt['epsilon_pld'];
   const wantPld = options.pld ?? ledger.accountant === 'pld';
   if (wantPld !== false) {
-    const r = ledger.pldEpsilon(typeof wantPld === 'object' ? wantPld : undefined);
-    if (r) epsilonPld = { upper: json(r.epsilon), lower: json(r.epsilonLower), discretisation: r.discretisation };
+    try {
+      const r = ledger.pldEpsilon(typeof wantPld === 'object' ? wantPld : undefined);
+      if (r) epsilonPld = { upper: json(r.epsilon), lower: json(r.epsilonLower), discretisation: r.discretisation };
+    } catch (e) {
+      if (!(e instanceof PrivacyParameterError)) throw e;
+      warnings.push(`PLD ε not computed: ${e.message}`);
+    }
   }
   return {
     format: RECEIPT_FORMAT,

@@ -95,6 +95,11 @@ function xlogx(x: number): number {
   return x > 0 ? x * Math.log(x) : 0;
 }
 
+/** Σ over the two children of W·entropy (nats) for class weights (ln, lp) and (rn, rp). */
+function entropyProxy(ln: number, lp: number, rn: number, rp: number): number {
+  return xlogx(ln + lp) - xlogx(ln) - xlogx(lp) + xlogx(rn + rp) - xlogx(rn) - xlogx(rp);
+}
+
 /**
  * How a node finds its rows in a feature's value order:
  * - `partition`: each node owns a contiguous segment of every feature's sorted row list; a split
@@ -171,6 +176,7 @@ export class ClassificationTreeGrower {
     const nodeOf = this.nodeOf;
     let totalNeg = 0;
     let totalPos = 0;
+    let nActive = 0;
     for (let i = 0; i < n; i++) {
       const wi = weights[i];
       const p = y[i] === 1 ? wi : 0;
@@ -178,18 +184,21 @@ export class ClassificationTreeGrower {
       neg[i] = wi - p;
       totalPos += p;
       totalNeg += wi - p;
-      nodeOf[i] = wi > 0 ? 0 : -1;
+      const active = wi > 0;
+      nodeOf[i] = active ? 0 : -1;
+      if (active) nActive++;
     }
     // Active rows (w > 0) of each feature, in sorted order.
-    let nActive = 0;
-    for (let f = 0; f < d; f++) {
-      const base = f * n;
-      let w = base;
-      for (let k = base, end = base + n; k < end; k++) {
-        const r = order[k];
-        if (weights[r] > 0) segments[w++] = r;
+    if (nActive === n) segments.set(order.subarray(0, n * d));
+    else {
+      for (let f = 0; f < d; f++) {
+        const base = f * n;
+        let w = base;
+        for (let k = base, end = base + n; k < end; k++) {
+          const r = order[k];
+          if (weights[r] > 0) segments[w++] = r;
+        }
       }
-      nActive = w - base;
     }
     const featureOrder = this.featureOrder;
     for (let f = 0; f < d; f++) featureOrder[f] = f;
@@ -297,25 +306,21 @@ export class ClassificationTreeGrower {
           const x = values[base + r];
           if (leftCount > 0 && x > previous) {
             sawTwoValues = true;
-            // Missing rows on the right (side 0), then on the left (side 1).
-            for (let side = 0; side < (hasMissing ? 2 : 1); side++) {
-              const ln = side === 0 ? leftNeg : leftNeg + missNeg;
-              const lp = side === 0 ? leftPos : leftPos + missPos;
-              const lc = side === 0 ? leftCount : leftCount + missCount;
-              if (lc < minLeaf || count - lc < minLeaf) continue;
-              const rn = nodeNeg - ln;
-              const rp = nodePos - lp;
+            // Missing rows on the right.
+            if (leftCount >= minLeaf && count - leftCount >= minLeaf) {
+              const rn = nodeNeg - leftNeg;
+              const rp = nodePos - leftPos;
               let num: number;
               let den: number;
               if (criterion === GINI) {
                 // Σ_children W·gini/2 = ln·lp/L + rn·rp/R = (ln·lp·R + rn·rp·L)/(L·R), compared
                 // with the best fraction by cross-multiplication: no division per candidate.
-                const L = ln + lp;
+                const L = leftNeg + leftPos;
                 const R = rn + rp;
-                num = ln * lp * R + rn * rp * L;
+                num = leftNeg * leftPos * R + rn * rp * L;
                 den = L * R;
               } else {
-                num = xlogx(ln + lp) - xlogx(ln) - xlogx(lp) + xlogx(rn + rp) - xlogx(rn) - xlogx(rp);
+                num = entropyProxy(leftNeg, leftPos, rn, rp);
                 den = 1;
               }
               if (num * bestDen < bestNum * den) {
@@ -323,7 +328,33 @@ export class ClassificationTreeGrower {
                 bestDen = den;
                 bestFeature = f;
                 bestThreshold = midpoint(previous, x);
-                bestMissingLeft = side === 1;
+                bestMissingLeft = false;
+              }
+            }
+            // Missing rows on the left.
+            const lc = leftCount + missCount;
+            if (hasMissing && lc >= minLeaf && count - lc >= minLeaf) {
+              const ln = leftNeg + missNeg;
+              const lp = leftPos + missPos;
+              const rn = nodeNeg - ln;
+              const rp = nodePos - lp;
+              let num: number;
+              let den: number;
+              if (criterion === GINI) {
+                const L = ln + lp;
+                const R = rn + rp;
+                num = ln * lp * R + rn * rp * L;
+                den = L * R;
+              } else {
+                num = entropyProxy(ln, lp, rn, rp);
+                den = 1;
+              }
+              if (num * bestDen < bestNum * den) {
+                bestNum = num;
+                bestDen = den;
+                bestFeature = f;
+                bestThreshold = midpoint(previous, x);
+                bestMissingLeft = true;
               }
             }
           }
@@ -348,7 +379,7 @@ export class ClassificationTreeGrower {
               num = ln * lp * R + missNeg * missPos * L;
               den = L * R;
             } else {
-              num = xlogx(ln + lp) - xlogx(ln) - xlogx(lp) + xlogx(missNeg + missPos) - xlogx(missNeg) - xlogx(missPos);
+              num = entropyProxy(ln, lp, missNeg, missPos);
               den = 1;
             }
             if (num * bestDen < bestNum * den) {

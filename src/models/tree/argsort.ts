@@ -69,18 +69,6 @@ export function argsortRange(key: Float64Array, idx: Int32Array, from: number, t
   return end - from;
 }
 
-/** Canonical "row a sorts after row b": larger key, NaN after numbers, ties by index. */
-function after(key: Float64Array, keyBase: number, a: number, b: number): boolean {
-  const ka = key[keyBase + a];
-  const kb = key[keyBase + b];
-  if (ka > kb) return true;
-  if (ka < kb) return false;
-  const aMissing = ka !== ka;
-  const bMissing = kb !== kb;
-  if (aMissing !== bMissing) return aMissing;
-  return a > b;
-}
-
 /**
  * Re-sort `idx[idxBase .. idxBase + n)`, a permutation of 0..n−1 (typically the previous fit's
  * order), into canonical order of the keys `key[keyBase + i]`, by insertion sort. Gives up once
@@ -92,12 +80,32 @@ export function resortFromHint(key: Float64Array, keyBase: number, idx: Int32Arr
   const end = idxBase + n;
   for (let k = idxBase + 1; k < end; k++) {
     const i = idx[k];
+    const v = key[keyBase + i];
+    // Fast path: already strictly in order (false when either key is NaN).
+    if (key[keyBase + idx[k - 1]] < v) continue;
     let j = k - 1;
-    if (!after(key, keyBase, idx[j], i)) continue;
-    do {
-      idx[j + 1] = idx[j];
-      j--;
-    } while (j >= idxBase && after(key, keyBase, idx[j], i));
+    if (v === v) {
+      // Shift left past larger keys, NaN keys, and equal keys of larger index.
+      while (j >= idxBase) {
+        const r = idx[j];
+        const u = key[keyBase + r];
+        if (u > v || u !== u || (u === v && r > i)) {
+          idx[j + 1] = r;
+          j--;
+        } else break;
+      }
+    } else {
+      // A missing key only moves past missing keys of larger index.
+      while (j >= idxBase) {
+        const r = idx[j];
+        const u = key[keyBase + r];
+        if (u !== u && r > i) {
+          idx[j + 1] = r;
+          j--;
+        } else break;
+      }
+    }
+    if (j === k - 1) continue;
     idx[j + 1] = i;
     moves += k - 1 - j;
     if (moves > maxMoves) return -1;

@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { condense, CondenseAbortedError } from '../../src/condense/condense.js';
+import { MECHANISM } from '../../src/condense/dataAccess.js';
+import { tableTarget } from '../../src/data/table.js';
+import { PrivacyLedger, type MechanismEntry } from '../../src/privacy/index.js';
+import { dataset } from './helpers.js';
+
+const FAST = { steps: 20, directions: 4 };
+
+describe('condense: privacy bookkeeping', () => {
+  it('charges every mechanism and its receipt ε is what the accountant computes from the entries', async () => {
+    const { train, sha256 } = await dataset('pima');
+    const result = await condense({ train, rows: 20, epsilon: 2, delta: 1e-5, inputFingerprint: sha256, ...FAST });
+    const r = result.receipt;
+    expect(r.private_release).toBe(true);
+    expect(r.reasons_not_private).toEqual([]);
+    expect(r.entries.map((e) => e.name)).toEqual([MECHANISM.stratumMoments, MECHANISM.zeroOrderSteps]);
+    expect(r.input_fingerprint.hex).toBe(sha256);
+    // Replay the receipt's entries into a fresh ledger: the same ε, within the budget.
+    const replay = new PrivacyLedger({ epsilon: 2, delta: 1e-5 });
+    for (const e of r.entries) {
+      const entry = (e.kind === 'subsampled_gaussian'
+        ? { kind: e.kind, name: e.name, noiseMultiplier: e.noise_multiplier, samplingRate: e.sampling_rate, steps: e.steps }
+        : { kind: e.kind, name: e.name, noiseMultiplier: e.noise_multiplier }) as MechanismEntry;
+      replay.charge(entry);
+    }
+    expect(r.epsilon as number).toBeCloseTo(replay.spent().epsilon, 12);
+    expect(r.epsilon as number).toBeLessThanOrEqual(2);
+    expect(r.epsilon as number).toBeGreaterThan(2 * 0.99); // the calibration spends the budget
+    expect(r.parameters.noiseMultiplier).toBe(result.settings.noiseMultiplier);
+  });
+
+  it('charges a DP bounds query for features without public bounds (physionet2012)', async () => {
+    const { train } = await dataset('physionet2012');
+    const result = await condense({ train, rows: 10, epsilon: 3, steps: 2, directions: 2 });
+    expect(result.receipt.entries.map((e) => e.name)).toEqual([MECHANISM.featureBounds, MECHANISM.stratumMoments, MECHANISM.zeroOrderSteps]);
+    // Every released numeric value lies inside the DP bounds the encoder used.
+    result.synthetic.features.forEach((column, f) => {
+      const { lowBounds, highBounds } = result.encoder;
+      column.values.forEach((v) => {
+        if (!Number.isNaN(v) && (column.spec.type === 'numeric' || column.spec.type === 'integer')) {
+          expect(v).toBeGreaterThanOrEqual(lowBounds[f]);
+          expect(v).toBeLessThanOrEqual(highBounds[f]);
+        }
+      });
+    });
+  });
+
+  it('a non-private run says so: ε = ∞ and the reasons', async () => {
+    const { train } = await dataset('pima');
+    const r = (await condense({ train, rows: 20, epsilon: Infinity, seed: 3, ...FAST })).receipt;
+    expect(r.private_release).toBe(false);
+    expect(r.epsilon).toBe('Infinity');
+    expect(r.reasons_not_private.join(' ')).toMatch(/non-private/);
+    expect(r.reasons_not_private.join(' ')).toMatch(/seeded/);
+  });
+
+  it('a seeded run is reproducible and never a private release', async () => {
+    const { train } = await dataset('pima');
+    const a = await condense({ train, rows: 20, epsilon: 3, seed: 11, ...FAST });
+    const b = await condense({ train, rows: 20, epsilon: 3, seed: 11, ...FAST });
+    expect(a.synthetic.features.map((c) => Array.from(c.values))).toEqual(b.synthetic.features.map((c) => Array.from(c.values)));
+    expect(a.receipt.private_release).toBe(false);
+  });
+
+  it('never exceeds the budget, even when preprocessing leaves almost nothing for the steps', async () => {
+    const { train } = await dataset('pima');
+    const result = await condense({ train, rows: 20, epsilon: 1, preprocessingShare: 0.999, ...FAST });
+    expect(result.receipt.epsilon as number).toBeLessThanOrEqual(1);
+    // The steps get the sliver that is left: a far larger noise multiplier than with the default share.
+    const normal = await condense({ train, rows: 20, epsilon: 1, ...FAST });
+    expect(result.settings.noiseMultiplier).toBeGreaterThan(10 * normal.settings.noiseMultiplier);
+  });
+});
+
+describe('condense: no real row leaves, and real data is read only inside charged mechanisms', () => {
+  /** Wrap every real-data array of a table in a proxy that notes which mechanism section reads it. */
+  async function auditedRun(name: string, epsilon: number) {
+    const { train } = await dataset(name);
+    const { currentMechanism } = await import('../../src/condense/dataAccess.js');
+    const reads = new Map<string, number>();
+    const watch = <T extends object>(array: T, label: string): T =>
+      new Proxy(array, {
+        get(target, prop) {
+          const where = currentMechanism() ?? `OUTSIDE (${label})`;
+          reads.set(where, (reads.get(where) ?? 0) + 1);
+          const value = Reflect.get(target, prop, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    const audited = {
+      ...train,
+      features: train.features.map((c) => ({ spec: c.spec, values: watch(c.values, c.spec.name), missing: watch(c.missing, c.spec.name) })),
+      label: train.label && watch(train.label, 'label'),
+      time: train.time && watch(train.time, 'time'),
+      event: train.event && watch(train.event, 'event'),
+    };
+    reads.clear();
+    const result = await condense({ train: audited, rows: name === 'pima' ? 20 : 12, epsilon, steps: 3, directions: 2 });
+    return { reads, result };
+  }
+
+  it.each([['pima'], ['rotterdam']])('%s: every read happens inside a mechanism the ledger charged', async (name) => {
+    const { reads, result } = await auditedRun(name, 3);
+    const charged = new Set(result.receipt.entries.map((e) => e.name));
+    expect(reads.size).toBeGreaterThan(0);
+    for (const [where, count] of reads) {
+      expect(where, `${count} reads`).not.toMatch(/^OUTSIDE/);
+      expect(charged.has(where), `reads inside "${where}" must be charged`).toBe(true);
+    }
+  });
+
+  it('no real training row appears in a private release (and the check does catch copies)', async () => {
+    const { train } = await dataset('pima');
+    // A released row "is" real row i when it equals every value observed in row i (to 1e-9
+    // relative, so encoding round-off cannot hide a copy; missing real values match anything).
+    const copiesRealRow = (t: typeof train, r: number) => {
+      for (let i = 0; i < train.nRows; i++) {
+        const same = train.features.every((c, f) => c.missing[i] || Math.abs(t.features[f].values[r] - c.values[i]) <= 1e-9 * (1 + Math.abs(c.values[i])));
+        if (same) return true;
+      }
+      return false;
+    };
+    const released = (await condense({ train, rows: 20, epsilon: 3, ...FAST })).synthetic;
+    for (let r = 0; r < released.nRows; r++) expect(copiesRealRow(released, r), `row ${r}`).toBe(false);
+    // Power of the check: a non-private run initialised with copies, and no steps, is all copies.
+    const copies = (await condense({ train, rows: 20, epsilon: Infinity, steps: 0, initialisation: 'real-rows', seed: 1 })).synthetic;
+    for (let r = 0; r < copies.nRows; r++) expect(copiesRealRow(copies, r), `row ${r}`).toBe(true);
+  });
+});
+
+describe('condense: the optimisation and the release', () => {
+  it('lowers the loss (non-private CART on pima) and releases rows in the input schema', async () => {
+    const { train } = await dataset('pima');
+    const result = await condense({ train, rows: 20, epsilon: Infinity, seed: 5, steps: 120 });
+    const first = result.trace.slice(0, 10).reduce((a, t) => a + t.loss, 0) / 10;
+    const last = result.trace.slice(-10).reduce((a, t) => a + t.loss, 0) / 10;
+    expect(last).toBeLessThan(first);
+    const s = result.synthetic;
+    expect(s.features.map((c) => c.spec.name)).toEqual(train.features.map((c) => c.spec.name));
+    const y = tableTarget(s);
+    expect(y.task === 'classification' && Array.from(y.y).filter((v) => v === 1).length).toBe(10);
+    s.features.forEach((c) => {
+      const [lo, hi] = c.spec.bounds!;
+      c.values.forEach((v) => {
+        expect(v).toBeGreaterThanOrEqual(lo);
+        expect(v).toBeLessThanOrEqual(hi);
+        if (c.spec.type === 'integer') expect(Number.isInteger(v)).toBe(true);
+      });
+    });
+  });
+
+  it('survival: synthetic times come from the private time distribution, categorical levels stay valid', async () => {
+    const { train } = await dataset('rotterdam');
+    const result = await condense({ train, rows: 30, epsilon: 8, ...FAST });
+    const s = result.synthetic;
+    const events = Array.from(s.event!).filter((e) => e === 1).length;
+    expect(events).toBeGreaterThan(5);
+    expect(events).toBeLessThan(30);
+    const maxTime = Math.max(...train.time!);
+    s.time!.forEach((t) => {
+      expect(t).toBeGreaterThan(0);
+      expect(t).toBeLessThan(2 * maxTime);
+    });
+    const size = s.features.find((c) => c.spec.name === 'size')!;
+    size.values.forEach((v) => expect([0, 1, 2]).toContain(v));
+  });
+
+  it('optimises several learners at once and reports progress; an abort stops the run', async () => {
+    const { train } = await dataset('pima');
+    const steps: number[] = [];
+    const result = await condense({ train, rows: 20, epsilon: 8, learners: ['cart', 'logistic'], onProgress: (p) => steps.push(p.step), ...FAST });
+    expect(steps).toEqual(Array.from({ length: FAST.steps }, (_, i) => i + 1));
+    expect((result.receipt.parameters.learners as { name: string }[]).map((l) => l.name)).toEqual(['cart', 'logistic']);
+    const controller = new AbortController();
+    const run = condense({ train, rows: 20, epsilon: 8, ...FAST, onProgress: (p) => p.step === 2 && controller.abort(), signal: controller.signal });
+    await expect(run).rejects.toBeInstanceOf(CondenseAbortedError);
+  });
+
+  it('rejects bad options before spending anything', async () => {
+    const { train } = await dataset('pima');
+    await expect(condense({ train, rows: 1, epsilon: 1 })).rejects.toThrow(/rows/);
+    await expect(condense({ train, rows: 20, epsilon: 0 })).rejects.toThrow(/epsilon/);
+    await expect(condense({ train, rows: 20, epsilon: 1, delta: 2 })).rejects.toThrow(/delta/);
+    await expect(condense({ train, rows: 20, epsilon: 1, learners: ['cox'] })).rejects.toThrow(/survival/);
+    await expect(condense({ train, rows: 20, epsilon: 1, learners: ['nope'] })).rejects.toThrow(/unknown learner/);
+  });
+});

@@ -1,0 +1,9 @@
+import { loadBundledDataset, type LoadedDataset } from '../../src/cli/bundled.js';
+
+const cache = new Map<string, Promise<LoadedDataset>>();
+
+/** Bundled datasets, loaded once per test file. */
+export function dataset(name: string): Promise<LoadedDataset> {
+  if (!cache.has(name)) cache.set(name, loadBundledDataset(name));
+  return cache.get(name)!;
+}
