@@ -94,7 +94,7 @@ export class CartLearner implements ClassificationLearner {
         maxFeatures: resolveMaxFeatures(this.name, p.maxFeatures, v.d),
       },
       this.rng,
-    );
+    ).finish();
     return new TreeClassifierModel(tree, { warnings: [] });
   }
 }

@@ -11,7 +11,7 @@
 import type { Matrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/rng.js';
 import type { ClassificationLearner, ClassificationTarget, ClassifierModel, FitDiagnostics } from '../types.js';
-import { type FlatTree, predictTreeInto } from '../tree/flatTree.js';
+import { type FlatForest, ForestBuilder, predictForestInto } from '../tree/flatTree.js';
 import { type CartParams, resolveCartParams } from './cart.js';
 import { type ParamValue, booleanParam, intParam, resolveMaxFeatures, singleClassModel, validateClassificationFit } from './common.js';
 import { ClassificationTreeGrower, ColumnPresorter } from './treeGrower.js';
@@ -34,14 +34,14 @@ export interface ForestParams extends CartParams {
 export class ForestClassifierModel implements ClassifierModel {
   readonly task = 'classification' as const;
   constructor(
-    readonly trees: readonly FlatTree[],
+    /** The trees, packed (see `forestTree` to inspect one). */
+    readonly forest: FlatForest,
     readonly diagnostics: FitDiagnostics,
   ) {}
 
   predictProba(X: Matrix, out?: Float64Array): Float64Array {
     const result = out ?? new Float64Array(X.rows);
-    const scale = 1 / this.trees.length;
-    for (let t = 0; t < this.trees.length; t++) predictTreeInto(this.trees[t], X, result, scale, t > 0);
+    predictForestInto(this.forest, X, result, 1 / this.forest.treeCount, 0);
     return result;
   }
 }
@@ -51,6 +51,7 @@ export class RandomForestLearner implements ClassificationLearner {
   readonly task = 'classification' as const;
   readonly params: Readonly<ForestParams>;
   private grower: ClassificationTreeGrower | undefined;
+  private readonly forestBuilder = new ForestBuilder();
   private readonly presorter = new ColumnPresorter();
 
   constructor(
@@ -81,7 +82,8 @@ export class RandomForestLearner implements ClassificationLearner {
     };
     const rng = this.rng;
     const treeWeights = new Float64Array(n);
-    const trees: FlatTree[] = new Array(p.nTrees);
+    const forest = this.forestBuilder;
+    forest.reset();
     let emptyBootstraps = 0;
     for (let t = 0; t < p.nTrees; t++) {
       let w = v.weights;
@@ -98,11 +100,11 @@ export class RandomForestLearner implements ClassificationLearner {
         if (total > 0) w = treeWeights;
         else emptyBootstraps++;
       }
-      trees[t] = this.grower.grow(cols, target.y, w, growth, rng);
+      forest.append(this.grower.grow(cols, target.y, w, growth, rng));
     }
     const warnings = emptyBootstraps
       ? [`rf: ${emptyBootstraps} bootstrap sample(s) drew only zero-weight rows; those trees used the full sample`]
       : [];
-    return new ForestClassifierModel(trees, { warnings });
+    return new ForestClassifierModel(forest.finish(), { warnings });
   }
 }

@@ -27,7 +27,7 @@
 import type { Matrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/rng.js';
 import type { ClassificationLearner, ClassificationTarget, ClassifierModel, FitDiagnostics } from '../types.js';
-import { type FlatTree, LEAF, TreeBuilder, predictTreeInto, treeNodeCapacity } from '../tree/flatTree.js';
+import { type FlatForest, ForestBuilder, LEAF, TreeBuilder, predictForestInto, treeNodeCapacity } from '../tree/flatTree.js';
 import { type ParamValue, choiceParam, intParam, numberParam, sigmoid, singleClassModel, validateClassificationFit } from './common.js';
 import { ColumnPresorter, type SortedColumns, midpoint } from './treeGrower.js';
 
@@ -176,16 +176,15 @@ export class BoostedTreesModel implements ClassifierModel {
   readonly task = 'classification' as const;
   constructor(
     readonly baseScore: number,
-    /** Leaf values already include the learning rate. */
-    readonly trees: readonly FlatTree[],
+    /** The trees, packed; leaf values already include the learning rate. */
+    readonly forest: FlatForest,
     readonly diagnostics: FitDiagnostics,
   ) {}
 
   /** The margin F(x) (log-odds). */
   decisionFunction(X: Matrix, out?: Float64Array): Float64Array {
     const result = out ?? new Float64Array(X.rows);
-    result.fill(this.baseScore, 0, X.rows);
-    for (const tree of this.trees) predictTreeInto(tree, X, result, 1, true);
+    predictForestInto(this.forest, X, result, 1, this.baseScore);
     return result;
   }
 
@@ -560,10 +559,10 @@ class BoostingTreeGrower {
 
   /**
    * Grow one tree on `sampleRows[0..sampleCount)` (rows with positive weight) with gradients `grad`
-   * and hessians `hess`. Returns the tree (thresholds in feature units); `splitBin` keeps the bin
-   * form of the splits for `addToMargin`.
+   * and hessians `hess`. Returns the grower's builder holding the tree (thresholds in feature units),
+   * valid until the next `grow`; `splitBin` keeps the bin form of the splits for `addToMargin`.
    */
-  grow(sampleRows: Int32Array, sampleCount: number, grad: Float64Array, hess: Float64Array): FlatTree {
+  grow(sampleRows: Int32Array, sampleCount: number, grad: Float64Array, hess: Float64Array): TreeBuilder {
     const sorted = this.mode === 'sorted';
     const builder = this.builder;
     builder.reset();
@@ -681,7 +680,7 @@ class BoostingTreeGrower {
       this.releaseHistogram(node);
     }
     for (let k = 0; k < nPending; k++) this.releaseHistogram(this.pending[k]);
-    return builder.finish();
+    return builder;
   }
 
   // Result of routing a split's rows: left sums, left count, whether a missing value was met.
@@ -809,6 +808,7 @@ export class BoostedTreesLearner implements ClassificationLearner {
 
   private readonly presorter = new ColumnPresorter();
   private readonly binner = new Binner();
+  private readonly forestBuilder = new ForestBuilder();
   private grower: BoostingTreeGrower | undefined;
 
   fit(X: Matrix, target: ClassificationTarget, weights?: Float64Array): ClassifierModel {
@@ -833,7 +833,8 @@ export class BoostedTreesLearner implements ClassificationLearner {
     for (let i = 0; i < n; i++) if (w[i] > 0) active[nActive++] = i;
     const sampleSize = p.subsample < 1 ? Math.max(1, Math.round(p.subsample * nActive)) : nActive;
     grower.setMode(p.splitFinding === 'auto' ? chooseSplitFinding(sampleSize, binned) : p.splitFinding);
-    const trees: FlatTree[] = [];
+    const forest = this.forestBuilder;
+    forest.reset();
     let stumps = 0;
     for (let t = 0; t < p.nRounds; t++) {
       for (let i = 0; i < n; i++) {
@@ -853,9 +854,9 @@ export class BoostedTreesLearner implements ClassificationLearner {
       const tree = grower.grow(active, sampleSize, grad, hess);
       if (tree.nodeCount === 1) stumps++;
       grower.addToMargin(margin);
-      trees.push(tree);
+      forest.append(tree);
     }
     const warnings = stumps === p.nRounds ? ['gbt: no split had positive gain in any round; the model is constant'] : [];
-    return new BoostedTreesModel(baseScore, trees, { iterations: p.nRounds, converged: true, warnings });
+    return new BoostedTreesModel(baseScore, forest.finish(), { iterations: p.nRounds, converged: true, warnings });
   }
 }

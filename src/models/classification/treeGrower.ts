@@ -16,7 +16,7 @@
 import type { Matrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/rng.js';
 import { argsortRange, resortFromHint } from '../tree/argsort.js';
-import { type FlatTree, TreeBuilder, treeNodeCapacity } from '../tree/flatTree.js';
+import { TreeBuilder, treeNodeCapacity } from '../tree/flatTree.js';
 
 export type SplitCriterion = 'gini' | 'entropy';
 
@@ -166,8 +166,9 @@ export class ClassificationTreeGrower {
    * Grow one tree on the rows with positive weight. `y` are 0/1 labels, `weights` per-row weights
    * (a forest passes sample weight × bootstrap count). Leaf value = weighted fraction of y = 1.
    * `strategy` only changes the cost, never the tree (default: `chooseNodeRowStrategy`).
+   * Returns the grower's own builder: valid until the next `grow` (`finish()` it to keep the tree).
    */
-  grow(cols: SortedColumns, y: Uint8Array, weights: Float64Array, params: TreeGrowthParams, rng: Rng, strategy?: NodeRowStrategy): FlatTree {
+  grow(cols: SortedColumns, y: Uint8Array, weights: Float64Array, params: TreeGrowthParams, rng: Rng, strategy?: NodeRowStrategy): TreeBuilder {
     const { n, d } = this;
     const { values, order } = cols;
     const segments = this.segments;
@@ -471,7 +472,7 @@ export class ClassificationTreeGrower {
       stackPos[top] = lPos;
       top++;
     }
-    return builder.finish();
+    return builder;
   }
 }
 
