@@ -414,10 +414,14 @@ class BoostingTreeGrower {
   /** Segments of the sample's rows per feature, in canonical value order. */
   private initSegments(sampleRows: Int32Array, sampleCount: number): void {
     const { n, d, order } = this.sortedColumns;
+    const segments = this.segments;
+    if (sampleCount === n) {
+      segments.set(order.subarray(0, n * d));
+      return;
+    }
     const inSample = this.inSample;
     inSample.fill(0);
     for (let k = 0; k < sampleCount; k++) inSample[sampleRows[k]] = 1;
-    const segments = this.segments;
     for (let f = 0; f < d; f++) {
       const base = f * n;
       let w = base;

@@ -258,10 +258,14 @@ export function fitLogisticNewton(X: Matrix, y: Uint8Array, w: Float64Array, par
     for (let j = 0; j < q; j++) slope -= grad[j] * step[j];
     let alpha = 1;
     let accepted = false;
+    // Near the optimum the predicted decrease falls below the rounding noise of the objective and
+    // Armijo would reject (and shrink) an exact Newton step; a full step that does not increase the
+    // objective beyond that noise is accepted.
+    const noise = 1e-13 * (Math.abs(objective) + 1);
     for (let halvings = 0; halvings < 40; halvings++) {
       for (let j = 0; j < q; j++) trial[j] = theta[j] - alpha * step[j];
       const fTrial = objectiveAt(trial);
-      if (fTrial <= objective + 1e-4 * alpha * slope) {
+      if (fTrial <= objective + 1e-4 * alpha * slope || (alpha === 1 && fTrial <= objective + noise)) {
         objective = fTrial;
         theta.set(trial);
         accepted = true;

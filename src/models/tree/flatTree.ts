@@ -163,8 +163,7 @@ export function leafCount(tree: FlatTree): number {
 /**
  * Several trees in one set of parallel arrays (a fitted forest or boosting sequence): tree t starts
  * at node `root[t]`, and child ids are global, so prediction needs no per-tree offset arithmetic.
- * One allocation set per fit instead of one per tree, and row-major prediction (each row walks all
- * trees while its features stay in cache) is about a quarter faster than tree by tree.
+ * One allocation set per fit instead of one per tree.
  */
 export interface FlatForest {
   readonly treeCount: number;
@@ -249,16 +248,24 @@ function grow<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: numb
   return b;
 }
 
-/** `out[i] = offset + scale · Σ_t value(leaf of row i in tree t)`, row by row. */
+/**
+ * `out[i] = offset + scale · Σ_t value(leaf of row i in tree t)`. Tree by tree: one tree's few
+ * nodes stay hot while every row passes through it. (Row by row looks faster when one model
+ * predicts the same rows over and over, because the branch predictor memorises the paths; with a
+ * fresh model per evaluation, as in condensation, tree by tree is faster.)
+ */
 export function predictForestInto(forest: FlatForest, X: Matrix, out: Float64Array, scale: number, offset: number): void {
   const { root, feature, threshold, left, right, missingGoesLeft, value, treeCount } = forest;
   const d = X.cols;
   const data = X.data;
-  for (let i = 0, base = 0; i < X.rows; i++, base += d) {
-    let sum = 0;
-    for (let t = 0; t < treeCount; t++) {
-      let node = root[t];
-      let f = feature[node];
+  const n = X.rows;
+  out.fill(0, 0, n);
+  for (let t = 0; t < treeCount; t++) {
+    const rootNode = root[t];
+    const rootFeature = feature[rootNode];
+    for (let i = 0, base = 0; i < n; i++, base += d) {
+      let node = rootNode;
+      let f = rootFeature;
       while (f !== LEAF) {
         const x = data[base + f];
         const th = threshold[node];
@@ -267,10 +274,10 @@ export function predictForestInto(forest: FlatForest, X: Matrix, out: Float64Arr
         else node = missingGoesLeft[node] === 1 ? left[node] : right[node];
         f = feature[node];
       }
-      sum += value[node];
+      out[i] += value[node];
     }
-    out[i] = offset + scale * sum;
   }
+  for (let i = 0; i < n; i++) out[i] = offset + scale * out[i];
 }
 
 /** Tree `t` of a forest as a stand-alone `FlatTree` (a copy with local ids; for inspection). */
