@@ -20,7 +20,6 @@ import type { Encoder } from '../data/encoding.js';
 import type { Target } from '../models/types.js';
 import { addGaussianNoise } from '../privacy/index.js';
 import type { PerRecordLoss } from './objective.js';
-import { hardenInto } from './syntheticSet.js';
 
 export interface ZerothOrderSettings {
   directions: number;
@@ -139,7 +138,7 @@ export class ZerothOrderEstimator {
     const z = this.perturbed.data;
     const offset = k * s.length;
     for (let i = 0; i < s.length; i++) z[i] = s[i] + t * u[offset + i];
-    hardenInto(this.encoder, this.perturbed, this.hardened);
+    this.encoder.harden(this.perturbed, this.hardened);
     this.objective.evaluate(this.hardened, this.syntheticTarget, batchX, batchTarget, seed, out);
   }
 }

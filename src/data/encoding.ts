@@ -215,70 +215,79 @@ export class Encoder {
     }
   }
 
+  /**
+   * One cell of a released table from row `base` of Z: the level index (categorical: argmax, ties to
+   * the first level), 0/1 (binary: z ≥ 1/2), or the value in data units (numeric: clamped to the box,
+   * mapped back, integers rounded, then clamped to the bounds); NaN when the coordinate is missing.
+   */
+  private decodeCell(f: number, z: Float64Array, base: number): number {
+    const slice = this.slices[f];
+    const j = base + slice.start;
+    const kind = this.kinds[f];
+    if (kind === CATEGORICAL) {
+      let best = -1;
+      let bestScore = -Infinity;
+      for (let l = 0; l < slice.length; l++) {
+        if (z[j + l] > bestScore) {
+          bestScore = z[j + l];
+          best = l;
+        }
+      }
+      return best < 0 ? NaN : best;
+    }
+    const v = z[j];
+    if (v !== v) return NaN;
+    if (kind === BINARY) return v >= 0.5 ? 1 : 0;
+    const zLow = this.lower[slice.start];
+    const zHigh = this.upper[slice.start];
+    let x = this.centers[f] + this.scales[f] * (v < zLow ? zLow : v > zHigh ? zHigh : v);
+    let low = this.lowBounds[f];
+    let high = this.highBounds[f];
+    if (kind === INTEGER) {
+      x = Math.round(x);
+      low = Math.ceil(low);
+      high = Math.floor(high);
+    }
+    return x < low ? low : x > high ? high : x;
+  }
+
   /** Decode rows of Z into feature columns (card order), as a released table would hold them. */
   decode(Z: Matrix): FeatureColumn[] {
     this.checkWidth(Z);
     const n = Z.rows;
     const d = this.dim;
-    const z = Z.data;
-    return this.slices.map((slice, f) => {
-      const spec = this.card.features[f];
+    return this.slices.map((_, f) => {
       const values = new Float64Array(n);
       const missing = new Uint8Array(n);
-      const kind = this.kinds[f];
-      const start = slice.start;
-      if (kind === CATEGORICAL) {
-        const k = slice.length;
-        for (let i = 0; i < n; i++) {
-          const base = i * d + start;
-          let best = -1;
-          let bestScore = -Infinity;
-          for (let l = 0; l < k; l++) {
-            const s = z[base + l];
-            if (s > bestScore) {
-              bestScore = s;
-              best = l;
-            }
-          }
-          if (best < 0) {
-            values[i] = NaN;
-            missing[i] = 1;
-          } else values[i] = best;
-        }
-      } else if (kind === BINARY) {
-        for (let i = 0; i < n; i++) {
-          const v = z[i * d + start];
-          if (v !== v) {
-            values[i] = NaN;
-            missing[i] = 1;
-          } else values[i] = v >= 0.5 ? 1 : 0;
-        }
-      } else {
-        const center = this.centers[f];
-        const scale = this.scales[f];
-        const zLow = this.lower[start];
-        const zHigh = this.upper[start];
-        let low = this.lowBounds[f];
-        let high = this.highBounds[f];
-        const isInteger = kind === INTEGER;
-        if (isInteger) {
-          low = Math.ceil(low);
-          high = Math.floor(high);
-        }
-        for (let i = 0; i < n; i++) {
-          const v = z[i * d + start];
-          if (v !== v) {
-            values[i] = NaN;
-            missing[i] = 1;
-            continue;
-          }
-          let x = center + scale * (v < zLow ? zLow : v > zHigh ? zHigh : v);
-          if (isInteger) x = Math.round(x);
-          values[i] = x < low ? low : x > high ? high : x;
-        }
+      for (let i = 0; i < n; i++) {
+        const v = this.decodeCell(f, Z.data, i * d);
+        values[i] = v;
+        if (v !== v) missing[i] = 1;
       }
-      return { spec, values, missing };
+      return { spec: this.card.features[f], values, missing };
     });
+  }
+
+  /**
+   * What a learner trained on the release sees, in Z: every cell decoded and encoded again (the
+   * one-hot of the argmax level, 0/1, clamped and rounded numbers), written into `out` (same shape).
+   * The optimiser trains its learners on this, so they see exactly what the release will hold.
+   */
+  harden(Z: Matrix, out: Matrix): Matrix {
+    const d = this.dim;
+    const o = out.data;
+    for (let i = 0; i < Z.rows; i++) {
+      const base = i * d;
+      for (let f = 0; f < this.slices.length; f++) {
+        const { start, length } = this.slices[f];
+        const v = this.decodeCell(f, Z.data, base);
+        if (this.kinds[f] === CATEGORICAL) {
+          for (let l = 0; l < length; l++) o[base + start + l] = v !== v ? NaN : l === v ? 1 : 0;
+        } else if (this.kinds[f] === BINARY) o[base + start] = v;
+        else o[base + start] = (v - this.centers[f]) / this.scales[f];
+      }
+    }
+    return out;
   }
 
   /** Decode Z and attach an outcome, giving a table that `formatTableCsv` can write. */

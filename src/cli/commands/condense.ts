@@ -35,6 +35,7 @@ interface CondenseCliOptions {
   optimiser?: string;
   init?: string;
   loss?: string;
+  classBalance?: string;
   accountant?: string;
   bounds?: string;
   seed?: string;
@@ -139,6 +140,7 @@ export const condenseCommand: CommandModule = {
       .option('--optimiser <kind>', 'sgd (momentum) or adam')
       .option('--init <kind>', 'private (DP statistics), uniform (public bounds) or real-rows (non-private)')
       .option('--loss <kind>', 'classification loss: brier or cross-entropy')
+      .option('--class-balance <kind>', 'classification rows per class: balanced or proportional (to a DP class count)')
       .option('--accountant <kind>', 'rdp or pld')
       .option('--bounds <file.json>', 'public bounds for features whose card has none: {"name": [low, high]}')
       .option('--seed <n>', 'reproducible run (then NOT a private release)')
@@ -169,6 +171,7 @@ export const condenseCommand: CommandModule = {
           optimiser: choice('optimiser', o.optimiser, ['sgd', 'adam']) as OptimiserKind | undefined,
           initialisation: choice('init', o.init, ['private', 'uniform', 'real-rows']) as Initialisation | undefined,
           loss: choice('loss', o.loss, ['brier', 'cross-entropy']) as 'brier' | 'cross-entropy' | undefined,
+          classBalance: choice('class-balance', o.classBalance, ['balanced', 'proportional']) as 'balanced' | 'proportional' | undefined,
           accountant: choice('accountant', o.accountant, ['rdp', 'pld']) as 'rdp' | 'pld' | undefined,
           bounds: o.bounds ? await readBoundsFile(o.bounds) : undefined,
           seed: numberOption('seed', o.seed, Number.isInteger),
