@@ -7,7 +7,8 @@
  *
  *   node dist/bench/experiments.js --datasets pima,metabric --epsilons 1,3,8,inf --seeds 5
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { SeededRng } from '../core/rng.js';
@@ -40,6 +41,23 @@ export function formatCell(values: number[]): string {
   return `${mean.toFixed(3)} ± ${sd.toFixed(3)}`;
 }
 
+/** One row per (dataset, evaluation learner), one column per method and ε: mean ± sd. */
+export function markdownTable(cells: ExperimentCell[]): string {
+  const label = (c: ExperimentCell) => (c.epsilon === null ? c.method : `${c.method} ε=${Number.isFinite(c.epsilon) ? c.epsilon : '∞'}`);
+  const columns = [...new Set(cells.map(label))];
+  const rows = [...new Set(cells.map((c) => `${c.dataset}\u0000${c.evalLearner}`))];
+  const lines = [`| dataset | learner | ${columns.join(' | ')} |`, `|---|---|${columns.map(() => '---').join('|')}|`];
+  for (const row of rows) {
+    const [dataset, learner] = row.split('\u0000');
+    const values = columns.map((col) => {
+      const c = cells.find((x) => x.dataset === dataset && x.evalLearner === learner && label(x) === col);
+      return c ? formatCell(c.values) : '';
+    });
+    lines.push(`| ${dataset} | ${learner} | ${values.join(' | ')} |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
 async function main(argv: string[]): Promise<void> {
   const program = new Command()
     .name('experiments')
@@ -52,7 +70,8 @@ async function main(argv: string[]): Promise<void> {
     .option('--set <json>', 'extra condense options as JSON, e.g. {"steps":200}', '{}')
     .option('--baselines <bool>', 'also run full/random/k-means/DP-Gaussian baselines', 'true')
     .option('--external', 'also evaluate rotterdam-condensed data on gbsg')
-    .option('--out <file>', 'write all cells as JSON');
+    .option('--out <file>', 'write all cells as JSON')
+    .option('--markdown <file>', 'write the results as Markdown tables (one row per dataset and evaluation learner)');
   program.parse(argv, { from: 'user' });
   const o = program.opts();
   const datasets = String(o.datasets).split(',');
@@ -115,13 +134,19 @@ async function main(argv: string[]): Promise<void> {
     const eps = c.epsilon === null ? '' : ` ε=${c.epsilon}`;
     console.log(`${c.dataset.padEnd(16)} ${(c.method + eps).padEnd(22)} ${c.evalLearner.padEnd(9)} ${formatCell(c.values)}  (${c.seconds.length ? meanSd(c.seconds).mean.toFixed(1) + ' s' : ''})`);
   }
+  if (o.markdown) {
+    mkdirSync(dirname(o.markdown), { recursive: true });
+    writeFileSync(o.markdown, markdownTable(cells));
+  }
   if (o.out) {
     mkdirSync(dirname(o.out), { recursive: true });
     writeFileSync(o.out, JSON.stringify(cells, (k, v) => (v === Infinity ? 'Infinity' : v), 1));
   }
 }
 
-main(process.argv.slice(2)).catch((error) => {
-  console.error(error instanceof Error ? error.stack : error);
-  process.exit(1);
-});
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((error) => {
+    console.error(error instanceof Error ? error.stack : error);
+    process.exit(1);
+  });
+}

@@ -10,7 +10,8 @@
  * - `ingest-memory`: the 1M-row CSV memory check (`ingestMemory.ts`); only with `--only`.
  *
  *   node dist/bench/main.js [--only NAME[,NAME...]] [--list] [--m 50 --d 30 --B 512]
- *                           [--repeats 5 --seconds 2 --warmup 1] [--no-anchor] [--json FILE]
+ *                           [--repeats 5 --seconds 2 --warmup 1] [--no-anchor] [--anchor-threads N]
+ *                           [--json FILE]
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -78,6 +79,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-anchor', 'skip the scikit-learn anchor')
     .option('--anchor-script <path>', 'scikit-learn anchor script', defaultAnchorScript())
     .option('--python <path>', 'Python interpreter for the anchor', DEFAULT_PYTHON)
+    .option('--anchor-threads <n>', 'pin the anchor to n threads (OMP/OpenBLAS/MKL); default: library defaults', positiveInt)
     .option('--json <file>', 'also write the results as JSON')
     .exitOverride();
   try {
@@ -99,6 +101,7 @@ export async function main(argv: string[]): Promise<number> {
     anchor: boolean;
     anchorScript: string;
     python: string;
+    anchorThreads?: number;
     json?: string;
   }>();
 
@@ -143,8 +146,9 @@ export async function main(argv: string[]): Promise<number> {
       if (!o.anchor) {
         console.log('scikit-learn anchor: skipped (--no-anchor)');
       } else {
-        console.log(`scikit-learn anchor: running ${o.anchorScript} ${o.m} ${o.d} ${o.B} ...`);
-        anchor = await runSklearnAnchor({ m: o.m, d: o.d, B: o.B, script: o.anchorScript, python: o.python });
+        const threads = o.anchorThreads === undefined ? 'library-default threads' : `${o.anchorThreads} thread(s)`;
+        console.log(`scikit-learn anchor (${threads}; ours is single-threaded): running ${o.anchorScript} ${o.m} ${o.d} ${o.B} ...`);
+        anchor = await runSklearnAnchor({ m: o.m, d: o.d, B: o.B, script: o.anchorScript, python: o.python, threads: o.anchorThreads });
         if (!anchor.available) {
           console.log(`scikit-learn anchor unavailable: ${anchor.reason}`);
         } else {
@@ -176,7 +180,7 @@ export async function main(argv: string[]): Promise<number> {
   if (o.json) {
     const report = {
       node: process.version,
-      options: { m: o.m, d: o.d, B: o.B, repeats: o.repeats, seconds: o.seconds, warmup: o.warmup },
+      options: { m: o.m, d: o.d, B: o.B, repeats: o.repeats, seconds: o.seconds, warmup: o.warmup, anchorThreads: o.anchorThreads ?? 'default' },
       learners: results,
       anchor,
       ingest,

@@ -16,7 +16,15 @@ import { LogisticModel, fitLogisticNewton } from '../../src/models/classificatio
 import { ClassificationTreeGrower, ColumnPresorter, presortColumns } from '../../src/models/classification/treeGrower.js';
 import { createClassificationLearner } from '../../src/models/registry.js';
 import { argsortRange, resortFromHint } from '../../src/models/tree/argsort.js';
-import { LEAF, forestTree, leafOf, treeDepth } from '../../src/models/tree/flatTree.js';
+import {
+  LEAF,
+  completeForest,
+  forestTree,
+  leafOf,
+  predictCompleteForestInto,
+  predictForestInto,
+  treeDepth,
+} from '../../src/models/tree/flatTree.js';
 import { type ClassificationTarget, ModelInputError } from '../../src/models/types.js';
 
 const LEARNERS = ['logistic', 'cart', 'rf', 'gbt'] as const;
@@ -300,6 +308,25 @@ describe('rf', () => {
     const w = Float64Array.of(1, 1, 0, 0, 0, 0, 0, 0);
     const model = createClassificationLearner('rf', { nTrees: 40 }, new SeededRng(1)).fit(X, target([0, 1, 0, 0, 0, 0, 0, 0]), w);
     expect(model.diagnostics.warnings.join(' ')).toMatch(/bootstrap sample\(s\) drew only zero-weight rows/);
+  });
+});
+
+describe('flat forests', () => {
+  it('the complete (heap) layout predicts exactly like pointer traversal, missing values included', () => {
+    const train = synthetic(120, 5, 111, 0.15);
+    const test = synthetic(200, 5, 112, 0.15);
+    for (const maxDepth of [1, 3, 5]) {
+      const model = createClassificationLearner('rf', { nTrees: 15, maxDepth, maxFeatures: 2 }, new SeededRng(1)).fit(train.X, target(train.y)) as ForestClassifierModel;
+      const complete = completeForest(model.forest, 6)!;
+      expect(complete.depth).toBe(Math.max(...Array.from({ length: 15 }, (_, t) => treeDepth(forestTree(model.forest, t)))));
+      const a = new Float64Array(200);
+      const b = new Float64Array(200);
+      predictForestInto(model.forest, test.X, a, 1 / 15, 0.25);
+      predictCompleteForestInto(complete, test.X, b, 1 / 15, 0.25);
+      expectClose(b, a, 1e-15);
+    }
+    const deep = createClassificationLearner('rf', { nTrees: 3 }, new SeededRng(1)).fit(train.X, target(train.y)) as ForestClassifierModel;
+    expect(completeForest(deep.forest, 2)).toBeUndefined(); // deeper than allowed: keep pointers
   });
 });
 

@@ -11,7 +11,7 @@ export type ParamValue = number | string | boolean;
 export interface ValidatedFit {
   readonly n: number;
   readonly d: number;
-  /** The caller's weights, or all ones. Never mutated by the learners. */
+  /** The caller's weights, or shared all-ones weights. Never mutated by the learners. */
   readonly weights: Float64Array;
   readonly totalWeight: number;
   /** Σ w_i y_i. */
@@ -54,7 +54,7 @@ export function validateClassificationFit(
     }
     w = weights;
   } else {
-    w = new Float64Array(n).fill(1);
+    w = unitWeights(n);
   }
   let total = 0;
   let positive = 0;
@@ -67,12 +67,24 @@ export function validateClassificationFit(
   const data = X.data;
   for (let k = 0; k < data.length; k++) {
     const v = data[k];
-    if (v !== v) missing++;
-    else if (v === Infinity || v === -Infinity) {
-      fail(`row ${Math.floor(k / d)}, column ${k % d} is ${v}; use NaN for a missing value`);
+    // v − v is 0 for every finite v and NaN for NaN and ±Infinity: one test on the common path.
+    if (v - v !== 0) {
+      if (v !== v) missing++;
+      else fail(`row ${Math.floor(k / d)}, column ${k % d} is ${v}; use NaN for a missing value`);
     }
   }
   return { n, d, weights: w, totalWeight: total, positiveWeight: positive, missingCount: missing };
+}
+
+let sharedUnitWeights = new Float64Array(0);
+
+/**
+ * All-ones weights of length n, shared between fits (the learners never write to weights; this
+ * saves an allocation per fit in the condensation loop).
+ */
+function unitWeights(n: number): Float64Array {
+  if (sharedUnitWeights.length < n) sharedUnitWeights = new Float64Array(Math.max(n, 2 * sharedUnitWeights.length)).fill(1);
+  return sharedUnitWeights.subarray(0, n);
 }
 
 /**

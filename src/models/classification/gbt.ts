@@ -14,7 +14,7 @@
  *   quantiles at k/maxBins, as scikit-learn. Missing values have their own bin; every split tries
  *   them on both sides and keeps the better ("learned default direction"), and "observed left,
  *   missing right" is a candidate too. A node that saw no missing value sends them to the child
- *   with more rows (scikit-learn's rule).
+ *   with more rows (scikit-learn's rule for features without missing training values).
  * - Growth is best-first by gain (LightGBM's leaf-wise order, scikit-learn's) bounded by
  *   `maxDepth` and `maxLeaves` (0 = unbounded); with only a depth bound the result equals
  *   depth-wise growth. `subsample` < 1 grows each tree on a random fraction of the rows drawn
@@ -27,7 +27,17 @@
 import type { Matrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/rng.js';
 import type { ClassificationLearner, ClassificationTarget, ClassifierModel, FitDiagnostics } from '../types.js';
-import { type FlatForest, ForestBuilder, LEAF, TreeBuilder, predictForestInto, treeNodeCapacity } from '../tree/flatTree.js';
+import {
+  type CompleteForest,
+  type FlatForest,
+  ForestBuilder,
+  LEAF,
+  TreeBuilder,
+  completeForest,
+  predictCompleteForestInto,
+  predictForestInto,
+  treeNodeCapacity,
+} from '../tree/flatTree.js';
 import { type ParamValue, choiceParam, intParam, numberParam, sigmoid, singleClassModel, validateClassificationFit } from './common.js';
 import { ColumnPresorter, type SortedColumns, midpoint } from './treeGrower.js';
 
@@ -80,6 +90,9 @@ export function resolveGbtParams(learner: string, p: Partial<Record<string, Para
 }
 
 const MISSING_BIN = 255;
+
+/** Deeper trees would pad to too many nodes (2^depth per tree); they keep pointer traversal. */
+const COMPLETE_LAYOUT_MAX_DEPTH = 6;
 
 /** Binned training data: codes[f * n + i] ∈ [0, nBins_f) or MISSING_BIN. */
 export interface BinnedColumns {
@@ -179,12 +192,18 @@ export class BoostedTreesModel implements ClassifierModel {
     /** The trees, packed; leaf values already include the learning rate. */
     readonly forest: FlatForest,
     readonly diagnostics: FitDiagnostics,
-  ) {}
+  ) {
+    this.complete = completeForest(forest, COMPLETE_LAYOUT_MAX_DEPTH);
+  }
+
+  /** Branch-free layout of the same trees when they are shallow (the usual boosting depths). */
+  private readonly complete: CompleteForest | undefined;
 
   /** The margin F(x) (log-odds). */
   decisionFunction(X: Matrix, out?: Float64Array): Float64Array {
     const result = out ?? new Float64Array(X.rows);
-    predictForestInto(this.forest, X, result, 1, this.baseScore);
+    if (this.complete) predictCompleteForestInto(this.complete, X, result, 1, this.baseScore);
+    else predictForestInto(this.forest, X, result, 1, this.baseScore);
     return result;
   }
 
@@ -457,6 +476,36 @@ class BoostingTreeGrower {
       let hl = 0;
       let cl = 0;
       let code = codes[base + segments[segStart]];
+      if (mC === 0) {
+        // Fast path without missing values: reject infeasible candidates and compare the
+        // children's score with the best by cross-multiplication inline; `offer` re-checks and
+        // records the rare improvement.
+        const { minSamplesLeaf, minChildWeight, lambda } = this.params;
+        const G = this.searchG;
+        const H = this.searchH;
+        const C = this.searchC;
+        let target = this.target;
+        for (let k = segStart; k < observedEnd - 1; k++) {
+          const r = segments[k];
+          gl += grad[r];
+          hl += hess[r];
+          cl++;
+          const nextCode = codes[base + segments[k + 1]];
+          if (nextCode === code) continue;
+          const hr = H - hl;
+          if (cl >= minSamplesLeaf && C - cl >= minSamplesLeaf && hl >= minChildWeight && hr >= minChildWeight) {
+            const gr = G - gl;
+            const dl = hl + lambda;
+            const dr = hr + lambda;
+            if (gl * gl * dr + gr * gr * dl > target * (dl * dr)) {
+              this.offer(f, code, false, gl, hl, cl);
+              target = this.target;
+            }
+          }
+          code = nextCode;
+        }
+        continue;
+      }
       for (let k = segStart; k < observedEnd - 1; k++) {
         const r = segments[k];
         gl += grad[r];
