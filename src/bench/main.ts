@@ -7,6 +7,8 @@
  *   evaluation (see `learnerEval.ts`). Cases with a scikit-learn counterpart (cart depth 5,
  *   logistic, rf with 20 trees, gbt with 20 rounds) are followed by the anchor script run in a
  *   child process with the same m, d, B, and the ratio sklearn_ms / ours_ms (goal ≥ 10x).
+ * - `condense`: wall time of `condense --dataset support --model cox --rows 50 --epsilon 3`
+ *   (`condenseSpeed.ts`; goal < 2 min).
  * - `ingest-memory`: the 1M-row CSV memory check (`ingestMemory.ts`); only with `--only`.
  *
  *   node dist/bench/main.js [--only NAME[,NAME...]] [--list] [--m 50 --d 30 --B 512]
@@ -17,6 +19,7 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { learnerSpecs } from '../models/registry.js';
+import { formatCondenseSpeed, runCondenseSpeedBench } from './condenseSpeed.js';
 import { formatIngestMemoryResult, runIngestMemoryBench } from './ingestMemory.js';
 import { type EvalBenchCase, type EvalBenchResult, SURVIVAL_GRID_POINTS, runEvalBench } from './learnerEval.js';
 import { type AnchorOutcome, DEFAULT_PYTHON, defaultAnchorScript, runSklearnAnchor } from './sklearnAnchor.js';
@@ -36,6 +39,8 @@ export function evalBenchCases(): EvalBenchCase[] {
   return cases;
 }
 
+/** Run by default after the learner cases: the end-to-end condensation timing. */
+const WHOLE_RUN = ['condense'];
 const OPT_IN = ['ingest-memory'];
 const GOAL_RATIO = 10;
 
@@ -106,13 +111,14 @@ export async function main(argv: string[]): Promise<number> {
   }>();
 
   const cases = evalBenchCases();
-  const allNames = [...cases.map((c) => c.name), ...OPT_IN];
+  const allNames = [...cases.map((c) => c.name), ...WHOLE_RUN, ...OPT_IN];
   if (o.list) {
     for (const c of cases) console.log(`${pad(c.name, 14)} ${c.learner} ${formatParams(c.params)}${c.anchor ? `  [anchor: ${c.anchor}]` : ''}`);
+    for (const name of WHOLE_RUN) console.log(`${pad(name, 14)} condense --dataset support --model cox --rows 50 --epsilon 3 (wall time)`);
     for (const name of OPT_IN) console.log(`${pad(name, 14)} (opt-in: run only with --only ${name})`);
     return 0;
   }
-  const selected = o.only ? o.only.split(',').map((s) => s.trim()).filter(Boolean) : cases.map((c) => c.name);
+  const selected = o.only ? o.only.split(',').map((s) => s.trim()).filter(Boolean) : [...cases.map((c) => c.name), ...WHOLE_RUN];
   const unknown = selected.filter((n) => !allNames.includes(n));
   if (unknown.length) {
     console.error(`unknown benchmark(s): ${unknown.join(', ')}; available: ${allNames.join(', ')}`);
@@ -170,6 +176,13 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
 
+  let condenseSpeed: unknown;
+  if (selected.includes('condense')) {
+    const r = await runCondenseSpeedBench();
+    condenseSpeed = r;
+    console.log(`\n${formatCondenseSpeed(r)}`);
+  }
+
   let ingest: unknown;
   if (selected.includes('ingest-memory')) {
     const r = await runIngestMemoryBench(1_000_000, 30);
@@ -183,6 +196,7 @@ export async function main(argv: string[]): Promise<number> {
       options: { m: o.m, d: o.d, B: o.B, repeats: o.repeats, seconds: o.seconds, warmup: o.warmup, anchorThreads: o.anchorThreads ?? 'default' },
       learners: results,
       anchor,
+      condense: condenseSpeed,
       ingest,
     };
     writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
