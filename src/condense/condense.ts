@@ -41,7 +41,7 @@ import {
   type TimeHistogram,
 } from './privateStatistics.js';
 import { MECHANISM, insideMechanism } from './dataAccess.js';
-import { allocateRows, initialiseFromMoments, initialiseUniform, type SyntheticSet } from './syntheticSet.js';
+import { SyntheticParameters, allocateRows, initialiseFromMoments, initialiseUniform } from './syntheticSet.js';
 import { ZerothOrderEstimator } from './zerothOrder.js';
 import { SOFTWARE } from './version.js';
 
@@ -89,6 +89,8 @@ export interface CondenseOptions {
   pMin?: number;
   /** Survival: number of time-grid points for the loss. */
   gridPoints?: number;
+  /** Survival: also optimise the synthetic follow-up times (as log-times; event flags stay fixed). */
+  optimiseTimes?: boolean;
   /** Public bounds for features whose card has none. */
   bounds?: Record<string, [number, number]>;
   /** A seed makes the run reproducible — and therefore not a private release. */
@@ -155,6 +157,7 @@ export interface ResolvedSettings {
   encoding: 'standardised' | 'bounds';
   pMin: number;
   gridPoints: number;
+  optimiseTimes: boolean;
 }
 
 export const DEFAULTS = {
@@ -297,15 +300,17 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
 
   // ---- 4. Initial synthetic rows -------------------------------------------------------------------
   const initialSpread = options.initialSpread ?? DEFAULTS.initialSpread;
-  let parameters: Matrix;
+  let initialRows: Matrix;
   if (initialisation === 'private') {
-    parameters = initialiseFromMoments(encoder, moments, allocation, publicRng, initialSpread).parameters;
+    initialRows = initialiseFromMoments(encoder, moments, allocation, publicRng, initialSpread).parameters;
   } else if (initialisation === 'uniform') {
-    parameters = initialiseUniform(encoder, options.rows, publicRng);
+    initialRows = initialiseUniform(encoder, options.rows, publicRng);
   } else {
-    parameters = copyRealRows(realX, stratify(train), allocation, publicRng);
+    initialRows = copyRealRows(realX, stratify(train), allocation, publicRng);
   }
-  const synthetic: SyntheticSet = { parameters, target: syntheticTarget, strata: new Int32Array(0) };
+  const optimiseTimes = task === 'survival' && (options.optimiseTimes ?? false);
+  const synthetic = new SyntheticParameters(encoder, initialRows, syntheticTarget, optimiseTimes ? logTimeBox(timeHistogram!) : undefined);
+  const parameters = synthetic.values;
 
   // ---- 5. Zero-order optimisation ------------------------------------------------------------------
   const learners = resolveLearners(task, options.learners);
@@ -346,15 +351,13 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
   const n = train.nRows;
   const objective = new PerRecordLoss(learners, lossSpec, n);
   const estimator = new ZerothOrderEstimator(
-    encoder,
+    synthetic,
     objective,
-    syntheticTarget,
-    options.rows,
     { directions, smoothing, clipNorm, noiseMultiplier: isPrivate ? noiseMultiplier : 0, lossChannelWeight, lossChannelShare },
     n,
   );
-  const optimiser = createOptimiser(optimiserKind, parameters.data.length, momentum);
-  const gradient = new Float64Array(parameters.data.length);
+  const optimiser = createOptimiser(optimiserKind, parameters.length, momentum);
+  const gradient = new Float64Array(parameters.length);
   const batch = new BatchBuffer(realX, train, task);
   const trace: TraceRow[] = [];
   const epsilonSpent = ledger.spent().epsilon;
@@ -368,8 +371,8 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
       const { X, target } = batch.gather(indices);
       return estimator.estimate(parameters, X, target, samplingRate * recordCount, publicRng, noiseRng, gradient, mu);
     });
-    optimiser.step(parameters.data, gradient, learningRate);
-    encoder.project(parameters);
+    optimiser.step(parameters, gradient, learningRate);
+    synthetic.project(parameters);
     smoothedLoss = Number.isNaN(smoothedLoss) ? estimate.loss : 0.9 * smoothedLoss + 0.1 * estimate.loss;
     trace.push({ step: step + 1, loss: estimate.loss, smoothedLoss, smoothing: mu, clippedFraction: estimate.clippedFraction });
     if (options.onProgress) {
@@ -389,11 +392,12 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
   }
 
   // ---- 6. Release -------------------------------------------------------------------------------------
-  const released = encoder.decodeToTable(synthetic.parameters, {
-    label: task === 'classification' ? (syntheticTarget as { y: Uint8Array }).y : undefined,
+  const finalOutcome = synthetic.outcome(parameters);
+  const released = encoder.decodeToTable(synthetic.rowsOf(parameters), {
+    label: finalOutcome.task === 'classification' ? finalOutcome.y : undefined,
     negativeLabel: task === 'classification' ? negativeLabelOf(train) : undefined,
-    time: task === 'survival' ? (syntheticTarget as { time: Float64Array }).time : undefined,
-    event: task === 'survival' ? (syntheticTarget as { event: Uint8Array }).event : undefined,
+    time: finalOutcome.task === 'survival' ? finalOutcome.time.slice() : undefined,
+    event: finalOutcome.task === 'survival' ? finalOutcome.event : undefined,
   });
   const settings: ResolvedSettings = {
     rows: options.rows,
@@ -421,6 +425,7 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
     encoding,
     pMin,
     gridPoints: lossSpec.task === 'survival' ? lossSpec.grid.length : 0,
+    optimiseTimes,
   };
   const receipt = buildReceipt(ledger, {
     software: SOFTWARE,
@@ -516,6 +521,20 @@ function syntheticSurvivalOutcomes(hist: TimeHistogram, allocation: Int32Array):
     }
   });
   return { task: 'survival', time, event };
+}
+
+/** Bounds for optimised log follow-up times: the span of the DP time histograms' non-empty bins. */
+function logTimeBox(hist: TimeHistogram): [number, number] {
+  let first = -1;
+  let last = -1;
+  for (let b = 0; b < hist.events.length; b++) {
+    if (hist.events[b] > 0 || hist.censored[b] > 0) {
+      if (first < 0) first = b;
+      last = b;
+    }
+  }
+  if (first < 0) return [Math.log(hist.edges[0]), Math.log(hist.edges[hist.edges.length - 1])];
+  return [Math.log(hist.edges[first]), Math.log(hist.edges[last + 1])];
 }
 
 /** Non-private ablation only: start from random real rows of each stratum. */

@@ -6,15 +6,72 @@
 import { matrix, type Matrix } from '../core/matrix.js';
 import type { Rng } from '../core/rng.js';
 import type { Encoder } from '../data/encoding.js';
-import type { Target } from '../models/types.js';
+import type { SurvivalTarget, Target } from '../models/types.js';
 import type { StratumMoments } from './privateStatistics.js';
 
-export interface SyntheticSet {
-  /** m × encoder.dim parameters (row-major), always inside the encoder's box. */
-  readonly parameters: Matrix;
-  readonly target: Target;
-  /** Stratum (class, or survival risk group) each row was initialised from. */
-  readonly strata: Int32Array;
+/**
+ * The optimised parameter vector: the m × dim encoded rows (row-major), followed — for survival
+ * with `optimiseTimes` — by the m log follow-up times. Event flags (and classification labels) stay
+ * fixed. `materialise` turns any such vector (the current one, or a perturbed copy) into what a
+ * learner is trained on.
+ */
+export class SyntheticParameters {
+  readonly values: Float64Array;
+  readonly rows: number;
+  private readonly rowSize: number;
+  private readonly times?: Float64Array;
+
+  constructor(
+    readonly encoder: Encoder,
+    initialRows: Matrix,
+    readonly target: Target,
+    /** Bounds of the log follow-up times when they are optimised (survival only). */
+    private readonly logTimeBox?: [number, number],
+  ) {
+    this.rows = initialRows.rows;
+    this.rowSize = initialRows.data.length;
+    const optimiseTimes = logTimeBox !== undefined && target.task === 'survival';
+    this.values = new Float64Array(this.rowSize + (optimiseTimes ? this.rows : 0));
+    this.values.set(initialRows.data);
+    if (optimiseTimes) {
+      const time = (target as SurvivalTarget).time;
+      for (let i = 0; i < this.rows; i++) this.values[this.rowSize + i] = Math.log(time[i]);
+      this.times = new Float64Array(this.rows);
+    }
+    this.project(this.values);
+  }
+
+  get size(): number {
+    return this.values.length;
+  }
+
+  /** The encoded rows of a parameter vector, as a matrix view (no copy). */
+  rowsOf(values: Float64Array): Matrix {
+    return matrix(this.rows, this.encoder.dim, values.subarray(0, this.rowSize));
+  }
+
+  /** Clamp a parameter vector into the encoder's box (and the log-time box) in place. */
+  project(values: Float64Array): void {
+    this.encoder.project(this.rowsOf(values));
+    if (this.times) {
+      const [lo, hi] = this.logTimeBox!;
+      for (let i = this.rowSize; i < values.length; i++) values[i] = Math.min(hi, Math.max(lo, values[i]));
+    }
+  }
+
+  /** The learner's input for `values`: hardened rows written into `X`, and the outcome. */
+  materialise(values: Float64Array, X: Matrix): Target {
+    this.encoder.harden(this.rowsOf(values), X);
+    return this.outcome(values);
+  }
+
+  /** The outcome for `values` (optimised times are exp of their clamped log; the buffer is reused). */
+  outcome(values: Float64Array): Target {
+    if (!this.times) return this.target;
+    const [lo, hi] = this.logTimeBox!;
+    for (let i = 0; i < this.rows; i++) this.times[i] = Math.exp(Math.min(hi, Math.max(lo, values[this.rowSize + i])));
+    return { task: 'survival', time: this.times, event: (this.target as SurvivalTarget).event };
+  }
 }
 
 /**

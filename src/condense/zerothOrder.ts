@@ -16,10 +16,10 @@
  */
 import { matrix, type Matrix } from '../core/matrix.js';
 import type { Rng } from '../core/rng.js';
-import type { Encoder } from '../data/encoding.js';
 import type { Target } from '../models/types.js';
 import { addGaussianNoise } from '../privacy/index.js';
 import type { PerRecordLoss } from './objective.js';
+import type { SyntheticParameters } from './syntheticSet.js';
 
 export interface ZerothOrderSettings {
   directions: number;
@@ -42,7 +42,7 @@ export interface GradientEstimate {
 }
 
 export class ZerothOrderEstimator {
-  private readonly perturbed: Matrix;
+  private readonly perturbed: Float64Array;
   private readonly hardened: Matrix;
   private readonly directionsBuffer: Float64Array;
   private readonly lossPlus: Float64Array;
@@ -51,17 +51,15 @@ export class ZerothOrderEstimator {
   private readonly summed: Float64Array;
 
   constructor(
-    private readonly encoder: Encoder,
+    private readonly synthetic: SyntheticParameters,
     private readonly objective: PerRecordLoss,
-    private readonly syntheticTarget: Target,
-    rows: number,
     private readonly settings: ZerothOrderSettings,
     maxBatch: number,
   ) {
-    const p = rows * encoder.dim;
+    const p = synthetic.size;
     const k = settings.directions;
-    this.perturbed = matrix(rows, encoder.dim);
-    this.hardened = matrix(rows, encoder.dim);
+    this.perturbed = new Float64Array(p);
+    this.hardened = matrix(synthetic.rows, synthetic.encoder.dim);
     this.directionsBuffer = new Float64Array(k * p);
     this.lossPlus = new Float64Array(maxBatch);
     this.lossMinus = new Float64Array(maxBatch);
@@ -70,11 +68,12 @@ export class ZerothOrderEstimator {
   }
 
   /**
-   * Write the gradient estimate for `parameters` into `gradient` (same length as the parameters).
-   * `expectedBatchSize` is q·n̂; `directionRng` draws the (public) directions, `noiseRng` the noise.
+   * Write the gradient estimate at `parameters` (a vector of the synthetic set's size) into
+   * `gradient`. `expectedBatchSize` is q·n̂; `directionRng` draws the (public) directions,
+   * `noiseRng` the noise.
    */
   estimate(
-    parameters: Matrix,
+    parameters: Float64Array,
     batchX: Matrix,
     batchTarget: Target,
     expectedBatchSize: number,
@@ -84,7 +83,7 @@ export class ZerothOrderEstimator {
     smoothing = this.settings.smoothing,
   ): GradientEstimate {
     const { directions: K, clipNorm, noiseMultiplier, lossChannelWeight, lossChannelShare } = this.settings;
-    const p = parameters.data.length;
+    const p = parameters.length;
     const b = batchX.rows;
     const width = K + 1;
     const u = this.directionsBuffer;
@@ -132,13 +131,12 @@ export class ZerothOrderEstimator {
     return { loss: summed[K] / lossChannelWeight, clippedFraction: b ? clipped / b : 0 };
   }
 
-  /** Per-record loss of the learners trained on harden(S + t·u_k). */
-  private lossAt(parameters: Matrix, u: Float64Array, k: number, t: number, batchX: Matrix, batchTarget: Target, seed: number, out: Float64Array): void {
-    const s = parameters.data;
-    const z = this.perturbed.data;
-    const offset = k * s.length;
-    for (let i = 0; i < s.length; i++) z[i] = s[i] + t * u[offset + i];
-    this.encoder.harden(this.perturbed, this.hardened);
-    this.objective.evaluate(this.hardened, this.syntheticTarget, batchX, batchTarget, seed, out);
+  /** Per-record loss of the learners trained on the synthetic set at θ + t·u_k. */
+  private lossAt(parameters: Float64Array, u: Float64Array, k: number, t: number, batchX: Matrix, batchTarget: Target, seed: number, out: Float64Array): void {
+    const z = this.perturbed;
+    const offset = k * parameters.length;
+    for (let i = 0; i < parameters.length; i++) z[i] = parameters[i] + t * u[offset + i];
+    const target = this.synthetic.materialise(z, this.hardened);
+    this.objective.evaluate(this.hardened, target, batchX, batchTarget, seed, out);
   }
 }

@@ -166,6 +166,21 @@ describe('condense: the optimisation and the release', () => {
     size.values.forEach((v) => expect([0, 1, 2]).toContain(v));
   });
 
+  it('survival: optionally optimises the follow-up times too, keeping them inside the private time range', async () => {
+    const { train } = await dataset('rotterdam');
+    const fixed = await condense({ train, rows: 30, epsilon: 8, seed: 2, ...FAST });
+    const moved = await condense({ train, rows: 30, epsilon: 8, seed: 2, optimiseTimes: true, ...FAST });
+    expect(moved.settings.optimiseTimes).toBe(true);
+    expect(Array.from(moved.synthetic.event!)).toEqual(Array.from(fixed.synthetic.event!));
+    const changed = Array.from(moved.synthetic.time!).filter((t, i) => Math.abs(t - fixed.synthetic.time![i]) > 1e-9 * t).length;
+    expect(changed).toBeGreaterThan(15);
+    const maxTime = Math.max(...train.time!);
+    moved.synthetic.time!.forEach((t) => {
+      expect(t).toBeGreaterThan(0);
+      expect(t).toBeLessThan(2 * maxTime);
+    });
+  });
+
   it('optimises several learners at once and reports progress; an abort stops the run', async () => {
     const { train } = await dataset('pima');
     const steps: number[] = [];

@@ -36,6 +36,7 @@ interface CondenseCliOptions {
   init?: string;
   loss?: string;
   classBalance?: string;
+  optimiseTimes?: boolean;
   accountant?: string;
   bounds?: string;
   seed?: string;
@@ -140,6 +141,7 @@ export const condenseCommand: CommandModule = {
       .option('--optimiser <kind>', 'sgd (momentum) or adam')
       .option('--init <kind>', 'private (DP statistics), uniform (public bounds) or real-rows (non-private)')
       .option('--loss <kind>', 'classification loss: brier or cross-entropy')
+      .option('--optimise-times', 'survival: also optimise the synthetic follow-up times')
       .option('--class-balance <kind>', 'classification rows per class: balanced or proportional (to a DP class count)')
       .option('--accountant <kind>', 'rdp or pld')
       .option('--bounds <file.json>', 'public bounds for features whose card has none: {"name": [low, high]}')
@@ -171,6 +173,7 @@ export const condenseCommand: CommandModule = {
           optimiser: choice('optimiser', o.optimiser, ['sgd', 'adam']) as OptimiserKind | undefined,
           initialisation: choice('init', o.init, ['private', 'uniform', 'real-rows']) as Initialisation | undefined,
           loss: choice('loss', o.loss, ['brier', 'cross-entropy']) as 'brier' | 'cross-entropy' | undefined,
+          optimiseTimes: o.optimiseTimes,
           classBalance: choice('class-balance', o.classBalance, ['balanced', 'proportional']) as 'balanced' | 'proportional' | undefined,
           accountant: choice('accountant', o.accountant, ['rdp', 'pld']) as 'rdp' | 'pld' | undefined,
           bounds: o.bounds ? await readBoundsFile(o.bounds) : undefined,
