@@ -37,7 +37,6 @@ import {
   privateStratumMoments,
   privateTimeHistogram,
   type NoisyQueryContext,
-  type StratumMoments,
   type TimeHistogram,
 } from './privateStatistics.js';
 import { MECHANISM, insideMechanism } from './dataAccess.js';
@@ -199,6 +198,8 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
   const isPrivate = Number.isFinite(epsilon);
   const delta = options.delta ?? DEFAULTS.delta;
   validateOptions(options, delta);
+  // Unknown learners or parameters fail here, before any privacy is spent.
+  const learners = resolveLearners(task, options.learners);
 
   const reasonsNotPrivate: string[] = [];
   if (!isPrivate) reasonsNotPrivate.push('epsilon = Infinity: non-private condensation (no noise, no clipping)');
@@ -302,10 +303,11 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
   const initialSpread = options.initialSpread ?? DEFAULTS.initialSpread;
   let initialRows: Matrix;
   if (initialisation === 'private') {
-    initialRows = initialiseFromMoments(encoder, moments, allocation, publicRng, initialSpread).parameters;
+    initialRows = initialiseFromMoments(encoder, moments, allocation, publicRng, initialSpread);
   } else if (initialisation === 'uniform') {
     initialRows = initialiseUniform(encoder, options.rows, publicRng);
   } else {
+    // Non-private ablation (the receipt says so): reads real rows outside any mechanism.
     initialRows = copyRealRows(realX, stratify(train), allocation, publicRng);
   }
   const optimiseTimes = task === 'survival' && (options.optimiseTimes ?? false);
@@ -313,7 +315,6 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
   const parameters = synthetic.values;
 
   // ---- 5. Zero-order optimisation ------------------------------------------------------------------
-  const learners = resolveLearners(task, options.learners);
   const directions = options.directions ?? DEFAULTS.directions;
   const smoothing = options.smoothing ?? DEFAULTS.smoothing;
   const smoothingDecay = options.smoothingDecay ?? DEFAULTS.smoothingDecay;
@@ -604,4 +605,3 @@ function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }
 
-export type { StratumMoments };

@@ -108,16 +108,14 @@ export function initialiseFromMoments(
   allocation: Int32Array,
   rng: Rng,
   spreadFactor: number,
-): { parameters: Matrix; strata: Int32Array } {
+): Matrix {
   const m = allocation.reduce((a, c) => a + c, 0);
   const d = encoder.dim;
   const parameters = matrix(m, d);
-  const strata = new Int32Array(m);
   const z = parameters.data;
   let row = 0;
   for (let s = 0; s < allocation.length; s++) {
     for (let r = 0; r < allocation[s]; r++, row++) {
-      strata[row] = s;
       encoder.slices.forEach((slice, f) => {
         const mom = moments[s].features[f];
         const base = row * d + slice.start;
@@ -134,7 +132,7 @@ export function initialiseFromMoments(
     }
   }
   encoder.project(parameters);
-  return { parameters, strata };
+  return parameters;
 }
 
 /** Fallback initialisation: uniform in the encoder's box (uses public information only). */
