@@ -15,6 +15,7 @@
  * risks) throws a RangeError naming the argument; metrics do not silently skip records.
  */
 import { fenwickAdd, fenwickSumBelow } from '../models/survival/fenwick.js';
+import { countAtOrBefore, countBefore } from '../core/search.js';
 
 // ---------------------------------------------------------------------------------------------
 // Input checks and small step-function helpers
@@ -67,28 +68,6 @@ export function stepFunctionAt(
     out[q] = k === 0 ? initial : stepValues[k - 1];
   }
   return out;
-}
-
-/** Number of entries of ascending `sorted` that are ≤ t. */
-function countAtOrBefore(sorted: Float64Array, t: number): number {
-  let lo = 0, hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Number of entries of ascending `sorted` that are < t. */
-function countBefore(sorted: Float64Array, t: number): number {
-  let lo = 0, hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ import type { Matrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/rng.js';
 import { argsortRange } from '../tree/argsort.js';
 import { ModelInputError, type SurvivalTarget } from '../types.js';
+import { countBefore } from '../../core/search.js';
 
 /** A fitted survival tree as parallel flat arrays (node 0 is the root). */
 export interface FlatSurvivalTree {
@@ -601,16 +602,6 @@ export class SurvivalTreeBuilder {
     }
     return mortality;
   }
-}
-
-function countBefore(sorted: Float64Array, t: number): number {
-  let lo = 0, hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Leaf reached by row `row` of X (row-major, d columns). */
