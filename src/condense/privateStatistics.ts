@@ -14,7 +14,7 @@
 import type { Rng } from '../core/rng.js';
 import type { DatasetCard } from '../data/card.js';
 import type { Table } from '../data/table.js';
-import { addGaussianNoise, type PrivacyLedger } from '../privacy/index.js';
+import { gaussianSumQuery, type PrivacyLedger } from '../privacy/index.js';
 import { MECHANISM, insideMechanism } from './dataAccess.js';
 
 export interface NoisyQueryContext {
@@ -38,9 +38,11 @@ export interface GaussianQuery {
  * the query with noise multiplier 0 (so its receipt says ε = ∞) and adds nothing.
  */
 export function releaseGaussianSums(ctx: NoisyQueryContext, query: GaussianQuery, sums: Float64Array): Float64Array {
-  const noiseMultiplier = ctx.isPrivate ? query.noiseMultiplier : 0;
-  ctx.ledger.charge({ kind: 'gaussian', name: query.name, noiseMultiplier, purpose: query.purpose });
-  if (noiseMultiplier > 0) addGaussianNoise(sums, noiseMultiplier * query.l2Sensitivity, ctx.noiseRng);
+  if (ctx.isPrivate) {
+    gaussianSumQuery(sums, query.l2Sensitivity, ctx.ledger, { noiseMultiplier: query.noiseMultiplier }, ctx.noiseRng, query.name, query.purpose);
+  } else {
+    ctx.ledger.charge({ kind: 'gaussian', name: query.name, noiseMultiplier: 0, purpose: query.purpose });
+  }
   return sums;
 }
 

@@ -54,6 +54,7 @@ export {
   dpMean,
   dpMeanAndSpread,
   dpQuantiles,
+  gaussianSumQuery,
   resolveNoiseMultiplier,
   type MechanismLabels,
   type NoiseSpec,

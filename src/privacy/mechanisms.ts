@@ -42,8 +42,12 @@ export function resolveNoiseMultiplier(ledger: PrivacyLedger, spec: NoiseSpec): 
   return calibrateNoiseMultiplier({ targetEpsilon: epsilon, delta, samplingRate: 1, steps: 1, orders: ledger.orders }).noiseMultiplier;
 }
 
-/** Charge, register the generator, then add snapped Gaussian noise in place. */
-function releaseGaussian(
+/**
+ * The Gaussian sum query every primitive here is built on, exported for joint queries (one vector
+ * of sums whose per-record contribution has a known L2 bound): charge the ledger, register the
+ * generator, then add snapped Gaussian noise of std noiseMultiplier·l2Sensitivity in place.
+ */
+export function gaussianSumQuery(
   values: Float64Array,
   l2Sensitivity: number,
   ledger: PrivacyLedger,
@@ -77,7 +81,7 @@ export interface NoisyCount {
 export function dpCount(n: number, ledger: PrivacyLedger, spec: NoiseSpec & MechanismLabels, rng: Rng): NoisyCount {
   if (!(n >= 0 && Number.isFinite(n))) throw new PrivacyParameterError(`count must be finite and ≥ 0 (got ${n})`);
   const values = Float64Array.of(n);
-  const { entry, noiseStd } = releaseGaussian(values, 1, ledger, spec, rng, spec.name ?? 'dp_count', spec.purpose);
+  const { entry, noiseStd } = gaussianSumQuery(values, 1, ledger, spec, rng, spec.name ?? 'dp_count', spec.purpose);
   return { value: values[0], noiseStd, entry };
 }
 
@@ -105,7 +109,7 @@ export function dpClassCounts(
     const c = labels[i];
     if (c >= 0 && c < numClasses) counts[c] += 1;
   }
-  const { entry, noiseStd } = releaseGaussian(counts, 1, ledger, options, rng, options.name ?? 'dp_class_counts', options.purpose);
+  const { entry, noiseStd } = gaussianSumQuery(counts, 1, ledger, options, rng, options.name ?? 'dp_class_counts', options.purpose);
   return { counts, noiseStd, entry };
 }
 
@@ -147,7 +151,7 @@ export function dpMean(
   const given = options.count;
   if (given !== undefined && !(given >= 0 && Number.isFinite(given))) throw new PrivacyParameterError(`count must be finite and ≥ 0 (got ${given})`);
   const query = given === undefined ? Float64Array.of(sum, n) : Float64Array.of(sum);
-  const { entry, noiseStd } = releaseGaussian(query, given === undefined ? Math.SQRT2 : 1, ledger, options, rng, options.name ?? 'dp_mean', options.purpose);
+  const { entry, noiseStd } = gaussianSumQuery(query, given === undefined ? Math.SQRT2 : 1, ledger, options, rng, options.name ?? 'dp_mean', options.purpose);
   const warnings: string[] = [];
   const rawCount = given ?? query[1];
   if (rawCount < 1) warnings.push(`noisy count ${rawCount.toPrecision(3)} < 1; denominator floored at 1`);
@@ -198,7 +202,7 @@ export function dpMeanAndSpread(
     s2 += u * u - 0.5;
   }
   const query = Float64Array.of(n, s1, s2);
-  const { entry, noiseStd } = releaseGaussian(query, 1.5, ledger, options, rng, options.name ?? 'dp_mean_and_spread', options.purpose);
+  const { entry, noiseStd } = gaussianSumQuery(query, 1.5, ledger, options, rng, options.name ?? 'dp_mean_and_spread', options.purpose);
   const warnings: string[] = [];
   if (query[0] < 1) warnings.push(`noisy count ${query[0].toPrecision(3)} < 1; denominator floored at 1`);
   const count = Math.max(1, query[0]);
