@@ -17,7 +17,9 @@ import { ClassificationTreeGrower, ColumnPresorter, presortColumns } from '../..
 import { createClassificationLearner } from '../../src/models/registry.js';
 import { argsortRange, resortFromHint } from '../../src/models/tree/argsort.js';
 import {
+  ForestBuilder,
   LEAF,
+  TreeBuilder,
   completeForest,
   forestTree,
   leafOf,
@@ -327,6 +329,26 @@ describe('flat forests', () => {
     }
     const deep = createClassificationLearner('rf', { nTrees: 3 }, new SeededRng(1)).fit(train.X, target(train.y)) as ForestClassifierModel;
     expect(completeForest(deep.forest, 2)).toBeUndefined(); // deeper than allowed: keep pointers
+  });
+
+  it('the complete layout of single-leaf trees (depth 0) predicts the sum of their leaf values', () => {
+    const forestBuilder = new ForestBuilder();
+    const leaf = new TreeBuilder(1);
+    for (const value of [0.1, 0.2, 0.4]) {
+      leaf.reset();
+      leaf.addLeaf(value);
+      forestBuilder.append(leaf);
+    }
+    const forest = forestBuilder.finish();
+    const complete = completeForest(forest, 6)!;
+    expect(complete.depth).toBe(0);
+    const X = matrixFromRows([[1], [NaN], [-3]]);
+    const a = new Float64Array(3);
+    const b = new Float64Array(3);
+    predictForestInto(forest, X, a, 2, 0.5);
+    predictCompleteForestInto(complete, X, b, 2, 0.5);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expectClose(b, Float64Array.of(1.9, 1.9, 1.9), 1e-15);
   });
 });
 

@@ -402,12 +402,21 @@ export function predictCompleteForestInto(forest: CompleteForest, X: Matrix, out
   for (let t = 0; t < treeCount; t++) {
     const ib = t * nInternal;
     const lb = t * nLeaves - nInternal;
+    if (depth === 0) {
+      for (let i = 0; i < n; i++) out[i] += leafValue[lb];
+      continue;
+    }
+    // The root's split is the same for every row: hoisted out of the row loop.
+    const rootFeature = feature[ib];
+    const rootThreshold = threshold[ib];
+    const rootMissingRight = missingRight[ib];
     for (let i = 0, base = 0; i < n; i++, base += d) {
-      let k = 0;
-      for (let level = 0; level < depth; level++) {
+      let x = data[base + rootFeature];
+      // Unary + turns each comparison into 0/1 without a branch; NaN fails `x > t`.
+      let k = 1 + (+(x > rootThreshold) | (+(x !== x) & rootMissingRight));
+      for (let level = 1; level < depth; level++) {
         const o = ib + k;
-        const x = data[base + feature[o]];
-        // Unary + turns each comparison into 0/1 without a branch; NaN fails `x > t`.
+        x = data[base + feature[o]];
         k = 2 * k + 1 + (+(x > threshold[o]) | (+(x !== x) & missingRight[o]));
       }
       out[i] += leafValue[lb + k];
