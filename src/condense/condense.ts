@@ -16,7 +16,7 @@
 import { matrix, type Matrix } from '../core/matrix.js';
 import { SeededRng, type Rng } from '../core/rng.js';
 import { Encoder } from '../data/encoding.js';
-import { negativeLabelOf, type Table } from '../data/table.js';
+import { publicNegativeLabel, type Table } from '../data/table.js';
 import { createLearner, getLearnerSpec } from '../models/registry.js';
 import type { Target } from '../models/types.js';
 import {
@@ -396,7 +396,7 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
   const finalOutcome = synthetic.outcome(parameters);
   const released = encoder.decodeToTable(synthetic.rowsOf(parameters), {
     label: finalOutcome.task === 'classification' ? finalOutcome.y : undefined,
-    negativeLabel: task === 'classification' ? negativeLabelOf(train) : undefined,
+    negativeLabel: task === 'classification' ? publicNegativeLabel(card) : undefined,
     time: finalOutcome.task === 'survival' ? finalOutcome.time.slice() : undefined,
     event: finalOutcome.task === 'survival' ? finalOutcome.event : undefined,
   });

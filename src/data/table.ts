@@ -48,8 +48,16 @@ export function tableTarget(table: Table): ClassificationTarget | SurvivalTarget
  */
 export function negativeLabelOf(table: Table): string | number {
   if (table.negativeLabel !== undefined) return table.negativeLabel;
-  const card = table.card;
-  if (card.task !== 'classification') throw new DataError(`table "${card.name}" is not a classification table`);
+  return publicNegativeLabel(table.card);
+}
+
+/**
+ * The class-0 label derived from the card alone (no data): the conventional complement of the
+ * positive value (1↔0, "yes"↔"no", "true"↔"false"), else `not <positive>`. A private release uses
+ * this, since the spelling of the other class in the data is itself read off the records.
+ */
+export function publicNegativeLabel(card: DatasetCard): string | number {
+  if (card.task !== 'classification') throw new DataError(`card "${card.name}" is not a classification card`);
   const positive = card.positive;
   const complements: Record<string, string> = { '1': '0', '0': '1', yes: 'no', no: 'yes', true: 'false', false: 'true' };
   const key = String(positive).trim().toLowerCase();
