@@ -201,3 +201,12 @@ describe('condense: the optimisation and the release', () => {
     await expect(condense({ train, rows: 20, epsilon: 1, learners: ['nope'] })).rejects.toThrow(/unknown learner/);
   });
 });
+
+describe('receipt software version', () => {
+  it('matches package.json', async () => {
+    const { SOFTWARE } = await import('../../src/condense/version.js');
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+    expect(SOFTWARE).toEqual({ name: pkg.name, version: pkg.version });
+  });
+});
