@@ -25,8 +25,12 @@ export interface EvalBenchCase {
   name: string;
   learner: string;
   params: Record<string, number | string | boolean>;
+  /** Short description of `params` for the report (default: the params themselves). */
+  paramsLabel?: string;
   /** Key of the matching scikit-learn anchor line, if there is one. */
   anchor?: string;
+  /** The anchor line is a different configuration: its ratio is shown for information, not judged. */
+  anchorConfigDiffers?: boolean;
 }
 
 export interface EvalBenchOptions {

@@ -15,7 +15,7 @@ import { BoostedTreesModel, binColumns } from '../../src/models/classification/g
 import { LogisticModel, fitLogisticNewton } from '../../src/models/classification/logistic.js';
 import { ClassificationTreeGrower, ColumnPresorter, presortColumns } from '../../src/models/classification/treeGrower.js';
 import { createClassificationLearner } from '../../src/models/registry.js';
-import { argsortRange, resortFromHint } from '../../src/models/tree/argsort.js';
+import { argsortRange, resortFiniteFromHint, resortFromHint } from '../../src/models/tree/argsort.js';
 import {
   ForestBuilder,
   LEAF,
@@ -150,6 +150,33 @@ describe('argsort helpers', () => {
     );
   });
 
+  it('resortFiniteFromHint (keys without NaN) reaches the canonical order from any permutation', () => {
+    const finiteKeys = fc.array(fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double({ min: -1, max: 1, noNaN: true })), { minLength: 1, maxLength: 70 });
+    fc.assert(
+      fc.property(finiteKeys, fc.integer(), (values, seed) => {
+        const n = values.length;
+        const key = Float64Array.from(values);
+        const canonical = Int32Array.from(values.map((_, i) => i));
+        argsortRange(key, canonical, 0, n, new Int32Array(n));
+        const hint = Int32Array.from(values.map((_, i) => i));
+        const rng = new SeededRng(seed);
+        for (let i = n - 1; i > 0; i--) {
+          const j = rng.int(i + 1);
+          [hint[i], hint[j]] = [hint[j], hint[i]];
+        }
+        // Offsets as the presorter uses them: the feature's keys and order start past index 0.
+        const keyAt = new Float64Array(n + 3);
+        keyAt.set(key, 3);
+        const idxAt = new Int32Array(n + 5);
+        idxAt.set(hint, 5);
+        expect(resortFiniteFromHint(keyAt, 3, idxAt, 5, n, n * n)).toBe(n);
+        expect(Array.from(idxAt.subarray(5))).toEqual(Array.from(canonical));
+        const reversed = Int32Array.from(canonical).reverse();
+        if (resortFiniteFromHint(key, 0, reversed, 0, n, 0) === -1) expect([...reversed].sort((a, b) => a - b)).toEqual(values.map((_, i) => i));
+      }),
+    );
+  });
+
   it('ColumnPresorter re-sorts warm starts to the same result as a fresh sort', () => {
     const presorter = new ColumnPresorter();
     const rng = new SeededRng(3);
@@ -157,6 +184,15 @@ describe('argsort helpers', () => {
       const { X } = synthetic(40, 3, 100 + trial, 0.15);
       for (let k = 0; k < X.data.length; k++) if (rng.uniform() < 0.2) X.data[k] = Math.round(X.data[k] * 4); // ties
       const warm = presorter.sort(X);
+      expect(Array.from(warm.order)).toEqual(Array.from(presortColumns(X).order));
+      expect(warm.hasMissing).toBe(true);
+    }
+    // Without missing values (the finite re-sort), ties included.
+    for (let trial = 0; trial < 5; trial++) {
+      const { X } = synthetic(40, 3, 200 + trial);
+      for (let k = 0; k < X.data.length; k++) if (rng.uniform() < 0.3) X.data[k] = Math.round(X.data[k] * 4);
+      const warm = presorter.sort(X);
+      expect(warm.hasMissing).toBe(false);
       expect(Array.from(warm.order)).toEqual(Array.from(presortColumns(X).order));
     }
   });
@@ -314,6 +350,27 @@ describe('rf', () => {
 });
 
 describe('flat forests', () => {
+  it('blocked fixed-depth prediction reaches the same leaf as walking the tree, missing values included', () => {
+    const train = synthetic(150, 5, 121, 0.2);
+    // 203 rows: four-row blocks plus a remainder.
+    const test = synthetic(203, 5, 122, 0.2);
+    for (const maxDepth of [0, 1, 4, 8]) {
+      const cart = new CartLearner({ maxDepth }, new SeededRng(maxDepth)).fit(train.X, target(train.y)) as TreeClassifierModel;
+      const p = cart.predictProba(test.X);
+      for (let i = 0; i < test.X.rows; i++) expect(p[i]).toBe(cart.tree.value[leafOf(cart.tree, test.X, i)]);
+      const rf = createClassificationLearner('rf', { nTrees: 7, maxDepth }, new SeededRng(5)).fit(train.X, target(train.y)) as ForestClassifierModel;
+      const q = rf.predictProba(test.X);
+      for (let i = 0; i < test.X.rows; i++) {
+        let mean = 0;
+        for (let t = 0; t < 7; t++) {
+          const tree = forestTree(rf.forest, t);
+          mean += tree.value[leafOf(tree, test.X, i)];
+        }
+        expect(q[i]).toBeCloseTo(mean / 7, 14);
+      }
+    }
+  });
+
   it('the complete (heap) layout predicts exactly like pointer traversal, missing values included', () => {
     const train = synthetic(120, 5, 111, 0.15);
     const test = synthetic(200, 5, 112, 0.15);

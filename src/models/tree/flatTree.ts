@@ -73,17 +73,35 @@ export class TreeBuilder {
   }
 
   finish(): FlatTree {
-    const n = this.nodeCount;
-    return {
-      nodeCount: n,
-      feature: this.feature.slice(0, n),
-      threshold: this.threshold.slice(0, n),
-      left: this.left.slice(0, n),
-      right: this.right.slice(0, n),
-      missingGoesLeft: this.missingGoesLeft.slice(0, n),
-      value: this.value.slice(0, n),
-    };
+    return { nodeCount: this.nodeCount, ...compactNodeArrays(this, this.nodeCount) };
   }
+}
+
+type NodeArrays = Pick<FlatTree, 'feature' | 'threshold' | 'left' | 'right' | 'missingGoesLeft' | 'value'>;
+
+/**
+ * Copies of the first n entries of each node array, as views of one new ArrayBuffer. V8 gives
+ * each typed array over 64 bytes its own off-heap backing store, which is slow to allocate: six
+ * separate `slice` copies of a 19-node tree took 4.3 µs, one buffer with six views 1.2 µs.
+ */
+function compactNodeArrays(src: NodeArrays, n: number): NodeArrays {
+  const buffer = new ArrayBuffer(29 * n);
+  // The 8-byte fields first, so every view is aligned.
+  const threshold = new Float64Array(buffer, 0, n);
+  const value = new Float64Array(buffer, 8 * n, n);
+  const feature = new Int32Array(buffer, 16 * n, n);
+  const left = new Int32Array(buffer, 20 * n, n);
+  const right = new Int32Array(buffer, 24 * n, n);
+  const missingGoesLeft = new Uint8Array(buffer, 28 * n, n);
+  for (let k = 0; k < n; k++) {
+    threshold[k] = src.threshold[k];
+    value[k] = src.value[k];
+    feature[k] = src.feature[k];
+    left[k] = src.left[k];
+    right[k] = src.right[k];
+    missingGoesLeft[k] = src.missingGoesLeft[k];
+  }
+  return { feature, threshold, left, right, missingGoesLeft, value };
 }
 
 /** Largest node count of a binary tree grown on `nRows` rows to depth `maxDepth` (0 = unlimited). */
@@ -112,29 +130,135 @@ export function leafOf(tree: FlatTree, X: Matrix, row: number): number {
 }
 
 /**
- * `out[i] = scale · value(leaf of row i)` (when `accumulate` is false) or `out[i] += ...` (true).
- * Tree-major traversal: one tree's arrays stay in cache while all rows pass through it.
+ * Node arrays rewritten for fixed-depth traversal: a leaf becomes a self-loop (feature 0,
+ * threshold +∞, missing values left, both children itself), so a row can take exactly `depth`
+ * steps whatever leaf it reaches, and the step needs neither a leaf test nor a branch:
+ * `node = left + goesRight · (right − left)`. Module scratch, grown on demand (prediction is
+ * synchronous, so one set per thread suffices).
  */
-export function predictTreeInto(tree: FlatTree, X: Matrix, out: Float64Array, scale: number, accumulate: boolean): void {
-  const { feature, threshold, left, right, missingGoesLeft, value } = tree;
+class StepArrays {
+  feature = new Int32Array(64);
+  threshold = new Float64Array(64);
+  missingRight = new Int32Array(64);
+  left = new Int32Array(64);
+  right = new Int32Array(64);
+  depth = new Int32Array(64);
+
+  /** Fill nodes [from, to) (one tree, children after parents) and return the tree's depth. */
+  fill(src: NodeArrays, from: number, to: number): number {
+    if (to > this.feature.length) {
+      const size = Math.max(to, 2 * this.feature.length);
+      this.feature = new Int32Array(size);
+      this.threshold = new Float64Array(size);
+      this.missingRight = new Int32Array(size);
+      this.left = new Int32Array(size);
+      this.right = new Int32Array(size);
+      this.depth = new Int32Array(size);
+    }
+    const { feature, threshold, missingRight, left, right, depth } = this;
+    let maxDepth = 0;
+    depth[from] = 0;
+    for (let k = from; k < to; k++) {
+      const f = src.feature[k];
+      if (f === LEAF) {
+        feature[k] = 0;
+        threshold[k] = Infinity;
+        missingRight[k] = 0;
+        left[k] = k;
+        right[k] = k;
+        continue;
+      }
+      const l = src.left[k];
+      const r = src.right[k];
+      feature[k] = f;
+      threshold[k] = src.threshold[k];
+      missingRight[k] = src.missingGoesLeft[k] ^ 1;
+      left[k] = l;
+      right[k] = r;
+      const childDepth = depth[k] + 1;
+      depth[l] = childDepth;
+      depth[r] = childDepth;
+      if (childDepth > maxDepth) maxDepth = childDepth;
+    }
+    return maxDepth;
+  }
+}
+
+const steps = new StepArrays();
+
+/**
+ * Route every row of X from node `root` down `depth` levels of the step arrays and write (or,
+ * with `accumulate`, add) scale × the leaf value into out. Rows go four at a time: the four
+ * descents are independent chains of loads, so their cache misses overlap, and with a fixed
+ * number of steps no branch depends on the data (on fresh trees, as in condensation, this
+ * predicts a depth-5 CART ~1.7× faster than one row at a time with a leaf test per level).
+ */
+function descendRows(root: number, depth: number, value: Float64Array, X: Matrix, out: Float64Array, scale: number, accumulate: boolean): void {
+  const { feature, threshold, missingRight, left, right } = steps;
   const d = X.cols;
   const data = X.data;
   const n = X.rows;
-  const rootFeature = feature[0];
-  for (let i = 0, base = 0; i < n; i++, base += d) {
-    let node = 0;
-    let f = rootFeature;
-    while (f !== LEAF) {
-      const x = data[base + f];
-      const t = threshold[node];
-      if (x <= t) node = left[node];
-      else if (x > t) node = right[node];
-      else node = missingGoesLeft[node] === 1 ? left[node] : right[node];
-      f = feature[node];
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const b0 = i * d;
+    const b1 = b0 + d;
+    const b2 = b1 + d;
+    const b3 = b2 + d;
+    let n0 = root;
+    let n1 = root;
+    let n2 = root;
+    let n3 = root;
+    for (let level = 0; level < depth; level++) {
+      const x0 = data[b0 + feature[n0]];
+      const x1 = data[b1 + feature[n1]];
+      const x2 = data[b2 + feature[n2]];
+      const x3 = data[b3 + feature[n3]];
+      const l0 = left[n0];
+      const l1 = left[n1];
+      const l2 = left[n2];
+      const l3 = left[n3];
+      n0 = l0 + goesRight(x0, threshold[n0], missingRight[n0]) * (right[n0] - l0);
+      n1 = l1 + goesRight(x1, threshold[n1], missingRight[n1]) * (right[n1] - l1);
+      n2 = l2 + goesRight(x2, threshold[n2], missingRight[n2]) * (right[n2] - l2);
+      n3 = l3 + goesRight(x3, threshold[n3], missingRight[n3]) * (right[n3] - l3);
+    }
+    if (accumulate) {
+      out[i] += scale * value[n0];
+      out[i + 1] += scale * value[n1];
+      out[i + 2] += scale * value[n2];
+      out[i + 3] += scale * value[n3];
+    } else {
+      out[i] = scale * value[n0];
+      out[i + 1] = scale * value[n1];
+      out[i + 2] = scale * value[n2];
+      out[i + 3] = scale * value[n3];
+    }
+  }
+  for (; i < n; i++) {
+    const b = i * d;
+    let node = root;
+    for (let level = 0; level < depth; level++) {
+      const x = data[b + feature[node]];
+      const l = left[node];
+      node = l + goesRight(x, threshold[node], missingRight[node]) * (right[node] - l);
     }
     if (accumulate) out[i] += scale * value[node];
     else out[i] = scale * value[node];
   }
+}
+
+/**
+ * 1 if a row with value x goes right at a split on `threshold`, else 0, from comparisons
+ * converted to numbers (no branch). NaN fails `x > threshold` and goes right iff `missingRight`.
+ */
+function goesRight(x: number, threshold: number, missingRight: number): number {
+  return +(x > threshold) | (+(x !== x) & missingRight);
+}
+
+/** `out[i] = scale · value(leaf of row i)` (when `accumulate` is false) or `out[i] += ...` (true). */
+export function predictTreeInto(tree: FlatTree, X: Matrix, out: Float64Array, scale: number, accumulate: boolean): void {
+  const depth = steps.fill(tree, 0, tree.nodeCount);
+  descendRows(0, depth, tree.value, X, out, scale, accumulate);
 }
 
 /** Depth of the tree (a single leaf has depth 0). */
@@ -227,17 +351,14 @@ export class ForestBuilder {
 
   /** The accumulated trees as a compact, independent `FlatForest`. */
   finish(): FlatForest {
-    const n = this.nodeCount;
     return {
       treeCount: this.treeCount,
-      nodeCount: n,
+      nodeCount: this.nodeCount,
       root: this.root.slice(0, this.treeCount),
-      feature: this.feature.slice(0, n),
-      threshold: this.threshold.slice(0, n),
-      left: this.left.slice(0, n),
-      right: this.right.slice(0, n),
-      missingGoesLeft: this.missingGoesLeft.slice(0, n),
-      value: this.value.slice(0, n),
+      ...compactNodeArrays(
+        { feature: this.feature, threshold: this.threshold, left: this.left, right: this.right, missingGoesLeft: this.missingGoesLeft, value: this.value },
+        this.nodeCount,
+      ),
     };
   }
 }
@@ -255,27 +376,13 @@ function grow<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: numb
  * fresh model per evaluation, as in condensation, tree by tree is faster.)
  */
 export function predictForestInto(forest: FlatForest, X: Matrix, out: Float64Array, scale: number, offset: number): void {
-  const { root, feature, threshold, left, right, missingGoesLeft, value, treeCount } = forest;
-  const d = X.cols;
-  const data = X.data;
+  const { root, nodeCount, treeCount } = forest;
   const n = X.rows;
   out.fill(0, 0, n);
   for (let t = 0; t < treeCount; t++) {
-    const rootNode = root[t];
-    const rootFeature = feature[rootNode];
-    for (let i = 0, base = 0; i < n; i++, base += d) {
-      let node = rootNode;
-      let f = rootFeature;
-      while (f !== LEAF) {
-        const x = data[base + f];
-        const th = threshold[node];
-        if (x <= th) node = left[node];
-        else if (x > th) node = right[node];
-        else node = missingGoesLeft[node] === 1 ? left[node] : right[node];
-        f = feature[node];
-      }
-      out[i] += value[node];
-    }
+    const start = root[t];
+    const depth = steps.fill(forest, start, t + 1 < treeCount ? root[t + 1] : nodeCount);
+    descendRows(start, depth, forest.value, X, out, 1, true);
   }
   for (let i = 0; i < n; i++) out[i] = offset + scale * out[i];
 }
@@ -406,18 +513,42 @@ export function predictCompleteForestInto(forest: CompleteForest, X: Matrix, out
       for (let i = 0; i < n; i++) out[i] += leafValue[lb];
       continue;
     }
-    // The root's split is the same for every row: hoisted out of the row loop.
+    // The root's split is the same for every row: hoisted out of the row loop. Rows go four at a
+    // time, as in `descendRows`: independent descents overlap their loads.
     const rootFeature = feature[ib];
     const rootThreshold = threshold[ib];
     const rootMissingRight = missingRight[ib];
-    for (let i = 0, base = 0; i < n; i++, base += d) {
-      let x = data[base + rootFeature];
-      // Unary + turns each comparison into 0/1 without a branch; NaN fails `x > t`.
-      let k = 1 + (+(x > rootThreshold) | (+(x !== x) & rootMissingRight));
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const b0 = i * d;
+      const b1 = b0 + d;
+      const b2 = b1 + d;
+      const b3 = b2 + d;
+      let k0 = 1 + goesRight(data[b0 + rootFeature], rootThreshold, rootMissingRight);
+      let k1 = 1 + goesRight(data[b1 + rootFeature], rootThreshold, rootMissingRight);
+      let k2 = 1 + goesRight(data[b2 + rootFeature], rootThreshold, rootMissingRight);
+      let k3 = 1 + goesRight(data[b3 + rootFeature], rootThreshold, rootMissingRight);
+      for (let level = 1; level < depth; level++) {
+        const o0 = ib + k0;
+        const o1 = ib + k1;
+        const o2 = ib + k2;
+        const o3 = ib + k3;
+        k0 = 2 * k0 + 1 + goesRight(data[b0 + feature[o0]], threshold[o0], missingRight[o0]);
+        k1 = 2 * k1 + 1 + goesRight(data[b1 + feature[o1]], threshold[o1], missingRight[o1]);
+        k2 = 2 * k2 + 1 + goesRight(data[b2 + feature[o2]], threshold[o2], missingRight[o2]);
+        k3 = 2 * k3 + 1 + goesRight(data[b3 + feature[o3]], threshold[o3], missingRight[o3]);
+      }
+      out[i] += leafValue[lb + k0];
+      out[i + 1] += leafValue[lb + k1];
+      out[i + 2] += leafValue[lb + k2];
+      out[i + 3] += leafValue[lb + k3];
+    }
+    for (; i < n; i++) {
+      const base = i * d;
+      let k = 1 + goesRight(data[base + rootFeature], rootThreshold, rootMissingRight);
       for (let level = 1; level < depth; level++) {
         const o = ib + k;
-        x = data[base + feature[o]];
-        k = 2 * k + 1 + (+(x > threshold[o]) | (+(x !== x) & missingRight[o]));
+        k = 2 * k + 1 + goesRight(data[base + feature[o]], threshold[o], missingRight[o]);
       }
       out[i] += leafValue[lb + k];
     }
