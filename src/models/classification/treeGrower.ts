@@ -331,39 +331,44 @@ export class ClassificationTreeGrower {
         if (!filter && !hasMissing && criterion === GINI) {
           // Fast path for the common case (gini, no missing value, the node's rows contiguous):
           // the same candidates as the general walk below, with less bookkeeping per row.
-          const firstFeasible = segStart + minLeaf;
+          // Sorted and without missing values: constant here iff the first value equals the last.
+          let previous = values[base + segments[segStart]];
+          if (previous < values[base + segments[segEnd - 1]]) splittable++;
+          // Only cuts leaving minLeaf rows on each side are candidates: rows before the first
+          // such cut are summed without a test, and the scan stops at the last one.
           const lastFeasible = segEnd - minLeaf;
           let leftNeg = 0;
           let leftPos = 0;
           let r = segments[segStart];
-          let previous = values[base + r];
-          let distinct = false;
-          for (let k = segStart + 1; k < segEnd; k++) {
+          let k = segStart + 1;
+          for (const firstFeasible = segStart + minLeaf; k < firstFeasible; k++) {
+            leftNeg += neg[r];
+            leftPos += pos[r];
+            r = segments[k];
+            previous = values[base + r];
+          }
+          for (; k <= lastFeasible; k++) {
             leftNeg += neg[r];
             leftPos += pos[r];
             r = segments[k];
             const x = values[base + r];
             if (x > previous) {
-              distinct = true;
-              if (k >= firstFeasible && k <= lastFeasible) {
-                const rn = nodeNeg - leftNeg;
-                const rp = nodePos - leftPos;
-                const L = leftNeg + leftPos;
-                const R = rn + rp;
-                const num = leftNeg * leftPos * R + rn * rp * L;
-                const den = L * R;
-                if (num * bestDen < bestNum * den) {
-                  bestNum = num;
-                  bestDen = den;
-                  bestFeature = f;
-                  bestThreshold = midpoint(previous, x);
-                  bestMissingLeft = false;
-                }
+              const rn = nodeNeg - leftNeg;
+              const rp = nodePos - leftPos;
+              const L = leftNeg + leftPos;
+              const R = rn + rp;
+              const num = leftNeg * leftPos * R + rn * rp * L;
+              const den = L * R;
+              if (num * bestDen < bestNum * den) {
+                bestNum = num;
+                bestDen = den;
+                bestFeature = f;
+                bestThreshold = midpoint(previous, x);
+                bestMissingLeft = false;
               }
             }
             previous = x;
           }
-          if (distinct) splittable++;
           continue;
         }
 
