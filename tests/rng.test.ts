@@ -11,6 +11,15 @@ describe('SeededRng', () => {
     expect(xa).not.toEqual(xc);
   });
 
+  it('reseed(s) restarts the stream exactly as new SeededRng(s), a pending normal included', () => {
+    const fresh = new SeededRng(7);
+    const expected = [fresh.uniform(), fresh.normal(), fresh.int(1000), fresh.normal()];
+    const reused = new SeededRng(99);
+    reused.normal(); // leaves a spare normal behind
+    reused.reseed(7);
+    expect([reused.uniform(), reused.normal(), reused.int(1000), reused.normal()]).toEqual(expected);
+  });
+
   it('draws uniforms in [0,1) with mean 1/2 and normals with mean 0, variance 1', () => {
     const rng = new SeededRng(7);
     const n = 200_000;

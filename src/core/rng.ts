@@ -20,13 +20,22 @@ export interface Rng {
  */
 export class SeededRng implements Rng {
   readonly reproducible = true;
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+  private s0 = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private s3 = 0;
   private spareNormal = NaN;
 
   constructor(seed: number) {
+    this.reseed(seed);
+  }
+
+  /**
+   * Restart as `new SeededRng(seed)` would. Lets a caller keep one learner (and its warm buffers)
+   * while giving each fit the random stream of a fresh learner with that seed.
+   */
+  reseed(seed: number): void {
+    this.spareNormal = NaN;
     let x = (seed >>> 0) ^ 0x9e3779b9;
     const next = () => {
       x = (x + 0x9e3779b9) | 0;
