@@ -108,6 +108,21 @@ describe.each(LEARNERS)('%s: input validation and the single-class rule', (name)
   });
 });
 
+/** Keys, their canonical order (by `argsortRange`), and a random permutation to re-sort from. */
+function canonicalOrderAndShuffledHint(values: number[], seed: number): { key: Float64Array; canonical: Int32Array; hint: Int32Array } {
+  const n = values.length;
+  const key = Float64Array.from(values);
+  const canonical = Int32Array.from(values.map((_, i) => i));
+  argsortRange(key, canonical, 0, n, new Int32Array(n));
+  const hint = Int32Array.from(values.map((_, i) => i));
+  const rng = new SeededRng(seed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [hint[i], hint[j]] = [hint[j], hint[i]];
+  }
+  return { key, canonical, hint };
+}
+
 describe('argsort helpers', () => {
   const keys = fc.array(fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constant(NaN)), { minLength: 1, maxLength: 70 });
 
@@ -131,15 +146,7 @@ describe('argsort helpers', () => {
     fc.assert(
       fc.property(keys, fc.integer(), (values, seed) => {
         const n = values.length;
-        const key = Float64Array.from(values);
-        const canonical = Int32Array.from(values.map((_, i) => i));
-        argsortRange(key, canonical, 0, n, new Int32Array(n));
-        const hint = Int32Array.from(values.map((_, i) => i));
-        const rng = new SeededRng(seed);
-        for (let i = n - 1; i > 0; i--) {
-          const j = rng.int(i + 1);
-          [hint[i], hint[j]] = [hint[j], hint[i]];
-        }
+        const { key, canonical, hint } = canonicalOrderAndShuffledHint(values, seed);
         const observed = resortFromHint(key, 0, hint, 0, n, n * n);
         expect(Array.from(hint)).toEqual(Array.from(canonical));
         expect(observed).toBe(values.filter((v) => !Number.isNaN(v)).length);
@@ -155,15 +162,7 @@ describe('argsort helpers', () => {
     fc.assert(
       fc.property(finiteKeys, fc.integer(), (values, seed) => {
         const n = values.length;
-        const key = Float64Array.from(values);
-        const canonical = Int32Array.from(values.map((_, i) => i));
-        argsortRange(key, canonical, 0, n, new Int32Array(n));
-        const hint = Int32Array.from(values.map((_, i) => i));
-        const rng = new SeededRng(seed);
-        for (let i = n - 1; i > 0; i--) {
-          const j = rng.int(i + 1);
-          [hint[i], hint[j]] = [hint[j], hint[i]];
-        }
+        const { key, canonical, hint } = canonicalOrderAndShuffledHint(values, seed);
         // Offsets as the presorter uses them: the feature's keys and order start past index 0.
         const keyAt = new Float64Array(n + 3);
         keyAt.set(key, 3);
