@@ -39,7 +39,7 @@ import {
   treeNodeCapacity,
 } from '../tree/flatTree.js';
 import { type ParamValue, choiceParam, intParam, numberParam, sigmoid, singleClassModel, validateClassificationFit } from './common.js';
-import { ColumnPresorter, type SortedColumns, midpoint } from './treeGrower.js';
+import { ColumnPresorter, type SortedColumns, midpoint, stablePartition } from './treeGrower.js';
 
 export const gbtDefaults = {
   nRounds: 50,
@@ -699,7 +699,7 @@ class BoostingTreeGrower {
       const splitRight = this.canSplit(rightId);
       if (sorted) {
         // Children that will never be split (depth or size limits) need no sorted segments.
-        if (splitLeft || splitRight) this.partitionSegments(start, end);
+        if (splitLeft || splitRight) this.partitionSegments(start, end, mid);
         if (splitLeft) {
           this.findSplitFromSortedRows(leftId, grad, hess);
           if (this.splitGain[leftId] > 0) this.pending[nPending++] = leftId;
@@ -805,27 +805,19 @@ class BoostingTreeGrower {
   }
 
   /** Sorted mode: stable partition of every feature's segment by `goesLeft`, left rows first. */
-  private partitionSegments(start: number, end: number): void {
+  private partitionSegments(start: number, end: number, mid: number): void {
     const { n, d } = this.binned;
     const segments = this.segments;
-    const goesLeft = this.goesLeft;
     const scratch = this.scratch;
+    const count = end - start;
     for (let h = 0; h < d; h++) {
       const hb = h * n;
-      let wl = hb + start;
-      let nr = 0;
-      for (let k = hb + start, e = hb + end; k < e; k++) {
-        // Branch-free stable partition: write the row to both places, advance one cursor.
-        const r = segments[k];
-        const g = goesLeft[r];
-        segments[wl] = r;
-        scratch[nr] = r;
-        wl += g;
-        nr += 1 - g;
-      }
-      for (let k = 0; k < nr; k++) segments[wl + k] = scratch[k];
+      // Partition in place through a copy (`stablePartition` reads and writes different arrays).
+      for (let k = 0; k < count; k++) scratch[k] = segments[hb + start + k];
+      stablePartition(scratch, 0, count, segments, hb + start, hb + mid, this.goesLeft);
     }
   }
+
 
   /** Add the just-grown tree's leaf values to `margin` for every training row, routing by bins. */
   addToMargin(margin: Float64Array): void {

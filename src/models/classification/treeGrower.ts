@@ -521,7 +521,7 @@ export class ClassificationTreeGrower {
         const children = segments === segmentsEven ? segmentsOdd : segmentsEven;
         for (let f = 0; f < d; f++) {
           const base = f * n;
-          stablePartition(segments, children, goesLeft, base + start, base + end, base + start + nLeft);
+          stablePartition(segments, base + start, base + end, children, base + start, base + start + nLeft, goesLeft);
         }
         mid = start + nLeft;
       }
@@ -547,13 +547,21 @@ export class ClassificationTreeGrower {
 
 /**
  * Stable partition of `from[start, end)` (row indices) into `to`: rows with goesLeft[row] = 1 from
- * `start`, the others from `rightStart`. Branch-free, since the side is data-dependent and a
+ * `to[leftStart]`, the others from `to[rightStart]` (`to` must not be `from`). Branch-free, since the side is data-dependent and a
  * branch would mispredict half the time: the destination is picked with bit masks (−1 and 0 for
  * g = 1, 0 and −1 for g = 0), and the loop takes two rows per iteration; together 40% faster than
  * `wr + g · (wl − wr)` one row at a time.
  */
-export function stablePartition(from: Int32Array, to: Int32Array, goesLeft: Uint8Array, start: number, end: number, rightStart: number): void {
-  let wl = start;
+export function stablePartition(
+  from: Int32Array,
+  start: number,
+  end: number,
+  to: Int32Array,
+  leftStart: number,
+  rightStart: number,
+  goesLeft: Uint8Array,
+): void {
+  let wl = leftStart;
   let wr = rightStart;
   let k = start;
   for (; k + 1 < end; k += 2) {
