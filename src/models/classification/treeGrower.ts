@@ -547,10 +547,10 @@ export class ClassificationTreeGrower {
 
 /**
  * Stable partition of `from[start, end)` (row indices) into `to`: rows with goesLeft[row] = 1 from
- * `to[leftStart]`, the others from `to[rightStart]` (`to` must not be `from`). Branch-free, since the side is data-dependent and a
- * branch would mispredict half the time: the destination is picked with bit masks (−1 and 0 for
- * g = 1, 0 and −1 for g = 0), and the loop takes two rows per iteration; together 40% faster than
- * `wr + g · (wl − wr)` one row at a time.
+ * `to[leftStart]`, the others from `to[rightStart]` (`to` must not be `from`). Branch-free, since
+ * the side is data-dependent and a branch would mispredict half the time: the destination is
+ * picked with bit masks (−1 and 0 for g = 1, 0 and −1 for g = 0), and the loop takes two rows per
+ * iteration; together 40% faster than `wr + g · (wl − wr)` one row at a time.
  */
 export function stablePartition(
   from: Int32Array,
