@@ -818,7 +818,6 @@ class BoostingTreeGrower {
     }
   }
 
-
   /** Add the just-grown tree's leaf values to `margin` for every training row, routing by bins. */
   addToMargin(margin: Float64Array): void {
     const b = this.builder;
