@@ -88,22 +88,18 @@ export class ColumnPresorter {
     }
     // Budget for the adaptive pass: beyond ~2 n log2 n moves a fresh merge sort is cheaper.
     const maxMoves = 2 * n * Math.ceil(Math.log2(n + 1)) + n;
-    let observed = 0;
     for (let f = 0; f < d; f++) {
       const base = f * n;
-      const resorted = !warm
-        ? -1
-        : nanSeen
+      if (warm) {
+        const resorted = nanSeen
           ? resortFromHint(values, base, order, base, n, maxMoves)
           : resortFiniteFromHint(values, base, order, base, n, maxMoves);
-      if (resorted >= 0) {
-        observed += resorted;
-        continue;
+        if (resorted >= 0) continue;
       }
       for (let i = 0; i < n; i++) order[base + i] = i;
-      observed += argsortRange(values.subarray(base, base + n), order.subarray(base, base + n), 0, n, tmp);
+      argsortRange(values.subarray(base, base + n), order.subarray(base, base + n), 0, n, tmp);
     }
-    return { n, d, values, order, hasMissing: observed < n * d };
+    return { n, d, values, order, hasMissing: nanSeen !== 0 };
   }
 }
 
