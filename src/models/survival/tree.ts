@@ -37,6 +37,7 @@
 import type { Matrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/rng.js';
 import { argsortRange } from '../tree/argsort.js';
+import { leafOf as leafNode } from '../tree/flatTree.js';
 import { ModelInputError, type SurvivalTarget } from '../types.js';
 import { countBefore } from '../../core/search.js';
 
@@ -604,16 +605,9 @@ export class SurvivalTreeBuilder {
   }
 }
 
-/** Leaf reached by row `row` of X (row-major, d columns). */
+/** Leaf number reached by row `row` of X (routed as any flat tree: `leafOf` in tree/flatTree.ts). */
 export function findLeaf(tree: FlatSurvivalTree, X: Matrix, row: number): number {
-  const { feature, threshold, left, right, missingGoesLeft } = tree;
-  const base = row * X.cols;
-  let node = 0;
-  while (feature[node] >= 0) {
-    const v = X.data[base + feature[node]];
-    node = v <= threshold[node] || (v !== v && missingGoesLeft[node] === 1) ? left[node] : right[node];
-  }
-  return tree.leafOf[node];
+  return tree.leafOf[leafNode(tree, X, row)];
 }
 
 /**

@@ -111,8 +111,11 @@ export function treeNodeCapacity(nRows: number, maxDepth: number): number {
   return Math.min(byRows, 2 ** (maxDepth + 1) - 1);
 }
 
-/** Leaf reached by row `row` of X. */
-export function leafOf(tree: FlatTree, X: Matrix, row: number): number {
+/** The routing part of a tree: what a row needs to find its leaf (survival trees share it). */
+export type SplitNodes = Pick<FlatTree, 'feature' | 'threshold' | 'left' | 'right' | 'missingGoesLeft'>;
+
+/** Leaf (node id) reached by row `row` of X. */
+export function leafOf(tree: SplitNodes, X: Matrix, row: number): number {
   const { feature, threshold, left, right, missingGoesLeft } = tree;
   const base = row * X.cols;
   const data = X.data;
