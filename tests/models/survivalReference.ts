@@ -19,6 +19,11 @@ export interface PairCounts {
   'tied.xy': number;
 }
 
+/** R's pair counts under the names `harrellC` reports them with. */
+export function pairCountsFromR(p: PairCounts): { concordant: number; discordant: number; tiedX: number; tiedY: number; tiedXY: number } {
+  return { concordant: p.concordant, discordant: p.discordant, tiedX: p['tied.x'], tiedY: p['tied.y'], tiedXY: p['tied.xy'] };
+}
+
 export interface CoxReference {
   coef: number[];
   loglik: number;
