@@ -25,7 +25,7 @@ import { planBudget } from './budget.js';
 import { DataAccessScope, MECHANISM } from './dataAccess.js';
 import { buildEncoder, initialiseSyntheticSet } from './initialisation.js';
 import { poolMoments, privateFeatureBounds, privateStratumMoments, type NoisyQueryContext } from './privateStatistics.js';
-import { decodeSyntheticTable, releaseReceipt, settingsAsRun } from './release.js';
+import { decodeSyntheticTable, releaseReceipt, releasedStatistics, settingsAsRun, type ReleasedStatistics } from './release.js';
 import { resolveSettings, type CondenseOptions, type ResolvedSettings } from './settings.js';
 import { planSteps, runSteps, type TraceRow } from './steps.js';
 import { setUpTask } from './task.js';
@@ -34,6 +34,7 @@ import type { DirectionEvaluator } from './zerothOrder.js';
 export { DEFAULTS, resolveSettings } from './settings.js';
 export type { CondenseOptions, CondenseProgress, Initialisation, LearnerChoice, ResolvedSettings, RunSettings } from './settings.js';
 export type { TraceRow } from './steps.js';
+export type { ReleasedFeature, ReleasedStatistics } from './release.js';
 
 export interface CondenseResult {
   synthetic: Table;
@@ -42,6 +43,8 @@ export interface CondenseResult {
   encoder: Encoder;
   /** Resolved hyperparameters actually used. */
   settings: ResolvedSettings;
+  /** What the private preprocessing released (charged mechanisms' outputs, post-processed). */
+  released: ReleasedStatistics;
 }
 
 
@@ -126,5 +129,6 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   // 6. Release.
   const resolved = settingsAsRun(settings, budget, stepPlan, outcomes);
   const receipt = releaseReceipt(ledger, { settings, resolved, task, card, inputFingerprint: options.inputFingerprint });
-  return { synthetic: decodeSyntheticTable(synthetic, encoder, card), receipt, trace, encoder, settings: resolved };
+  const released = releasedStatistics(card, featureBounds, pooled, moments, task);
+  return { synthetic: decodeSyntheticTable(synthetic, encoder, card), receipt, trace, encoder, settings: resolved, released };
 }
