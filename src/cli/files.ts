@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { CardError, parseCard, type DatasetCard } from '../data/card.js';
+import { CardError, type DatasetCard } from '../data/card.js';
+import { parseCardText } from '../data/dataset.js';
 import { CsvTokenizer, type CsvRecordSink } from '../data/csv.js';
 import { DataError } from '../data/errors.js';
 
@@ -79,11 +80,5 @@ export async function readCardFile(path: string, source = path): Promise<Dataset
     if (e instanceof DataError) throw new CardError(e.message);
     throw e;
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    throw new CardError(`${source}: not valid JSON (${(error as Error).message})`);
-  }
-  return parseCard(json, source);
+  return parseCardText(text, source);
 }
