@@ -22,7 +22,7 @@ import { PrivacyLedger } from '../privacy/ledger.js';
 import { CryptoRng } from '../privacy/random.js';
 import type { Receipt } from '../privacy/receipt.js';
 import { planBudget } from './budget.js';
-import { DataAccessScope, MECHANISM } from './dataAccess.js';
+import { DataAccessScope } from './dataAccess.js';
 import { buildEncoder, initialiseSyntheticSet } from './initialisation.js';
 import { poolMoments, privateFeatureBounds, privateStratumMoments, type NoisyQueryContext } from './privateStatistics.js';
 import { decodeSyntheticTable, releaseReceipt, releasedStatistics, settingsAsRun, type ReleasedStatistics } from './release.js';
@@ -93,19 +93,13 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
 
   // 4. Encoding and initial synthetic set (post-processing of the DP statistics).
   const encoder = buildEncoder(card, bounds, featureBounds, pooled, settings.encoding);
-  // The encoded real rows are only ever read inside the zero-order mechanism.
-  const realX = scope.inside(MECHANISM.zeroOrderSteps, () => {
-    const encoded = encoder.encode(train, { missing: 'impute' });
-    encoder.project(encoded);
-    return encoded;
-  });
   const synthetic = initialiseSyntheticSet({
     settings,
     encoder,
     moments,
     outcomes,
     publicRng,
-    realRows: () => ({ X: realX, strata: task.stratify(train) }),
+    realRows: () => ({ train, strata: task.stratify(train) }),
   });
 
   // 5. The DP zero-order steps.
@@ -116,7 +110,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
     synthetic,
     lossSpec: outcomes.lossSpec,
     train,
-    realX,
+    encoder,
     ledger,
     scope,
     noiseRng,

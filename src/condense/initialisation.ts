@@ -3,10 +3,11 @@
  * DP bounds) and the initial synthetic set. Reads only DP statistics and public information, except
  * the `real-rows` ablation, which the receipt marks as not private.
  */
-import { matrix, type Matrix } from '../core/matrix.js';
+import type { Matrix } from '../core/matrix.js';
 import type { Rng } from '../core/rng.js';
 import type { DatasetCard } from '../data/card.js';
 import { Encoder } from '../data/encoding.js';
+import type { Table } from '../data/table.js';
 import type { StratumMoments } from './privateStatistics.js';
 import type { RunSettings } from './settings.js';
 import { SyntheticParameters, initialiseFromMoments, initialiseUniform } from './syntheticSet.js';
@@ -31,8 +32,8 @@ export interface InitialisationInput {
   moments: readonly StratumMoments[];
   outcomes: TaskOutcomes;
   publicRng: Rng;
-  /** Only for the non-private `real-rows` ablation: the encoded real rows and their strata. */
-  realRows?: () => { X: Matrix; strata: Int32Array };
+  /** Only for the non-private `real-rows` ablation: the real table and its strata. */
+  realRows?: () => { train: Table; strata: Int32Array };
 }
 
 export function initialiseSyntheticSet({ settings, encoder, moments, outcomes, publicRng, realRows }: InitialisationInput): SyntheticParameters {
@@ -42,24 +43,22 @@ export function initialiseSyntheticSet({ settings, encoder, moments, outcomes, p
   } else if (settings.initialisation === 'uniform') {
     initialRows = initialiseUniform(encoder, settings.rows, publicRng);
   } else {
-    const { X, strata } = realRows!();
-    initialRows = copyRealRows(X, strata, outcomes.allocation, publicRng);
+    const { train, strata } = realRows!();
+    initialRows = copyRealRows(train, encoder, strata, outcomes.allocation, publicRng);
   }
   return new SyntheticParameters(encoder, initialRows, outcomes.syntheticTarget, outcomes.logTimeBox);
 }
 
 /** Non-private ablation only: start from random real rows of each stratum. */
-function copyRealRows(realX: Matrix, strata: Int32Array, allocation: Int32Array, rng: Rng): Matrix {
-  const d = realX.cols;
-  const out = matrix(allocation.reduce((a, c) => a + c, 0), d);
+function copyRealRows(train: Table, encoder: Encoder, strata: Int32Array, allocation: Int32Array, rng: Rng): Matrix {
+  const chosen = new Int32Array(allocation.reduce((a, c) => a + c, 0));
   let row = 0;
   allocation.forEach((count, s) => {
     const members: number[] = [];
     strata.forEach((v, i) => v === s && members.push(i));
-    for (let r = 0; r < count; r++, row++) {
-      const i = members[rng.int(members.length)];
-      out.data.set(realX.data.subarray(i * d, (i + 1) * d), row * d);
-    }
+    for (let r = 0; r < count; r++, row++) chosen[row] = members[rng.int(members.length)];
   });
+  const out = encoder.encodeRows(train, chosen, new Float64Array(chosen.length * encoder.dim), { missing: 'impute' });
+  encoder.project(out);
   return out;
 }

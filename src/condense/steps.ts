@@ -5,8 +5,9 @@
  * measurement and runs the loop: sample a Poisson batch, draw the public directions and seeds,
  * evaluate them, privatise, take an optimiser step.
  */
-import { matrix, type Matrix } from '../core/matrix.js';
+import type { Matrix } from '../core/matrix.js';
 import type { Rng } from '../core/rng.js';
+import type { Encoder } from '../data/encoding.js';
 import type { Table } from '../data/table.js';
 import type { Target } from '../models/types.js';
 import { calibrateNoiseMultiplier } from '../privacy/calibrate.js';
@@ -76,8 +77,8 @@ export interface StepsInput {
   synthetic: SyntheticParameters;
   lossSpec: LossSpec;
   train: Table;
-  /** The encoded real rows (read only inside the steps' mechanism). */
-  realX: Matrix;
+  /** Encodes each real batch (read only inside the steps' mechanism). */
+  encoder: Encoder;
   ledger: PrivacyLedger;
   scope: DataAccessScope;
   noiseRng: Rng;
@@ -96,13 +97,19 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
   if (steps > 0) measurement.charge(ledger);
   const parameters = synthetic.values;
   const n = train.nRows;
-  const evaluator = input.evaluator ?? new InlineDirectionEvaluator(synthetic, new PerRecordLoss(settings.learners, input.lossSpec, n), K, n);
-  const privatiser = new ZerothOrderStep(measurement, { directions: K, lossChannelWeight: plan.lossChannelWeight, lossChannelShare: DEFAULTS.lossChannelShare }, n);
+  // Poisson batches are drawn by skipping from one sampled record to the next and encoded straight
+  // from the table, so a step costs O(q·n) whatever n is; buffers start at a size the batch
+  // exceeds with negligible probability (mean + 6 sd) and grow if it does.
+  const sampler = measurement.batchSampler(n);
+  const q = measurement.samplingRate;
+  const batchCapacity = Math.min(n, Math.ceil(q * n + 6 * Math.sqrt(q * n) + 16));
+  const evaluator = input.evaluator ?? new InlineDirectionEvaluator(synthetic, new PerRecordLoss(settings.learners, input.lossSpec, batchCapacity), K, batchCapacity);
+  const privatiser = new ZerothOrderStep(measurement, { directions: K, lossChannelWeight: plan.lossChannelWeight, lossChannelShare: DEFAULTS.lossChannelShare }, batchCapacity);
   const optimiser = createOptimiser(settings.optimiser, parameters.length, settings.momentum);
   const gradient = new Float64Array(parameters.length);
   const directions = new Float64Array(K * parameters.length);
   const seeds = new Int32Array(K);
-  const batch = new BatchBuffer(input.realX, train);
+  const batch = new BatchBuffer(input.encoder, train, batchCapacity);
   const expectedBatchSize = measurement.samplingRate * plan.recordCount;
   const trace: TraceRow[] = [];
   const epsilonSpent = ledger.spent().epsilon;
@@ -112,7 +119,7 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
     input.checkAbort();
     const mu = smoothing * (1 - ((1 - smoothingDecay) * step) / Math.max(1, steps - 1));
     const estimate = await scope.insideAsync(MECHANISM.zeroOrderSteps, async () => {
-      const { X, target } = batch.gather(measurement.sampleBatch(n, noiseRng));
+      const { X, target } = batch.gather(sampler.sample(noiseRng));
       drawDirections(K, parameters.length, publicRng, directions, seeds);
       const evaluation = await evaluator.evaluateDirections({ parameters, directions, seeds, smoothing: mu, batchX: X, batchTarget: target });
       return privatiser.estimate(evaluation, X.rows, directions, mu, expectedBatchSize, noiseRng, gradient);
@@ -131,45 +138,49 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
   return trace;
 }
 
-/** Gathers Poisson batches of the encoded real rows into preallocated buffers. */
+/**
+ * Encodes each Poisson batch straight from the table's columns into buffers that grow with the
+ * batch: the real rows are never encoded all at once (no second copy of an n-row table).
+ */
 class BatchBuffer {
-  private readonly X: Float64Array;
-  private readonly y?: Uint8Array;
-  private readonly time?: Float64Array;
-  private readonly event?: Uint8Array;
+  private X: Float64Array;
+  private y: Uint8Array;
+  private time: Float64Array;
+  private event: Uint8Array;
 
-  constructor(private readonly realX: Matrix, private readonly train: Table) {
-    this.X = new Float64Array(realX.data.length);
-    if (train.card.task === 'classification') this.y = new Uint8Array(train.nRows);
-    else {
-      this.time = new Float64Array(train.nRows);
-      this.event = new Uint8Array(train.nRows);
-    }
+  constructor(private readonly encoder: Encoder, private readonly train: Table, capacity: number) {
+    const survival = train.card.task === 'survival';
+    this.X = new Float64Array(capacity * encoder.dim);
+    this.y = new Uint8Array(survival ? 0 : capacity);
+    this.time = new Float64Array(survival ? capacity : 0);
+    this.event = new Uint8Array(survival ? capacity : 0);
   }
 
-  gather(indices?: Int32Array): { X: Matrix; target: Target } {
-    const d = this.realX.cols;
-    if (!indices) {
-      const target: Target = this.y
-        ? { task: 'classification', y: this.train.label! }
-        : { task: 'survival', time: this.train.time!, event: this.train.event! };
-      return { X: this.realX, target };
-    }
+  gather(indices: Int32Array): { X: Matrix; target: Target } {
     const b = indices.length;
-    for (let r = 0; r < b; r++) {
-      const i = indices[r];
-      this.X.set(this.realX.data.subarray(i * d, (i + 1) * d), r * d);
-      if (this.y) this.y[r] = this.train.label![i];
-      else {
-        this.time![r] = this.train.time![i];
-        this.event![r] = this.train.event![i];
-      }
+    const train = this.train;
+    if (b * this.encoder.dim > this.X.length) this.grow(b);
+    const X = this.encoder.encodeRows(train, indices, this.X, { missing: 'impute' });
+    this.encoder.project(X);
+    if (train.card.task === 'classification') {
+      for (let r = 0; r < b; r++) this.y[r] = train.label![indices[r]];
+      return { X, target: { task: 'classification', y: this.y.subarray(0, b) } };
     }
-    const X = matrix(b, d, this.X.subarray(0, b * d));
-    const target: Target = this.y
-      ? { task: 'classification', y: this.y.subarray(0, b) }
-      : { task: 'survival', time: this.time!.subarray(0, b), event: this.event!.subarray(0, b) };
-    return { X, target };
+    for (let r = 0; r < b; r++) {
+      this.time[r] = train.time![indices[r]];
+      this.event[r] = train.event![indices[r]];
+    }
+    return { X, target: { task: 'survival', time: this.time.subarray(0, b), event: this.event.subarray(0, b) } };
+  }
+
+  private grow(b: number): void {
+    const capacity = Math.max(b, Math.ceil((1.5 * this.X.length) / this.encoder.dim));
+    this.X = new Float64Array(capacity * this.encoder.dim);
+    if (this.y.length) this.y = new Uint8Array(capacity);
+    if (this.time.length) {
+      this.time = new Float64Array(capacity);
+      this.event = new Uint8Array(capacity);
+    }
   }
 }
 

@@ -55,23 +55,28 @@ export interface DirectionEvaluator {
 export class InlineDirectionEvaluator implements DirectionEvaluator {
   private readonly perturbed: Float64Array;
   private readonly hardened: Matrix;
-  private readonly lossPlus: Float64Array;
-  private readonly lossMinus: Float64Array;
-  private readonly differences: Float64Array;
-  private readonly sums: Float64Array;
+  private lossPlus = new Float64Array(0);
+  private lossMinus = new Float64Array(0);
+  private differences = new Float64Array(0);
+  private sums = new Float64Array(0);
 
   constructor(
     private readonly synthetic: SyntheticParameters,
     private readonly objective: PerRecordLoss,
-    directions: number,
+    private readonly directions: number,
+    /** Expected largest batch; buffers grow if a batch is larger. */
     maxBatch: number,
   ) {
     this.perturbed = new Float64Array(synthetic.size);
     this.hardened = matrix(synthetic.rows, synthetic.encoder.dim);
-    this.lossPlus = new Float64Array(maxBatch);
-    this.lossMinus = new Float64Array(maxBatch);
-    this.differences = new Float64Array(maxBatch * directions);
-    this.sums = new Float64Array(maxBatch * directions);
+    this.allocate(maxBatch);
+  }
+
+  private allocate(capacity: number): void {
+    this.lossPlus = new Float64Array(capacity);
+    this.lossMinus = new Float64Array(capacity);
+    this.differences = new Float64Array(capacity * this.directions);
+    this.sums = new Float64Array(capacity * this.directions);
   }
 
   async evaluateDirections(request: DirectionRequest): Promise<DirectionEvaluation> {
@@ -82,6 +87,8 @@ export class InlineDirectionEvaluator implements DirectionEvaluator {
   evaluateNow({ parameters, directions, seeds, smoothing, batchX, batchTarget }: DirectionRequest): DirectionEvaluation {
     const K = seeds.length;
     const b = batchX.rows;
+    if (K !== this.directions) throw new RangeError(`evaluateDirections: ${K} seeds for an evaluator of ${this.directions} directions`);
+    if (b > this.lossPlus.length) this.allocate(Math.max(b, Math.ceil(1.5 * this.lossPlus.length)));
     for (let k = 0; k < K; k++) {
       this.lossAt(parameters, directions, k, smoothing, batchX, batchTarget, seeds[k], this.lossPlus);
       this.lossAt(parameters, directions, k, -smoothing, batchX, batchTarget, seeds[k], this.lossMinus);
@@ -127,12 +134,13 @@ export function drawDirections(K: number, p: number, rng: Rng, directions = new 
 
 /** Assembles the record vectors from an evaluation, privatises their sum, and forms the gradient. */
 export class ZerothOrderStep {
-  private readonly recordVectors: Float64Array;
+  private recordVectors: Float64Array;
   private readonly summed: Float64Array;
 
   constructor(
     private readonly measurement: SubsampledGaussianSum,
     private readonly settings: ZerothOrderSettings,
+    /** Expected largest batch; the buffer grows if a batch is larger. */
     maxBatch: number,
   ) {
     this.recordVectors = new Float64Array(maxBatch * (settings.directions + 1));
@@ -154,6 +162,7 @@ export class ZerothOrderStep {
   ): GradientEstimate {
     const { directions: K, lossChannelWeight, lossChannelShare } = this.settings;
     const width = K + 1;
+    if (records * width > this.recordVectors.length) this.recordVectors = new Float64Array(Math.max(records, Math.ceil((1.5 * this.recordVectors.length) / width)) * width);
     const vectors = this.recordVectors;
     const { differences, sums } = evaluation;
     for (let r = 0; r < records; r++) {

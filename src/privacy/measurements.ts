@@ -17,7 +17,8 @@ import { calibrateGaussianExact, calibrateNoiseMultiplier } from './calibrate.js
 import { PrivacyParameterError } from './errors.js';
 import type { AccountantName, LedgerEntry, PrivacyLedger } from './ledger.js';
 import { gaussianSumQuery } from './statistics.js';
-import { addGaussianNoise, poissonSample } from './random.js';
+import { PoissonSampler } from './poissonSampling.js';
+import { addGaussianNoise } from './random.js';
 
 /**
  * The layout of a per-record contribution vector, built part by part. A part's bound is on the
@@ -156,9 +157,9 @@ export class SubsampledGaussianSum {
     });
   }
 
-  /** Indices of one Poisson batch of n records (undefined = every record, when q = 1). */
-  sampleBatch(n: number, rng: Rng): Int32Array | undefined {
-    return this.samplingRate >= 1 ? undefined : poissonSample(n, this.samplingRate, rng);
+  /** The sampler of this measurement's Poisson batches from n records (draw each batch with the secret generator). */
+  batchSampler(n: number): PoissonSampler {
+    return new PoissonSampler(n, this.samplingRate);
   }
 
   /**

@@ -71,8 +71,8 @@ describe('SubsampledGaussianSum', () => {
 
   it('samples Poisson batches at rate q (all records at q = 1) and rejects noise without a finite clip norm', () => {
     const rng = new SeededRng(3);
-    expect(new SubsampledGaussianSum('s', 'p', 1, 1, 1, 1).sampleBatch(10, rng)).toBeUndefined();
-    const batch = new SubsampledGaussianSum('s', 'p', 1, 1, 0.2, 1).sampleBatch(10000, rng)!;
+    expect(Array.from(new SubsampledGaussianSum('s', 'p', 1, 1, 1, 1).batchSampler(10).sample(rng))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const batch = new SubsampledGaussianSum('s', 'p', 1, 1, 0.2, 1).batchSampler(10000).sample(rng);
     expect(batch.length).toBeGreaterThan(1800);
     expect(batch.length).toBeLessThan(2200);
     expect(() => new SubsampledGaussianSum('s', 'p', 1, Infinity, 0.2, 1)).toThrow(PrivacyParameterError);
