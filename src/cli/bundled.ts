@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { DatasetCard } from '../data/card.js';
 import { DataError } from '../data/errors.js';
 import { TableBuilder, readTableFromTextSync, type IngestReport } from '../data/ingest.js';
+import { parseSplitDocument } from '../data/split.js';
 import { splitTable, subsetTable, type Table } from '../data/table.js';
 import { asDataError, readCardFile, streamCsvFile } from './files.js';
 
@@ -89,8 +90,8 @@ export async function loadCsvDataset(csvPath: string, cardOrPath: string | Datas
   return { card, table, testIndices, train: table, test: subsetTable(table, testIndices), bytes: streamed.bytes, sha256: streamed.sha256, report };
 }
 
-/** A split file `{"test": [0-based row indices]}`, validated against the table size. */
-export async function readSplitFile(path: string, source: string, nRows: number): Promise<Int32Array> {
+/** A split file `{"test": [0-based row indices]}` (data/split.ts), validated against the table it splits. */
+export async function readSplitFile(path: string, source: string, nRows: number, input: { sha256?: string; file?: string } = {}): Promise<Int32Array> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
@@ -98,17 +99,7 @@ export async function readSplitFile(path: string, source: string, nRows: number)
     const e = asDataError(error, source);
     throw e instanceof DataError ? e : new DataError(`not valid JSON (${(error as Error).message})`, { file: source });
   }
-  const test = (json as { test?: unknown }).test;
-  if (!Array.isArray(test)) throw new DataError('expected {"test": [row indices]}', { file: source });
-  const out = new Int32Array(test.length);
-  const seen = new Uint8Array(nRows);
-  test.forEach((i, k) => {
-    if (!Number.isInteger(i) || i < 0 || i >= nRows) throw new DataError(`test index ${JSON.stringify(i)} is not a row of the ${nRows}-row table`, { file: source });
-    if (seen[i]) throw new DataError(`test index ${i} is listed twice`, { file: source });
-    seen[i] = 1;
-    out[k] = i;
-  });
-  return out;
+  return parseSplitDocument(json, source, { rows: nRows, ...input });
 }
 
 function assertBundled(name: string): void {
