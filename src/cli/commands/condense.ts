@@ -4,15 +4,16 @@
  * the optimisation trace. All outputs are written only after the run succeeded, atomically.
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { formatTableCsv } from '../../data/format.js';
 import { condense, type CondenseOptions, type CondenseProgress, type Initialisation } from '../../condense/condense.js';
 import type { OptimiserKind } from '../../condense/optimiser.js';
-import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
+import { DATASETS_DIR, isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
-import { writeFileAtomic } from '../files.js';
+import { planOutputs, type InputFile, type OutputRequest } from '../outputs.js';
 import { defaultCardPath } from './describe.js';
 import { SeededRng } from '../../core/rng.js';
 import { CryptoRng } from '../../privacy/random.js';
@@ -99,6 +100,18 @@ function holdOutRows(data: LoadedDataset, source: string, o: CondenseCliOptions)
   const test = drawHoldout(data.table, fraction, rng, source);
   const split = splitDocument(test, { source, sha256: data.sha256, rows: data.table.nRows, holdout: fraction, seed: seed ?? null });
   return { train: splitTable(data.table, test).train, split };
+}
+
+/** The files a run reads (data, card, bounds): no output may replace one of them. */
+export function inputFiles(o: { dataset?: string; data?: string; card?: string; bounds?: string }): InputFile[] {
+  const inputs: InputFile[] = [];
+  if (o.dataset && isBundledDataset(o.dataset)) {
+    for (const ext of ['csv', 'json', 'split.json']) inputs.push({ option: '--dataset', path: join(DATASETS_DIR, `${o.dataset}.${ext}`) });
+  }
+  if (o.data) inputs.push({ option: '--data', path: o.data }, { option: '--card', path: o.card ?? defaultCardPath(o.data) });
+  else if (o.card) inputs.push({ option: '--card', path: o.card });
+  if (o.bounds) inputs.push({ option: '--bounds', path: o.bounds });
+  return inputs;
 }
 
 async function readBoundsFile(path: string): Promise<Record<string, [number, number]>> {
@@ -196,9 +209,14 @@ export const condenseCommand: CommandModule = {
         const stem = o.out.replace(/\.csv$/i, '');
         const receiptPath = o.receipt ?? stem + '.receipt.json';
         const splitPath = o.holdout !== undefined ? (o.split ?? stem + '.split.json') : undefined;
-        for (const path of [o.out, receiptPath, o.trace, splitPath]) {
-          if (path && existsSync(path) && !o.force) throw new UsageError(`${path} already exists; pass --force to overwrite it`);
-        }
+        // Every output is checked now, before any data is read or budget spent, and written at the end as one transaction.
+        const requests: (OutputRequest & { what: string })[] = [
+          { option: '--out', path: o.out, what: 'synthetic rows' },
+          { option: o.receipt ? '--receipt' : '--receipt (default)', path: receiptPath, what: 'privacy receipt' },
+        ];
+        if (o.trace) requests.push({ option: '--trace', path: o.trace, what: 'optimisation trace' });
+        if (splitPath) requests.push({ option: o.split ? '--split' : '--split (default)', path: splitPath, what: 'held-out rows, custodian only: never release' });
+        const outputs = planOutputs(requests, { force: o.force, inputs: [...inputFiles(o), ...(o.test ? [{ option: '--test', path: o.test }] : [])] });
         const { data, label } = await loadDataOption(o);
         const { train, split } = holdOutRows(data, label, o);
         // A separate test file is read now with the card, so a bad file fails before a long run.
@@ -236,20 +254,16 @@ export const condenseCommand: CommandModule = {
         } finally {
           progress.stop();
         }
-        // Every output of the run, written together once the run has succeeded.
-        const outputs: { path: string; content: string; what: string }[] = [
-          { path: o.out, content: formatTableCsv(result.synthetic), what: `${result.synthetic.nRows} synthetic rows` },
-          { path: receiptPath, content: JSON.stringify(result.receipt, null, 2) + '\n', what: 'privacy receipt' },
-        ];
+        const contents = [formatTableCsv(result.synthetic), JSON.stringify(result.receipt, null, 2) + '\n'];
         if (o.trace) {
           const lines = ['step,loss,smoothed_loss,smoothing,clipped_fraction', ...result.trace.map((t) => [t.step, t.loss, t.smoothedLoss, t.smoothing, t.clippedFraction].join(','))];
-          outputs.push({ path: o.trace, content: lines.join('\n') + '\n', what: 'optimisation trace' });
+          contents.push(lines.join('\n') + '\n');
         }
-        if (split && splitPath) outputs.push({ path: splitPath, content: JSON.stringify(split) + '\n', what: 'held-out rows, custodian only: never release' });
-        for (const output of outputs) await writeFileAtomic(output.path, output.content, { overwrite: o.force });
+        if (split) contents.push(JSON.stringify(split) + '\n');
+        await outputs.commit(contents);
         const r = result.receipt;
         io.stdout.write(
-          outputs.map((output) => `wrote ${output.path} (${output.what})\n`).join('') +
+          requests.map((output) => `wrote ${output.path} (${output.what})\n`).join('') +
             `ε = ${typeof r.epsilon === 'number' ? formatNumber(r.epsilon) : r.epsilon} at δ = ${r.delta} (${r.accountant}); private release: ${r.private_release ? 'yes' : 'NO — ' + (r.reasons_not_private ?? []).join('; ')}\n`,
         );
       });
