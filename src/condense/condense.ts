@@ -33,6 +33,7 @@ import {
   featuresNeedingBounds,
   histogramQuantiles,
   poolMoments,
+  privateDataRanges,
   privateFeatureBounds,
   privateStratumMoments,
   privateTimeHistogram,
@@ -90,6 +91,11 @@ export interface CondenseOptions {
   gridPoints?: number;
   /** Survival: also optimise the synthetic follow-up times (as log-times; event flags stay fixed). */
   optimiseTimes?: boolean;
+  /**
+   * Narrow wide public bounds to where the data lie with a DP histogram before the moments (option,
+   * off by default: no consistent gain in docs/RESULTS.md's ablation).
+   */
+  dataRanges?: boolean;
   /** Public bounds for features whose card has none. */
   bounds?: Record<string, [number, number]>;
   /** A seed makes the run reproducible — and therefore not a private release. */
@@ -207,6 +213,7 @@ export const DEFAULTS = {
   encoding: 'standardised' as const,
   pMin: 0.01,
   gridPoints: 10,
+  dataRanges: false,
   /** Share of the clip norm reserved for the private loss channel (progress and trace). */
   lossChannelShare: 0.25,
   /** Default clip norm: C = clipScale · √K · (max loss). */
@@ -253,14 +260,25 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
   const steps = options.steps ?? DEFAULTS.steps;
   // With no optimisation steps (the DP per-stratum Gaussian baseline) the statistics get everything.
   const preprocessingShare = options.preprocessingShare ?? (steps === 0 ? 1 : DEFAULTS.preprocessingShare);
-  const nQueries = 1 + (needBounds.length ? 1 : 0) + (task === 'survival' ? 1 : 0);
+  // Numeric features with public (card or user) bounds: a DP histogram finds where their data lie.
+  const useDataRanges = options.dataRanges ?? DEFAULTS.dataRanges;
+  const publicBounds: Record<string, [number, number]> = {};
+  if (useDataRanges) {
+    for (const f of card.features) {
+      const b = f.bounds ?? userBounds[f.name];
+      if ((f.type === 'numeric' || f.type === 'integer') && b) publicBounds[f.name] = [b[0], b[1]];
+    }
+  }
+  const nRanges = Object.keys(publicBounds).length ? 1 : 0;
+  const nQueries = 1 + (needBounds.length ? 1 : 0) + nRanges + (task === 'survival' ? 1 : 0);
   const preprocessingNoiseMultiplier = isPrivate
     ? calibrateNoiseMultiplier({ targetEpsilon: epsilon * preprocessingShare, delta, samplingRate: 1, steps: nQueries }).noiseMultiplier
     : 0;
 
   const dpBounds = privateFeatureBounds(train, needBounds, ctx, preprocessingNoiseMultiplier);
-  const allBounds = { ...userBounds, ...dpBounds };
-  const featureBounds = card.features.map((f): [number, number] => (f.bounds ?? allBounds[f.name] ?? [0, 1]) as [number, number]);
+  const dataRanges = privateDataRanges(train, publicBounds, ctx, preprocessingNoiseMultiplier);
+  const allBounds = { ...userBounds, ...dpBounds, ...dataRanges };
+  const featureBounds = card.features.map((f): [number, number] => (allBounds[f.name] ?? f.bounds ?? [0, 1]) as [number, number]);
 
   let stratify: (table: Table) => Int32Array;
   let nStrata: number;

@@ -28,6 +28,7 @@ export function currentMechanism(): string | null {
 /** Ledger entry names of the mechanisms that read real records. */
 export const MECHANISM = {
   featureBounds: 'feature_bounds_histogram',
+  dataRanges: 'data_ranges_histogram',
   timeHistogram: 'time_histogram',
   stratumMoments: 'stratum_moments',
   zeroOrderSteps: 'zero_order_steps',
