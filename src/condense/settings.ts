@@ -84,6 +84,11 @@ export const SETTINGS = {
   pMin: setting(fraction().default(0.01), { flag: 'p-min', placeholder: 'p', help: 'predicted probabilities are clipped to [p, 1 − p] in the loss' }),
   gridPoints: setting(z.number().int().min(1).default(10), { flag: 'grid-points', placeholder: 'n', help: 'survival: time-grid points of the loss' }),
   optimiseTimes: setting(z.boolean().default(false), { flag: 'optimise-times', help: 'survival: also optimise the synthetic follow-up times' }),
+  dataRanges: setting(z.boolean().default(false), {
+    flag: 'data-ranges',
+    help: 'narrow wide public bounds to where the data lie with a DP histogram before the moments (off by default: no consistent gain in docs/RESULTS.md)',
+    receipt: false,
+  }),
   maxNoiseDrift: setting(z.number().gt(0).default(1), { flag: 'max-noise-drift', placeholder: 'd', help: 'cap on the random-walk drift the DP noise may cause per coordinate (standardised units)', receipt: false }),
   accountant: setting(z.enum(['rdp', 'pld']).default('rdp'), { flag: 'accountant', placeholder: 'kind', help: 'privacy accountant: rdp or pld', receipt: false }),
   bounds: setting(z.record(z.string(), z.tuple([z.number(), z.number()])).optional(), { help: 'public bounds for features whose card has none (CLI: --bounds FILE.json)', receipt: false }),
