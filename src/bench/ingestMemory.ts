@@ -13,7 +13,7 @@ import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync, realpa
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCsvDataset } from '../cli/bundled.js';
+import { loadCsvDataset } from '../node/bundled.js';
 
 export interface IngestMemoryResult {
   rows: number;

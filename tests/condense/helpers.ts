@@ -1,4 +1,4 @@
-import { loadBundledDataset, type LoadedDataset } from '../../src/cli/bundled.js';
+import { loadBundledDataset, type LoadedDataset } from '../../src/node/bundled.js';
 
 const cache = new Map<string, Promise<LoadedDataset>>();
 

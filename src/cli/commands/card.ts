@@ -9,9 +9,9 @@ import { basename } from 'node:path';
 import { CardInferrer } from '../../data/inferCard.js';
 import { TableBuilder } from '../../data/ingest.js';
 import { UsageError, type CliContext, type CommandModule } from '../context.js';
-import { streamCsvFile } from '../files.js';
+import { streamCsvFile } from '../../node/files.js';
 import { planOutputs } from '../outputs.js';
-import { defaultCardPath } from './describe.js';
+import { defaultCardPath } from '../options.js';
 
 interface CardOptions {
   label?: string;

@@ -12,14 +12,14 @@ import { formatTableCsv } from '../../data/format.js';
 import { condense, type CondenseOptions, type CondenseProgress } from '../../condense/condense.js';
 import { OptionError, parseSettings, type CondenseSettings } from '../../condense/settings.js';
 import { addSettingFlags, optionErrorAsUsage, settingsFromFlags } from '../settingsFlags.js';
-import { DATASETS_DIR, isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
+import { DATASETS_DIR, isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../../node/bundled.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
 import { planOutputs, type InputFile, type OutputRequest } from '../outputs.js';
-import { defaultCardPath } from './describe.js';
 import { SeededRng } from '../../core/rng.js';
 import { CryptoRng } from '../../privacy/random.js';
 import { drawHoldout, splitDocument, type SplitDocument } from '../../data/split.js';
 import { splitTable, type Table } from '../../data/table.js';
+import { numberOption, resolveCardPath, defaultCardPath } from '../options.js';
 
 /** The command's own flags (the settings' flags come from `settingsFlags.ts`). */
 interface CondenseCliOptions {
@@ -37,21 +37,6 @@ interface CondenseCliOptions {
   splitSeed?: string;
   split?: string;
   test?: string;
-}
-
-/** Parse a number option, naming the option on failure. */
-export function numberOption(name: string, text: string | undefined, check: (v: number) => boolean = Number.isFinite): number | undefined {
-  if (text === undefined) return undefined;
-  const v = text === 'inf' || text === 'Infinity' ? Infinity : Number(text);
-  if (text.trim() === '' || Number.isNaN(v) || !check(v)) throw new UsageError(`--${name}: invalid value "${text}"`);
-  return v;
-}
-
-/** The card of a data file: the one given, else `FILE.json` next to it; a usage error naming both ways out when there is none. */
-export function resolveCardPath(dataPath: string, card: string | undefined, command: string): string {
-  const cardPath = card ?? defaultCardPath(dataPath);
-  if (!card && !existsSync(cardPath)) throw new UsageError(`${command}: no card for ${dataPath}: pass --card CARD.json (draft one with \`dpcondense card\`)`);
-  return cardPath;
 }
 
 /** A bundled dataset (training split) or a CSV with its card (all rows). */

@@ -10,9 +10,9 @@ import { compareOnHeldOut, type HeldOutComparison, type Interval } from '../../c
 import type { DatasetCard } from '../../data/card.js';
 import { splitTable, type Table } from '../../data/table.js';
 import { learnerSpecs, getLearnerSpec } from '../../models/registry.js';
-import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, readSplitFile } from '../bundled.js';
+import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, readSplitFile } from '../../node/bundled.js';
 import { UsageError, formatTextTable, type CliContext, type CommandModule } from '../context.js';
-import { numberOption, resolveCardPath } from './condense.js';
+import { numberOption, resolveCardPath } from '../options.js';
 
 interface EvaluateCliOptions {
   synthetic: string;
