@@ -42,6 +42,7 @@ interface CondenseCliOptions {
   bounds?: string;
   seed?: string;
   clampToBounds?: boolean;
+  float32Features?: boolean;
   force?: boolean;
   quiet?: boolean;
 }
@@ -55,7 +56,7 @@ export function numberOption(name: string, text: string | undefined, check: (v: 
 }
 
 /** A bundled dataset (training split) or a CSV with its card (all rows). */
-export async function loadDataOption(o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean }): Promise<{ data: LoadedDataset; label: string }> {
+export async function loadDataOption(o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean; float32Features?: boolean }): Promise<{ data: LoadedDataset; label: string }> {
   if (Boolean(o.dataset) === Boolean(o.data)) throw new UsageError('give exactly one of --dataset NAME or --data FILE.csv');
   if (o.dataset) {
     if (!isBundledDataset(o.dataset)) throw new UsageError(`unknown dataset "${o.dataset}"; bundled: ${listBundledDatasets().join(', ')}`);
@@ -63,7 +64,8 @@ export async function loadDataOption(o: { dataset?: string; data?: string; card?
   }
   const cardPath = o.card ?? defaultCardPath(o.data!);
   if (!existsSync(cardPath)) throw new UsageError(`no card for ${o.data}: pass --card CARD.json (draft one with \`dpcondense card\`)`);
-  return { data: await loadCsvDataset(o.data!, cardPath, { clampToBounds: o.clampToBounds, keepBytes: false }), label: o.data! };
+  const featureStorage = o.float32Features ? 'float32' : 'float64';
+  return { data: await loadCsvDataset(o.data!, cardPath, { clampToBounds: o.clampToBounds, keepBytes: false, featureStorage }), label: o.data! };
 }
 
 /** The files a run reads (data, card, bounds): no output may replace one of them. */
@@ -160,6 +162,7 @@ export const condenseCommand: CommandModule = {
       .option('--bounds <file.json>', 'public bounds for features whose card has none: {"name": [low, high]}')
       .option('--seed <n>', 'reproducible run (then NOT a private release)')
       .option('--clamp-to-bounds', 'clamp input values outside the card bounds (reported) instead of failing')
+      .option('--float32-features', 'store the features of --data as 32-bit floats: half the memory, values rounded to ~7 significant digits')
       .option('--force', 'overwrite existing output files')
       .option('--quiet', 'no progress output')
       .action(async (o: CondenseCliOptions) => {
