@@ -1,7 +1,7 @@
 /**
  * The layering of src/, checked by `npm run lint` (dependency-cruiser). Top to bottom:
  *   cli, bench (Node front ends; web/ is the browser one)
- *   node       Node-only file loading (bundled datasets, CSV streaming)
+ *   node       Node-only services: file loading (bundled datasets, CSV streaming), worker threads
  *   condense   the engine
  *   privacy  |  models + metrics   (siblings: neither imports the other)
  *   data       tables, cards, encodings, targets
@@ -16,7 +16,7 @@ const below = {
   models: ['metrics', 'data', 'core'],
   metrics: ['models', 'data', 'core'],
   condense: ['privacy', 'models', 'metrics', 'data', 'core'],
-  node: ['data', 'core', 'privacy'],
+  node: ['condense', 'privacy', 'models', 'metrics', 'data', 'core'],
   bench: ['node', 'condense', 'privacy', 'models', 'metrics', 'data', 'core'],
   cli: ['node', 'condense', 'privacy', 'models', 'metrics', 'data', 'core'],
 };
