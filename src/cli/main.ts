@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CardError } from '../data/card.js';
 import { DataError } from '../data/errors.js';
-import { ModelInputError } from '../models/types.js';
+import { ModelInputError, UnknownLearnerError } from '../models/types.js';
+import { PrivacyBudgetError, PrivacyParameterError } from '../privacy/errors.js';
 import { cardCommand } from './commands/card.js';
 import { condenseCommand } from './commands/condense.js';
 import { datasetsCommand } from './commands/datasets.js';
@@ -70,7 +71,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       // Help and version exit 0; commander has already printed its own usage message otherwise.
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof UsageError) {
+    // Wrong usage: options (including an unknown learner, or a budget that cannot pay for the run).
+    if (error instanceof UsageError || error instanceof UnknownLearnerError || error instanceof PrivacyBudgetError || error instanceof PrivacyParameterError) {
       io.stderr.write(`error: ${error.message}\n`);
       return EXIT_USAGE;
     }

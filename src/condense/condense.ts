@@ -15,6 +15,7 @@
  */
 import { matrix, type Matrix } from '../core/matrix.js';
 import { SeededRng, type Rng } from '../core/rng.js';
+import type { DatasetCard } from '../data/card.js';
 import { Encoder } from '../data/encoding.js';
 import { publicNegativeLabel, type Table } from '../data/table.js';
 import { createLearner, getLearnerSpec } from '../models/registry.js';
@@ -43,6 +44,7 @@ import { MECHANISM, insideMechanism } from './dataAccess.js';
 import { SyntheticParameters, allocateRows, initialiseFromMoments, initialiseUniform } from './syntheticSet.js';
 import { ZerothOrderEstimator } from './zerothOrder.js';
 import { SOFTWARE } from './version.js';
+import { checkBudget } from './budgetCheck.js';
 
 export type LearnerChoice = string | { name: string; params?: Record<string, unknown> };
 export type Initialisation = 'private' | 'uniform' | 'real-rows';
@@ -213,6 +215,13 @@ export const DEFAULTS = {
   clipScale: 1,
 };
 
+/**
+ * Above this ε a run is still computed as asked, but its receipt does not call it a private release:
+ * e^20 ≈ 5·10^8, so the guarantee no longer bounds what the output says about one patient. (Deployed
+ * releases use single digits; the largest published ones stay below 20.)
+ */
+export const MEANINGFUL_EPSILON_CEILING = 20;
+
 export class CondenseAbortedError extends Error {
   override name = 'AbortError';
 }
@@ -225,11 +234,16 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
   const isPrivate = Number.isFinite(epsilon);
   const delta = options.delta ?? DEFAULTS.delta;
   validateOptions(options, delta);
+  // A budget that cannot pay for the run fails here, before any record is read.
+  checkCondenseBudget(card, options);
   // Unknown learners or parameters fail here, before any privacy is spent.
   const learners = resolveLearners(task, options.learners);
 
   const reasonsNotPrivate: string[] = [];
   if (!isPrivate) reasonsNotPrivate.push('epsilon = Infinity: non-private condensation (no noise, no clipping)');
+  if (isPrivate && epsilon > MEANINGFUL_EPSILON_CEILING) {
+    reasonsNotPrivate.push(`ε = ${epsilon} is above ${MEANINGFUL_EPSILON_CEILING}: a guarantee this weak (any output up to e^ε times likelier with a patient than without) protects no one`);
+  }
   if (options.seed !== undefined) reasonsNotPrivate.push('seeded (reproducible) random numbers instead of a cryptographically secure source');
   const initialisation = options.initialisation ?? DEFAULTS.initialisation;
   if (initialisation === 'real-rows') reasonsNotPrivate.push('initialised by copying real rows');
@@ -253,7 +267,7 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
   const steps = options.steps ?? DEFAULTS.steps;
   // With no optimisation steps (the DP per-stratum Gaussian baseline) the statistics get everything.
   const preprocessingShare = options.preprocessingShare ?? (steps === 0 ? 1 : DEFAULTS.preprocessingShare);
-  const nQueries = 1 + (needBounds.length ? 1 : 0) + (task === 'survival' ? 1 : 0);
+  const nQueries = preprocessingQueryCount(card, userBounds);
   const preprocessingNoiseMultiplier = isPrivate
     ? calibrateNoiseMultiplier({ targetEpsilon: epsilon * preprocessingShare, delta, samplingRate: 1, steps: nQueries }).noiseMultiplier
     : 0;
@@ -465,6 +479,8 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
       dataset: card.name,
       task,
       medianEventTime: Number.isFinite(medianEventTime) ? medianEventTime : undefined,
+      // A seeded run is reproducible: the receipt says how.
+      seed: options.seed,
     },
     privateRelease: true,
     reasonsNotPrivate,
@@ -481,6 +497,27 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
       : {}),
   };
   return { synthetic: released, receipt, trace, encoder, settings, released: releasedStatistics };
+}
+
+/** Gaussian queries of the private preprocessing: stratum moments, plus bounds and survival times when needed. */
+function preprocessingQueryCount(card: DatasetCard, userBounds: Record<string, [number, number]> = {}): number {
+  return 1 + (featuresNeedingBounds(card, userBounds).length ? 1 : 0) + (card.task === 'survival' ? 1 : 0);
+}
+
+/**
+ * Throws BudgetTooSmallError (a RangeError naming the smallest workable ε) when (ε, δ) cannot pay
+ * for a run with these settings on data with this card. Public settings only: callers may run it
+ * before reading any data (the CLI does), and `condense` runs it first.
+ */
+export function checkCondenseBudget(card: DatasetCard, options: Pick<CondenseOptions, 'epsilon' | 'delta' | 'steps' | 'preprocessingShare' | 'bounds'>): void {
+  const steps = options.steps ?? DEFAULTS.steps;
+  checkBudget({
+    epsilon: options.epsilon,
+    delta: options.delta ?? DEFAULTS.delta,
+    preprocessingShare: options.preprocessingShare ?? (steps === 0 ? 1 : DEFAULTS.preprocessingShare),
+    preprocessingQueries: preprocessingQueryCount(card, options.bounds),
+    steps,
+  });
 }
 
 function validateOptions(options: CondenseOptions, delta: number): void {

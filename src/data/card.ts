@@ -80,8 +80,9 @@ export type FeatureType = FeatureSpec['type'];
 export function parseCard(json: unknown, source = 'card'): DatasetCard {
   const result = datasetCardSchema.safeParse(json);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`);
-    throw new CardError(`${source}: invalid dataset card\n${lines.join('\n')}`);
+    // One line, so the CLI's "one line on stderr" rule holds for cards too.
+    const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message.replace(/\s*\n\s*/g, ' ')}`);
+    throw new CardError(`${source}: invalid dataset card: ${problems.join('; ')}`);
   }
   return result.data;
 }

@@ -9,11 +9,15 @@ import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { formatTableCsv } from '../../data/format.js';
-import { condense, type CondenseOptions, type CondenseProgress, type Initialisation } from '../../condense/condense.js';
+import { checkCondenseBudget, condense, type CondenseOptions, type CondenseProgress, type Initialisation } from '../../condense/condense.js';
 import type { OptimiserKind } from '../../condense/optimiser.js';
-import { DATASETS_DIR, isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
+import { DATASETS_DIR, isBundledDataset, listBundledDatasets, loadBundledCard, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
 import { planOutputs, type InputFile } from '../outputs.js';
+import { readCardFile } from '../files.js';
+import type { DatasetCard } from '../../data/card.js';
+import { getLearnerSpec } from '../../models/registry.js';
+import { ModelInputError } from '../../models/types.js';
 import { defaultCardPath } from './describe.js';
 
 interface CondenseCliOptions {
@@ -46,24 +50,82 @@ interface CondenseCliOptions {
   quiet?: boolean;
 }
 
-/** Parse a number option, naming the option on failure. */
-export function numberOption(name: string, text: string | undefined, check: (v: number) => boolean = Number.isFinite): number | undefined {
+/** Hard caps (a run above them would exhaust memory or time long before it finished). */
+export const MAX_SYNTHETIC_ROWS = 10_000;
+export const MAX_STEPS = 100_000;
+export const MAX_DIRECTIONS = 1_000;
+
+/** An integer option in [min, max], naming the option and the range on failure. */
+export function integerOption(name: string, text: string | undefined, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;
-  const v = text === 'inf' || text === 'Infinity' ? Infinity : Number(text);
-  if (text.trim() === '' || Number.isNaN(v) || !check(v)) throw new UsageError(`--${name}: invalid value "${text}"`);
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isInteger(v) || v < min || v > max) {
+    throw new UsageError(`--${name}: "${text}" is not an integer from ${min} to ${max === Number.MAX_SAFE_INTEGER ? '2^53' : max}`);
+  }
   return v;
 }
 
-/** A bundled dataset (training split) or a CSV with its card (all rows). */
-export async function loadDataOption(o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean }): Promise<{ data: LoadedDataset; label: string }> {
+/** A seed: any integer from 0 to 2^53, each giving its own stream (read exactly, never rounded). */
+export function seedOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim()) || BigInt(text.trim()) > 2n ** 53n) throw new UsageError(`--seed: "${text}" is not an integer from 0 to 2^53 (${2 ** 53})`);
+  return Number(text.trim());
+}
+
+/** Learner names exist and suit the task (exit 2 otherwise, like an unknown dataset). */
+export function checkLearners(learners: readonly (string | { name: string })[], task: 'classification' | 'survival'): void {
+  for (const learner of learners) {
+    const name = typeof learner === 'string' ? learner : learner.name;
+    const spec = getLearnerSpec(name);
+    if (spec.task !== task) throw new UsageError(`learner "${name}" is for ${spec.task} data, but the dataset is ${task}`);
+  }
+}
+
+/** The core's option checks throw RangeError (bad value) or UnknownLearnerError: both are wrong usage here. */
+function asUsageError<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof RangeError || error instanceof ModelInputError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+async function asUsageErrorAsync<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Parse a number option, naming the option on failure. */
+export function numberOption(name: string, text: string | undefined, check: (v: number) => boolean = Number.isFinite): number | undefined {
+  if (text === undefined) return undefined;
+  const infinite = text === 'inf' || text === 'Infinity';
+  const v = infinite ? Infinity : Number(text);
+  // Only the words mean infinity: an overflowing number ("1e400") is a typo, not a request for no privacy.
+  if (text.trim() === '' || Number.isNaN(v) || (!infinite && !Number.isFinite(v)) || !check(v)) throw new UsageError(`--${name}: invalid value "${text}"`);
+  return v;
+}
+
+/** The card of --dataset or of --data (given by --card, or next to the CSV): public, read before any record. */
+export async function loadCardOption(o: { dataset?: string; data?: string; card?: string }): Promise<DatasetCard> {
   if (Boolean(o.dataset) === Boolean(o.data)) throw new UsageError('give exactly one of --dataset NAME or --data FILE.csv');
   if (o.dataset) {
     if (!isBundledDataset(o.dataset)) throw new UsageError(`unknown dataset "${o.dataset}"; bundled: ${listBundledDatasets().join(', ')}`);
-    return { data: await loadBundledDataset(o.dataset, { clampToBounds: o.clampToBounds }), label: `${o.dataset} (training split)` };
+    return loadBundledCard(o.dataset);
   }
-  const cardPath = o.card ?? defaultCardPath(o.data!);
-  if (!existsSync(cardPath)) throw new UsageError(`no card for ${o.data}: pass --card CARD.json (draft one with \`dpcondense card\`)`);
-  return { data: await loadCsvDataset(o.data!, cardPath, { clampToBounds: o.clampToBounds, keepBytes: false }), label: o.data! };
+  if (!o.card && !existsSync(defaultCardPath(o.data!))) throw new UsageError(`no card for ${o.data}: pass --card CARD.json (draft one with \`dpcondense card\`)`);
+  return readCardFile(o.card ?? defaultCardPath(o.data!));
+}
+
+/** A bundled dataset (training split) or a CSV with its card (all rows). */
+export async function loadDataOption(o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean }, card?: DatasetCard): Promise<{ data: LoadedDataset; label: string }> {
+  card ??= await loadCardOption(o);
+  if (o.dataset) return { data: await loadBundledDataset(o.dataset, { clampToBounds: o.clampToBounds }), label: `${o.dataset} (training split)` };
+  return { data: await loadCsvDataset(o.data!, card, { clampToBounds: o.clampToBounds, keepBytes: false }), label: o.data! };
 }
 
 /** The files a run reads (data, card, bounds): no output may replace one of them. */
@@ -163,31 +225,17 @@ export const condenseCommand: CommandModule = {
       .option('--force', 'overwrite existing output files')
       .option('--quiet', 'no progress output')
       .action(async (o: CondenseCliOptions) => {
-        const rows = numberOption('rows', o.rows, (v) => Number.isInteger(v) && v >= 2)!;
+        // 1. Every option, output path and the budget are checked before any record is read.
+        const rows = integerOption('rows', o.rows, 2, MAX_SYNTHETIC_ROWS)!;
         const epsilon = numberOption('epsilon', o.epsilon, (v) => v > 0)!;
         const delta = numberOption('delta', o.delta, (v) => v > 0 && v < 1)!;
-        const receiptPath = o.receipt ?? o.out.replace(/\.csv$/i, '') + '.receipt.json';
-        // Every output is checked now, before any data is read or budget spent, and written at the end as one transaction.
-        const outputs = planOutputs(
-          [
-            { option: '--out', path: o.out },
-            { option: o.receipt ? '--receipt' : '--receipt (default)', path: receiptPath },
-            ...(o.trace ? [{ option: '--trace', path: o.trace }] : []),
-          ],
-          { force: o.force, inputs: inputFiles(o) },
-        );
-        const { data, label } = await loadDataOption(o);
-        const options: CondenseOptions = {
-          train: data.train,
-          rows,
-          epsilon,
-          delta,
+        const settings: Omit<CondenseOptions, 'train' | 'rows' | 'epsilon' | 'delta'> = {
           learners: o.model ? o.model.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
-          steps: numberOption('steps', o.steps, (v) => Number.isInteger(v) && v >= 0),
-          directions: numberOption('directions', o.directions, (v) => Number.isInteger(v) && v >= 1),
+          steps: integerOption('steps', o.steps, 0, MAX_STEPS),
+          directions: integerOption('directions', o.directions, 1, MAX_DIRECTIONS),
           smoothing: numberOption('smoothing', o.smoothing, (v) => v > 0),
           learningRate: numberOption('learning-rate', o.learningRate, (v) => v > 0),
-          batchSize: numberOption('batch-size', o.batchSize, (v) => Number.isInteger(v) && v >= 1),
+          batchSize: integerOption('batch-size', o.batchSize, 1, Number.MAX_SAFE_INTEGER),
           clipNorm: numberOption('clip', o.clip, (v) => v > 0),
           optimiser: choice('optimiser', o.optimiser, ['sgd', 'adam']) as OptimiserKind | undefined,
           initialisation: choice('init', o.init, ['private', 'uniform', 'real-rows']) as Initialisation | undefined,
@@ -196,17 +244,34 @@ export const condenseCommand: CommandModule = {
           classBalance: choice('class-balance', o.classBalance, ['balanced', 'proportional']) as 'balanced' | 'proportional' | undefined,
           accountant: choice('accountant', o.accountant, ['rdp', 'pld']) as 'rdp' | 'pld' | undefined,
           bounds: o.bounds ? await readBoundsFile(o.bounds) : undefined,
-          seed: numberOption('seed', o.seed, Number.isInteger),
-          inputFingerprint: data.sha256,
+          seed: seedOption(o.seed),
         };
+        const receiptPath = o.receipt ?? o.out.replace(/\.csv$/i, '') + '.receipt.json';
+        // Written at the end as one transaction (outputs.ts).
+        const outputs = planOutputs(
+          [
+            { option: '--out', path: o.out },
+            { option: o.receipt ? '--receipt' : '--receipt (default)', path: receiptPath },
+            ...(o.trace ? [{ option: '--trace', path: o.trace }] : []),
+          ],
+          { force: o.force, inputs: inputFiles(o) },
+        );
+        const card = await loadCardOption(o);
+        asUsageError(() => {
+          checkLearners(settings.learners ?? [], card.task);
+          checkCondenseBudget(card, { epsilon, delta, ...settings });
+        });
+        if (card.rows !== undefined && rows > card.rows) throw new UsageError(`--rows ${rows}: more synthetic rows than the ${card.rows} records the card declares`);
+        // 2. The data.
+        const { data, label } = await loadDataOption(o, card);
+        // The custodian's own row count, compared (not printed) so that a condensation is never larger than its input.
+        if (rows > data.train.nRows) throw new UsageError(`--rows ${rows}: more synthetic rows than the input has records; condensation makes a smaller table`);
+        const options: CondenseOptions = { ...settings, train: data.train, rows, epsilon, delta, inputFingerprint: data.sha256 };
         if (!o.quiet) io.stderr.write(`condensing ${label}: ${data.train.nRows} rows → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
         const progress = progressReporter(io.stderr, Boolean(o.quiet));
         let result;
         try {
-          result = await condense({ ...options, onProgress: (p) => progress.update(p) });
-        } catch (error) {
-          if (error instanceof RangeError) throw new UsageError(error.message);
-          throw error;
+          result = await asUsageErrorAsync(() => condense({ ...options, onProgress: (p) => progress.update(p) }));
         } finally {
           progress.stop();
         }

@@ -5,10 +5,10 @@
 import type { Command } from 'commander';
 import { SeededRng } from '../../core/rng.js';
 import { evaluateUtility } from '../../condense/evaluation.js';
-import { learnerSpecs, getLearnerSpec } from '../../models/registry.js';
+import { learnerSpecs } from '../../models/registry.js';
 import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset } from '../bundled.js';
 import { UsageError, formatNumber, formatTextTable, type CliContext, type CommandModule } from '../context.js';
-import { numberOption } from './condense.js';
+import { checkLearners, seedOption } from './condense.js';
 
 interface EvaluateCliOptions {
   synthetic: string;
@@ -31,15 +31,12 @@ export const evaluateCommand: CommandModule = {
       .option('--json', 'print JSON instead of a table')
       .action(async (o: EvaluateCliOptions) => {
         if (!isBundledDataset(o.dataset)) throw new UsageError(`unknown dataset "${o.dataset}"; bundled: ${listBundledDatasets().join(', ')}`);
-        const seed = numberOption('seed', o.seed, Number.isInteger)!;
+        const seed = seedOption(o.seed)!;
         const real = await loadBundledDataset(o.dataset);
-        const synthetic = await loadCsvDataset(o.synthetic, real.card, { keepBytes: false });
         const task = real.card.task;
         const names = o.models === 'all' ? learnerSpecs(task).map((s) => s.name) : o.models.split(',').map((s) => s.trim());
-        for (const name of names) {
-          const spec = getLearnerSpec(name);
-          if (spec.task !== task) throw new UsageError(`learner "${name}" is for ${spec.task} data; ${o.dataset} is ${task}`);
-        }
+        checkLearners(names, task);
+        const synthetic = await loadCsvDataset(o.synthetic, real.card, { keepBytes: false });
         const rows = names.map((name) => {
           const onSynthetic = evaluateUtility(synthetic.table, real.test, name, new SeededRng(seed));
           const onFull = evaluateUtility(real.train, real.test, name, new SeededRng(seed));
