@@ -3,15 +3,18 @@
  * settings only (ε, δ, the preprocessing share, the number of preprocessing queries, which the card
  * and the public bounds fix, and the number of steps), by the same calibrations the run makes.
  *
- * Why a run can fail: the RDP accountant converts to (ε, δ) with ε ≥ min over orders α of
+ * Why a run can fail: the RDP accountant (which also calibrates the steps under 'pld') converts to (ε, δ) with ε ≥ min over orders α of
  * log(1/δ)/(α − 1) + (conversion terms), even for no spending at all (≈ 0.0035 at δ = 1e−5 with
  * our orders). The preprocessing gets `share · ε`, so any ε below (that floor) / share cannot be
  * certified, however much noise is added. The steps are checked at sampling rate 1, the worst case
  * (their real rate uses a DP count, unknown here, and ε only falls as the rate does).
  */
-import { PrivacyBudgetError, PrivacyLedger, calibrateNoiseMultiplier } from '../privacy/index.js';
+import { calibrateNoiseMultiplier } from '../privacy/calibrate.js';
+import { PrivacyBudgetError } from '../privacy/errors.js';
+import { PrivacyLedger, type AccountantName } from '../privacy/ledger.js';
+import { calibrateJointGaussianQueries } from '../privacy/measurements.js';
 
-export interface BudgetPlan {
+export interface BudgetRequest {
   epsilon: number;
   delta: number;
   /** Share of ε for the preprocessing queries (1 when there are no steps). */
@@ -19,6 +22,7 @@ export interface BudgetPlan {
   /** Number of preprocessing Gaussian queries. */
   preprocessingQueries: number;
   steps: number;
+  accountant: AccountantName;
 }
 
 /** ε too small (or δ too small) for any noise to certify the run; thrown before anything is read. */
@@ -34,13 +38,13 @@ export class BudgetTooSmallError extends RangeError {
 }
 
 /** True when the run's calibrations succeed at this ε (nothing is charged to any real ledger). */
-export function budgetIsFeasible(plan: BudgetPlan): boolean {
-  const { epsilon, delta, preprocessingShare, preprocessingQueries, steps } = plan;
+export function budgetIsFeasible(plan: BudgetRequest): boolean {
+  const { epsilon, delta, preprocessingShare, preprocessingQueries, steps, accountant } = plan;
   if (!Number.isFinite(epsilon)) return epsilon > 0;
   try {
-    const sigma = calibrateNoiseMultiplier({ targetEpsilon: epsilon * preprocessingShare, delta, samplingRate: 1, steps: preprocessingQueries }).noiseMultiplier;
+    const sigma = calibrateJointGaussianQueries({ epsilon: epsilon * preprocessingShare, delta, queries: preprocessingQueries, accountant });
     if (steps > 0) {
-      const ledger = new PrivacyLedger({ epsilon, delta });
+      const ledger = new PrivacyLedger({ epsilon, delta, accountant });
       for (let i = 0; i < preprocessingQueries; i++) ledger.charge({ kind: 'gaussian', name: `preprocessing ${i}`, noiseMultiplier: sigma });
       calibrateNoiseMultiplier({ targetEpsilon: epsilon, delta, samplingRate: 1, steps, prior: ledger });
     }
@@ -52,7 +56,7 @@ export function budgetIsFeasible(plan: BudgetPlan): boolean {
 }
 
 /** Smallest feasible ε for these settings (to 3 significant digits, rounded up), Infinity if none. */
-export function minimumEpsilon(plan: Omit<BudgetPlan, 'epsilon'>): number {
+export function minimumEpsilon(plan: Omit<BudgetRequest, 'epsilon'>): number {
   let hi = 1e-6;
   while (!budgetIsFeasible({ ...plan, epsilon: hi })) {
     hi *= 4;
@@ -70,7 +74,7 @@ export function minimumEpsilon(plan: Omit<BudgetPlan, 'epsilon'>): number {
 }
 
 /** Throws BudgetTooSmallError, saying the minimum ε and which options change it, if ε cannot pay. */
-export function checkBudget(plan: BudgetPlan): void {
+export function checkBudget(plan: BudgetRequest): void {
   if (budgetIsFeasible(plan)) return;
   const minimum = minimumEpsilon(plan);
   const share = `${Math.round(plan.preprocessingShare * 100)} %`;

@@ -44,13 +44,17 @@ describe('defect 3: budgets too small for the preprocessing say the minimum ε a
   });
 
   it('the minimum is exact: feasible at it, infeasible just below, and falls as δ grows', () => {
-    const plan = { delta: 1e-5, preprocessingShare: 0.3, preprocessingQueries: 3, steps: 300 };
+    const plan = { delta: 1e-5, preprocessingShare: 0.3, preprocessingQueries: 3, steps: 300, accountant: 'rdp' as const };
     const minimum = minimumEpsilon(plan);
     expect(budgetIsFeasible({ ...plan, epsilon: minimum })).toBe(true);
     expect(budgetIsFeasible({ ...plan, epsilon: minimum * 0.99 })).toBe(false);
     expect(minimumEpsilon({ ...plan, delta: 1e-3 })).toBeLessThan(minimum);
     expect(() => checkBudget({ ...plan, epsilon: minimum / 2 })).toThrow(BudgetTooSmallError);
     expect(() => checkBudget({ ...plan, epsilon: Infinity })).not.toThrow();
+    // Under 'pld' the preprocessing is calibrated exactly, but the steps still by RDP against it.
+    const pld = { ...plan, accountant: 'pld' as const };
+    expect(budgetIsFeasible({ ...pld, epsilon: minimumEpsilon(pld) })).toBe(true);
+    expect(budgetIsFeasible({ ...pld, epsilon: minimumEpsilon(pld) * 0.99 })).toBe(false);
   });
 });
 

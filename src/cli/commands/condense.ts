@@ -9,16 +9,20 @@ import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { formatTableCsv } from '../../data/format.js';
-import { checkCondenseBudget, condense, type CondenseOptions, type CondenseProgress, type Initialisation } from '../../condense/condense.js';
+import { condense, type CondenseOptions, type CondenseProgress, type Initialisation } from '../../condense/condense.js';
 import type { OptimiserKind } from '../../condense/optimiser.js';
 import { DATASETS_DIR, isBundledDataset, listBundledDatasets, loadBundledCard, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
-import { planOutputs, type InputFile } from '../outputs.js';
+import { planOutputs, type InputFile, type OutputRequest } from '../outputs.js';
 import { readCardFile } from '../files.js';
 import type { DatasetCard } from '../../data/card.js';
 import { getLearnerSpec } from '../../models/registry.js';
-import { ModelInputError } from '../../models/types.js';
+import { checkBudgetCovers } from '../../condense/budget.js';
 import { defaultCardPath } from './describe.js';
+import { SeededRng } from '../../core/rng.js';
+import { CryptoRng } from '../../privacy/random.js';
+import { drawHoldout, splitDocument, type SplitDocument } from '../../data/split.js';
+import { splitTable, type Table } from '../../data/table.js';
 
 interface CondenseCliOptions {
   dataset?: string;
@@ -48,6 +52,20 @@ interface CondenseCliOptions {
   clampToBounds?: boolean;
   force?: boolean;
   quiet?: boolean;
+  holdout?: string;
+  splitSeed?: string;
+  split?: string;
+  test?: string;
+}
+
+/** Parse a number option, naming the option on failure. */
+export function numberOption(name: string, text: string | undefined, check: (v: number) => boolean = Number.isFinite): number | undefined {
+  if (text === undefined) return undefined;
+  const infinite = text === 'inf' || text === 'Infinity';
+  const v = infinite ? Infinity : Number(text);
+  // Only the words mean infinity: an overflowing number ("1e400") is a typo, not a request for no privacy.
+  if (text.trim() === '' || Number.isNaN(v) || (!infinite && !Number.isFinite(v)) || !check(v)) throw new UsageError(`--${name}: invalid value "${text}"`);
+  return v;
 }
 
 /** Hard caps (a run above them would exhaust memory or time long before it finished). */
@@ -66,9 +84,9 @@ export function integerOption(name: string, text: string | undefined, min: numbe
 }
 
 /** A seed: any integer from 0 to 2^53, each giving its own stream (read exactly, never rounded). */
-export function seedOption(text: string | undefined): number | undefined {
+export function seedOption(text: string | undefined, name = 'seed'): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text.trim()) || BigInt(text.trim()) > 2n ** 53n) throw new UsageError(`--seed: "${text}" is not an integer from 0 to 2^53 (${2 ** 53})`);
+  if (!/^\d+$/.test(text.trim()) || BigInt(text.trim()) > 2n ** 53n) throw new UsageError(`--${name}: "${text}" is not an integer from 0 to 2^53 (${2 ** 53})`);
   return Number(text.trim());
 }
 
@@ -81,17 +99,8 @@ export function checkLearners(learners: readonly (string | { name: string })[], 
   }
 }
 
-/** The core's option checks throw RangeError (bad value) or UnknownLearnerError: both are wrong usage here. */
-function asUsageError<T>(check: () => T): T {
-  try {
-    return check();
-  } catch (error) {
-    if (error instanceof RangeError || error instanceof ModelInputError) throw new UsageError(error.message);
-    throw error;
-  }
-}
-
-async function asUsageErrorAsync<T>(run: () => Promise<T>): Promise<T> {
+/** The core's option checks throw RangeError (a bad value, a budget too small): wrong usage here. */
+async function asUsageError<T>(run: () => T | Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
@@ -100,14 +109,11 @@ async function asUsageErrorAsync<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Parse a number option, naming the option on failure. */
-export function numberOption(name: string, text: string | undefined, check: (v: number) => boolean = Number.isFinite): number | undefined {
-  if (text === undefined) return undefined;
-  const infinite = text === 'inf' || text === 'Infinity';
-  const v = infinite ? Infinity : Number(text);
-  // Only the words mean infinity: an overflowing number ("1e400") is a typo, not a request for no privacy.
-  if (text.trim() === '' || Number.isNaN(v) || (!infinite && !Number.isFinite(v)) || !check(v)) throw new UsageError(`--${name}: invalid value "${text}"`);
-  return v;
+/** The card of a data file: the one given, else `FILE.json` next to it; a usage error naming both ways out when there is none. */
+export function resolveCardPath(dataPath: string, card: string | undefined, command: string): string {
+  const cardPath = card ?? defaultCardPath(dataPath);
+  if (!card && !existsSync(cardPath)) throw new UsageError(`${command}: no card for ${dataPath}: pass --card CARD.json (draft one with \`dpcondense card\`)`);
+  return cardPath;
 }
 
 /** The card of --dataset or of --data (given by --card, or next to the CSV): public, read before any record. */
@@ -117,8 +123,7 @@ export async function loadCardOption(o: { dataset?: string; data?: string; card?
     if (!isBundledDataset(o.dataset)) throw new UsageError(`unknown dataset "${o.dataset}"; bundled: ${listBundledDatasets().join(', ')}`);
     return loadBundledCard(o.dataset);
   }
-  if (!o.card && !existsSync(defaultCardPath(o.data!))) throw new UsageError(`no card for ${o.data}: pass --card CARD.json (draft one with \`dpcondense card\`)`);
-  return readCardFile(o.card ?? defaultCardPath(o.data!));
+  return readCardFile(resolveCardPath(o.data!, o.card, 'condense'));
 }
 
 /** A bundled dataset (training split) or a CSV with its card (all rows). */
@@ -126,6 +131,28 @@ export async function loadDataOption(o: { dataset?: string; data?: string; card?
   card ??= await loadCardOption(o);
   if (o.dataset) return { data: await loadBundledDataset(o.dataset, { clampToBounds: o.clampToBounds }), label: `${o.dataset} (training split)` };
   return { data: await loadCsvDataset(o.data!, card, { clampToBounds: o.clampToBounds, keepBytes: false }), label: o.data! };
+}
+
+/**
+ * `--holdout F [--split-seed N]`: keep real rows back for `evaluate`. The split is drawn before
+ * the condensation starts and only the training rows are passed on. Without a seed the split
+ * comes from the secure generator, like the release's own randomness; either way its randomness
+ * and indices go only into the custodian's split file (data/split.ts explains why the release
+ * stays (ε, δ)-DP in the whole file).
+ */
+function holdOutRows(data: LoadedDataset, source: string, o: CondenseCliOptions): { train: Table; split?: SplitDocument } {
+  if (o.holdout === undefined) {
+    if (o.splitSeed !== undefined) throw new UsageError('--split-seed only applies with --holdout');
+    return { train: data.train };
+  }
+  if (o.dataset) throw new UsageError('--holdout is for --data: a bundled dataset already has a fixed test split');
+  if (o.test) throw new UsageError('give --holdout F or --test FILE.csv, not both');
+  const fraction = numberOption('holdout', o.holdout, (v) => v > 0 && v < 1)!;
+  const seed = seedOption(o.splitSeed, 'split-seed');
+  const rng = seed === undefined ? new CryptoRng() : new SeededRng(seed);
+  const test = drawHoldout(data.table, fraction, rng, source);
+  const split = splitDocument(test, { source, sha256: data.sha256, rows: data.table.nRows, holdout: fraction, seed: seed ?? null });
+  return { train: splitTable(data.table, test).train, split };
 }
 
 /** The files a run reads (data, card, bounds): no output may replace one of them. */
@@ -221,6 +248,10 @@ export const condenseCommand: CommandModule = {
       .option('--accountant <kind>', 'rdp or pld')
       .option('--bounds <file.json>', 'public bounds for features whose card has none: {"name": [low, high]}')
       .option('--seed <n>', 'reproducible run (then NOT a private release)')
+      .option('--holdout <fraction>', 'hold out each row of --data with this probability for `evaluate` (never condensed)')
+      .option('--split-seed <n>', 'reproducible holdout (default: drawn from the secure generator)')
+      .option('--split <file.json>', 'where to save the held-out row indices (default: OUT with .split.json)')
+      .option('--test <file.csv>', 'real test rows in a separate file, checked against the card now (for `evaluate --test`)')
       .option('--clamp-to-bounds', 'clamp input values outside the card bounds (reported) instead of failing')
       .option('--force', 'overwrite existing output files')
       .option('--quiet', 'no progress output')
@@ -246,32 +277,34 @@ export const condenseCommand: CommandModule = {
           bounds: o.bounds ? await readBoundsFile(o.bounds) : undefined,
           seed: seedOption(o.seed),
         };
-        const receiptPath = o.receipt ?? o.out.replace(/\.csv$/i, '') + '.receipt.json';
+        const stem = o.out.replace(/\.csv$/i, '');
+        const receiptPath = o.receipt ?? stem + '.receipt.json';
+        const splitPath = o.holdout !== undefined ? (o.split ?? stem + '.split.json') : undefined;
         // Written at the end as one transaction (outputs.ts).
-        const outputs = planOutputs(
-          [
-            { option: '--out', path: o.out },
-            { option: o.receipt ? '--receipt' : '--receipt (default)', path: receiptPath },
-            ...(o.trace ? [{ option: '--trace', path: o.trace }] : []),
-          ],
-          { force: o.force, inputs: inputFiles(o) },
-        );
+        const requests: (OutputRequest & { what: string })[] = [
+          { option: '--out', path: o.out, what: 'synthetic rows' },
+          { option: o.receipt ? '--receipt' : '--receipt (default)', path: receiptPath, what: 'privacy receipt' },
+        ];
+        if (o.trace) requests.push({ option: '--trace', path: o.trace, what: 'optimisation trace' });
+        if (splitPath) requests.push({ option: o.split ? '--split' : '--split (default)', path: splitPath, what: 'held-out rows, custodian only: never release' });
+        const outputs = planOutputs(requests, { force: o.force, inputs: [...inputFiles(o), ...(o.test ? [{ option: '--test', path: o.test }] : [])] });
         const card = await loadCardOption(o);
-        asUsageError(() => {
-          checkLearners(settings.learners ?? [], card.task);
-          checkCondenseBudget(card, { epsilon, delta, ...settings });
-        });
+        checkLearners(settings.learners ?? [], card.task);
+        await asUsageError(() => checkBudgetCovers(card, { epsilon, delta, ...settings }));
         if (card.rows !== undefined && rows > card.rows) throw new UsageError(`--rows ${rows}: more synthetic rows than the ${card.rows} records the card declares`);
         // 2. The data.
         const { data, label } = await loadDataOption(o, card);
-        // The custodian's own row count, compared (not printed) so that a condensation is never larger than its input.
-        if (rows > data.train.nRows) throw new UsageError(`--rows ${rows}: more synthetic rows than the input has records; condensation makes a smaller table`);
-        const options: CondenseOptions = { ...settings, train: data.train, rows, epsilon, delta, inputFingerprint: data.sha256 };
-        if (!o.quiet) io.stderr.write(`condensing ${label}: ${data.train.nRows} rows → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
+        const { train, split } = holdOutRows(data, label, o);
+        // A separate test file is read now with the card, so a bad file fails before a long run.
+        if (o.test) await loadCsvDataset(o.test, data.card, { keepBytes: false });
+        // The custodian's own row count, compared (never printed) so that a condensation is never larger than its input.
+        if (rows > train.nRows) throw new UsageError(`--rows ${rows}: more synthetic rows than the input has records; condensation makes a smaller table`);
+        const options: CondenseOptions = { ...settings, train, rows, epsilon, delta, inputFingerprint: data.sha256 };
+        if (!o.quiet) io.stderr.write(`condensing ${label}: ${train.nRows} rows → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
         const progress = progressReporter(io.stderr, Boolean(o.quiet));
         let result;
         try {
-          result = await asUsageErrorAsync(() => condense({ ...options, onProgress: (p) => progress.update(p) }));
+          result = await asUsageError(() => condense({ ...options, onProgress: (p) => progress.update(p) }));
         } finally {
           progress.stop();
         }
@@ -280,10 +313,11 @@ export const condenseCommand: CommandModule = {
           const lines = ['step,loss,smoothed_loss,smoothing,clipped_fraction', ...result.trace.map((t) => [t.step, t.loss, t.smoothedLoss, t.smoothing, t.clippedFraction].join(','))];
           contents.push(lines.join('\n') + '\n');
         }
+        if (split) contents.push(JSON.stringify(split) + '\n');
         await outputs.commit(contents);
         const r = result.receipt;
         io.stdout.write(
-          `wrote ${o.out} (${result.synthetic.nRows} rows) and ${receiptPath}\n` +
+          requests.map((output) => `wrote ${output.path} (${output.what})\n`).join('') +
             `ε = ${typeof r.epsilon === 'number' ? formatNumber(r.epsilon) : r.epsilon} at δ = ${r.delta} (${r.accountant}); private release: ${r.private_release ? 'yes' : 'NO — ' + (r.reasons_not_private ?? []).join('; ')}\n`,
         );
       });
