@@ -23,7 +23,7 @@ import { parseCard, type DatasetCard } from './card.js';
 import { CsvTokenizer } from './csv.js';
 import { DataError } from './errors.js';
 import { TableBuilder } from './ingest.js';
-import { DEFAULT_MISSING_VALUES, labelKey, parseStrictNumber, quoteCell } from './values.js';
+import { DEFAULT_MISSING_VALUES, labelKey, numberLookalike, parseStrictNumber, quoteCell } from './values.js';
 
 export interface CardInferenceOptions {
   /** Dataset name written into the card. */
@@ -50,6 +50,18 @@ interface ColumnStats {
   allZeroOne: boolean;
   /** Distinct cell texts (capped at maxLevels + 1), with the row where each first appeared. */
   texts: Map<string, number>;
+  /** Cells that were numbers. */
+  numbers: number;
+  /** The first cell that was not a number (what made the column text), where it is. */
+  firstText?: CellAt;
+  /** The first cell that looks like a number in a form we do not read (1,234, Infinity, 1e309, 0x1A). */
+  firstLookalike?: CellAt & { why: string };
+}
+
+interface CellAt {
+  text: string;
+  row: number;
+  line: number | undefined;
 }
 
 export interface CardDraft {
@@ -101,8 +113,14 @@ export class CardInferrer {
       if (this.missingTokens.has(text)) continue;
       c.observed++;
       const v = parseStrictNumber(text);
-      if (Number.isNaN(v)) c.allNumeric = false;
-      else {
+      if (Number.isNaN(v)) {
+        if (text.includes('\0')) throw new DataError('the cell contains a NUL byte: is this a binary or UTF-16 file?', { file: source, row, line, column: c.name });
+        const why = numberLookalike(text);
+        if (why) c.firstLookalike ??= { text, row, line, why };
+        else c.firstText ??= { text, row, line };
+        c.allNumeric = false;
+      } else {
+        c.numbers++;
         if (!Number.isInteger(v)) c.allInteger = false;
         if (v !== 0 && v !== 1) c.allZeroOne = false;
       }
@@ -110,11 +128,12 @@ export class CardInferrer {
       // with too many levels, without holding every value of a numeric column.
       if (!c.texts.has(text)) {
         if (c.texts.size <= this.maxLevels) c.texts.set(text, row);
-        else if (!c.allNumeric) throw this.tooManyLevels(c.name, text, row, line);
+        else if (!c.allNumeric) throw this.notNumericNorCategorical(c);
       }
     }
     if (this.labelIndex >= 0) {
       const text = fields[this.labelIndex].trim();
+      if (text.includes('\0')) throw new DataError('the cell contains a NUL byte: is this a binary or UTF-16 file?', { file: source, row, line, column: this.options.label });
       if (this.missingTokens.has(text)) {
         throw new DataError('the outcome label is missing', { file: source, row, line, column: this.options.label });
       }
@@ -136,14 +155,16 @@ export class CardInferrer {
     const features = this.columns.map((c) => {
       // Numeric columns whose texts overflowed the cap are still numeric; text columns were caught above.
       if (c.observed === 0) {
-        notes.push(`"${c.name}" has no observed value; drafted as numeric`);
+        notes.push(`WARNING "${c.name}" has no observed value (every cell is missing); drafted as numeric: exclude it, or condensation can only fill it from its bounds`);
         return { name: c.name, type: 'numeric' as const, bounds: null };
       }
       if (c.allNumeric) {
         if (c.allZeroOne) return { name: c.name, type: 'binary' as const, categories: [0, 1] };
         return { name: c.name, type: c.allInteger ? ('integer' as const) : ('numeric' as const), bounds: null };
       }
-      if (c.texts.size > this.maxLevels) throw this.tooManyLevels(c.name, [...c.texts.keys()].pop()!, undefined, undefined);
+      // Numbers written in a form we do not read, and nothing else that is text: a numeric column
+      // with bad cells, not a categorical one. Never switch its type silently.
+      if ((c.firstLookalike && !c.firstText) || c.texts.size > this.maxLevels) throw this.notNumericNorCategorical(c);
       const levels = [...c.texts.keys()].sort(compareLevels);
       if (levels.length < 2) {
         throw new DataError(`a single text value ${quoteCell(levels[0])} in every row: nothing to learn from; exclude the column`, {
@@ -152,6 +173,13 @@ export class CardInferrer {
         });
       }
       notes.push(`"${c.name}": ${levels.length} categories read from the data (${levels.slice(0, 6).map((l) => JSON.stringify(l)).join(', ')}${levels.length > 6 ? ', ...' : ''})`);
+      if (c.numbers > 0) {
+        // Mostly numbers with some text: say why the column became text, and where.
+        const first = c.firstText ?? c.firstLookalike!;
+        notes.push(
+          `WARNING "${c.name}" drafted as ${levels.length === 2 ? 'binary' : 'categorical'}, not numeric: ${c.numbers} cell(s) are numbers, but row ${first.row} has ${quoteCell(first.text)}, which is not; if the column is numeric, fix such cells (or leave them empty) and draft again`,
+        );
+      }
       return { name: c.name, type: levels.length === 2 ? ('binary' as const) : ('categorical' as const), categories: levels };
     });
     const o = this.options;
@@ -170,10 +198,24 @@ export class CardInferrer {
     return { card: parseCard(json, `draft card for ${source}`), notes };
   }
 
-  private tooManyLevels(column: string, text: string, row: number | undefined, line: number | undefined): DataError {
+  /**
+   * A column that is neither numeric nor categorical, located at the cell that decided it: the first
+   * number in a form we do not read (when the rest are numbers), else the first text cell.
+   */
+  private notNumericNorCategorical(c: ColumnStats): DataError {
+    if (c.firstLookalike && !c.firstText) {
+      const { text, row, line, why } = c.firstLookalike;
+      return new DataError(`${quoteCell(text)} looks like a number but is not read as one (${why}); fix the cell, leave it empty if missing, or --exclude the column`, {
+        file: this.options.source,
+        row,
+        line,
+        column: c.name,
+      });
+    }
+    const first = c.firstText!;
     return new DataError(
-      `more than ${this.maxLevels} distinct values and not all numbers (e.g. ${quoteCell(text)}): neither numeric nor categorical; fix the column, raise --max-levels, or --exclude it`,
-      { file: this.options.source, row, line, column },
+      `${quoteCell(first.text)} is not a number, and the column has more than ${this.maxLevels} distinct values, so it is neither numeric nor categorical; fix the cell, raise --max-levels, or --exclude the column`,
+      { file: this.options.source, row: first.row, line: first.line, column: c.name },
     );
   }
 
@@ -196,7 +238,7 @@ export class CardInferrer {
     this.columns = header
       .map((name, index) => ({ name, index }))
       .filter(({ name }) => !skip.has(name))
-      .map(({ name, index }) => ({ name, index, observed: 0, allNumeric: true, allInteger: true, allZeroOne: true, texts: new Map() }));
+      .map(({ name, index }) => ({ name, index, observed: 0, allNumeric: true, allInteger: true, allZeroOne: true, texts: new Map(), numbers: 0 }));
     if (this.columns.length === 0) throw new DataError('no feature columns left besides the outcome', { file: source });
   }
 

@@ -15,7 +15,7 @@ import type { DatasetCard, FeatureSpec } from './card.js';
 import { CsvTokenizer } from './csv.js';
 import { DataError } from './errors.js';
 import type { FeatureColumn, Table } from './table.js';
-import { DEFAULT_MISSING_VALUES, LevelLookup, labelKey, parseStrictNumber, quoteCell } from './values.js';
+import { DEFAULT_MISSING_VALUES, LevelLookup, labelKey, numberLookalike, parseStrictNumber, quoteCell } from './values.js';
 
 export interface IngestOptions {
   /** Name of the input (file name as the user gave it), used in every error message. */
@@ -40,6 +40,10 @@ export interface IngestReport {
   ignoredColumns: string[];
   /** Missing cells per card feature. */
   missing: Record<string, number>;
+  /** The tokens read as missing in feature cells, with how many cells each spelled (in order of first use). */
+  missingTokens: Record<string, number>;
+  /** Features with no observed value at all (every cell missing). */
+  allMissing: string[];
   /** Values clamped to the card's bounds, per feature (only features with at least one clamp). */
   clamped: Record<string, number>;
   clampToBounds: boolean;
@@ -90,6 +94,8 @@ export class TableBuilder {
   private readonly labelClasses = new Map<string, string>();
   private eventCount = 0;
   private ignoredColumns: string[] = [];
+  /** Missing feature cells per token that spelled them ("" for empty cells). */
+  private readonly missingTokenCounts = new Map<string, number>();
   blankLines = 0;
 
   constructor(card: DatasetCard, options: IngestOptions) {
@@ -187,6 +193,8 @@ export class TableBuilder {
       header: this.header,
       ignoredColumns: this.ignoredColumns,
       missing,
+      missingTokens: Object.fromEntries(this.missingTokenCounts),
+      allMissing: this.plans.filter((plan) => plan.missingCount === n).map((plan) => plan.spec.name),
       clamped,
       clampToBounds: this.clampToBounds,
       blankLines: this.blankLines,
@@ -253,6 +261,7 @@ export class TableBuilder {
       plan.values[i] = NaN;
       plan.missing[i] = 1;
       plan.missingCount++;
+      this.missingTokenCounts.set(text, (this.missingTokenCounts.get(text) ?? 0) + 1);
       return;
     }
     if (plan.kind === Kind.Level) {
@@ -271,7 +280,8 @@ export class TableBuilder {
     }
     if (v !== v) v = parseStrictNumber(text);
     if (v !== v) {
-      throw new DataError(`${quoteCell(text)} is not a number`, { file: this.source, row, line, column: plan.spec.name });
+      const lookalike = numberLookalike(text);
+      throw new DataError(`${quoteCell(text)} is not a number${lookalike ? ` (${lookalike})` : ''}`, { file: this.source, row, line, column: plan.spec.name });
     }
     if (plan.kind === Kind.Integer && !Number.isInteger(v)) {
       throw new DataError(`${quoteCell(text)} is not an integer (the card says type "integer")`, {

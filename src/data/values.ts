@@ -36,6 +36,23 @@ export function parseStrictNumber(text: string): number {
   return v;
 }
 
+/**
+ * Why a cell that is not plain decimal notation still looks like a number, or undefined when it
+ * does not: these are the forms exports produce that a reader must not guess at (a comma may be a
+ * thousands separator or a decimal comma; "Infinity" and 1e309 are not finite values), so card
+ * drafting and ingestion name them instead of silently reading the column as text.
+ */
+export function numberLookalike(text: string): string | undefined {
+  if (/^[+-]?(?:inf|infinity)$/i.test(text)) return 'an infinite value is not a usable number';
+  if (DECIMAL.test(text) && !Number.isFinite(Number(text))) return 'too large for a double-precision number (above 1.8e308)';
+  if (/^[+-]?\d{1,3}(?:[,_' ]\d{3})+(?:\.\d*)?$/.test(text) || /^[+-]?\d+,\d+$/.test(text)) {
+    return 'a thousands separator or a decimal comma? only plain decimal notation is read, e.g. 1234.5';
+  }
+  if (/^[+-]?0(?:x[0-9a-f]+|b[01]+|o[0-7]+)$/i.test(text)) return 'a hexadecimal, binary or octal literal, not decimal notation';
+  if (/^[+-]?nan$/i.test(text)) return 'a NaN spelling that is not one of the missing-value tokens';
+  return undefined;
+}
+
 /** The reference definition of what `parseStrictNumber` accepts (used by its tests). */
 export function isDecimalNotation(text: string): boolean {
   return DECIMAL.test(text);
