@@ -25,8 +25,16 @@ const CR = 13;
 const BOM = '\uFEFF';
 
 export class CsvTokenizer {
-  /** Text of the record that was still incomplete at the end of the last chunk. */
-  private leftover = '';
+  /**
+   * The record that was still incomplete at the end of the last chunk, as the chunks that hold it
+   * (the first starts at a record start). It is only parsed again once a line break outside quotes
+   * has arrived, so a record spanning many chunks is parsed once: linear in its length.
+   */
+  private pending: string[] = [];
+  /** Quote parity at the end of `pending` (a `""` escape toggles twice, so parity is exact). */
+  private pendingInQuotes = false;
+  /** `pending` holds a line break outside quotes (then the next chunk triggers a parse). */
+  private pendingHasBreak = false;
   private atStart = true;
   private finished = false;
   /** Physical line (1-based) where the next unparsed record starts. */
@@ -49,22 +57,64 @@ export class CsvTokenizer {
       if (chunk.startsWith(BOM)) chunk = chunk.slice(1);
       this.atStart = false;
     }
-    const text = this.leftover.length ? this.leftover + chunk : chunk;
+    if (!this.pendingHasBreak && !this.scanForBreak(chunk)) {
+      // No record can end in this chunk: keep it without parsing anything.
+      if (chunk.length) this.pending.push(chunk);
+      return;
+    }
+    const text = this.pending.length ? this.pending.join('') + chunk : chunk;
+    // Drop the chunk list before parsing, so a long record is held once, not twice.
+    this.pending = [];
+    this.pendingInQuotes = false;
+    this.pendingHasBreak = false;
     const consumed = this.parse(text, false, sink);
-    this.leftover = consumed < text.length ? text.slice(consumed) : '';
+    if (consumed < text.length) {
+      const rest = text.slice(consumed);
+      this.pending.push(rest);
+      this.pendingHasBreak = this.scanForBreak(rest);
+    }
   }
 
   end(sink: CsvRecordSink): void {
     if (this.finished) return;
     this.finished = true;
-    if (this.leftover.length) this.parse(this.leftover, true, sink);
-    this.leftover = '';
+    const text = this.pending.join('');
+    this.pending = [];
+    if (text.length) this.parse(text, true, sink);
+  }
+
+  /**
+   * Continue the quote parity of `pending` through `chunk`; true when a line break outside quotes
+   * occurs (scanning stops there: a parse follows, and resets the state).
+   */
+  private scanForBreak(chunk: string): boolean {
+    const len = chunk.length;
+    let pos = 0;
+    let nextLF = -1;
+    let nextCR = -1;
+    while (pos < len) {
+      const quote = chunk.indexOf('"', pos);
+      if (this.pendingInQuotes) {
+        if (quote < 0) return false;
+        this.pendingInQuotes = false;
+        pos = quote + 1;
+        continue;
+      }
+      if (nextLF < pos) nextLF = indexOrEnd(chunk, '\n', pos);
+      if (nextCR < pos) nextCR = indexOrEnd(chunk, '\r', pos);
+      const lineBreak = Math.min(nextLF, nextCR);
+      if (lineBreak < len && (quote < 0 || lineBreak < quote)) return true;
+      if (quote < 0) return false;
+      this.pendingInQuotes = true;
+      pos = quote + 1;
+    }
+    return false;
   }
 
   /**
    * Parse whole records from `text`; returns how many characters were consumed. An incomplete
-   * trailing record is left for the next chunk (re-parsing it costs one record per chunk) unless
-   * `final`, when the end of the text ends it.
+   * trailing record is left for a later chunk (see `pending`) unless `final`, when the end of the
+   * text ends it.
    */
   private parse(text: string, final: boolean, sink: CsvRecordSink): number {
     const len = text.length;
