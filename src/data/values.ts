@@ -45,11 +45,12 @@ export function parseStrictNumber(text: string): number {
 export function numberLookalike(text: string): string | undefined {
   if (/^[+-]?(?:inf|infinity)$/i.test(text)) return 'an infinite value is not a usable number';
   if (DECIMAL.test(text) && !Number.isFinite(Number(text))) return 'too large for a double-precision number (above 1.8e308)';
-  if (/^[+-]?\d{1,3}(?:[,_' ]\d{3})+(?:\.\d*)?$/.test(text) || /^[+-]?\d+,\d+$/.test(text)) {
+  if (/^[+-]?\d{1,3}(?:[,_' ]\d{3})+(?:\.\d*)?$/.test(text) || /^[+-]?\d{1,3}(?:\.\d{3})+,\d*$/.test(text) || /^[+-]?\d+,\d+$/.test(text)) {
     return 'a thousands separator or a decimal comma? only plain decimal notation is read, e.g. 1234.5';
   }
   if (/^[+-]?0(?:x[0-9a-f]+|b[01]+|o[0-7]+)$/i.test(text)) return 'a hexadecimal, binary or octal literal, not decimal notation';
-  if (/^[+-]?nan$/i.test(text)) return 'a NaN spelling that is not one of the missing-value tokens';
+  if (/^[+-]?nan$/i.test(text) || /^[+-]?\d\.#(?:inf|qnan|snan|ind)\d*$/i.test(text)) return 'a NaN or infinity spelling that is not one of the missing-value tokens';
+  if (/^#(?:N\/A|DIV\/0!|VALUE!|NUM!|REF!|NAME\?|NULL!)$/i.test(text)) return 'a spreadsheet error value; leave a missing cell empty';
   return undefined;
 }
 

@@ -83,7 +83,7 @@ describe('defect 6: no silent type switch for numbers in forms we do not read', 
 
   it('numberLookalike leaves plain decimals and plain words alone', () => {
     for (const plain of ['12', '-0.5', '1e308', 'abc', 'I', 'yes', '1.2.3']) expect(numberLookalike(plain)).toBeUndefined();
-    for (const odd of ['inf', '-Infinity', '1e400', '12,000', '1,5', '0b101', '0o17', '0XFF', 'NAN']) expect(numberLookalike(odd)).toBeDefined();
+    for (const odd of ['inf', '-Infinity', '1e400', '12,000', '1,5', '1.234,5', '0b101', '0o17', '0XFF', 'NAN', '1.#INF', '#N/A', '#DIV/0!']) expect(numberLookalike(odd)).toBeDefined();
   });
 });
 
