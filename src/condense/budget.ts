@@ -11,54 +11,65 @@ import { calibrateJointGaussianQueries } from '../privacy/measurements.js';
 import { MECHANISM } from './dataAccess.js';
 import { featuresNeedingBounds } from './privateStatistics.js';
 import { checkBudget } from './budgetCheck.js';
-import { DEFAULTS, type CondenseOptions, type RunSettings } from './settings.js';
+import { DEFAULTS, type CondenseSettings, type RunSettings } from './settings.js';
 
 export interface BudgetPlan {
   /** Ledger names of the preprocessing queries, in the order they run. */
   preprocessingQueries: string[];
   /** Numeric features with neither card nor user bounds (their bounds are a DP query). */
   featuresNeedingBounds: string[];
+  /** Public bounds of numeric features to be narrowed by the data-range histogram (empty when off). */
+  rangeBounds: Record<string, [number, number]>;
   /** σ of every preprocessing query (0 in a non-private run). */
   preprocessingNoiseMultiplier: number;
 }
 
-/** Ledger names of the preprocessing queries for this card and these public bounds, in run order. */
-function preprocessingQueryNames(card: DatasetCard, bounds: Record<string, [number, number]> = {}): string[] {
-  return [
-    ...(featuresNeedingBounds(card, bounds).length ? [MECHANISM.featureBounds] : []),
+/** The preprocessing queries for this card and these public settings, in run order. */
+function preprocessingQueries(card: DatasetCard, bounds: Record<string, [number, number]>, dataRanges: boolean): Omit<BudgetPlan, 'preprocessingNoiseMultiplier'> {
+  const needBounds = featuresNeedingBounds(card, bounds);
+  const rangeBounds: Record<string, [number, number]> = {};
+  if (dataRanges) {
+    for (const f of card.features) {
+      const b = f.bounds ?? bounds[f.name];
+      if ((f.type === 'numeric' || f.type === 'integer') && b) rangeBounds[f.name] = [b[0], b[1]];
+    }
+  }
+  const queries = [
+    ...(needBounds.length ? [MECHANISM.featureBounds] : []),
+    ...(Object.keys(rangeBounds).length ? [MECHANISM.dataRanges] : []),
     ...(card.task === 'survival' ? [MECHANISM.timeHistogram] : []),
     MECHANISM.stratumMoments,
   ];
+  return { preprocessingQueries: queries, featuresNeedingBounds: needBounds, rangeBounds };
 }
 
 /**
  * Throws BudgetTooSmallError (a RangeError naming the smallest workable ε and the options that
- * change it) when (ε, δ) cannot pay for a run with these options on data with this card. Public
+ * change it) when (ε, δ) cannot pay for a run with these settings on data with this card. Public
  * settings only: the CLI runs it before reading any record, and `planBudget` runs it first.
  */
-export function checkBudgetCovers(card: DatasetCard, options: Pick<CondenseOptions, 'epsilon' | 'delta' | 'steps' | 'preprocessingShare' | 'bounds' | 'accountant'>): void {
-  const steps = options.steps ?? DEFAULTS.steps;
+export function checkBudgetCovers(card: DatasetCard, settings: Pick<CondenseSettings, 'epsilon' | 'delta' | 'steps' | 'preprocessingShare' | 'bounds' | 'accountant' | 'dataRanges'>): void {
+  const steps = settings.steps ?? DEFAULTS.steps;
   checkBudget({
-    epsilon: options.epsilon,
-    delta: options.delta ?? DEFAULTS.delta,
-    preprocessingShare: options.preprocessingShare ?? (steps === 0 ? 1 : DEFAULTS.preprocessingShare),
-    preprocessingQueries: preprocessingQueryNames(card, options.bounds).length,
+    epsilon: settings.epsilon,
+    delta: settings.delta ?? DEFAULTS.delta,
+    preprocessingShare: settings.preprocessingShare ?? (steps === 0 ? 1 : DEFAULTS.preprocessingShare),
+    preprocessingQueries: preprocessingQueries(card, settings.bounds ?? {}, settings.dataRanges ?? false).preprocessingQueries.length,
     steps,
-    accountant: options.accountant ?? 'rdp',
+    accountant: settings.accountant ?? 'rdp',
   });
 }
 
 export function planBudget(settings: RunSettings, card: DatasetCard): BudgetPlan {
   checkBudgetCovers(card, settings);
-  const needBounds = featuresNeedingBounds(card, settings.bounds);
-  const preprocessingQueries = preprocessingQueryNames(card, settings.bounds);
+  const plan = preprocessingQueries(card, settings.bounds, settings.dataRanges);
   const preprocessingNoiseMultiplier = settings.isPrivate
     ? calibrateJointGaussianQueries({
         epsilon: settings.epsilon * settings.preprocessingShare,
         delta: settings.delta,
-        queries: preprocessingQueries.length,
+        queries: plan.preprocessingQueries.length,
         accountant: settings.accountant,
       })
     : 0;
-  return { preprocessingQueries, featuresNeedingBounds: needBounds, preprocessingNoiseMultiplier };
+  return { ...plan, preprocessingNoiseMultiplier };
 }

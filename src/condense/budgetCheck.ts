@@ -13,6 +13,7 @@ import { calibrateNoiseMultiplier } from '../privacy/calibrate.js';
 import { PrivacyBudgetError } from '../privacy/errors.js';
 import { PrivacyLedger, type AccountantName } from '../privacy/ledger.js';
 import { calibrateJointGaussianQueries } from '../privacy/measurements.js';
+import { OptionError } from './settings.js';
 
 export interface BudgetRequest {
   epsilon: number;
@@ -26,14 +27,14 @@ export interface BudgetRequest {
 }
 
 /** ε too small (or δ too small) for any noise to certify the run; thrown before anything is read. */
-export class BudgetTooSmallError extends RangeError {
+export class BudgetTooSmallError extends OptionError {
   override name = 'BudgetTooSmallError';
   constructor(
     message: string,
     /** Smallest ε that this δ and these settings can certify. */
     readonly minimumEpsilon: number,
   ) {
-    super(message);
+    super('epsilon', message);
   }
 }
 

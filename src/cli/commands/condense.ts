@@ -9,8 +9,9 @@ import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { formatTableCsv } from '../../data/format.js';
-import { condense, type CondenseOptions, type CondenseProgress, type Initialisation } from '../../condense/condense.js';
-import type { OptimiserKind } from '../../condense/optimiser.js';
+import { condense, type CondenseOptions, type CondenseProgress } from '../../condense/condense.js';
+import { OptionError, parseSettings, type CondenseSettings } from '../../condense/settings.js';
+import { addSettingFlags, optionErrorAsUsage, settingsFromFlags } from '../settingsFlags.js';
 import { DATASETS_DIR, isBundledDataset, listBundledDatasets, loadBundledCard, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
 import { planOutputs, type InputFile, type OutputRequest } from '../outputs.js';
@@ -24,31 +25,15 @@ import { CryptoRng } from '../../privacy/random.js';
 import { drawHoldout, splitDocument, type SplitDocument } from '../../data/split.js';
 import { splitTable, type Table } from '../../data/table.js';
 
+/** The command's own flags (the settings' flags come from `settingsFlags.ts`). */
 interface CondenseCliOptions {
   dataset?: string;
   data?: string;
   card?: string;
-  model: string;
-  rows: string;
-  epsilon: string;
-  delta: string;
   out: string;
   receipt?: string;
   trace?: string;
-  steps?: string;
-  directions?: string;
-  smoothing?: string;
-  learningRate?: string;
-  batchSize?: string;
-  clip?: string;
-  optimiser?: string;
-  init?: string;
-  loss?: string;
-  classBalance?: string;
-  optimiseTimes?: boolean;
-  accountant?: string;
   bounds?: string;
-  seed?: string;
   clampToBounds?: boolean;
   force?: boolean;
   quiet?: boolean;
@@ -61,52 +46,9 @@ interface CondenseCliOptions {
 /** Parse a number option, naming the option on failure. */
 export function numberOption(name: string, text: string | undefined, check: (v: number) => boolean = Number.isFinite): number | undefined {
   if (text === undefined) return undefined;
-  const infinite = text === 'inf' || text === 'Infinity';
-  const v = infinite ? Infinity : Number(text);
-  // Only the words mean infinity: an overflowing number ("1e400") is a typo, not a request for no privacy.
-  if (text.trim() === '' || Number.isNaN(v) || (!infinite && !Number.isFinite(v)) || !check(v)) throw new UsageError(`--${name}: invalid value "${text}"`);
+  const v = text === 'inf' || text === 'Infinity' ? Infinity : Number(text);
+  if (text.trim() === '' || Number.isNaN(v) || !check(v)) throw new UsageError(`--${name}: invalid value "${text}"`);
   return v;
-}
-
-/** Hard caps (a run above them would exhaust memory or time long before it finished). */
-export const MAX_SYNTHETIC_ROWS = 10_000;
-export const MAX_STEPS = 100_000;
-export const MAX_DIRECTIONS = 1_000;
-
-/** An integer option in [min, max], naming the option and the range on failure. */
-export function integerOption(name: string, text: string | undefined, min: number, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isInteger(v) || v < min || v > max) {
-    throw new UsageError(`--${name}: "${text}" is not an integer from ${min} to ${max === Number.MAX_SAFE_INTEGER ? '2^53' : max}`);
-  }
-  return v;
-}
-
-/** A seed: any integer from 0 to 2^53, each giving its own stream (read exactly, never rounded). */
-export function seedOption(text: string | undefined, name = 'seed'): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text.trim()) || BigInt(text.trim()) > 2n ** 53n) throw new UsageError(`--${name}: "${text}" is not an integer from 0 to 2^53 (${2 ** 53})`);
-  return Number(text.trim());
-}
-
-/** Learner names exist and suit the task (exit 2 otherwise, like an unknown dataset). */
-export function checkLearners(learners: readonly (string | { name: string })[], task: 'classification' | 'survival'): void {
-  for (const learner of learners) {
-    const name = typeof learner === 'string' ? learner : learner.name;
-    const spec = getLearnerSpec(name);
-    if (spec.task !== task) throw new UsageError(`learner "${name}" is for ${spec.task} data, but the dataset is ${task}`);
-  }
-}
-
-/** The core's option checks throw RangeError (a bad value, a budget too small): wrong usage here. */
-async function asUsageError<T>(run: () => T | Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof RangeError) throw new UsageError(error.message);
-    throw error;
-  }
 }
 
 /** The card of a data file: the one given, else `FILE.json` next to it; a usage error naming both ways out when there is none. */
@@ -131,6 +73,22 @@ export async function loadDataOption(o: { dataset?: string; data?: string; card?
   card ??= await loadCardOption(o);
   if (o.dataset) return { data: await loadBundledDataset(o.dataset, { clampToBounds: o.clampToBounds }), label: `${o.dataset} (training split)` };
   return { data: await loadCsvDataset(o.data!, card, { clampToBounds: o.clampToBounds, keepBytes: false }), label: o.data! };
+}
+
+/** A seed: any integer from 0 to 2^53, each giving its own stream (read exactly, never rounded). */
+export function seedOption(text: string | undefined, name = 'seed'): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim()) || BigInt(text.trim()) > 2n ** 53n) throw new UsageError(`--${name}: "${text}" is not an integer from 0 to 2^53 (${2 ** 53})`);
+  return Number(text.trim());
+}
+
+/** Learner names exist and suit the task (exit 2 otherwise, like an unknown dataset). */
+export function checkLearners(learners: readonly (string | { name: string })[], task: 'classification' | 'survival'): void {
+  for (const learner of learners) {
+    const name = typeof learner === 'string' ? learner : learner.name;
+    const spec = getLearnerSpec(name);
+    if (spec.task !== task) throw new UsageError(`learner "${name}" is for ${spec.task} data, but the dataset is ${task}`);
+  }
 }
 
 /**
@@ -221,66 +179,31 @@ function progressReporter(stderr: TextWriter, quiet: boolean): { update(p: Conde
 export const condenseCommand: CommandModule = {
   name: 'condense',
   register(program: Command, { io }: CliContext) {
-    program
+    const command = program
       .command('condense')
       .description('condense a private table into a small synthetic table under differential privacy')
       .option('--dataset <name>', 'a bundled dataset (its training split is condensed)')
       .option('--data <file.csv>', 'your own CSV (all rows are condensed)')
       .option('--card <card.json>', 'the card of --data (default: next to the CSV)')
-      .option('--model <list>', 'learner(s) to condense for, comma-separated (default: cart, or cox for survival)', '')
-      .option('--rows <m>', 'number of synthetic rows', '20')
-      .option('--epsilon <ε>', 'privacy budget ε ("inf" for a non-private run)', '3')
-      .option('--delta <δ>', 'privacy parameter δ', '1e-5')
       .option('--out <file.csv>', 'synthetic CSV to write', 'synthetic.csv')
       .option('--receipt <file.json>', 'receipt to write (default: OUT with .receipt.json)')
       .option('--trace <file.csv>', 'also write the optimisation trace (private loss per step)')
-      .option('--steps <T>', 'zero-order steps')
-      .option('--directions <K>', 'random directions per step')
-      .option('--smoothing <μ>', 'smoothing radius in standardised units')
-      .option('--learning-rate <lr>', 'step size')
-      .option('--batch-size <b>', 'expected Poisson batch size')
-      .option('--clip <C>', 'clip norm of each record\'s loss-difference vector')
-      .option('--optimiser <kind>', 'sgd (momentum) or adam')
-      .option('--init <kind>', 'private (DP statistics), uniform (public bounds) or real-rows (non-private)')
-      .option('--loss <kind>', 'classification loss: brier or cross-entropy')
-      .option('--optimise-times', 'survival: also optimise the synthetic follow-up times')
-      .option('--class-balance <kind>', 'classification rows per class: balanced or proportional (to a DP class count)')
-      .option('--accountant <kind>', 'rdp or pld')
       .option('--bounds <file.json>', 'public bounds for features whose card has none: {"name": [low, high]}')
-      .option('--seed <n>', 'reproducible run (then NOT a private release)')
       .option('--holdout <fraction>', 'hold out each row of --data with this probability for `evaluate` (never condensed)')
       .option('--split-seed <n>', 'reproducible holdout (default: drawn from the secure generator)')
       .option('--split <file.json>', 'where to save the held-out row indices (default: OUT with .split.json)')
       .option('--test <file.csv>', 'real test rows in a separate file, checked against the card now (for `evaluate --test`)')
       .option('--clamp-to-bounds', 'clamp input values outside the card bounds (reported) instead of failing')
       .option('--force', 'overwrite existing output files')
-      .option('--quiet', 'no progress output')
-      .action(async (o: CondenseCliOptions) => {
-        // 1. Every option, output path and the budget are checked before any record is read.
-        const rows = integerOption('rows', o.rows, 2, MAX_SYNTHETIC_ROWS)!;
-        const epsilon = numberOption('epsilon', o.epsilon, (v) => v > 0)!;
-        const delta = numberOption('delta', o.delta, (v) => v > 0 && v < 1)!;
-        const settings: Omit<CondenseOptions, 'train' | 'rows' | 'epsilon' | 'delta'> = {
-          learners: o.model ? o.model.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
-          steps: integerOption('steps', o.steps, 0, MAX_STEPS),
-          directions: integerOption('directions', o.directions, 1, MAX_DIRECTIONS),
-          smoothing: numberOption('smoothing', o.smoothing, (v) => v > 0),
-          learningRate: numberOption('learning-rate', o.learningRate, (v) => v > 0),
-          batchSize: integerOption('batch-size', o.batchSize, 1, Number.MAX_SAFE_INTEGER),
-          clipNorm: numberOption('clip', o.clip, (v) => v > 0),
-          optimiser: choice('optimiser', o.optimiser, ['sgd', 'adam']) as OptimiserKind | undefined,
-          initialisation: choice('init', o.init, ['private', 'uniform', 'real-rows']) as Initialisation | undefined,
-          loss: choice('loss', o.loss, ['brier', 'cross-entropy']) as 'brier' | 'cross-entropy' | undefined,
-          optimiseTimes: o.optimiseTimes,
-          classBalance: choice('class-balance', o.classBalance, ['balanced', 'proportional']) as 'balanced' | 'proportional' | undefined,
-          accountant: choice('accountant', o.accountant, ['rdp', 'pld']) as 'rdp' | 'pld' | undefined,
-          bounds: o.bounds ? await readBoundsFile(o.bounds) : undefined,
-          seed: seedOption(o.seed),
-        };
+      .option('--quiet', 'no progress output');
+    addSettingFlags(command).action(async (o: CondenseCliOptions) => {
+        const settings = settingsFromFlags(o as unknown as Record<string, unknown>);
+        // The settings are checked now, before any data is read.
+        const { rows, epsilon, delta } = withUsageErrors(() => parseSettings(settings as CondenseSettings));
         const stem = o.out.replace(/\.csv$/i, '');
         const receiptPath = o.receipt ?? stem + '.receipt.json';
         const splitPath = o.holdout !== undefined ? (o.split ?? stem + '.split.json') : undefined;
-        // Written at the end as one transaction (outputs.ts).
+        // Every output is checked now, before any data is read or budget spent, and written at the end as one transaction.
         const requests: (OutputRequest & { what: string })[] = [
           { option: '--out', path: o.out, what: 'synthetic rows' },
           { option: o.receipt ? '--receipt' : '--receipt (default)', path: receiptPath, what: 'privacy receipt' },
@@ -288,23 +211,26 @@ export const condenseCommand: CommandModule = {
         if (o.trace) requests.push({ option: '--trace', path: o.trace, what: 'optimisation trace' });
         if (splitPath) requests.push({ option: o.split ? '--split' : '--split (default)', path: splitPath, what: 'held-out rows, custodian only: never release' });
         const outputs = planOutputs(requests, { force: o.force, inputs: [...inputFiles(o), ...(o.test ? [{ option: '--test', path: o.test }] : [])] });
+        // The card (public) before the data: learners and the budget are checked against it.
         const card = await loadCardOption(o);
+        const bounds = o.bounds ? await readBoundsFile(o.bounds) : undefined;
         checkLearners(settings.learners ?? [], card.task);
-        await asUsageError(() => checkBudgetCovers(card, { epsilon, delta, ...settings }));
-        if (card.rows !== undefined && rows > card.rows) throw new UsageError(`--rows ${rows}: more synthetic rows than the ${card.rows} records the card declares`);
-        // 2. The data.
+        withUsageErrors(() => checkBudgetCovers(card, { ...settings, epsilon, bounds }));
         const { data, label } = await loadDataOption(o, card);
         const { train, split } = holdOutRows(data, label, o);
         // A separate test file is read now with the card, so a bad file fails before a long run.
         if (o.test) await loadCsvDataset(o.test, data.card, { keepBytes: false });
         // The custodian's own row count, compared (never printed) so that a condensation is never larger than its input.
         if (rows > train.nRows) throw new UsageError(`--rows ${rows}: more synthetic rows than the input has records; condensation makes a smaller table`);
-        const options: CondenseOptions = { ...settings, train, rows, epsilon, delta, inputFingerprint: data.sha256 };
+        const options: CondenseOptions = { ...settings, train, rows, epsilon, bounds, inputFingerprint: data.sha256 };
         if (!o.quiet) io.stderr.write(`condensing ${label}: ${train.nRows} rows → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
         const progress = progressReporter(io.stderr, Boolean(o.quiet));
         let result;
         try {
-          result = await asUsageError(() => condense({ ...options, onProgress: (p) => progress.update(p) }));
+          result = await condense({ ...options, onProgress: (p) => progress.update(p) });
+        } catch (error) {
+          if (error instanceof OptionError) throw optionErrorAsUsage(error);
+          throw error;
         } finally {
           progress.stop();
         }
@@ -324,8 +250,10 @@ export const condenseCommand: CommandModule = {
   },
 };
 
-function choice(name: string, value: string | undefined, allowed: string[]): string | undefined {
-  if (value === undefined) return undefined;
-  if (!allowed.includes(value)) throw new UsageError(`--${name}: "${value}" is not one of ${allowed.join(', ')}`);
-  return value;
+function withUsageErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw error instanceof OptionError ? optionErrorAsUsage(error) : error;
+  }
 }
