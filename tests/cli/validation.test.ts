@@ -6,17 +6,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from './runCli.js';
 import { SeededRng } from '../../src/core/rng.js';
 import { BudgetTooSmallError, budgetIsFeasible, checkBudget, minimumEpsilon } from '../../src/condense/budgetCheck.js';
 import { parseCard } from '../../src/data/card.js';
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 const dir = mkdtempSync(join(tmpdir(), 'dpc-validation-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -8,17 +8,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../cli/runCli.js';
 import { CardError } from '../../src/data/card.js';
 import { DataError } from '../../src/data/errors.js';
 import { inferCardFromText } from '../../src/data/inferCard.js';
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 const HOSTILE = join('tests', 'fixtures', 'hostile');
 const work = mkdtempSync(join(tmpdir(), 'dpc-hostile-'));
