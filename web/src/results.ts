@@ -4,7 +4,7 @@
  * for survival, and the receipt in plain language. Full-precision values sit in `data-value`
  * attributes so tests can compare them with the CLI's exactly.
  */
-import type { CondenseJobResult } from '../../src/condense/job.js';
+import type { CondenseJobResult, HeldOutScore } from '../../src/condense/job.js';
 import type { ReleasedFeature } from '../../src/condense/condense.js';
 import type { FeatureColumn, Table } from '../../src/data/table.js';
 import { kaplanMeier } from '../../src/metrics/survival.js';
@@ -36,13 +36,18 @@ function heldOutSection(result: CondenseJobResult): HTMLElement {
     return section;
   }
   const m = result.condensed.synthetic.nRows;
-  const cell = (v: number, kind: string, learner: string) => h('td', { 'data-value': String(v), 'data-kind': kind, 'data-learner': learner }, formatNumber(Math.round(v * 1000) / 1000));
+  const round3 = (v: number) => formatNumber(Math.round(v * 1000) / 1000);
+  const cell = (r: HeldOutScore, kind: 'synthetic' | 'full' | 'subset') => {
+    const { estimate, low, high } = r.intervals[kind];
+    return h('td', { 'data-value': String(estimate), 'data-low': String(low), 'data-high': String(high), 'data-kind': kind, 'data-learner': r.learner },
+      round3(estimate), h('span', { class: 'interval' }, ` (${round3(low)} to ${round3(high)})`));
+  };
   section.append(
     h('p', { class: 'custodian-note' }, `Custodian only: these scores are computed on ${result.testRows} real held-out patients and are not part of the release.`),
     h('table', { id: 'heldout-table' },
-      h('caption', {}, 'Held-out score of each learner, by what it was trained on (higher is better)'),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Learner'), h('th', { scope: 'col' }, 'Metric'), h('th', { scope: 'col' }, `Synthetic (${m} rows)`), h('th', { scope: 'col' }, `All real training rows (${result.trainRows})`), h('th', { scope: 'col' }, `Random real subset (${m} rows)`))),
-      h('tbody', {}, ...result.evaluation.map((r) => h('tr', {}, h('th', { scope: 'row' }, r.learner), h('td', {}, METRIC_NAMES[r.metric]), cell(r.synthetic, 'synthetic', r.learner), cell(r.full, 'full', r.learner), cell(r.subset, 'subset', r.learner))))),
+      h('caption', {}, 'Held-out score of each learner by what it was trained on (higher is better), with 95% bootstrap intervals over the held-out patients'),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Learner'), h('th', { scope: 'col' }, 'Metric'), h('th', { scope: 'col' }, `Synthetic (${m} rows)`), h('th', { scope: 'col' }, `All real training rows (${result.trainRows})`), h('th', { scope: 'col' }, `Random real subsets (${m} rows)`))),
+      h('tbody', {}, ...result.evaluation.map((r) => h('tr', {}, h('th', { scope: 'row' }, r.learner), h('td', {}, METRIC_NAMES[r.metric]), cell(r, 'synthetic'), cell(r, 'full'), cell(r, 'subset'))))),
   );
   return section;
 }
