@@ -131,3 +131,37 @@ export function pairedBars(options: { title: string; categories: string[]; a: { 
   });
   return h('figure', { class: 'chart-figure' }, root, legend([{ label: options.a.label, style: 0 }, { label: options.b.label, style: 1 }]));
 }
+
+/**
+ * Numeric features side by side: each feature's mean ± one standard deviation as a share of its
+ * bounds, released DP (circle, solid) above synthetic (square, dashed), with the values as text.
+ */
+export function rangeComparison(options: { title: string; rows: { name: string; bounds: [number, number]; a: { mean: number; sd: number }; b: { mean: number; sd: number } }[]; a: string; b: string }): HTMLElement {
+  const rowH = 34;
+  const left = 110;
+  const width = 520;
+  const right = 20;
+  const height = options.rows.length * rowH + 24;
+  const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': options.title, class: 'chart' });
+  root.append(svg('title', {}, options.title));
+  const px = (share: number) => left + Math.min(1, Math.max(0, share)) * (width - left - right);
+  for (const [t, label] of [[0, 'low bound'], [0.5, 'middle'], [1, 'high bound']] as const) {
+    root.append(svg('line', { x1: px(t), x2: px(t), y1: 0, y2: height - 18, class: 'grid' }));
+    root.append(svg('text', { x: px(t), y: height - 4, 'text-anchor': t === 0 ? 'start' : t === 1 ? 'end' : 'middle' }, label));
+  }
+  options.rows.forEach((row, i) => {
+    const y = 6 + i * rowH;
+    const [low, high] = row.bounds;
+    const share = (v: number) => (v - low) / (high - low);
+    root.append(svg('text', { x: left - 6, y: y + 15, 'text-anchor': 'end' }, row.name.length > 14 ? row.name.slice(0, 13) + '…' : row.name));
+    for (const [k, m] of [row.a, row.b].entries()) {
+      const st = STYLES[k];
+      const yy = y + 6 + k * 12;
+      if (!Number.isFinite(m.mean)) continue;
+      const sd = Number.isFinite(m.sd) ? m.sd : 0;
+      root.append(svg('line', { x1: px(share(m.mean - sd)), x2: px(share(m.mean + sd)), y1: yy, y2: yy, stroke: st.stroke, 'stroke-width': 2, 'stroke-dasharray': st.dash || undefined }));
+      root.append(marker(st.marker, px(share(m.mean)), yy, st.stroke));
+    }
+  });
+  return h('figure', { class: 'chart-figure' }, root, legend([{ label: `${options.a}: mean ± sd`, style: 0 }, { label: `${options.b}: mean ± sd`, style: 1 }]));
+}

@@ -8,7 +8,7 @@ import type { CondenseJobResult, HeldOutScore } from '../../src/condense/job.js'
 import type { ReleasedFeature } from '../../src/condense/condense.js';
 import type { FeatureColumn, Table } from '../../src/data/table.js';
 import { kaplanMeier } from '../../src/metrics/survival.js';
-import { lineChart, pairedBars } from './charts.js';
+import { lineChart, pairedBars, rangeComparison } from './charts.js';
 import { formatNumber, h } from './dom.js';
 import { receiptInPlainLanguage } from './receiptText.js';
 
@@ -73,6 +73,17 @@ function distributionsSection(synthetic: Table, released: ReleasedFeature[]): HT
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Feature'), h('th', { scope: 'col' }, 'Type'), h('th', { scope: 'col' }, 'Released DP'), h('th', { scope: 'col' }, 'Synthetic'), h('th', { scope: 'col' }, 'Bounds used'))),
     h('tbody', {}, ...rows)));
   const charts = h('div', { class: 'chart-grid' });
+  const numeric = synthetic.features
+    .map((column, j) => ({ column, r: released[j] }))
+    .filter(({ column }) => column.spec.type === 'numeric' || column.spec.type === 'integer');
+  if (numeric.length) {
+    charts.append(rangeComparison({
+      title: 'Numeric features: mean ± standard deviation within the bounds, released DP vs synthetic',
+      a: 'released DP',
+      b: 'synthetic',
+      rows: numeric.map(({ column, r }) => ({ name: column.spec.name, bounds: r.bounds, a: { mean: r.mean, sd: r.sd }, b: columnStats(column) })),
+    }));
+  }
   synthetic.features.forEach((column, j) => {
     const spec = column.spec;
     if (spec.type === 'numeric' || spec.type === 'integer') return;
