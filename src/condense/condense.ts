@@ -25,6 +25,7 @@ import {
   buildReceipt,
   calibrateNoiseMultiplier,
   poissonSample,
+  type InputFingerprint,
   type Receipt,
 } from '../privacy/index.js';
 import { PerRecordLoss, maxRecordLoss, type ClassificationLossKind, type LearnerRecipe, type LossSpec } from './objective.js';
@@ -95,8 +96,19 @@ export interface CondenseOptions {
   /** A seed makes the run reproducible — and therefore not a private release. */
   seed?: number;
   accountant?: 'rdp' | 'pld';
-  /** SHA-256 hex of the input bytes, for the receipt. */
-  inputFingerprint?: string;
+  /**
+   * An identifier of the input for the receipt. For private data use a keyed one
+   * (`hmacSha256Hex` under a key the custodian keeps): a plain hash of private data is a
+   * deterministic function of it that anyone can test candidate datasets against. A bare string is
+   * taken as a SHA-256 hex digest (fine for public data only).
+   */
+  inputFingerprint?: string | InputFingerprint;
+  /**
+   * Condense from a card marked `"draft": true` (drafted from the data, e.g. its category levels, and
+   * not yet reviewed). Without this a draft card is refused; with it the run proceeds but its
+   * receipt lists the draft among `reasons_not_private`.
+   */
+  acceptDraftCard?: boolean;
   onProgress?: (progress: CondenseProgress) => void;
   signal?: AbortSignal;
 }
@@ -118,7 +130,6 @@ export interface TraceRow {
   loss: number;
   smoothedLoss: number;
   smoothing: number;
-  clippedFraction: number;
 }
 
 export interface CondenseResult {
@@ -201,7 +212,10 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
   // Unknown learners or parameters fail here, before any privacy is spent.
   const learners = resolveLearners(task, options.learners);
 
+  // The receipt's time stamp is the start of the run: the end time would carry the run's duration.
+  const startedAt = new Date();
   const reasonsNotPrivate: string[] = [];
+  if (card.draft) reasonsNotPrivate.push('the card is an unreviewed draft (its category levels were read off the data)');
   if (!isPrivate) reasonsNotPrivate.push('epsilon = Infinity: non-private condensation (no noise, no clipping)');
   if (options.seed !== undefined) reasonsNotPrivate.push('seeded (reproducible) random numbers instead of a cryptographically secure source');
   const initialisation = options.initialisation ?? DEFAULTS.initialisation;
@@ -349,17 +363,21 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
   const requestedRate = options.learningRate ?? DEFAULTS.learningRate[task];
   const learningRate = optimiserKind === 'sgd' && driftPerUnitRate > 0 ? Math.min(requestedRate, maxNoiseDrift / driftPerUnitRate) : requestedRate;
 
-  const n = train.nRows;
-  const objective = new PerRecordLoss(learners, lossSpec, n);
-  const estimator = new ZerothOrderEstimator(
-    synthetic,
-    objective,
-    { directions, smoothing, clipNorm, noiseMultiplier: isPrivate ? noiseMultiplier : 0, lossChannelWeight, lossChannelShare },
-    n,
-  );
+  // The real row count n sizes the batch buffers and the Poisson draw, so it is read only inside
+  // the zero-order mechanism; everything outside it scales by the DP count n̂.
+  const { n, estimator, batch } = insideMechanism(MECHANISM.zeroOrderSteps, () => {
+    const n = train.nRows;
+    const objective = new PerRecordLoss(learners, lossSpec, n);
+    const estimator = new ZerothOrderEstimator(
+      synthetic,
+      objective,
+      { directions, smoothing, clipNorm, noiseMultiplier: isPrivate ? noiseMultiplier : 0, lossChannelWeight, lossChannelShare },
+      n,
+    );
+    return { n, estimator, batch: new BatchBuffer(realX, train, task) };
+  });
   const optimiser = createOptimiser(optimiserKind, parameters.length, momentum);
   const gradient = new Float64Array(parameters.length);
-  const batch = new BatchBuffer(realX, train, task);
   const trace: TraceRow[] = [];
   const epsilonSpent = ledger.spent().epsilon;
   const started = Date.now();
@@ -375,7 +393,7 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
     optimiser.step(parameters, gradient, learningRate);
     synthetic.project(parameters);
     smoothedLoss = Number.isNaN(smoothedLoss) ? estimate.loss : 0.9 * smoothedLoss + 0.1 * estimate.loss;
-    trace.push({ step: step + 1, loss: estimate.loss, smoothedLoss, smoothing: mu, clippedFraction: estimate.clippedFraction });
+    trace.push({ step: step + 1, loss: estimate.loss, smoothedLoss, smoothing: mu });
     if (options.onProgress) {
       const elapsedMs = Date.now() - started;
       options.onProgress({
@@ -394,6 +412,7 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
 
   // ---- 6. Release -------------------------------------------------------------------------------------
   const finalOutcome = synthetic.outcome(parameters);
+  assertFiniteRelease(synthetic.rowsOf(parameters).data, finalOutcome);
   const released = encoder.decodeToTable(synthetic.rowsOf(parameters), {
     label: finalOutcome.task === 'classification' ? finalOutcome.y : undefined,
     negativeLabel: task === 'classification' ? publicNegativeLabel(card) : undefined,
@@ -430,7 +449,7 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
   };
   const receipt = buildReceipt(ledger, {
     software: SOFTWARE,
-    inputFingerprint: options.inputFingerprint ?? 'not provided',
+    inputFingerprint: options.inputFingerprint ?? { algorithm: 'none', hex: '' },
     parameters: {
       ...settings,
       epsilon: Number.isFinite(epsilon) ? epsilon : 'Infinity',
@@ -441,8 +460,27 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
     },
     privateRelease: true,
     reasonsNotPrivate,
+    createdAt: startedAt,
   });
   return { synthetic: released, receipt, trace, encoder, settings };
+}
+
+/**
+ * A released table with a NaN or infinite cell is not a valid release (it would also say the run
+ * broke): refuse it before anything is decoded or written. Missing values in the release come only
+ * from decoding, never from here.
+ */
+export function assertFiniteRelease(rows: Float64Array, outcome: Target): void {
+  const arrays = [rows, ...(outcome.task === 'survival' ? [outcome.time] : [])];
+  for (const values of arrays) {
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i])) throw new NonFiniteReleaseError('condense: the synthetic table has a non-finite value; nothing is released (the optimisation diverged: lower the learning rate or check the options)');
+    }
+  }
+}
+
+export class NonFiniteReleaseError extends Error {
+  override name = 'NonFiniteReleaseError';
 }
 
 function validateOptions(options: CondenseOptions, delta: number): void {
@@ -463,7 +501,12 @@ function validateOptions(options: CondenseOptions, delta: number): void {
     const v = options[key];
     if (v !== undefined && !((v as number) > 0)) fail(`${key} must be > 0 (got ${v})`);
   }
-  const fractions: (keyof CondenseOptions)[] = ['preprocessingShare', 'pMin', 'smoothingDecay', 'momentum'];
+  if (options.train.card.draft && !options.acceptDraftCard) {
+    fail('the card is a draft ("draft": true): its category levels were read off the data, so it is not public knowledge. Review it and remove the flag, or accept a non-private release explicitly');
+  }
+  // pMin bounds every per-record loss (−log pMin); 0 makes cross-entropy unbounded, ≥ 0.5 empties the range.
+  if (options.pMin !== undefined && !(options.pMin > 0 && options.pMin < 0.5)) fail(`pMin must be in (0, 0.5) (got ${options.pMin})`);
+  const fractions: (keyof CondenseOptions)[] = ['preprocessingShare', 'smoothingDecay', 'momentum'];
   for (const key of fractions) {
     const v = options[key] as number | undefined;
     if (v !== undefined && !(v >= 0 && v <= 1)) fail(`${key} must be in [0, 1] (got ${v})`);

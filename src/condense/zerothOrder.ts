@@ -6,11 +6,16 @@
  *   v_r = (ℓ(A_k⁺, r) − ℓ(A_k⁻, r))_{k=1..K}  ⊕  λ·ℓ̄_r,
  * whose last coordinate is the record's mean loss scaled by λ — a private channel for the progress
  * display and the trace, so that not even the reported loss reads the data outside the mechanism.
- * λ is set so the loss coordinate never exceeds share·C, and the K differences are clipped to
- * C·√(1 − share²), so v_r has L2 norm at most C; the vectors are summed, Gaussian noise N(0, σ²C²) is added to
- * every coordinate, and the sum is divided by the expected batch size q·n̂ (n̂ a DP count). Adding or
- * removing one patient changes the sum by at most C in L2, so each step is the Poisson-subsampled
- * Gaussian mechanism with noise multiplier σ. The gradient estimate
+ * The bound holds by construction, whatever the learners and the loss return: the loss coordinate
+ * is clipped to [0, share·C] (λ is set so that a loss inside its stated bound never reaches the
+ * clip), the K differences are clipped jointly to norm C·√(1 − share²), and a record whose vector
+ * has a NaN or infinite entry contributes the zero vector (how often is not counted: a count would
+ * be an un-noised function of the batch). So v_r has L2 norm at most C; the vectors are summed,
+ * Gaussian noise N(0, σ²C²) is added to every coordinate, and the sum is divided by the expected
+ * batch size q·n̂ (n̂ a DP count, never the real n). Adding or removing one patient changes the sum
+ * by at most C in L2, so each step is the Poisson-subsampled Gaussian mechanism with noise
+ * multiplier σ. Nothing else computed from the batch (its size, how many vectors were clipped)
+ * leaves this function. The gradient estimate
  *   ĝ = (1/K) Σ_k ṽ_k / (2μ) · u_k
  * is post-processing. The noise is one scalar per direction, so it does not grow with m·d.
  */
@@ -37,8 +42,6 @@ export interface ZerothOrderSettings {
 export interface GradientEstimate {
   /** Noisy mean loss over the batch (from the private channel), at the current smoothing. */
   loss: number;
-  /** Fraction of batch records whose vector was clipped. */
-  clippedFraction: number;
 }
 
 export class ZerothOrderEstimator {
@@ -102,33 +105,26 @@ export class ZerothOrderEstimator {
       }
     }
 
-    // The loss coordinate is at most λ·(max loss) = share·C by construction, so only the K loss
-    // differences are clipped, to C·√(1 − share²): the whole vector then has norm ≤ C and the
-    // reported loss is not biased by the clipping of the differences.
     const summed = this.summed.fill(0);
-    const differenceClip = clipNorm * Math.sqrt(1 - lossChannelShare * lossChannelShare);
-    let clipped = 0;
-    for (let r = 0; r < b; r++) {
-      const base = r * width;
-      let norm2 = 0;
-      for (let k = 0; k < K; k++) norm2 += vectors[base + k] * vectors[base + k];
-      const norm = Math.sqrt(norm2);
-      const factor = norm > differenceClip ? differenceClip / norm : 1;
-      if (factor < 1) clipped++;
-      for (let k = 0; k < K; k++) summed[k] += factor * vectors[base + k];
-      summed[K] += vectors[base + K];
-    }
+    addClippedRecordVectors(vectors, b, K, clipNorm, lossChannelShare, summed);
     if (noiseMultiplier > 0) addGaussianNoise(summed, noiseMultiplier * clipNorm, noiseRng);
     const scale = 1 / Math.max(1, expectedBatchSize);
-    for (let k = 0; k < width; k++) summed[k] *= scale;
 
     gradient.fill(0);
     for (let k = 0; k < K; k++) {
-      const coefficient = summed[k] / (2 * smoothing * K);
+      const coefficient = (scale * summed[k]) / (2 * smoothing * K);
       const offset = k * p;
       for (let i = 0; i < p; i++) gradient[i] += coefficient * u[offset + i];
     }
-    return { loss: summed[K] / lossChannelWeight, clippedFraction: b ? clipped / b : 0 };
+    return { loss: (scale * summed[K]) / lossChannelWeight };
+  }
+
+  /**
+   * The mechanism's output of the last step: the K + 1 noisy sums (before the 1/(q·n̂) scaling).
+   * It is what a step releases, so tests and the audit's white-box adversary may read it.
+   */
+  get noisySums(): Float64Array {
+    return this.summed;
   }
 
   /** Per-record loss of the learners trained on the synthetic set at θ + t·u_k. */
@@ -138,5 +134,30 @@ export class ZerothOrderEstimator {
     for (let i = 0; i < parameters.length; i++) z[i] = parameters[i] + t * u[offset + i];
     const target = this.synthetic.materialise(z, this.hardened);
     this.objective.evaluate(this.hardened, target, batchX, batchTarget, seed, out);
+  }
+}
+
+/**
+ * Add the clipped per-record vectors (rows of width K + 1 in `vectors`, the last coordinate the
+ * loss channel) into `summed`: the K differences jointly clipped to C·√(1 − share²), the loss
+ * coordinate clipped to [0, share·C], and a vector with any non-finite entry replaced by zero. Each
+ * record then adds at most C in L2 norm, whatever its values. With C = ∞ (non-private ablation)
+ * only the non-finite rule applies.
+ */
+export function addClippedRecordVectors(vectors: Float64Array, records: number, K: number, clipNorm: number, lossChannelShare: number, summed: Float64Array): void {
+  const width = K + 1;
+  const differenceClip = clipNorm * Math.sqrt(1 - lossChannelShare * lossChannelShare);
+  const lossClip = clipNorm * lossChannelShare;
+  for (let r = 0; r < records; r++) {
+    const base = r * width;
+    let norm2 = 0;
+    for (let k = 0; k < K; k++) norm2 += vectors[base + k] * vectors[base + k];
+    const loss = vectors[base + K];
+    // A NaN or ±∞ anywhere makes norm2 or loss non-finite; such a record adds nothing.
+    if (!Number.isFinite(norm2) || !Number.isFinite(loss)) continue;
+    const norm = Math.sqrt(norm2);
+    const factor = norm > differenceClip ? differenceClip / norm : 1;
+    for (let k = 0; k < K; k++) summed[k] += factor * vectors[base + k];
+    summed[K] += loss < 0 ? 0 : loss > lossClip ? lossClip : loss;
   }
 }

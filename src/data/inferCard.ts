@@ -159,12 +159,12 @@ export class CardInferrer {
     const note =
       `Draft card inferred by dpcondense from ${source}; review before use. ` +
       `Bounds are null: fill in public bounds (coding or physiological ranges) where they are known, never values read off the data; features left without bounds need a DP estimate at condensation. ` +
-      `Category lists were read from the data: confirm they are public codes before release.`;
+      `Category lists were read from the data: confirm they are public codes before release, then delete "draft": true (a private release refuses a draft card).`;
     let json: Record<string, unknown>;
     if (o.label !== undefined) {
-      json = { name: o.name, task: 'classification', label: o.label, positive: this.positiveValue(), features, note };
+      json = { name: o.name, draft: true, task: 'classification', label: o.label, positive: this.positiveValue(), features, note };
     } else {
-      json = { name: o.name, task: 'survival', time: o.time, event: o.event, features, note };
+      json = { name: o.name, draft: true, task: 'survival', time: o.time, event: o.event, features, note };
     }
     if (numericCount) notes.push(`${numericCount} numeric/integer feature(s) have bounds: null — add public bounds where known`);
     return { card: parseCard(json, `draft card for ${source}`), notes };

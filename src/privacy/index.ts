@@ -64,4 +64,4 @@ export {
   type NoisyMeanAndSpread,
   type NoisyQuantiles,
 } from './mechanisms.js';
-export { RECEIPT_FORMAT, buildReceipt, sha256Hex, type PrivacyReceipt, type Receipt, type ReceiptEntry, type ReceiptOptions } from './receipt.js';
+export { RECEIPT_FORMAT, buildReceipt, hmacSha256Hex, keyedFingerprint, sha256Hex, type InputFingerprint, type PrivacyReceipt, type Receipt, type ReceiptEntry, type ReceiptOptions } from './receipt.js';

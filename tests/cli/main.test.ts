@@ -160,6 +160,18 @@ describe('dpcondense card', () => {
     expect(card.task === 'classification' && card.positive).toBe(1);
     // The draft is immediately usable by describe.
     expect((await run('describe', csv)).code).toBe(0);
+    // ... but marked as a draft, which a private release refuses until the custodian reviews it.
+    expect(card.draft).toBe(true);
+    const condenseArgs = ['condense', '--data', csv, '--rows', '4', '--steps', '1', '--directions', '1', '--quiet', '--fingerprint-key', join(dir, 'k.key')];
+    const refused = await run(...condenseArgs, '--out', join(dir, 'refused.csv'));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/draft.*--accept-draft-card/);
+    expect(existsSync(join(dir, 'refused.csv')) || existsSync(join(dir, 'k.key'))).toBe(false);
+    const accepted = await run(...condenseArgs, '--out', join(dir, 'accepted.csv'), '--accept-draft-card');
+    expect(accepted.code, accepted.stderr).toBe(0);
+    const receipt = JSON.parse(readFileSync(join(dir, 'accepted.receipt.json'), 'utf8'));
+    expect(receipt.private_release).toBe(false);
+    expect(receipt.reasons_not_private.join(' ')).toMatch(/unreviewed draft/);
   });
 
   it('refuses to overwrite without --force, and leaves the file untouched', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { condense, CondenseAbortedError } from '../../src/condense/condense.js';
-import { MECHANISM } from '../../src/condense/dataAccess.js';
-import { tableTarget } from '../../src/data/table.js';
+import { NonFiniteReleaseError, assertFiniteRelease, condense, CondenseAbortedError } from '../../src/condense/condense.js';
+import { MECHANISM, currentMechanism, insideMechanism } from '../../src/condense/dataAccess.js';
+import { tableTarget, type Table } from '../../src/data/table.js';
 import { PrivacyLedger, type MechanismEntry } from '../../src/privacy/index.js';
 import { dataset } from './helpers.js';
 
@@ -74,31 +74,68 @@ describe('condense: privacy bookkeeping', () => {
 });
 
 describe('condense: no real row leaves, and real data is read only inside charged mechanisms', () => {
-  /** Wrap every real-data array of a table in a proxy that notes which mechanism section reads it. */
-  async function auditedRun(name: string, epsilon: number) {
-    const { train } = await dataset(name);
-    const { currentMechanism } = await import('../../src/condense/dataAccess.js');
+  /**
+   * Wrap every real-data array of a table in a proxy that notes which mechanism section reads it —
+   * and so are the arrays its methods return (slice, subarray, map, …: derived copies stay watched),
+   * and the table's row count `nRows`.
+   */
+  function auditor() {
     const reads = new Map<string, number>();
+    const note = (label: string) => {
+      const where = currentMechanism() ?? `OUTSIDE (${label})`;
+      reads.set(where, (reads.get(where) ?? 0) + 1);
+    };
     const watch = <T extends object>(array: T, label: string): T =>
       new Proxy(array, {
         get(target, prop) {
-          const where = currentMechanism() ?? `OUTSIDE (${label})`;
-          reads.set(where, (reads.get(where) ?? 0) + 1);
+          note(label);
           const value = Reflect.get(target, prop, target);
-          return typeof value === 'function' ? value.bind(target) : value;
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+            const derived = ArrayBuffer.isView(result) || Array.isArray(result);
+            return derived && result !== target ? watch(result as object, `${label}.${String(prop)}()`) : result;
+          };
         },
       });
-    const audited = {
-      ...train,
-      features: train.features.map((c) => ({ spec: c.spec, values: watch(c.values, c.spec.name), missing: watch(c.missing, c.spec.name) })),
-      label: train.label && watch(train.label, 'label'),
-      time: train.time && watch(train.time, 'time'),
-      event: train.event && watch(train.event, 'event'),
+    const watchTable = (train: Table): Table => {
+      const audited = {
+        ...train,
+        features: train.features.map((c) => ({ spec: c.spec, values: watch(c.values, c.spec.name), missing: watch(c.missing, c.spec.name) })),
+        label: train.label && watch(train.label, 'label'),
+        time: train.time && watch(train.time, 'time'),
+        event: train.event && watch(train.event, 'event'),
+      };
+      return new Proxy(audited, {
+        get(target, prop) {
+          if (prop === 'nRows') note('nRows');
+          return Reflect.get(target, prop, target);
+        },
+      });
     };
+    return { reads, watch, watchTable };
+  }
+
+  async function auditedRun(name: string, epsilon: number) {
+    const { train } = await dataset(name);
+    const { reads, watchTable } = auditor();
+    const audited = watchTable(train);
     reads.clear();
     const result = await condense({ train: audited, rows: name === 'pima' ? 20 : 12, epsilon, steps: 3, directions: 2 });
     return { reads, result };
   }
+
+  it('the audit sees reads of derived copies and of the row count', () => {
+    const { reads, watch, watchTable } = auditor();
+    const copy = watch(Float64Array.from([1, 2, 3]), 'x').slice(1);
+    reads.clear();
+    void copy[0];
+    expect([...reads.keys()]).toEqual(['OUTSIDE (x.slice())']);
+    reads.clear();
+    void insideMechanism('m', () => copy[1]);
+    void watchTable({ card: {} as Table['card'], nRows: 3, features: [] }).nRows;
+    expect([...reads.keys()].sort()).toEqual(['OUTSIDE (nRows)', 'm']);
+  });
 
   it.each([['pima'], ['rotterdam']])('%s: every read happens inside a mechanism the ledger charged', async (name) => {
     const { reads, result } = await auditedRun(name, 3);
@@ -199,6 +236,35 @@ describe('condense: the optimisation and the release', () => {
     await expect(condense({ train, rows: 20, epsilon: 1, delta: 2 })).rejects.toThrow(/delta/);
     await expect(condense({ train, rows: 20, epsilon: 1, learners: ['cox'] })).rejects.toThrow(/survival/);
     await expect(condense({ train, rows: 20, epsilon: 1, learners: ['nope'] })).rejects.toThrow(/unknown learner/);
+    // pMin bounds the loss: 0 (unbounded cross-entropy) and ≥ 0.5 are refused.
+    for (const pMin of [0, -0.1, 0.5, 0.7, NaN]) {
+      await expect(condense({ train, rows: 20, epsilon: 1, pMin, loss: 'cross-entropy' }), `pMin ${pMin}`).rejects.toThrow(/pMin must be in \(0, 0\.5\)/);
+    }
+  });
+
+  it('a draft card is refused, or with acceptDraftCard gives a release that says it is not private', async () => {
+    const { train } = await dataset('pima');
+    const draft = { ...train, card: { ...train.card, draft: true } };
+    await expect(condense({ train: draft, rows: 20, epsilon: 3, ...FAST })).rejects.toThrow(/draft/);
+    const r = (await condense({ train: draft, rows: 20, epsilon: 3, acceptDraftCard: true, ...FAST })).receipt;
+    expect(r.private_release).toBe(false);
+    expect(r.reasons_not_private.join(' ')).toMatch(/unreviewed draft/);
+  });
+
+  it('a tiny pMin with cross-entropy still releases a finite table inside the bounds', async () => {
+    const { train } = await dataset('pima');
+    const result = await condense({ train, rows: 20, epsilon: 3, pMin: 1e-300, loss: 'cross-entropy', ...FAST });
+    expect(result.receipt.private_release).toBe(true);
+    for (const c of result.synthetic.features) for (const v of c.values) expect(Number.isFinite(v)).toBe(true);
+    for (const t of result.trace) expect(Number.isFinite(t.loss)).toBe(true);
+  });
+
+  it('a release with a non-finite cell is refused', () => {
+    const outcome = { task: 'classification', y: new Uint8Array(2) } as const;
+    expect(() => assertFiniteRelease(Float64Array.from([0, 1, NaN]), outcome)).toThrow(NonFiniteReleaseError);
+    expect(() => assertFiniteRelease(Float64Array.from([0, Infinity]), outcome)).toThrow(/nothing is released/);
+    expect(() => assertFiniteRelease(Float64Array.from([0]), { task: 'survival', time: Float64Array.from([1, NaN]), event: new Uint8Array(2) })).toThrow(NonFiniteReleaseError);
+    expect(() => assertFiniteRelease(Float64Array.from([0, -3]), outcome)).not.toThrow();
   });
 });
 

@@ -2,6 +2,11 @@
  * `dpcondense condense`: condense a bundled dataset (its training split) or a user's CSV with its
  * card into a small synthetic table under (ε, δ)-DP, and write the CSV, its receipt and optionally
  * the optimisation trace. All outputs are written only after the run succeeded, atomically.
+ *
+ * What it prints in a private run is public or DP: no row count or other value read off the data
+ * (the data's own checks, which do quote values, run before anything is released: see the README's
+ * "Privacy guarantee"). Progress shows elapsed time and ETA on the terminal only; timing is outside
+ * the privacy model and is never written to a file.
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -14,6 +19,8 @@ import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDatas
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
 import { writeFileAtomic } from '../files.js';
 import { defaultCardPath } from './describe.js';
+import { defaultFingerprintKeyPath, loadOrCreateFingerprintKey } from '../fingerprintKey.js';
+import { keyedFingerprint, type InputFingerprint } from '../../privacy/index.js';
 
 interface CondenseCliOptions {
   dataset?: string;
@@ -43,6 +50,8 @@ interface CondenseCliOptions {
   clampToBounds?: boolean;
   force?: boolean;
   quiet?: boolean;
+  fingerprintKey?: string;
+  acceptDraftCard?: boolean;
 }
 
 /** Parse a number option, naming the option on failure. */
@@ -147,6 +156,8 @@ export const condenseCommand: CommandModule = {
       .option('--bounds <file.json>', 'public bounds for features whose card has none: {"name": [low, high]}')
       .option('--seed <n>', 'reproducible run (then NOT a private release)')
       .option('--clamp-to-bounds', 'clamp input values outside the card bounds (reported) instead of failing')
+      .option('--fingerprint-key <file>', 'secret key for the receipt\'s input fingerprint of --data (default: fingerprint.key in the config directory, created on first use)')
+      .option('--accept-draft-card', 'condense with a card still marked "draft": true; the receipt then says it is NOT a private release')
       .option('--force', 'overwrite existing output files')
       .option('--quiet', 'no progress output')
       .action(async (o: CondenseCliOptions) => {
@@ -158,6 +169,9 @@ export const condenseCommand: CommandModule = {
           if (path && existsSync(path) && !o.force) throw new UsageError(`${path} already exists; pass --force to overwrite it`);
         }
         const { data, label } = await loadDataOption(o);
+        if (data.card.draft && !o.acceptDraftCard) {
+          throw new UsageError(`the card of ${label} is a draft ("draft": true): review it (its category levels were read off the data), delete the flag, and run again; or pass --accept-draft-card for a release that is NOT private`);
+        }
         const options: CondenseOptions = {
           train: data.train,
           rows,
@@ -178,9 +192,11 @@ export const condenseCommand: CommandModule = {
           accountant: choice('accountant', o.accountant, ['rdp', 'pld']) as 'rdp' | 'pld' | undefined,
           bounds: o.bounds ? await readBoundsFile(o.bounds) : undefined,
           seed: numberOption('seed', o.seed, Number.isInteger),
-          inputFingerprint: data.sha256,
+          inputFingerprint: await inputFingerprint(o, data.sha256, io.stderr),
+          acceptDraftCard: o.acceptDraftCard,
         };
-        if (!o.quiet) io.stderr.write(`condensing ${label}: ${data.train.nRows} rows → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
+        // No row count: it is read off the private data (n̂, the DP count, is in the receipt).
+        if (!o.quiet) io.stderr.write(`condensing ${label} → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
         const progress = progressReporter(io.stderr, Boolean(o.quiet));
         let result;
         try {
@@ -194,7 +210,7 @@ export const condenseCommand: CommandModule = {
         await writeFileAtomic(o.out, formatTableCsv(result.synthetic), { overwrite: o.force });
         await writeFileAtomic(receiptPath, JSON.stringify(result.receipt, null, 2) + '\n', { overwrite: o.force });
         if (o.trace) {
-          const lines = ['step,loss,smoothed_loss,smoothing,clipped_fraction', ...result.trace.map((t) => [t.step, t.loss, t.smoothedLoss, t.smoothing, t.clippedFraction].join(','))];
+          const lines = ['step,loss,smoothed_loss,smoothing', ...result.trace.map((t) => [t.step, t.loss, t.smoothedLoss, t.smoothing].join(','))];
           await writeFileAtomic(o.trace, lines.join('\n') + '\n', { overwrite: o.force });
         }
         const r = result.receipt;
@@ -205,6 +221,18 @@ export const condenseCommand: CommandModule = {
       });
   },
 };
+
+/**
+ * The receipt's identifier of the input: a bundled dataset is public, so its plain SHA-256; a
+ * user's file is keyed with the custodian's secret (see fingerprintKey.ts).
+ */
+async function inputFingerprint(o: CondenseCliOptions, sha256: string, stderr: TextWriter): Promise<InputFingerprint> {
+  if (o.dataset) return { algorithm: 'SHA-256', hex: sha256 };
+  const path = o.fingerprintKey ?? defaultFingerprintKeyPath();
+  const { key, created } = loadOrCreateFingerprintKey(path);
+  if (created) stderr.write(`created the fingerprint key ${path}: keep it, and never ship it with a release\n`);
+  return keyedFingerprint(key, sha256);
+}
 
 function choice(name: string, value: string | undefined, allowed: string[]): string | undefined {
   if (value === undefined) return undefined;
