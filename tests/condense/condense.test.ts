@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NonFiniteReleaseError, assertFiniteRelease, condense, CondenseAbortedError } from '../../src/condense/condense.js';
-import { MECHANISM, currentMechanism, insideMechanism } from '../../src/condense/dataAccess.js';
+import { DataAccessScope, MECHANISM } from '../../src/condense/dataAccess.js';
 import { tableTarget, type Table } from '../../src/data/table.js';
 import { PrivacyLedger, type MechanismEntry } from '../../src/privacy/index.js';
 import { dataset } from './helpers.js';
@@ -75,14 +75,14 @@ describe('condense: privacy bookkeeping', () => {
 
 describe('condense: no real row leaves, and real data is read only inside charged mechanisms', () => {
   /**
-   * Wrap every real-data array of a table in a proxy that notes which mechanism section reads it —
-   * and so are the arrays its methods return (slice, subarray, map, …: derived copies stay watched),
-   * and the table's row count `nRows`.
+   * Wrap every real-data array of a table in a proxy that notes which mechanism section of `scope`
+   * reads it — and so are the arrays its methods return (slice, subarray, map, …: derived copies stay
+   * watched), and the table's row count `nRows`.
    */
-  function auditor() {
+  function auditor(scope: DataAccessScope) {
     const reads = new Map<string, number>();
     const note = (label: string) => {
-      const where = currentMechanism() ?? `OUTSIDE (${label})`;
+      const where = scope.current ?? `OUTSIDE (${label})`;
       reads.set(where, (reads.get(where) ?? 0) + 1);
     };
     const watch = <T extends object>(array: T, label: string): T =>
@@ -118,21 +118,23 @@ describe('condense: no real row leaves, and real data is read only inside charge
 
   async function auditedRun(name: string, epsilon: number) {
     const { train } = await dataset(name);
-    const { reads, watchTable } = auditor();
+    const scope = new DataAccessScope();
+    const { reads, watchTable } = auditor(scope);
     const audited = watchTable(train);
     reads.clear();
-    const result = await condense({ train: audited, rows: name === 'pima' ? 20 : 12, epsilon, steps: 3, directions: 2 });
+    const result = await condense({ train: audited, rows: name === 'pima' ? 20 : 12, epsilon, steps: 3, directions: 2 }, { scope });
     return { reads, result };
   }
 
   it('the audit sees reads of derived copies and of the row count', () => {
-    const { reads, watch, watchTable } = auditor();
+    const scope = new DataAccessScope();
+    const { reads, watch, watchTable } = auditor(scope);
     const copy = watch(Float64Array.from([1, 2, 3]), 'x').slice(1);
     reads.clear();
     void copy[0];
     expect([...reads.keys()]).toEqual(['OUTSIDE (x.slice())']);
     reads.clear();
-    void insideMechanism('m', () => copy[1]);
+    void scope.inside('m', () => copy[1]);
     void watchTable({ card: {} as Table['card'], nRows: 3, features: [] }).nRows;
     expect([...reads.keys()].sort()).toEqual(['OUTSIDE (nRows)', 'm']);
   });
@@ -251,7 +253,7 @@ describe('condense: the optimisation and the release', () => {
     expect(r.reasons_not_private.join(' ')).toMatch(/unreviewed draft/);
   });
 
-  it('a tiny pMin with cross-entropy still releases a finite table inside the bounds', async () => {
+  it('a tiny pMin with cross-entropy still releases a finite table and a finite private loss', async () => {
     const { train } = await dataset('pima');
     const result = await condense({ train, rows: 20, epsilon: 3, pMin: 1e-300, loss: 'cross-entropy', ...FAST });
     expect(result.receipt.private_release).toBe(true);
