@@ -8,7 +8,7 @@ import type { PrivacyLedger } from '../privacy/ledger.js';
 import { buildReceipt, type InputFingerprint, type Receipt } from '../privacy/receipt.js';
 import type { Target } from '../models/types.js';
 import type { BudgetPlan } from './budget.js';
-import type { ResolvedSettings, RunSettings } from './settings.js';
+import { receiptParameterKeys, type ResolvedSettings, type RunSettings } from './settings.js';
 import type { StepPlan } from './steps.js';
 import type { SyntheticParameters } from './syntheticSet.js';
 import type { StratumMoments } from './privateStatistics.js';
@@ -87,7 +87,7 @@ export function releaseReceipt(
     software: SOFTWARE,
     inputFingerprint: run.inputFingerprint ?? { algorithm: 'none', hex: '' },
     parameters: {
-      ...resolved,
+      ...Object.fromEntries(receiptParameterKeys().map((key) => [key, resolved[key]])),
       epsilon: Number.isFinite(settings.epsilon) ? settings.epsilon : 'Infinity',
       clipNorm: Number.isFinite(resolved.clipNorm) ? resolved.clipNorm : 'none',
       dataset: run.card.name,

@@ -239,8 +239,8 @@ describe('condense: the optimisation and the release', () => {
     await expect(condense({ train, rows: 20, epsilon: 1, learners: ['cox'] })).rejects.toThrow(/survival/);
     await expect(condense({ train, rows: 20, epsilon: 1, learners: ['nope'] })).rejects.toThrow(/unknown learner/);
     // pMin bounds the loss: 0 (unbounded cross-entropy) and ≥ 0.5 are refused.
-    for (const pMin of [0, -0.1, 0.5, 0.7, NaN]) {
-      await expect(condense({ train, rows: 20, epsilon: 1, pMin, loss: 'cross-entropy' }), `pMin ${pMin}`).rejects.toThrow(/pMin must be in \(0, 0\.5\)/);
+    for (const [pMin, message] of [[0, /pMin must be > 0/], [-0.1, /pMin must be > 0/], [0.5, /pMin must be < 0\.5/], [0.7, /pMin must be < 0\.5/], [NaN, /pMin/]] as const) {
+      await expect(condense({ train, rows: 20, epsilon: 1, pMin, loss: 'cross-entropy' }), `pMin ${pMin}`).rejects.toThrow(message);
     }
   });
 
