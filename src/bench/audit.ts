@@ -133,12 +133,12 @@ function distanceScore(record: Float64Array, label: number, released: Table): nu
 
 /** A table with extra rows appended (features and labels copied from `extra`). */
 function withRows(base: Table, extra: Table, indices: readonly number[]): Table {
-  function joined<T extends Float64Array | Uint8Array>(a: T, b: T, out: T): T {
-    out.set(a);
+  const n = base.nRows + indices.length;
+  const joined = <T extends Float64Array | Uint8Array>(a: ArrayLike<number>, b: ArrayLike<number>, out: T): T => {
+    for (let i = 0; i < a.length; i++) out[i] = a[i];
     indices.forEach((i, k) => (out[a.length + k] = b[i]));
     return out;
-  }
-  const n = base.nRows + indices.length;
+  };
   return {
     card: base.card,
     nRows: n,
