@@ -45,6 +45,8 @@ export interface AuditConfig {
   /** Black-box one-run and membership inference: condensation settings and sizes. */
   blackBox: { canaries: number; runs: number; targets: number; condense: Partial<CondenseOptions> };
   seed: number;
+  /** Also run the no-noise control (default true). */
+  control?: boolean;
 }
 
 export const DEFAULT_AUDIT: AuditConfig = {
@@ -239,7 +241,7 @@ export interface AuditReport {
 
 export async function runAudit(config: AuditConfig, log: (line: string) => void = () => {}): Promise<AuditReport> {
   const started = Date.now();
-  const settings = [...config.epsilons, Infinity];
+  const settings = [...config.epsilons, ...(config.control === false ? [] : [Infinity])];
   const whiteBox = settings.map((eps) => Array.from({ length: config.whiteBox.repeats }, (_, r) => whiteBoxOneRun(eps, config, config.seed + r)));
   for (const rows of whiteBox) log(`white-box ε=${rows[0].epsilon}: σ=${rows[0].noiseMultiplier.toFixed(3)}, lower bounds ${rows.map((r) => r.epsilonLower.toFixed(2)).join(' ')}`);
   const blackBox: OneRunResult[] = [];
@@ -278,13 +280,17 @@ async function main(argv: string[]): Promise<void> {
     .description('empirical privacy audit (docs/AUDIT.md)')
     .option('--quick', 'the small configuration of the test suite')
     .option('--runs <n>', 'membership-inference runs per world (default 50)')
+    .option('--epsilons <list>', 'ε values to audit besides the no-noise control (default 1,3,8)')
+    .option('--no-control', 'skip the no-noise control')
     .option('--canaries <m>', 'white-box canaries (default 1000)')
     .option('--json <file>', 'also write the full report as JSON')
     .parse(argv);
-  const o = program.opts<{ quick?: boolean; runs?: string; canaries?: string; json?: string }>();
+  const o = program.opts<{ quick?: boolean; runs?: string; canaries?: string; json?: string; epsilons?: string; control: boolean }>();
   const base = o.quick ? QUICK_AUDIT : DEFAULT_AUDIT;
   const config: AuditConfig = {
     ...base,
+    ...(o.epsilons ? { epsilons: o.epsilons.split(',').map(Number) } : {}),
+    control: o.control,
     whiteBox: { ...base.whiteBox, ...(o.canaries ? { canaries: Number(o.canaries) } : {}) },
     blackBox: { ...base.blackBox, ...(o.runs ? { runs: Number(o.runs) } : {}) },
   };
