@@ -5,6 +5,8 @@
 export { condense, CondenseAbortedError, DEFAULTS as CONDENSE_DEFAULTS } from './condense/condense.js';
 export type { CondenseOptions, CondenseProgress, CondenseResult, TraceRow, LearnerChoice } from './condense/condense.js';
 export { evaluateUtility } from './condense/evaluation.js';
+export { synthesise, fitMst, MstModel, MST_DEFAULTS } from './synthesis/mst/index.js';
+export type { SynthesiseOptions, SynthesiseResult } from './synthesis/mst/index.js';
 export { randomSubset, kMeansCoreset } from './condense/baselines.js';
 export { parseCard, CardError } from './data/card.js';
 export type { DatasetCard, FeatureSpec } from './data/card.js';

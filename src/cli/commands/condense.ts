@@ -65,7 +65,7 @@ export async function loadDataOption(o: { dataset?: string; data?: string; card?
   return { data: await loadCsvDataset(o.data!, cardPath, { clampToBounds: o.clampToBounds, keepBytes: false }), label: o.data! };
 }
 
-async function readBoundsFile(path: string): Promise<Record<string, [number, number]>> {
+export async function readBoundsFile(path: string): Promise<Record<string, [number, number]>> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
@@ -206,7 +206,7 @@ export const condenseCommand: CommandModule = {
   },
 };
 
-function choice(name: string, value: string | undefined, allowed: string[]): string | undefined {
+export function choice(name: string, value: string | undefined, allowed: string[]): string | undefined {
   if (value === undefined) return undefined;
   if (!allowed.includes(value)) throw new UsageError(`--${name}: "${value}" is not one of ${allowed.join(', ')}`);
   return value;
