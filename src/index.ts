@@ -3,7 +3,11 @@
  * browsers. Node-only helpers (bundled datasets, file loading) live in `dpcondense/dist/cli/*`.
  */
 export { condense, CondenseAbortedError, DEFAULTS as CONDENSE_DEFAULTS } from './condense/condense.js';
-export type { CondenseOptions, CondenseProgress, CondenseResult, TraceRow, LearnerChoice } from './condense/condense.js';
+export type { CondenseOptions, CondenseProgress, CondenseResult, TraceRow, LearnerChoice, ReleasedStatistics } from './condense/condense.js';
+export { toPortableResult, fromPortableResult } from './condense/portable.js';
+export type { PortableCondenseResult } from './condense/portable.js';
+export { runCondenseJob, describeJobError } from './condense/job.js';
+export type { CondenseJobRequest, CondenseJobResult, JobCommand, JobEvent, JobError, HeldOutScore } from './condense/job.js';
 export { evaluateUtility } from './condense/evaluation.js';
 export { synthesise, fitMst, MstModel, MST_DEFAULTS } from './synthesis/mst/index.js';
 export type { SynthesiseOptions, SynthesiseResult } from './synthesis/mst/index.js';
@@ -12,8 +16,11 @@ export { parseCard, CardError } from './data/card.js';
 export type { DatasetCard, FeatureSpec } from './data/card.js';
 export { DataError } from './data/errors.js';
 export { readTable, readTableFromText } from './data/ingest.js';
+export { assembleDataset, parseSplit, parseCardText } from './data/dataset.js';
+export type { AssembledDataset, DatasetTexts } from './data/dataset.js';
 export { formatTableCsv } from './data/format.js';
 export { Encoder } from './data/encoding.js';
+export type { EncoderState } from './data/encoding.js';
 export { fitDesign } from './data/design.js';
 export { splitTable, subsetTable, tableTarget } from './data/table.js';
 export type { Table, FeatureColumn } from './data/table.js';

@@ -1,33 +1,27 @@
 /**
  * The datasets shipped in `datasets/` (CSV + card + fixed test split), and the same loader for a
- * user's CSV with its card. The folder is located relative to this module, which sits one level
- * below the package root both as `src/cli/bundled.ts` (vitest) and as `dist/cli/bundled.js`.
+ * user's CSV with its card. Only the file reading lives here; the tables are assembled from the
+ * file contents by the isomorphic `data/dataset.ts`, which the browser app uses too. The folder is
+ * located relative to this module, which sits one level below the package root both as
+ * `src/cli/bundled.ts` (vitest) and as `dist/cli/bundled.js`.
  */
-import { createHash } from 'node:crypto';
 import { readdirSync, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { DatasetCard } from '../data/card.js';
 import { DataError } from '../data/errors.js';
-import { TableBuilder, readTableFromTextSync, type IngestReport } from '../data/ingest.js';
-import { splitTable, subsetTable, type Table } from '../data/table.js';
+import { assembleDataset, parseSplit, type AssembledDataset } from '../data/dataset.js';
+import { TableBuilder } from '../data/ingest.js';
+import { subsetTable } from '../data/table.js';
 import { asDataError, readCardFile, streamCsvFile } from './files.js';
 
 export const DATASETS_DIR = fileURLToPath(new URL('../../datasets/', import.meta.url));
 
-export interface LoadedDataset {
-  card: DatasetCard;
-  table: Table;
-  /** 0-based indices of the test rows (empty when there is no split). */
-  testIndices: Int32Array;
-  train: Table;
-  test: Table;
+/** A dataset assembled by `data/dataset.ts`, with the raw CSV bytes the CLI read. */
+export interface LoadedDataset extends AssembledDataset {
   /** Raw CSV bytes (empty when a streamed file was loaded with `keepBytes: false`). */
   bytes: Uint8Array;
-  /** SHA-256 of the raw CSV bytes, hex. */
-  sha256: string;
-  report: IngestReport;
 }
 
 export interface LoadOptions {
@@ -59,15 +53,15 @@ export async function loadBundledCard(name: string): Promise<DatasetCard> {
 /** Load a bundled dataset with its fixed split (train = every row not listed as test, in order). */
 export async function loadBundledDataset(name: string, options: Omit<LoadOptions, 'source' | 'keepBytes'> = {}): Promise<LoadedDataset> {
   assertBundled(name);
-  const card = await loadBundledCard(name);
-  const csvSource = `datasets/${name}.csv`;
   const bytes = new Uint8Array(await readFile(join(DATASETS_DIR, `${name}.csv`)));
-  const text = new TextDecoder('utf-8').decode(bytes);
-  const { table, report } = readTableFromTextSync(text, card, { source: csvSource, clampToBounds: options.clampToBounds });
-  const testIndices = await readSplitFile(join(DATASETS_DIR, `${name}.split.json`), `datasets/${name}.split.json`, table.nRows);
-  const { train, test } = splitTable(table, testIndices);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  return { card, table, testIndices, train, test, bytes, sha256, report };
+  const dataset = await assembleDataset({
+    card: await loadBundledCard(name),
+    csv: bytes,
+    split: await readFile(join(DATASETS_DIR, `${name}.split.json`), 'utf8'),
+    sources: { csv: `datasets/${name}.csv`, card: `datasets/${name}.json`, split: `datasets/${name}.split.json` },
+    clampToBounds: options.clampToBounds,
+  });
+  return { ...dataset, bytes };
 }
 
 /**
@@ -91,24 +85,13 @@ export async function loadCsvDataset(csvPath: string, cardOrPath: string | Datas
 
 /** A split file `{"test": [0-based row indices]}`, validated against the table size. */
 export async function readSplitFile(path: string, source: string, nRows: number): Promise<Int32Array> {
-  let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(await readFile(path, 'utf8'));
+    text = await readFile(path, 'utf8');
   } catch (error) {
-    const e = asDataError(error, source);
-    throw e instanceof DataError ? e : new DataError(`not valid JSON (${(error as Error).message})`, { file: source });
+    throw asDataError(error, source);
   }
-  const test = (json as { test?: unknown }).test;
-  if (!Array.isArray(test)) throw new DataError('expected {"test": [row indices]}', { file: source });
-  const out = new Int32Array(test.length);
-  const seen = new Uint8Array(nRows);
-  test.forEach((i, k) => {
-    if (!Number.isInteger(i) || i < 0 || i >= nRows) throw new DataError(`test index ${JSON.stringify(i)} is not a row of the ${nRows}-row table`, { file: source });
-    if (seen[i]) throw new DataError(`test index ${i} is listed twice`, { file: source });
-    seen[i] = 1;
-    out[k] = i;
-  });
-  return out;
+  return parseSplit(text, source, nRows);
 }
 
 function assertBundled(name: string): void {

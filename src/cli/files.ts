@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { CardError, parseCard, type DatasetCard } from '../data/card.js';
+import { CardError, type DatasetCard } from '../data/card.js';
+import { parseCardText } from '../data/dataset.js';
 import { CsvTokenizer, type CsvRecordSink } from '../data/csv.js';
 import { DataError } from '../data/errors.js';
 
@@ -81,13 +82,7 @@ export async function readCardFile(path: string, source = path): Promise<Dataset
     if (e instanceof DataError) throw new CardError(e.message);
     throw e;
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    throw new CardError(`${source}: not valid JSON (${(error as Error).message})`);
-  }
-  return parseCard(json, source);
+  return parseCardText(text, source);
 }
 
 /** An output the user asked for already exists and `--force` was not given. */

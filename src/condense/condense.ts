@@ -128,6 +128,33 @@ export interface CondenseResult {
   encoder: Encoder;
   /** Resolved hyperparameters actually used. */
   settings: ResolvedSettings;
+  /** What the private preprocessing released (charged mechanisms' outputs, post-processed). */
+  released: ReleasedStatistics;
+}
+
+/**
+ * The DP statistics of the private preprocessing, as plain data: the outputs of charged mechanisms
+ * and post-processing of them, so reports and the app may show them beside the synthetic table.
+ * Exact values when the run is not private (ε = ∞).
+ */
+export interface ReleasedStatistics {
+  /** Per feature in card order, pooled over the strata. */
+  features: ReleasedFeature[];
+  /** Noisy record count per stratum (classes 0/1; or early events, late events, censored). */
+  strataCounts: number[];
+  /** Survival: DP histograms of event and censoring times on the public log-time grid. */
+  timeHistogram?: { edges: number[]; events: number[]; censored: number[] };
+}
+
+export interface ReleasedFeature {
+  name: string;
+  /** Bounds used for the feature: the card's, user-supplied, or DP-estimated (data units). */
+  bounds: [number, number];
+  /** Numeric/integer: DP mean and standard deviation; binary: DP share of ones (sd NaN). */
+  mean: number;
+  sd: number;
+  /** Categorical: DP level frequencies in card order. */
+  levelProbabilities?: number[];
 }
 
 export interface ResolvedSettings {
@@ -442,7 +469,18 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
     privateRelease: true,
     reasonsNotPrivate,
   });
-  return { synthetic: released, receipt, trace, encoder, settings };
+  const releasedStatistics: ReleasedStatistics = {
+    features: card.features.map((f, j) => {
+      const m = pooled.features[j];
+      const levels = m.levelProbabilities ? Array.from(m.levelProbabilities) : undefined;
+      return { name: f.name, bounds: featureBounds[j], mean: m.mean, sd: f.type === 'binary' ? NaN : m.sd, ...(levels ? { levelProbabilities: levels } : {}) };
+    }),
+    strataCounts: moments.map((s) => s.count),
+    ...(timeHistogram
+      ? { timeHistogram: { edges: Array.from(timeHistogram.edges), events: Array.from(timeHistogram.events), censored: Array.from(timeHistogram.censored) } }
+      : {}),
+  };
+  return { synthetic: released, receipt, trace, encoder, settings, released: releasedStatistics };
 }
 
 function validateOptions(options: CondenseOptions, delta: number): void {

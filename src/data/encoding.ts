@@ -63,6 +63,16 @@ export interface SyntheticOutcome {
   event?: Uint8Array;
 }
 
+/**
+ * Everything an encoder is built from, as plain data (structured-cloneable and JSON-safe), so an
+ * encoder can cross a worker boundary or be stored and rebuilt with `Encoder.fromState`.
+ */
+export interface EncoderState {
+  card: DatasetCard;
+  scaling: Record<string, NumericScaling>;
+  bounds: Record<string, [number, number]>;
+}
+
 const NUMERIC = 0;
 const INTEGER = 1;
 const BINARY = 2;
@@ -86,9 +96,25 @@ export class Encoder {
   readonly highBounds: Float64Array;
   private readonly kinds: Uint8Array;
   private readonly imputeZ: Float64Array;
+  private readonly options: EncoderOptions;
+
+  /** Rebuild an encoder from `toState()` output (e.g. after a postMessage). */
+  static fromState(state: EncoderState): Encoder {
+    return new Encoder(state.card, { scaling: state.scaling, bounds: state.bounds });
+  }
+
+  /** The plain data this encoder was built from (copies, safe to send or store). */
+  toState(): EncoderState {
+    const scaling: Record<string, NumericScaling> = {};
+    for (const [name, s] of Object.entries(this.options.scaling ?? {})) scaling[name] = { center: s.center, scale: s.scale };
+    const bounds: Record<string, [number, number]> = {};
+    for (const [name, b] of Object.entries(this.options.bounds ?? {})) bounds[name] = [b[0], b[1]];
+    return { card: this.card, scaling, bounds };
+  }
 
   constructor(card: DatasetCard, options: EncoderOptions = {}) {
     this.card = card;
+    this.options = options;
     const features = card.features;
     const known = new Set(features.map((f) => f.name));
     for (const [what, record] of [

@@ -1,0 +1,128 @@
+/**
+ * One condensation job as messages, for front ends that run it off their main thread (the browser
+ * app's Web Worker): the typed protocol (start, progress, done, error, abort) and the job itself —
+ * assemble the dataset from its texts, `condense()`, and score the release on the held-out rows
+ * beside the full training data and a random real subset. Everything crossing the boundary is plain
+ * data (`PortableCondenseResult`), and the job calls the same core functions as the CLI, so the
+ * same seed gives the same numbers in both.
+ */
+import { SeededRng } from '../core/rng.js';
+import { CardError } from '../data/card.js';
+import { assembleDataset, type DatasetTexts } from '../data/dataset.js';
+import { DataError } from '../data/errors.js';
+import { formatTableCsv } from '../data/format.js';
+import { randomSubset } from './baselines.js';
+import { condense, CondenseAbortedError, type CondenseOptions, type CondenseProgress } from './condense.js';
+import { evaluateUtility } from './evaluation.js';
+import { toPortableResult, type PortableCondenseResult } from './portable.js';
+
+/** `condense()` options without the table and the callbacks, which the job supplies. */
+export type CondenseJobOptions = Omit<CondenseOptions, 'train' | 'onProgress' | 'signal' | 'inputFingerprint'>;
+
+export interface CondenseJobRequest {
+  dataset: DatasetTexts;
+  options: CondenseJobOptions;
+  /** Held-out evaluation (needs a split): learners to train, and the seed of their randomness. */
+  evaluation?: { learners: string[]; seed: number };
+}
+
+/** Messages to the worker. */
+export type JobCommand = { type: 'start'; id: number; request: CondenseJobRequest } | { type: 'abort'; id: number };
+
+/** Messages from the worker; `id` is the start message's. */
+export type JobEvent =
+  | { type: 'loaded'; id: number; trainRows: number; testRows: number }
+  | { type: 'progress'; id: number; progress: CondenseProgress }
+  | { type: 'evaluating'; id: number; learner: string; done: number; total: number }
+  | { type: 'done'; id: number; result: CondenseJobResult }
+  | { type: 'error'; id: number; error: JobError }
+  | { type: 'aborted'; id: number };
+
+export interface JobError {
+  /** `DataError` and `CardError` are problems with the input; anything else is a failure of the run. */
+  kind: 'data' | 'card' | 'settings' | 'internal';
+  message: string;
+  file?: string;
+  /** 1-based data row and the column, when the input error has them. */
+  row?: number;
+  column?: string;
+}
+
+/**
+ * Held-out scores of one learner trained three ways, with the CLI's `evaluate` convention: each fit
+ * gets a fresh `SeededRng(seed)`. For the custodian's eyes only — they are computed from real rows.
+ */
+export interface HeldOutScore {
+  learner: string;
+  metric: 'auroc' | 'harrell_c';
+  synthetic: number;
+  full: number;
+  subset: number;
+}
+
+export interface CondenseJobResult {
+  condensed: PortableCondenseResult;
+  /** The release files, exactly as the CLI writes them. */
+  syntheticCsv: string;
+  receiptJson: string;
+  trainRows: number;
+  testRows: number;
+  evaluation: HeldOutScore[];
+}
+
+/**
+ * Run a job, reporting through `emit`. Never throws: failures become an `error` event and an abort
+ * an `aborted` event, so a worker can forward every outcome as one message.
+ */
+export async function runCondenseJob(id: number, request: CondenseJobRequest, emit: (event: JobEvent) => void, signal: AbortSignal): Promise<void> {
+  try {
+    const dataset = await assembleDataset(request.dataset);
+    emit({ type: 'loaded', id, trainRows: dataset.train.nRows, testRows: dataset.test.nRows });
+    const result = await condense({
+      ...request.options,
+      train: dataset.train,
+      inputFingerprint: dataset.sha256,
+      signal,
+      onProgress: (progress) => emit({ type: 'progress', id, progress }),
+    });
+    const evaluation: HeldOutScore[] = [];
+    const plan = request.evaluation;
+    if (plan && dataset.test.nRows > 0) {
+      for (const [k, learner] of plan.learners.entries()) {
+        if (signal.aborted) throw new CondenseAbortedError('condensation aborted');
+        emit({ type: 'evaluating', id, learner, done: k, total: plan.learners.length });
+        // Yield so that an abort message can be delivered between the (possibly long) fits.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        const rng = () => new SeededRng(plan.seed);
+        const onSynthetic = evaluateUtility(result.synthetic, dataset.test, learner, rng());
+        const full = evaluateUtility(dataset.train, dataset.test, learner, rng());
+        const subsetTable = randomSubset(dataset.train, result.synthetic.nRows, rng());
+        const subset = evaluateUtility(subsetTable, dataset.test, learner, rng());
+        evaluation.push({ learner, metric: onSynthetic.metric, synthetic: onSynthetic.value, full: full.value, subset: subset.value });
+      }
+    }
+    emit({
+      type: 'done',
+      id,
+      result: {
+        condensed: toPortableResult(result),
+        syntheticCsv: formatTableCsv(result.synthetic),
+        receiptJson: JSON.stringify(result.receipt, null, 2) + '\n',
+        trainRows: dataset.train.nRows,
+        testRows: dataset.test.nRows,
+        evaluation,
+      },
+    });
+  } catch (error) {
+    if (error instanceof CondenseAbortedError || signal.aborted) emit({ type: 'aborted', id });
+    else emit({ type: 'error', id, error: describeJobError(error) });
+  }
+}
+
+/** An error as plain data, keeping the location of input errors. */
+export function describeJobError(error: unknown): JobError {
+  if (error instanceof DataError) return { kind: 'data', message: error.message, file: error.file, row: error.row, column: error.column };
+  if (error instanceof CardError) return { kind: 'card', message: error.message };
+  if (error instanceof RangeError) return { kind: 'settings', message: error.message };
+  return { kind: 'internal', message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,88 @@
+/**
+ * A dataset assembled from texts: the card, the CSV, and optionally a fixed test split, read into
+ * tables with the input's fingerprint. Isomorphic (no file system): the CLI reads the files and
+ * passes their contents here, and the browser app passes bundled texts or a file the user dropped,
+ * so both front ends build the very same tables from the very same bytes.
+ */
+import { CardError, parseCard, type DatasetCard } from './card.js';
+import { DataError } from './errors.js';
+import { readTableFromTextSync, type IngestReport } from './ingest.js';
+import { splitTable, subsetTable, type Table } from './table.js';
+import { sha256Hex } from '../privacy/receipt.js';
+
+export interface AssembledDataset {
+  card: DatasetCard;
+  table: Table;
+  /** 0-based indices of the test rows (empty when there is no split). */
+  testIndices: Int32Array;
+  /** Every row not listed as test, in table order (the whole table when there is no split). */
+  train: Table;
+  test: Table;
+  /** SHA-256 of the CSV bytes, hex (the receipt's input fingerprint). */
+  sha256: string;
+  report: IngestReport;
+}
+
+export interface DatasetTexts {
+  /** The card, parsed or as JSON text. */
+  card: DatasetCard | string;
+  /** The CSV as bytes (fingerprinted as given) or text (fingerprinted as its UTF-8 encoding). */
+  csv: Uint8Array | string;
+  /** The split file's JSON text, `{"test": [0-based row indices]}`; absent = no split. */
+  split?: string;
+  /** Names for error messages. */
+  sources: { csv: string; card?: string; split?: string };
+  clampToBounds?: boolean;
+}
+
+/** Read the card, the CSV and the split into tables; any defect is a DataError/CardError naming its source. */
+export async function assembleDataset(input: DatasetTexts): Promise<AssembledDataset> {
+  const card = typeof input.card === 'string' ? parseCardText(input.card, input.sources.card ?? 'card') : input.card;
+  const bytes = typeof input.csv === 'string' ? new TextEncoder().encode(input.csv) : input.csv;
+  const text = typeof input.csv === 'string' ? input.csv : decodeUtf8(input.csv, input.sources.csv);
+  const { table, report } = readTableFromTextSync(text, card, { source: input.sources.csv, clampToBounds: input.clampToBounds });
+  const testIndices = input.split === undefined ? new Int32Array(0) : parseSplit(input.split, input.sources.split ?? 'split', table.nRows);
+  const { train, test } = testIndices.length ? splitTable(table, testIndices) : { train: table, test: subsetTable(table, testIndices) };
+  return { card, table, testIndices, train, test, sha256: await sha256Hex(bytes), report };
+}
+
+/** A card from JSON text (a byte-order mark is fine); JSON syntax errors are card errors too. */
+export function parseCardText(text: string, source: string): DatasetCard {
+  let json: unknown;
+  try {
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new CardError(`${source}: not valid JSON (${(error as Error).message})`);
+  }
+  return parseCard(json, source);
+}
+
+/** UTF-8 bytes to text; invalid UTF-8 is a DataError naming the source. */
+export function decodeUtf8(bytes: Uint8Array, source: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new DataError('the file is not valid UTF-8 text', { file: source });
+  }
+}
+
+/** A split file's text `{"test": [0-based row indices]}`, validated against the table size. */
+export function parseSplit(text: string, source: string, nRows: number): Int32Array {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new DataError(`not valid JSON (${(error as Error).message})`, { file: source });
+  }
+  const test = (json as { test?: unknown } | null)?.test;
+  if (!Array.isArray(test)) throw new DataError('expected {"test": [row indices]}', { file: source });
+  const out = new Int32Array(test.length);
+  const seen = new Uint8Array(nRows);
+  test.forEach((i, k) => {
+    if (!Number.isInteger(i) || i < 0 || i >= nRows) throw new DataError(`test index ${JSON.stringify(i)} is not a row of the ${nRows}-row table`, { file: source });
+    if (seen[i]) throw new DataError(`test index ${i} is listed twice`, { file: source });
+    seen[i] = 1;
+    out[k] = i;
+  });
+  return out;
+}

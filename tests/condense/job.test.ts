@@ -1,0 +1,82 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DATASETS_DIR } from '../../src/cli/bundled.js';
+import { main } from '../../src/cli/main.js';
+import { runCondenseJob, type CondenseJobRequest, type JobEvent } from '../../src/condense/job.js';
+import { fromPortableResult } from '../../src/condense/portable.js';
+
+const read = (file: string) => readFileSync(join(DATASETS_DIR, file), 'utf8');
+const dir = mkdtempSync(join(tmpdir(), 'dpc-job-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function pimaRequest(overrides: Partial<CondenseJobRequest['options']> = {}): CondenseJobRequest {
+  return {
+    dataset: { card: read('pima.json'), csv: read('pima.csv'), split: read('pima.split.json'), sources: { csv: 'pima.csv' } },
+    options: { rows: 20, epsilon: 3, steps: 12, directions: 4, seed: 5, ...overrides },
+    evaluation: { learners: ['cart', 'logistic'], seed: 1 },
+  };
+}
+
+async function collect(request: CondenseJobRequest, signal = new AbortController().signal): Promise<JobEvent[]> {
+  const events: JobEvent[] = [];
+  await runCondenseJob(7, request, (e) => events.push(structuredClone(e)), signal);
+  return events;
+}
+
+describe('runCondenseJob (the worker protocol)', () => {
+  it('reports progress and a structured-cloneable result whose numbers and files equal the CLI run with the same seed', async () => {
+    const events = await collect(pimaRequest());
+    expect(events.every((e) => e.id === 7)).toBe(true);
+    expect(events.filter((e) => e.type === 'progress')).toHaveLength(12);
+    const done = events.at(-1)!;
+    if (done.type !== 'done') throw new Error(`expected done, got ${JSON.stringify(done)}`);
+    const { result } = done;
+    expect(result.trainRows).toBe(614);
+    expect(result.testRows).toBe(154);
+
+    const out = join(dir, 'pima.csv');
+    let stderr = '';
+    const io = { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) } };
+    expect(await main(['condense', '--dataset', 'pima', '--rows', '20', '--epsilon', '3', '--steps', '12', '--directions', '4', '--seed', '5', '--out', out, '--quiet'], io), stderr).toBe(0);
+    expect(result.syntheticCsv).toBe(readFileSync(out, 'utf8'));
+    const cliReceipt = JSON.parse(readFileSync(join(dir, 'pima.receipt.json'), 'utf8'));
+    const jobReceipt = JSON.parse(result.receiptJson);
+    delete cliReceipt.created_at;
+    delete jobReceipt.created_at;
+    expect(jobReceipt).toEqual(cliReceipt);
+
+    let json = '';
+    const jsonIo = { stdout: { write: (s: string) => (json += s) }, stderr: io.stderr };
+    expect(await main(['evaluate', '--synthetic', out, '--dataset', 'pima', '--models', 'cart,logistic', '--json'], jsonIo)).toBe(0);
+    const cli = JSON.parse(json).results as { learner: string; synthetic: number; full: number }[];
+    expect(result.evaluation.map((r) => [r.learner, r.synthetic, r.full])).toEqual(cli.map((r) => [r.learner, r.synthetic, r.full]));
+    expect(result.evaluation.every((r) => r.subset > 0.5 && r.subset < 1)).toBe(true);
+
+    // The encoder crossed the boundary as data and decodes as the original did.
+    const rebuilt = fromPortableResult(result.condensed);
+    const again = rebuilt.encoder.decodeToTable(rebuilt.encoder.encode(result.condensed.synthetic), {
+      label: result.condensed.synthetic.label,
+      negativeLabel: 0,
+    });
+    expect(Array.from(again.features[1].values)).toEqual(Array.from(result.condensed.synthetic.features[1].values));
+    expect(result.condensed.released.features.map((f) => f.name)).toEqual(rebuilt.encoder.card.features.map((f) => f.name));
+  });
+
+  it('stops on abort with an aborted event, and reports bad input with its row and column', async () => {
+    const controller = new AbortController();
+    const events: JobEvent[] = [];
+    await runCondenseJob(1, pimaRequest({ steps: 400 }), (e) => {
+      events.push(e);
+      if (e.type === 'progress' && e.progress.step === 3) controller.abort();
+    }, controller.signal);
+    expect(events.at(-1)).toEqual({ type: 'aborted', id: 1 });
+    expect(events.filter((e) => e.type === 'progress').length).toBeLessThan(20);
+
+    const request = pimaRequest();
+    request.dataset.csv = (request.dataset.csv as string).replace(/\n6,148\.0,/, '\n6,abc,');
+    const failed = await collect(request);
+    expect(failed.at(-1)).toMatchObject({ type: 'error', error: { kind: 'data', file: 'pima.csv', row: 1, column: 'glucose' } });
+  });
+});
