@@ -1,12 +1,10 @@
 /**
- * Node file helpers for the CLI: stream a CSV file through the isomorphic tokenizer, read a card
- * file, and write outputs atomically (temp file in the same directory, then rename) so that a failed
- * run never leaves a half-written file behind.
+ * Node file helpers for the CLI: stream a CSV file through the isomorphic tokenizer and read a card
+ * file. Outputs are written by outputs.ts (one transaction per run).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { CardError, type DatasetCard } from '../data/card.js';
 import { parseCardText } from '../data/dataset.js';
 import { CsvTokenizer, type CsvRecordSink } from '../data/csv.js';
@@ -83,28 +81,4 @@ export async function readCardFile(path: string, source = path): Promise<Dataset
     throw e;
   }
   return parseCardText(text, source);
-}
-
-/** An output the user asked for already exists and `--force` was not given. */
-export class OutputExistsError extends Error {
-  override name = 'OutputExistsError';
-}
-
-/**
- * Write `content` to `path` atomically: into a temporary file next to it, then renamed over it,
- * so readers see either the old file or the complete new one. Refuses to replace an existing
- * file unless `overwrite`.
- */
-export async function writeFileAtomic(path: string, content: string | Uint8Array, options: { overwrite?: boolean } = {}): Promise<void> {
-  if (!options.overwrite && existsSync(path)) {
-    throw new OutputExistsError(`${path}: already exists; pass --force to overwrite it`);
-  }
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  try {
-    await writeFile(temp, content);
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
 }

@@ -20,7 +20,7 @@ import { describeCommand } from './commands/describe.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { synthesiseCommand } from './commands/synthesise.js';
 import { UsageError, type CliIo, type CommandModule } from './context.js';
-import { OutputExistsError } from './files.js';
+import { installInterruptHandlers } from './interrupt.js';
 
 const COMMANDS: readonly CommandModule[] = [datasetsCommand, describeCommand, cardCommand, condenseCommand, synthesiseCommand, evaluateCommand];
 
@@ -54,7 +54,7 @@ export function buildProgram(io: CliIo): Command {
 
 /** Errors a user can fix from the message alone: printed as one line, exit code 1. */
 function isInputError(error: unknown): error is Error {
-  return error instanceof DataError || error instanceof CardError || error instanceof ModelInputError || error instanceof OutputExistsError;
+  return error instanceof DataError || error instanceof CardError || error instanceof ModelInputError;
 }
 
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
@@ -101,6 +101,7 @@ if (isEntryPoint()) {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
+  installInterruptHandlers(process.stderr);
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

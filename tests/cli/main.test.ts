@@ -168,7 +168,9 @@ describe('dpcondense card', () => {
     writeFileSync(csv, CSV);
     const out = join(dir, 'card.json');
     writeFileSync(out, 'precious');
-    expectOneLineError(await run('card', csv, '--label', 'dead', '--out', out), /card\.json: already exists; pass --force/);
+    const refused = await run('card', csv, '--label', 'dead', '--out', out);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toMatch(/^error: --out .*card\.json: already exists; pass --force/);
     expect(readFileSync(out, 'utf8')).toBe('precious');
     expect((await run('card', csv, '--label', 'dead', '--out', out, '--force')).code).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8')).task).toBe('classification');

@@ -9,7 +9,8 @@ import { basename } from 'node:path';
 import { CardInferrer } from '../../data/inferCard.js';
 import { TableBuilder } from '../../data/ingest.js';
 import { UsageError, type CliContext, type CommandModule } from '../context.js';
-import { streamCsvFile, writeFileAtomic } from '../files.js';
+import { streamCsvFile } from '../files.js';
+import { planOutputs } from '../outputs.js';
 import { defaultCardPath } from './describe.js';
 
 interface CardOptions {
@@ -52,6 +53,9 @@ export const cardCommand: CommandModule = {
         if (options.positive !== undefined && survival) throw new UsageError('card: --positive only applies with --label');
         const maxLevels = Number(options.maxLevels);
         if (!Number.isInteger(maxLevels) || maxLevels < 2) throw new UsageError(`card: --max-levels must be an integer >= 2, got ${options.maxLevels}`);
+        const out = options.out ?? defaultCardPath(csvPath);
+        // Checked before the file is read: the card may not replace the CSV (or any existing file without --force).
+        const outputs = out === '-' ? undefined : planOutputs([{ option: options.out ? '--out' : '--out (default)', path: out }], { force: options.force, inputs: [{ option: 'FILE.csv', path: csvPath }] });
         const name = options.name ?? basename(csvPath).replace(/\.csv$/i, '');
         const inferrer = new CardInferrer({
           name,
@@ -70,9 +74,8 @@ export const cardCommand: CommandModule = {
         await streamCsvFile(csvPath, (fields, _i, line) => builder.addRecord(fields, line));
         const { table } = builder.finish();
         const text = JSON.stringify(card, null, 2) + '\n';
-        const out = options.out ?? defaultCardPath(csvPath);
-        if (out === '-') io.stdout.write(text);
-        else await writeFileAtomic(out, text, { overwrite: options.force });
+        if (outputs) await outputs.commit([text]);
+        else io.stdout.write(text);
         const report = out === '-' ? io.stderr : io.stdout;
         const counts = ['numeric', 'integer', 'binary', 'categorical']
           .map((t) => [t, card.features.filter((f) => f.type === t).length] as const)

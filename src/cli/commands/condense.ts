@@ -4,15 +4,16 @@
  * the optimisation trace. All outputs are written only after the run succeeded, atomically.
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { formatTableCsv } from '../../data/format.js';
 import { condense, type CondenseOptions, type CondenseProgress, type Initialisation } from '../../condense/condense.js';
 import type { OptimiserKind } from '../../condense/optimiser.js';
-import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
+import { DATASETS_DIR, isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
-import { writeFileAtomic } from '../files.js';
+import { planOutputs, type InputFile } from '../outputs.js';
 import { defaultCardPath } from './describe.js';
 
 interface CondenseCliOptions {
@@ -63,6 +64,18 @@ export async function loadDataOption(o: { dataset?: string; data?: string; card?
   const cardPath = o.card ?? defaultCardPath(o.data!);
   if (!existsSync(cardPath)) throw new UsageError(`no card for ${o.data}: pass --card CARD.json (draft one with \`dpcondense card\`)`);
   return { data: await loadCsvDataset(o.data!, cardPath, { clampToBounds: o.clampToBounds, keepBytes: false }), label: o.data! };
+}
+
+/** The files a run reads (data, card, bounds): no output may replace one of them. */
+export function inputFiles(o: { dataset?: string; data?: string; card?: string; bounds?: string }): InputFile[] {
+  const inputs: InputFile[] = [];
+  if (o.dataset && isBundledDataset(o.dataset)) {
+    for (const ext of ['csv', 'json', 'split.json']) inputs.push({ option: '--dataset', path: join(DATASETS_DIR, `${o.dataset}.${ext}`) });
+  }
+  if (o.data) inputs.push({ option: '--data', path: o.data }, { option: '--card', path: o.card ?? defaultCardPath(o.data) });
+  else if (o.card) inputs.push({ option: '--card', path: o.card });
+  if (o.bounds) inputs.push({ option: '--bounds', path: o.bounds });
+  return inputs;
 }
 
 export async function readBoundsFile(path: string): Promise<Record<string, [number, number]>> {
@@ -154,9 +167,15 @@ export const condenseCommand: CommandModule = {
         const epsilon = numberOption('epsilon', o.epsilon, (v) => v > 0)!;
         const delta = numberOption('delta', o.delta, (v) => v > 0 && v < 1)!;
         const receiptPath = o.receipt ?? o.out.replace(/\.csv$/i, '') + '.receipt.json';
-        for (const path of [o.out, receiptPath, o.trace]) {
-          if (path && existsSync(path) && !o.force) throw new UsageError(`${path} already exists; pass --force to overwrite it`);
-        }
+        // Every output is checked now, before any data is read or budget spent, and written at the end as one transaction.
+        const outputs = planOutputs(
+          [
+            { option: '--out', path: o.out },
+            { option: o.receipt ? '--receipt' : '--receipt (default)', path: receiptPath },
+            ...(o.trace ? [{ option: '--trace', path: o.trace }] : []),
+          ],
+          { force: o.force, inputs: inputFiles(o) },
+        );
         const { data, label } = await loadDataOption(o);
         const options: CondenseOptions = {
           train: data.train,
@@ -191,12 +210,12 @@ export const condenseCommand: CommandModule = {
         } finally {
           progress.stop();
         }
-        await writeFileAtomic(o.out, formatTableCsv(result.synthetic), { overwrite: o.force });
-        await writeFileAtomic(receiptPath, JSON.stringify(result.receipt, null, 2) + '\n', { overwrite: o.force });
+        const contents = [formatTableCsv(result.synthetic), JSON.stringify(result.receipt, null, 2) + '\n'];
         if (o.trace) {
           const lines = ['step,loss,smoothed_loss,smoothing,clipped_fraction', ...result.trace.map((t) => [t.step, t.loss, t.smoothedLoss, t.smoothing, t.clippedFraction].join(','))];
-          await writeFileAtomic(o.trace, lines.join('\n') + '\n', { overwrite: o.force });
+          contents.push(lines.join('\n') + '\n');
         }
+        await outputs.commit(contents);
         const r = result.receipt;
         io.stdout.write(
           `wrote ${o.out} (${result.synthetic.nRows} rows) and ${receiptPath}\n` +

@@ -2,15 +2,14 @@
  * `dpcondense synthesise --method mst`: fit a DP synthesiser (MST) on a bundled dataset's training
  * split or a user's CSV with its card, and release any number of rows with a receipt. Same input
  * handling as `condense` (shared helpers); outputs are written only after the run succeeded,
- * atomically.
+ * as one transaction (`../outputs.ts`).
  */
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { formatTableCsv } from '../../data/format.js';
 import { synthesise } from '../../synthesis/mst/index.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule } from '../context.js';
-import { writeFileAtomic } from '../files.js';
-import { choice, loadDataOption, numberOption, readBoundsFile } from './condense.js';
+import { planOutputs } from '../outputs.js';
+import { choice, inputFiles, loadDataOption, numberOption, readBoundsFile } from './condense.js';
 
 interface SynthesiseCliOptions {
   method: string;
@@ -62,9 +61,14 @@ export const synthesiseCommand: CommandModule = {
         const accountant = choice('accountant', o.accountant, ['rdp', 'pld']) as 'rdp' | 'pld' | undefined;
         const seed = numberOption('seed', o.seed, Number.isInteger);
         const receiptPath = o.receipt ?? o.out.replace(/\.csv$/i, '') + '.receipt.json';
-        for (const path of [o.out, receiptPath]) {
-          if (existsSync(path) && !o.force) throw new UsageError(`${path} already exists; pass --force to overwrite it`);
-        }
+        // Outputs are checked before any data is read or budget spent, and written together at the end.
+        const outputs = planOutputs(
+          [
+            { option: '--out', path: o.out },
+            { option: o.receipt ? '--receipt' : '--receipt (default)', path: receiptPath },
+          ],
+          { force: o.force, inputs: inputFiles(o) },
+        );
         const bounds = o.bounds ? await readBoundsFile(o.bounds) : undefined;
         const { data, label } = await loadDataOption(o);
         if (!o.quiet) io.stderr.write(`synthesising from ${label} with MST: ${data.train.nRows} rows → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
@@ -75,8 +79,7 @@ export const synthesiseCommand: CommandModule = {
           if (error instanceof RangeError) throw new UsageError(error.message);
           throw error;
         }
-        await writeFileAtomic(o.out, formatTableCsv(result.synthetic), { overwrite: o.force });
-        await writeFileAtomic(receiptPath, JSON.stringify(result.receipt, null, 2) + '\n', { overwrite: o.force });
+        await outputs.commit([formatTableCsv(result.synthetic), JSON.stringify(result.receipt, null, 2) + '\n']);
         const r = result.receipt;
         io.stdout.write(
           `wrote ${o.out} (${result.synthetic.nRows} rows) and ${receiptPath}\n` +
