@@ -13,7 +13,7 @@
  * (the card, user-supplied bounds, the hyperparameters), so it is post-processing. The real records
  * are encoded with the DP encoding only to be evaluated inside the mechanism of (2).
  */
-import { matrix, type Matrix } from '../core/matrix.js';
+import type { Matrix } from '../core/matrix.js';
 import { SeededRng, type Rng } from '../core/rng.js';
 import { Encoder } from '../data/encoding.js';
 import { publicNegativeLabel, type Table } from '../data/table.js';
@@ -24,7 +24,7 @@ import {
   PrivacyLedger,
   buildReceipt,
   calibrateNoiseMultiplier,
-  poissonSample,
+  PoissonSampler,
   type Receipt,
 } from '../privacy/index.js';
 import { PerRecordLoss, maxRecordLoss, type ClassificationLossKind, type LearnerRecipe, type LossSpec } from './objective.js';
@@ -291,12 +291,6 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
     }
   });
   const encoder = new Encoder(card, { scaling, bounds: allBounds });
-  // The encoded real rows are only ever read inside the zero-order mechanism.
-  const realX = insideMechanism(MECHANISM.zeroOrderSteps, () => {
-    const encoded = encoder.encode(train, { missing: 'impute' });
-    encoder.project(encoded);
-    return encoded;
-  });
 
   // ---- 3. Loss and synthetic outcomes ------------------------------------------------------------
   const pMin = options.pMin ?? DEFAULTS.pMin;
@@ -335,7 +329,7 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
     initialRows = initialiseUniform(encoder, options.rows, publicRng);
   } else {
     // Non-private ablation (the receipt says so): reads real rows outside any mechanism.
-    initialRows = copyRealRows(realX, stratify(train), allocation, publicRng);
+    initialRows = copyRealRows(train, encoder, stratify(train), allocation, publicRng);
   }
   const optimiseTimes = task === 'survival' && (options.optimiseTimes ?? false);
   const synthetic = new SyntheticParameters(encoder, initialRows, syntheticTarget, optimiseTimes ? logTimeBox(timeHistogram!) : undefined);
@@ -377,16 +371,21 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
   const learningRate = optimiserKind === 'sgd' && driftPerUnitRate > 0 ? Math.min(requestedRate, maxNoiseDrift / driftPerUnitRate) : requestedRate;
 
   const n = train.nRows;
-  const objective = new PerRecordLoss(learners, lossSpec, n);
+  // Poisson batches are drawn by skipping from one sampled record to the next and encoded straight
+  // from the table, so a step costs O(q·n) whatever n is; buffers start at a size the batch
+  // exceeds with negligible probability (mean + 6 sd) and grow if it does.
+  const sampler = new PoissonSampler(n, samplingRate);
+  const batchCapacity = Math.min(n, Math.ceil(samplingRate * n + 6 * Math.sqrt(samplingRate * n) + 16));
+  const objective = new PerRecordLoss(learners, lossSpec, batchCapacity);
   const estimator = new ZerothOrderEstimator(
     synthetic,
     objective,
     { directions, smoothing, clipNorm, noiseMultiplier: isPrivate ? noiseMultiplier : 0, lossChannelWeight, lossChannelShare },
-    n,
+    batchCapacity,
   );
   const optimiser = createOptimiser(optimiserKind, parameters.length, momentum);
   const gradient = new Float64Array(parameters.length);
-  const batch = new BatchBuffer(realX, train, task);
+  const batch = new BatchBuffer(encoder, train, batchCapacity);
   const trace: TraceRow[] = [];
   const epsilonSpent = ledger.spent().epsilon;
   const started = Date.now();
@@ -395,8 +394,7 @@ export async function condense(options: CondenseOptions): Promise<CondenseResult
     checkAbort();
     const mu = smoothing * (1 - ((1 - smoothingDecay) * step) / Math.max(1, steps - 1));
     const estimate = insideMechanism(MECHANISM.zeroOrderSteps, () => {
-      const indices = samplingRate >= 1 ? undefined : poissonSample(n, samplingRate, noiseRng);
-      const { X, target } = batch.gather(indices);
+      const { X, target } = batch.gather(sampler.sample(noiseRng));
       return estimator.estimate(parameters, X, target, samplingRate * recordCount, publicRng, noiseRng, gradient, mu);
     });
     optimiser.step(parameters, gradient, learningRate);
@@ -577,60 +575,62 @@ function logTimeBox(hist: TimeHistogram): [number, number] {
 }
 
 /** Non-private ablation only: start from random real rows of each stratum. */
-function copyRealRows(realX: Matrix, strata: Int32Array, allocation: Int32Array, rng: Rng): Matrix {
-  const d = realX.cols;
-  const out = matrix(allocation.reduce((a, c) => a + c, 0), d);
+function copyRealRows(train: Table, encoder: Encoder, strata: Int32Array, allocation: Int32Array, rng: Rng): Matrix {
+  const chosen = new Int32Array(allocation.reduce((a, c) => a + c, 0));
   let row = 0;
   allocation.forEach((count, s) => {
     const members: number[] = [];
     strata.forEach((v, i) => v === s && members.push(i));
-    for (let r = 0; r < count; r++, row++) {
-      const i = members[rng.int(members.length)];
-      out.data.set(realX.data.subarray(i * d, (i + 1) * d), row * d);
-    }
+    for (let r = 0; r < count; r++, row++) chosen[row] = members[rng.int(members.length)];
   });
+  const out = encoder.encodeRows(train, chosen, new Float64Array(chosen.length * encoder.dim), { missing: 'impute' });
+  encoder.project(out);
   return out;
 }
 
-/** Gathers Poisson batches of the encoded real rows into preallocated buffers. */
+/**
+ * Encodes each Poisson batch straight from the table's columns into buffers that grow with the
+ * batch: the real rows are never encoded all at once (no second copy of an n-row table).
+ */
 class BatchBuffer {
-  private readonly X: Float64Array;
-  private readonly y?: Uint8Array;
-  private readonly time?: Float64Array;
-  private readonly event?: Uint8Array;
+  private X: Float64Array;
+  private y: Uint8Array;
+  private time: Float64Array;
+  private event: Uint8Array;
 
-  constructor(private readonly realX: Matrix, private readonly train: Table, private readonly task: 'classification' | 'survival') {
-    this.X = new Float64Array(realX.data.length);
-    if (task === 'classification') this.y = new Uint8Array(train.nRows);
-    else {
-      this.time = new Float64Array(train.nRows);
-      this.event = new Uint8Array(train.nRows);
-    }
+  constructor(private readonly encoder: Encoder, private readonly train: Table, capacity: number) {
+    const survival = train.card.task === 'survival';
+    this.X = new Float64Array(capacity * encoder.dim);
+    this.y = new Uint8Array(survival ? 0 : capacity);
+    this.time = new Float64Array(survival ? capacity : 0);
+    this.event = new Uint8Array(survival ? capacity : 0);
   }
 
-  gather(indices?: Int32Array): { X: Matrix; target: Target } {
-    const d = this.realX.cols;
-    if (!indices) {
-      const target: Target = this.task === 'classification'
-        ? { task: 'classification', y: this.train.label! }
-        : { task: 'survival', time: this.train.time!, event: this.train.event! };
-      return { X: this.realX, target };
-    }
+  gather(indices: Int32Array): { X: Matrix; target: Target } {
     const b = indices.length;
-    for (let r = 0; r < b; r++) {
-      const i = indices[r];
-      this.X.set(this.realX.data.subarray(i * d, (i + 1) * d), r * d);
-      if (this.y) this.y[r] = this.train.label![i];
-      else {
-        this.time![r] = this.train.time![i];
-        this.event![r] = this.train.event![i];
-      }
+    const train = this.train;
+    if (b * this.encoder.dim > this.X.length) this.grow(b);
+    const X = this.encoder.encodeRows(train, indices, this.X, { missing: 'impute' });
+    this.encoder.project(X);
+    if (train.card.task === 'classification') {
+      for (let r = 0; r < b; r++) this.y[r] = train.label![indices[r]];
+      return { X, target: { task: 'classification', y: this.y.subarray(0, b) } };
     }
-    const X = matrix(b, d, this.X.subarray(0, b * d));
-    const target: Target = this.y
-      ? { task: 'classification', y: this.y.subarray(0, b) }
-      : { task: 'survival', time: this.time!.subarray(0, b), event: this.event!.subarray(0, b) };
-    return { X, target };
+    for (let r = 0; r < b; r++) {
+      this.time[r] = train.time![indices[r]];
+      this.event[r] = train.event![indices[r]];
+    }
+    return { X, target: { task: 'survival', time: this.time.subarray(0, b), event: this.event.subarray(0, b) } };
+  }
+
+  private grow(b: number): void {
+    const capacity = Math.max(b, Math.ceil((1.5 * this.X.length) / this.encoder.dim));
+    this.X = new Float64Array(capacity * this.encoder.dim);
+    if (this.y.length) this.y = new Uint8Array(capacity);
+    if (this.time.length) {
+      this.time = new Float64Array(capacity);
+      this.event = new Uint8Array(capacity);
+    }
   }
 }
 

@@ -53,13 +53,14 @@ export function maxRecordLoss(spec: LossSpec): number {
 export class PerRecordLoss {
   /** One learner per recipe, kept across fits for its warm buffers, with the rng it draws from. */
   private readonly instances: { learner: Learner; rng: SeededRng }[];
-  private readonly probabilities: Float64Array;
-  private readonly curves: Float64Array;
-  private readonly single: Float64Array;
+  private probabilities: Float64Array;
+  private curves: Float64Array;
+  private single: Float64Array;
 
   constructor(
     readonly learners: readonly LearnerRecipe[],
     readonly spec: LossSpec,
+    /** Expected largest batch; buffers grow if a batch is larger. */
     maxBatch: number,
   ) {
     if (learners.length === 0) throw new RangeError('PerRecordLoss: at least one learner is needed');
@@ -70,9 +71,14 @@ export class PerRecordLoss {
       const rng = new SeededRng(0);
       return { learner: createLearner(recipe.name, recipe.params, rng), rng };
     });
-    this.probabilities = new Float64Array(maxBatch);
-    this.single = new Float64Array(maxBatch);
-    this.curves = new Float64Array(spec.task === 'survival' ? maxBatch * spec.grid.length : 0);
+    this.probabilities = this.single = this.curves = new Float64Array(0);
+    this.allocate(maxBatch);
+  }
+
+  private allocate(capacity: number): void {
+    this.probabilities = new Float64Array(capacity);
+    this.single = new Float64Array(capacity);
+    this.curves = new Float64Array(this.spec.task === 'survival' ? capacity * this.spec.grid.length : 0);
   }
 
   /**
@@ -88,6 +94,7 @@ export class PerRecordLoss {
    */
   evaluate(syntheticX: Matrix, syntheticTarget: Target, batchX: Matrix, batchTarget: Target, randomSeed: number, out: Float64Array): Float64Array {
     const n = batchX.rows;
+    if (n > this.probabilities.length) this.allocate(Math.max(n, Math.ceil(1.5 * this.probabilities.length)));
     out.fill(0, 0, n);
     const share = 1 / this.learners.length;
     for (const { learner, rng } of this.instances) {

@@ -45,15 +45,16 @@ export class ZerothOrderEstimator {
   private readonly perturbed: Float64Array;
   private readonly hardened: Matrix;
   private readonly directionsBuffer: Float64Array;
-  private readonly lossPlus: Float64Array;
-  private readonly lossMinus: Float64Array;
-  private readonly recordVectors: Float64Array;
+  private lossPlus: Float64Array;
+  private lossMinus: Float64Array;
+  private recordVectors: Float64Array;
   private readonly summed: Float64Array;
 
   constructor(
     private readonly synthetic: SyntheticParameters,
     private readonly objective: PerRecordLoss,
     private readonly settings: ZerothOrderSettings,
+    /** Expected largest batch; buffers grow if a batch is larger. */
     maxBatch: number,
   ) {
     const p = synthetic.size;
@@ -87,6 +88,7 @@ export class ZerothOrderEstimator {
     const b = batchX.rows;
     const width = K + 1;
     const u = this.directionsBuffer;
+    if (b > this.lossPlus.length) this.growBatchBuffers(b);
     const vectors = this.recordVectors;
     for (let i = 0; i < K * p; i++) u[i] = directionRng.normal();
 
@@ -129,6 +131,13 @@ export class ZerothOrderEstimator {
       for (let i = 0; i < p; i++) gradient[i] += coefficient * u[offset + i];
     }
     return { loss: summed[K] / lossChannelWeight, clippedFraction: b ? clipped / b : 0 };
+  }
+
+  private growBatchBuffers(b: number): void {
+    const capacity = Math.max(b, Math.ceil(1.5 * this.lossPlus.length));
+    this.lossPlus = new Float64Array(capacity);
+    this.lossMinus = new Float64Array(capacity);
+    this.recordVectors = new Float64Array(capacity * (this.settings.directions + 1));
   }
 
   /** Per-record loss of the learners trained on the synthetic set at θ + t·u_k. */

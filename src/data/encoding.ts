@@ -188,12 +188,23 @@ export class Encoder {
 
   /** Encode the features of `table` (same card features, in order) as rows of Z. */
   encode(table: Table, options: EncodeOptions = {}): Matrix {
+    return this.encodeRowsInto(table, undefined, table.nRows, matrix(table.nRows, this.dim).data, options);
+  }
+
+  /**
+   * Encode only the rows `indices` of `table` (in that order) into the first rows of `out`, a
+   * buffer reused across calls — how a step encodes its batch without a second copy of the table.
+   * Returns the matrix view of those rows.
+   */
+  encodeRows(table: Table, indices: Int32Array, out: Float64Array, options: EncodeOptions = {}): Matrix {
+    if (out.length < indices.length * this.dim) throw new RangeError(`encodeRows: buffer holds ${Math.floor(out.length / this.dim)} rows, ${indices.length} requested`);
+    return this.encodeRowsInto(table, indices, indices.length, out.subarray(0, indices.length * this.dim), options);
+  }
+
+  private encodeRowsInto(table: Table, indices: Int32Array | undefined, n: number, z: Float64Array, options: EncodeOptions): Matrix {
     this.checkFeatures(table.features.map((c) => c.spec.name), `table "${table.card.name}"`);
     const impute = options.missing === 'impute';
-    const n = table.nRows;
     const d = this.dim;
-    const out = matrix(n, d);
-    const z = out.data;
     this.slices.forEach((slice, f) => {
       const column = table.features[f];
       const values = column.values;
@@ -203,25 +214,33 @@ export class Encoder {
       if (kind === CATEGORICAL) {
         const k = slice.length;
         const fill = impute ? this.imputeZ[f] : NaN;
-        for (let i = 0; i < n; i++) {
-          const base = i * d + start;
+        for (let r = 0; r < n; r++) {
+          const i = indices ? indices[r] : r;
+          const base = r * d + start;
           if (missing[i]) {
             for (let l = 0; l < k; l++) z[base + l] = fill;
           } else {
+            for (let l = 0; l < k; l++) z[base + l] = 0;
             z[base + values[i]] = 1;
           }
         }
       } else if (kind === BINARY) {
         const fill = impute ? this.imputeZ[f] : NaN;
-        for (let i = 0; i < n; i++) z[i * d + start] = missing[i] ? fill : values[i];
+        for (let r = 0; r < n; r++) {
+          const i = indices ? indices[r] : r;
+          z[r * d + start] = missing[i] ? fill : values[i];
+        }
       } else {
         const center = this.centers[f];
         const scale = this.scales[f];
         const fill = impute ? this.imputeZ[f] : NaN;
-        for (let i = 0; i < n; i++) z[i * d + start] = missing[i] ? fill : (values[i] - center) / scale;
+        for (let r = 0; r < n; r++) {
+          const i = indices ? indices[r] : r;
+          z[r * d + start] = missing[i] ? fill : (values[i] - center) / scale;
+        }
       }
     });
-    return out;
+    return matrix(n, d, z);
   }
 
   /** Clamp every coordinate of Z into [lower, upper] in place (NaN, i.e. missing, is left alone). */

@@ -38,7 +38,8 @@ export {
   type Calibration,
   type CalibrationRequest,
 } from './calibrate.js';
-export { CryptoRng, addGaussianNoise, bernoulli, gaussianNoise, poissonSample, snappingGrid } from './random.js';
+export { CryptoRng, addGaussianNoise, bernoulli, gaussianNoise, snappingGrid } from './random.js';
+export { PoissonSampler, poissonSample } from './poissonSampling.js';
 export {
   PrivacyLedger,
   type AccountantName,

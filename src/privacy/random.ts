@@ -25,8 +25,8 @@
  * queries and its own, different subsampled-RDP analysis, while snapping keeps the continuous
  * Gaussian accounting of the whole project exact.
  *
- * Poisson sampling is exact: each record is included by an exact Bernoulli(q) trial that compares
- * uniform bits lazily with the (finite) binary expansion of q.
+ * Poisson sampling (`poissonSampling.ts`) is exact too, and skips from one included record to the
+ * next instead of drawing a trial per record.
  */
 import type { Rng } from '../core/rng.js';
 import { PrivacyParameterError } from './errors.js';
@@ -165,18 +165,4 @@ export function bernoulli(rng: Rng, p: number): boolean {
     rest = scaled - chunk; // exact: the fractional part of a double
   }
   return false; // unreachable for doubles (≤ 1074 fractional bits)
-}
-
-/**
- * Poisson sampling: every index in [0, n) is included independently with probability q, by an
- * exact Bernoulli trial each. Returns the selected indices in increasing order (a view of
- * `scratch` when a buffer of length ≥ n is supplied, to avoid allocation per step).
- */
-export function poissonSample(n: number, q: number, rng: Rng, scratch?: Int32Array): Int32Array {
-  if (!(Number.isInteger(n) && n >= 0)) throw new PrivacyParameterError(`n must be a non-negative integer (got ${n})`);
-  if (!(q >= 0 && q <= 1)) throw new PrivacyParameterError(`sampling rate must be in [0, 1] (got ${q})`);
-  const out = scratch && scratch.length >= n ? scratch : new Int32Array(n);
-  let count = 0;
-  for (let i = 0; i < n; i++) if (bernoulli(rng, q)) out[count++] = i;
-  return out === scratch ? out.subarray(0, count) : out.slice(0, count);
 }

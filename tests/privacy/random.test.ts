@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRng, type Rng } from '../../src/core/rng.js';
-import { CryptoRng, addGaussianNoise, bernoulli, gaussianNoise, poissonSample, snappingGrid } from '../../src/privacy/random.js';
-
-/** A CryptoRng whose "WebCrypto" is a seeded stream: the secure code path, reproducible for tests. */
-function seededCrypto(seed: number): CryptoRng {
-  const source = new SeededRng(seed);
-  return new CryptoRng({
-    getRandomValues<T extends ArrayBufferView | null>(array: T): T {
-      const words = array as unknown as Uint32Array;
-      for (let i = 0; i < words.length; i++) words[i] = source.nextUint32();
-      return array;
-    },
-  });
-}
+import { CryptoRng, addGaussianNoise, bernoulli, gaussianNoise, snappingGrid } from '../../src/privacy/random.js';
+import { seededCrypto } from './seededCrypto.js';
 
 describe('CryptoRng', () => {
   it('draws from WebCrypto, is flagged secure and not reproducible', () => {
@@ -112,27 +101,7 @@ describe('addGaussianNoise (snapped Gaussian)', () => {
   });
 });
 
-describe('Poisson sampling', () => {
-  it('selects each record with probability q (binomial bounds) and returns sorted unique indices', () => {
-    const rng = seededCrypto(6);
-    const n = 200_000;
-    const q = 0.03;
-    const sample = poissonSample(n, q, rng);
-    const sd = Math.sqrt(n * q * (1 - q));
-    expect(Math.abs(sample.length - n * q)).toBeLessThan(5 * sd);
-    for (let i = 1; i < sample.length; i++) expect(sample[i]).toBeGreaterThan(sample[i - 1]);
-    // No position bias: the first and second halves get the same rate.
-    const firstHalf = sample.filter((i) => i < n / 2).length;
-    expect(Math.abs(firstHalf - (n / 2) * q)).toBeLessThan(5 * Math.sqrt((n / 2) * q * (1 - q)));
-    // Across repeated small batches the mean size is n q.
-    let total = 0;
-    const scratch = new Int32Array(1000);
-    for (let r = 0; r < 2000; r++) total += poissonSample(1000, 0.1, rng, scratch).length;
-    expect(Math.abs(total / 2000 - 100)).toBeLessThan(5 * Math.sqrt(90 / 2000));
-    expect(poissonSample(50, 0, rng).length).toBe(0);
-    expect(poissonSample(50, 1, rng).length).toBe(50);
-  });
-
+describe('Bernoulli trials', () => {
   it('Bernoulli trials are exact: decided by the binary expansion of q', () => {
     const fixed = (values: number[]): Rng => {
       let i = 0;
