@@ -83,15 +83,15 @@ export async function loadCsvDataset(csvPath: string, cardOrPath: string | Datas
   return { card, table, testIndices, train: table, test: subsetTable(table, testIndices), bytes: streamed.bytes, sha256: streamed.sha256, report };
 }
 
-/** A split file `{"test": [0-based row indices]}`, validated against the table size. */
-export async function readSplitFile(path: string, source: string, nRows: number): Promise<Int32Array> {
+/** A split file `{"test": [0-based row indices]}` (data/split.ts), validated against the table it splits. */
+export async function readSplitFile(path: string, source: string, nRows: number, input: { sha256?: string; file?: string } = {}): Promise<Int32Array> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     throw asDataError(error, source);
   }
-  return parseSplit(text, source, nRows);
+  return parseSplit(text, source, nRows, input);
 }
 
 function assertBundled(name: string): void {

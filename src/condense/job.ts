@@ -6,14 +6,12 @@
  * data (`PortableCondenseResult`), and the job calls the same core functions as the CLI, so the
  * same seed gives the same numbers in both.
  */
-import { SeededRng } from '../core/rng.js';
 import { CardError } from '../data/card.js';
 import { assembleDataset, type DatasetTexts } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
 import { formatTableCsv } from '../data/format.js';
-import { randomSubset } from './baselines.js';
 import { condense, CondenseAbortedError, type CondenseOptions, type CondenseProgress } from './condense.js';
-import { evaluateUtility } from './evaluation.js';
+import { compareOnHeldOut, type HeldOutRow } from './evaluation.js';
 import { toPortableResult, type PortableCondenseResult } from './portable.js';
 
 /** `condense()` options without the table and the callbacks, which the job supplies. */
@@ -49,8 +47,8 @@ export interface JobError {
 }
 
 /**
- * Held-out scores of one learner trained three ways, with the CLI's `evaluate` convention: each fit
- * gets a fresh `SeededRng(seed)`. For the custodian's eyes only — they are computed from real rows.
+ * Held-out scores of one learner trained three ways, computed as the CLI's `evaluate` computes them
+ * (`compareOnHeldOut` with the plan's seed). For the custodian's eyes only — they read real rows.
  */
 export interface HeldOutScore {
   learner: string;
@@ -58,6 +56,8 @@ export interface HeldOutScore {
   synthetic: number;
   full: number;
   subset: number;
+  /** Bootstrap intervals over test patients, as `evaluate` prints them (condense/evaluation.ts). */
+  intervals: Pick<HeldOutRow, 'synthetic' | 'full' | 'subset' | 'gap'>;
 }
 
 export interface CondenseJobResult {
@@ -93,12 +93,17 @@ export async function runCondenseJob(id: number, request: CondenseJobRequest, em
         emit({ type: 'evaluating', id, learner, done: k, total: plan.learners.length });
         // Yield so that an abort message can be delivered between the (possibly long) fits.
         await new Promise((resolve) => setTimeout(resolve, 0));
-        const rng = () => new SeededRng(plan.seed);
-        const onSynthetic = evaluateUtility(result.synthetic, dataset.test, learner, rng());
-        const full = evaluateUtility(dataset.train, dataset.test, learner, rng());
-        const subsetTable = randomSubset(dataset.train, result.synthetic.nRows, rng());
-        const subset = evaluateUtility(subsetTable, dataset.test, learner, rng());
-        evaluation.push({ learner, metric: onSynthetic.metric, synthetic: onSynthetic.value, full: full.value, subset: subset.value });
+        // One learner per call gives the same numbers as one call for all (same subsets, same
+        // bootstrap resamples), so the app's scores equal `evaluate`'s.
+        const [row] = compareOnHeldOut({ synthetic: result.synthetic, train: dataset.train, test: dataset.test, learners: [learner], seed: plan.seed }).rows;
+        evaluation.push({
+          learner,
+          metric: row.metric,
+          synthetic: row.synthetic.estimate,
+          full: row.full.estimate,
+          subset: row.subset.estimate,
+          intervals: { synthetic: row.synthetic, full: row.full, subset: row.subset, gap: row.gap },
+        });
       }
     }
     emit({

@@ -7,6 +7,7 @@
 import { CardError, parseCard, type DatasetCard } from './card.js';
 import { DataError } from './errors.js';
 import { readTableFromTextSync, type IngestReport } from './ingest.js';
+import { parseSplitDocument } from './split.js';
 import { splitTable, subsetTable, type Table } from './table.js';
 import { sha256Hex } from '../privacy/receipt.js';
 
@@ -66,23 +67,16 @@ export function decodeUtf8(bytes: Uint8Array, source: string): string {
   }
 }
 
-/** A split file's text `{"test": [0-based row indices]}`, validated against the table size. */
-export function parseSplit(text: string, source: string, nRows: number): Int32Array {
+/**
+ * A split file's text `{"test": [0-based row indices]}` (data/split.ts), validated against the
+ * table size and, when the file names its input, against that input.
+ */
+export function parseSplit(text: string, source: string, nRows: number, input: { sha256?: string; file?: string } = {}): Int32Array {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
     throw new DataError(`not valid JSON (${(error as Error).message})`, { file: source });
   }
-  const test = (json as { test?: unknown } | null)?.test;
-  if (!Array.isArray(test)) throw new DataError('expected {"test": [row indices]}', { file: source });
-  const out = new Int32Array(test.length);
-  const seen = new Uint8Array(nRows);
-  test.forEach((i, k) => {
-    if (!Number.isInteger(i) || i < 0 || i >= nRows) throw new DataError(`test index ${JSON.stringify(i)} is not a row of the ${nRows}-row table`, { file: source });
-    if (seen[i]) throw new DataError(`test index ${i} is listed twice`, { file: source });
-    seen[i] = 1;
-    out[k] = i;
-  });
-  return out;
+  return parseSplitDocument(json, source, { rows: nRows, ...input });
 }

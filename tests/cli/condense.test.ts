@@ -33,7 +33,8 @@ describe('dpcondense condense / evaluate', () => {
 
     const e = await run('evaluate', '--synthetic', out, '--dataset', 'pima', '--models', 'logistic,cart');
     expect(e.code, e.stderr).toBe(0);
-    expect(e.stdout).toMatch(/logistic\s+auroc\s+0\.\d+\s+0\.838/);
+    expect(e.stdout).toMatch(/^CUSTODIAN ONLY/);
+    expect(e.stdout).toMatch(/logistic\s+auroc\s+0\.\d{3} \[0\.\d{3}, 0\.\d{3}\]\s+0\.838 \[/);
     expect(e.stdout).toMatch(/cart\s+auroc/);
   });
 

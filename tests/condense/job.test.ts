@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DATASETS_DIR } from '../../src/cli/bundled.js';
 import { main } from '../../src/cli/main.js';
 import { runCondenseJob, type CondenseJobRequest, type JobEvent } from '../../src/condense/job.js';
+import type { Interval } from '../../src/condense/evaluation.js';
 import { fromPortableResult } from '../../src/condense/portable.js';
 
 const read = (file: string) => readFileSync(join(DATASETS_DIR, file), 'utf8');
@@ -50,8 +51,9 @@ describe('runCondenseJob (the worker protocol)', () => {
     let json = '';
     const jsonIo = { stdout: { write: (s: string) => (json += s) }, stderr: io.stderr };
     expect(await main(['evaluate', '--synthetic', out, '--dataset', 'pima', '--models', 'cart,logistic', '--json'], jsonIo)).toBe(0);
-    const cli = JSON.parse(json).results as { learner: string; synthetic: number; full: number }[];
-    expect(result.evaluation.map((r) => [r.learner, r.synthetic, r.full])).toEqual(cli.map((r) => [r.learner, r.synthetic, r.full]));
+    const cli = JSON.parse(json).rows as { learner: string; synthetic: Interval; full: Interval; subset: Interval; gap: Interval }[];
+    expect(result.evaluation.map((r) => [r.learner, r.synthetic, r.full, r.subset])).toEqual(cli.map((r) => [r.learner, r.synthetic.estimate, r.full.estimate, r.subset.estimate]));
+    expect(result.evaluation.map((r) => r.intervals)).toEqual(cli.map(({ synthetic, full, subset, gap }) => ({ synthetic, full, subset, gap })));
     expect(result.evaluation.every((r) => r.subset > 0.5 && r.subset < 1)).toBe(true);
 
     // The encoder crossed the boundary as data and decodes as the original did.

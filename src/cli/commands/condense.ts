@@ -13,8 +13,12 @@ import { condense, type CondenseOptions, type CondenseProgress, type Initialisat
 import type { OptimiserKind } from '../../condense/optimiser.js';
 import { DATASETS_DIR, isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
-import { planOutputs, type InputFile } from '../outputs.js';
+import { planOutputs, type InputFile, type OutputRequest } from '../outputs.js';
 import { defaultCardPath } from './describe.js';
+import { SeededRng } from '../../core/rng.js';
+import { CryptoRng } from '../../privacy/random.js';
+import { drawHoldout, splitDocument, type SplitDocument } from '../../data/split.js';
+import { splitTable, type Table } from '../../data/table.js';
 
 interface CondenseCliOptions {
   dataset?: string;
@@ -44,6 +48,10 @@ interface CondenseCliOptions {
   clampToBounds?: boolean;
   force?: boolean;
   quiet?: boolean;
+  holdout?: string;
+  splitSeed?: string;
+  split?: string;
+  test?: string;
 }
 
 /** Parse a number option, naming the option on failure. */
@@ -54,6 +62,13 @@ export function numberOption(name: string, text: string | undefined, check: (v: 
   return v;
 }
 
+/** The card of a data file: the one given, else `FILE.json` next to it; a usage error naming both ways out when there is none. */
+export function resolveCardPath(dataPath: string, card: string | undefined, command: string): string {
+  const cardPath = card ?? defaultCardPath(dataPath);
+  if (!card && !existsSync(cardPath)) throw new UsageError(`${command}: no card for ${dataPath}: pass --card CARD.json (draft one with \`dpcondense card\`)`);
+  return cardPath;
+}
+
 /** A bundled dataset (training split) or a CSV with its card (all rows). */
 export async function loadDataOption(o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean }): Promise<{ data: LoadedDataset; label: string }> {
   if (Boolean(o.dataset) === Boolean(o.data)) throw new UsageError('give exactly one of --dataset NAME or --data FILE.csv');
@@ -61,9 +76,30 @@ export async function loadDataOption(o: { dataset?: string; data?: string; card?
     if (!isBundledDataset(o.dataset)) throw new UsageError(`unknown dataset "${o.dataset}"; bundled: ${listBundledDatasets().join(', ')}`);
     return { data: await loadBundledDataset(o.dataset, { clampToBounds: o.clampToBounds }), label: `${o.dataset} (training split)` };
   }
-  const cardPath = o.card ?? defaultCardPath(o.data!);
-  if (!existsSync(cardPath)) throw new UsageError(`no card for ${o.data}: pass --card CARD.json (draft one with \`dpcondense card\`)`);
+  const cardPath = resolveCardPath(o.data!, o.card, 'condense');
   return { data: await loadCsvDataset(o.data!, cardPath, { clampToBounds: o.clampToBounds, keepBytes: false }), label: o.data! };
+}
+
+/**
+ * `--holdout F [--split-seed N]`: keep real rows back for `evaluate`. The split is drawn before
+ * the condensation starts and only the training rows are passed on. Without a seed the split
+ * comes from the secure generator, like the release's own randomness; either way its randomness
+ * and indices go only into the custodian's split file (data/split.ts explains why the release
+ * stays (ε, δ)-DP in the whole file).
+ */
+function holdOutRows(data: LoadedDataset, source: string, o: CondenseCliOptions): { train: Table; split?: SplitDocument } {
+  if (o.holdout === undefined) {
+    if (o.splitSeed !== undefined) throw new UsageError('--split-seed only applies with --holdout');
+    return { train: data.train };
+  }
+  if (o.dataset) throw new UsageError('--holdout is for --data: a bundled dataset already has a fixed test split');
+  if (o.test) throw new UsageError('give --holdout F or --test FILE.csv, not both');
+  const fraction = numberOption('holdout', o.holdout, (v) => v > 0 && v < 1)!;
+  const seed = numberOption('split-seed', o.splitSeed, Number.isInteger);
+  const rng = seed === undefined ? new CryptoRng() : new SeededRng(seed);
+  const test = drawHoldout(data.table, fraction, rng, source);
+  const split = splitDocument(test, { source, sha256: data.sha256, rows: data.table.nRows, holdout: fraction, seed: seed ?? null });
+  return { train: splitTable(data.table, test).train, split };
 }
 
 /** The files a run reads (data, card, bounds): no output may replace one of them. */
@@ -159,6 +195,10 @@ export const condenseCommand: CommandModule = {
       .option('--accountant <kind>', 'rdp or pld')
       .option('--bounds <file.json>', 'public bounds for features whose card has none: {"name": [low, high]}')
       .option('--seed <n>', 'reproducible run (then NOT a private release)')
+      .option('--holdout <fraction>', 'hold out each row of --data with this probability for `evaluate` (never condensed)')
+      .option('--split-seed <n>', 'reproducible holdout (default: drawn from the secure generator)')
+      .option('--split <file.json>', 'where to save the held-out row indices (default: OUT with .split.json)')
+      .option('--test <file.csv>', 'real test rows in a separate file, checked against the card now (for `evaluate --test`)')
       .option('--clamp-to-bounds', 'clamp input values outside the card bounds (reported) instead of failing')
       .option('--force', 'overwrite existing output files')
       .option('--quiet', 'no progress output')
@@ -166,19 +206,23 @@ export const condenseCommand: CommandModule = {
         const rows = numberOption('rows', o.rows, (v) => Number.isInteger(v) && v >= 2)!;
         const epsilon = numberOption('epsilon', o.epsilon, (v) => v > 0)!;
         const delta = numberOption('delta', o.delta, (v) => v > 0 && v < 1)!;
-        const receiptPath = o.receipt ?? o.out.replace(/\.csv$/i, '') + '.receipt.json';
+        const stem = o.out.replace(/\.csv$/i, '');
+        const receiptPath = o.receipt ?? stem + '.receipt.json';
+        const splitPath = o.holdout !== undefined ? (o.split ?? stem + '.split.json') : undefined;
         // Every output is checked now, before any data is read or budget spent, and written at the end as one transaction.
-        const outputs = planOutputs(
-          [
-            { option: '--out', path: o.out },
-            { option: o.receipt ? '--receipt' : '--receipt (default)', path: receiptPath },
-            ...(o.trace ? [{ option: '--trace', path: o.trace }] : []),
-          ],
-          { force: o.force, inputs: inputFiles(o) },
-        );
+        const requests: (OutputRequest & { what: string })[] = [
+          { option: '--out', path: o.out, what: 'synthetic rows' },
+          { option: o.receipt ? '--receipt' : '--receipt (default)', path: receiptPath, what: 'privacy receipt' },
+        ];
+        if (o.trace) requests.push({ option: '--trace', path: o.trace, what: 'optimisation trace' });
+        if (splitPath) requests.push({ option: o.split ? '--split' : '--split (default)', path: splitPath, what: 'held-out rows, custodian only: never release' });
+        const outputs = planOutputs(requests, { force: o.force, inputs: [...inputFiles(o), ...(o.test ? [{ option: '--test', path: o.test }] : [])] });
         const { data, label } = await loadDataOption(o);
+        const { train, split } = holdOutRows(data, label, o);
+        // A separate test file is read now with the card, so a bad file fails before a long run.
+        if (o.test) await loadCsvDataset(o.test, data.card, { keepBytes: false });
         const options: CondenseOptions = {
-          train: data.train,
+          train,
           rows,
           epsilon,
           delta,
@@ -199,7 +243,7 @@ export const condenseCommand: CommandModule = {
           seed: numberOption('seed', o.seed, Number.isInteger),
           inputFingerprint: data.sha256,
         };
-        if (!o.quiet) io.stderr.write(`condensing ${label}: ${data.train.nRows} rows → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
+        if (!o.quiet) io.stderr.write(`condensing ${label}: ${train.nRows} rows → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
         const progress = progressReporter(io.stderr, Boolean(o.quiet));
         let result;
         try {
@@ -215,10 +259,11 @@ export const condenseCommand: CommandModule = {
           const lines = ['step,loss,smoothed_loss,smoothing,clipped_fraction', ...result.trace.map((t) => [t.step, t.loss, t.smoothedLoss, t.smoothing, t.clippedFraction].join(','))];
           contents.push(lines.join('\n') + '\n');
         }
+        if (split) contents.push(JSON.stringify(split) + '\n');
         await outputs.commit(contents);
         const r = result.receipt;
         io.stdout.write(
-          `wrote ${o.out} (${result.synthetic.nRows} rows) and ${receiptPath}\n` +
+          requests.map((output) => `wrote ${output.path} (${output.what})\n`).join('') +
             `ε = ${typeof r.epsilon === 'number' ? formatNumber(r.epsilon) : r.epsilon} at δ = ${r.delta} (${r.accountant}); private release: ${r.private_release ? 'yes' : 'NO — ' + (r.reasons_not_private ?? []).join('; ')}\n`,
         );
       });

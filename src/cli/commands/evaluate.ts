@@ -1,21 +1,56 @@
 /**
- * `dpcondense evaluate --synthetic synth.csv --dataset NAME --models all`: train every chosen learner
- * on the synthetic table and on the full real training split, and report both on the real test split.
+ * `dpcondense evaluate --synthetic S.csv (--dataset NAME | --data FILE --card C.json (--split S.json | --test T.csv))`:
+ * train every chosen learner on the synthetic table, on all real training rows and on random real
+ * subsets of the same size, and score all three on the same real test rows with bootstrap
+ * intervals (condense/evaluation.ts). The output reads real data: it is for the custodian only, it
+ * says so, and it is only ever printed, never written next to the release.
  */
 import type { Command } from 'commander';
-import { SeededRng } from '../../core/rng.js';
-import { evaluateUtility } from '../../condense/evaluation.js';
+import { compareOnHeldOut, type HeldOutComparison, type Interval } from '../../condense/evaluation.js';
+import type { DatasetCard } from '../../data/card.js';
+import { splitTable, type Table } from '../../data/table.js';
 import { learnerSpecs, getLearnerSpec } from '../../models/registry.js';
-import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset } from '../bundled.js';
-import { UsageError, formatNumber, formatTextTable, type CliContext, type CommandModule } from '../context.js';
-import { numberOption } from './condense.js';
+import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, readSplitFile } from '../bundled.js';
+import { UsageError, formatTextTable, type CliContext, type CommandModule } from '../context.js';
+import { numberOption, resolveCardPath } from './condense.js';
 
 interface EvaluateCliOptions {
   synthetic: string;
-  dataset: string;
+  dataset?: string;
+  data?: string;
+  card?: string;
+  split?: string;
+  test?: string;
   models: string;
   seed: string;
+  bootstrap: string;
   json?: boolean;
+}
+
+export const CUSTODIAN_ONLY_NOTICE =
+  'CUSTODIAN ONLY: this evaluation reads real patients (the training and held-out rows). It is not differentially private and is never part of the release; do not publish it.';
+
+/** The real training and test tables the evaluation scores against. */
+async function loadRealSplit(o: EvaluateCliOptions): Promise<{ card: DatasetCard; train: Table; test: Table; name: string }> {
+  if (Boolean(o.dataset) === Boolean(o.data)) throw new UsageError('evaluate: give exactly one of --dataset NAME or --data FILE.csv (with --split SPLIT.json or --test TEST.csv)');
+  if (o.dataset) {
+    if (!isBundledDataset(o.dataset)) throw new UsageError(`unknown dataset "${o.dataset}"; bundled: ${listBundledDatasets().join(', ')}`);
+    if (o.split || o.test) throw new UsageError('evaluate: a bundled dataset has its own fixed test split; --split and --test are for --data');
+    const real = await loadBundledDataset(o.dataset);
+    return { card: real.card, train: real.train, test: real.test, name: o.dataset };
+  }
+  if (Boolean(o.split) === Boolean(o.test)) {
+    throw new UsageError('evaluate --data: give --split SPLIT.json (written by `condense --holdout`) or --test TEST.csv (real rows the condensation never saw)');
+  }
+  const cardPath = resolveCardPath(o.data!, o.card, 'evaluate');
+  const real = await loadCsvDataset(o.data!, cardPath, { keepBytes: false });
+  if (o.split) {
+    const testIndices = await readSplitFile(o.split, o.split, real.table.nRows, { sha256: real.sha256, file: o.data });
+    const { train, test } = splitTable(real.table, testIndices);
+    return { card: real.card, train, test, name: o.data! };
+  }
+  const test = await loadCsvDataset(o.test!, real.card, { keepBytes: false });
+  return { card: real.card, train: real.table, test: test.table, name: o.data! };
 }
 
 export const evaluateCommand: CommandModule = {
@@ -23,41 +58,53 @@ export const evaluateCommand: CommandModule = {
   register(program: Command, { io }: CliContext) {
     program
       .command('evaluate')
-      .description('train learners on a synthetic table and score them on the real test split, beside full-data training')
-      .requiredOption('--synthetic <file.csv>', 'synthetic table (same columns as the dataset)')
-      .requiredOption('--dataset <name>', 'bundled dataset whose test split scores the models')
+      .description('score learners trained on a synthetic table, on all real training rows and on a random real subset, on real test rows (custodian only)')
+      .requiredOption('--synthetic <file.csv>', 'synthetic table (same columns as the data)')
+      .option('--dataset <name>', 'bundled dataset (its fixed test split scores the models)')
+      .option('--data <file.csv>', 'your own data file, the one given to condense')
+      .option('--card <card.json>', 'the card of --data (default: next to the data file)')
+      .option('--split <split.json>', 'held-out rows saved by `condense --holdout`')
+      .option('--test <file.csv>', 'real test rows in a separate file (then every row of --data is training data)')
       .option('--models <list>', 'learners, comma-separated, or "all" for every learner of the task', 'all')
-      .option('--seed <n>', 'seed for randomised learners', '1')
+      .option('--seed <n>', 'seed for randomised learners, the random subsets and the bootstrap', '1')
+      .option('--bootstrap <B>', 'bootstrap resamples of the test patients for the intervals', '500')
       .option('--json', 'print JSON instead of a table')
       .action(async (o: EvaluateCliOptions) => {
-        if (!isBundledDataset(o.dataset)) throw new UsageError(`unknown dataset "${o.dataset}"; bundled: ${listBundledDatasets().join(', ')}`);
         const seed = numberOption('seed', o.seed, Number.isInteger)!;
-        const real = await loadBundledDataset(o.dataset);
+        const replicates = numberOption('bootstrap', o.bootstrap, (v) => Number.isInteger(v) && v >= 10)!;
+        const real = await loadRealSplit(o);
         const synthetic = await loadCsvDataset(o.synthetic, real.card, { keepBytes: false });
         const task = real.card.task;
         const names = o.models === 'all' ? learnerSpecs(task).map((s) => s.name) : o.models.split(',').map((s) => s.trim());
         for (const name of names) {
           const spec = getLearnerSpec(name);
-          if (spec.task !== task) throw new UsageError(`learner "${name}" is for ${spec.task} data; ${o.dataset} is ${task}`);
+          if (spec.task !== task) throw new UsageError(`learner "${name}" is for ${spec.task} data; ${real.name} is ${task}`);
         }
-        const rows = names.map((name) => {
-          const onSynthetic = evaluateUtility(synthetic.table, real.test, name, new SeededRng(seed));
-          const onFull = evaluateUtility(real.train, real.test, name, new SeededRng(seed));
-          return { learner: name, metric: onSynthetic.metric, synthetic: onSynthetic.value, full: onFull.value, warnings: onSynthetic.warnings };
-        });
+        const comparison = compareOnHeldOut({ synthetic: synthetic.table, train: real.train, test: real.test, learners: names, seed, replicates });
         if (o.json) {
-          io.stdout.write(JSON.stringify({ dataset: o.dataset, synthetic: o.synthetic, syntheticRows: synthetic.table.nRows, results: rows }, null, 2) + '\n');
+          io.stdout.write(JSON.stringify({ notice: CUSTODIAN_ONLY_NOTICE, data: real.name, synthetic: o.synthetic, ...comparison }, null, 2) + '\n');
           return;
         }
-        io.stdout.write(`${o.dataset}: ${synthetic.table.nRows} synthetic rows vs ${real.train.nRows} real training rows, scored on ${real.test.nRows} real test rows\n`);
-        io.stdout.write(
-          formatTextTable(
-            ['learner', 'metric', 'synthetic', 'full data', 'gap'],
-            rows.map((r) => [r.learner, r.metric, formatNumber(round3(r.synthetic)), formatNumber(round3(r.full)), formatNumber(round3(r.synthetic - r.full))]),
-          ),
-        );
+        io.stdout.write(formatComparison(comparison, real.name));
       });
   },
 };
 
-const round3 = (v: number) => Math.round(v * 1000) / 1000;
+/** The three-way comparison as text: notice, what was compared, one row per learner. */
+export function formatComparison(c: HeldOutComparison, name: string): string {
+  const level = Math.round(c.bootstrap.level * 100);
+  const head =
+    `${CUSTODIAN_ONLY_NOTICE}\n` +
+    `${name}: each learner trained on ${c.syntheticRows} synthetic rows, on all ${c.trainRows} real training rows, and on random real subsets of ${c.subsetRows} rows (mean of ${c.subsets}); ` +
+    `scored on ${c.testRows} real test rows. ${c.metric === 'auroc' ? 'AUROC' : "Harrell's C"} with ${level}% bootstrap intervals over test patients (${c.bootstrap.replicates} resamples).\n`;
+  const table = formatTextTable(
+    ['learner', 'metric', 'synthetic', 'full data', 'random subset', 'synthetic − full'],
+    c.rows.map((r) => [r.learner, r.metric, formatInterval(r.synthetic), formatInterval(r.full), formatInterval(r.subset), formatInterval(r.gap, true)]),
+  );
+  return head + table;
+}
+
+export function formatInterval(i: Interval, signed = false): string {
+  const f = (v: number) => (Number.isFinite(v) ? (signed && v >= 0 ? '+' : '') + v.toFixed(3) : 'n/a');
+  return `${f(i.estimate)} [${f(i.low)}, ${f(i.high)}]`;
+}

@@ -1,0 +1,132 @@
+/**
+ * A custodian's own file end to end (issue 12): held-out split, condensation of the training rows
+ * only, and `evaluate` on exactly the held-out rows.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { clinicCsv } from '../fixtures/ownData.js';
+
+async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
+  return { code, stdout, stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'dpc-own-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const CLINIC_CARD = {
+  name: 'clinic',
+  task: 'classification',
+  label: 'readmitted',
+  positive: 'yes',
+  features: [
+    { name: 'age', type: 'integer', bounds: [18, 100] },
+    { name: 'bmi', type: 'numeric', bounds: [15, 45] },
+    { name: 'smoker', type: 'binary', categories: ['no', 'yes'] },
+    { name: 'site', type: 'categorical', categories: ['east', 'north', 'south'] },
+  ],
+};
+
+function writeClinic(name: string, seed = 11): { csv: string; card: string } {
+  const csv = join(dir, `${name}.csv`);
+  const card = join(dir, `${name}.card.json`);
+  writeFileSync(csv, clinicCsv({ seed }));
+  writeFileSync(card, JSON.stringify(CLINIC_CARD));
+  return { csv, card };
+}
+
+/** Data rows of a CSV as "age,bmi" keys (distinct in the fixture). */
+function rowKeys(path: string): string[] {
+  return readFileSync(path, 'utf8').trim().split('\n').slice(1).map((line) => line.split(',').slice(0, 2).map(Number).join(','));
+}
+
+describe('condense --holdout and evaluate --split on a file that is not bundled', () => {
+  it('condenses only the training rows and saves the held-out indices for evaluate', async () => {
+    const { csv, card } = writeClinic('clinic');
+    const out = join(dir, 'copy.csv');
+    // A non-private ablation that copies real rows: every synthetic row must be a training row.
+    const r = await run('condense', '--data', csv, '--card', card, '--holdout', '0.3', '--split-seed', '5', '--init', 'real-rows', '--epsilon', 'inf', '--seed', '1', '--steps', '0', '--rows', '40', '--out', out, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const split = JSON.parse(readFileSync(join(dir, 'copy.split.json'), 'utf8'));
+    expect(split).toMatchObject({ format: 'dpcondense-split', rows: 300, holdout: 0.3, seed: 5 });
+    expect(split.note).toMatch(/[Nn]ever release/);
+    expect(split.test.length).toBeGreaterThan(60);
+    expect(split.test.length).toBeLessThan(120);
+    const real = rowKeys(csv);
+    const held = new Set<string>(split.test.map((i: number) => real[i]));
+    const synthetic = rowKeys(out);
+    expect(synthetic).toHaveLength(40);
+    for (const key of synthetic) {
+      expect(real).toContain(key);
+      expect(held.has(key), key).toBe(false);
+    }
+    // The split is the custodian's: nothing of it in the receipt.
+    const receipt = readFileSync(join(dir, 'copy.receipt.json'), 'utf8');
+    expect(receipt).not.toMatch(/holdout|split_seed|"test"/i);
+    expect(receipt).not.toContain(JSON.stringify(split.test));
+    // The same seed draws the same split.
+    const again = await run('condense', '--data', csv, '--card', card, '--holdout', '0.3', '--split-seed', '5', '--steps', '0', '--out', join(dir, 'again.csv'), '--quiet');
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'again.split.json'), 'utf8')).test).toEqual(split.test);
+    expect(again.stdout).toMatch(/private release: yes/);
+  });
+
+  it('evaluate --split scores on exactly the held-out rows, three ways with intervals, for the custodian only', async () => {
+    const { csv, card } = writeClinic('eval');
+    const out = join(dir, 'eval-synth.csv');
+    const r = await run('condense', '--data', csv, '--card', card, '--holdout', '0.25', '--split-seed', '3', '--steps', '5', '--directions', '2', '--out', out, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const split = JSON.parse(readFileSync(join(dir, 'eval-synth.split.json'), 'utf8'));
+    const e = await run('evaluate', '--synthetic', out, '--data', csv, '--card', card, '--split', join(dir, 'eval-synth.split.json'), '--models', 'logistic,cart', '--bootstrap', '50', '--json');
+    expect(e.code, e.stderr).toBe(0);
+    const result = JSON.parse(e.stdout);
+    expect(result.notice).toMatch(/CUSTODIAN ONLY/);
+    expect(result.testRows).toBe(split.test.length);
+    expect(result.trainRows).toBe(300 - split.test.length);
+    expect(result.syntheticRows).toBe(20);
+    expect(result.subsetRows).toBe(20);
+    for (const row of result.rows) {
+      for (const key of ['synthetic', 'full', 'subset']) {
+        expect(row[key].low).toBeLessThanOrEqual(row[key].estimate);
+        expect(row[key].high).toBeGreaterThanOrEqual(row[key].estimate);
+        expect(row[key].high - row[key].low).toBeGreaterThan(0);
+      }
+      expect(row.gap.estimate).toBeCloseTo(row.synthetic.estimate - row.full.estimate, 12);
+    }
+    // Logistic regression on all training rows finds the planted signal.
+    expect(result.rows[0].full.estimate).toBeGreaterThan(0.65);
+
+    const text = await run('evaluate', '--synthetic', out, '--data', csv, '--card', card, '--split', join(dir, 'eval-synth.split.json'), '--models', 'logistic', '--bootstrap', '50');
+    expect(text.stdout).toMatch(/^CUSTODIAN ONLY/);
+    expect(text.stdout).toMatch(/synthetic\s+full data\s+random subset\s+synthetic − full/);
+    expect(text.stdout).toMatch(/logistic\s+auroc\s+\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\]/);
+  });
+
+  it('evaluate --test takes real test rows from a second file; a split is refused on another file', async () => {
+    const { csv, card } = writeClinic('train', 11);
+    const { csv: testCsv } = writeClinic('test', 12);
+    const out = join(dir, 'tt.csv');
+    const r = await run('condense', '--data', csv, '--card', card, '--test', testCsv, '--steps', '3', '--directions', '2', '--out', out, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const e = await run('evaluate', '--synthetic', out, '--data', csv, '--card', card, '--test', testCsv, '--models', 'cart', '--bootstrap', '20', '--json');
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout)).toMatchObject({ trainRows: 300, testRows: 300 });
+
+    const h = await run('condense', '--data', csv, '--card', card, '--holdout', '0.2', '--steps', '0', '--out', join(dir, 'h.csv'), '--quiet');
+    expect(h.code, h.stderr).toBe(0);
+    const wrong = await run('evaluate', '--synthetic', out, '--data', testCsv, '--card', card, '--split', join(dir, 'h.split.json'));
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/h\.split\.json: the split was made from a different file/);
+    const neither = await run('evaluate', '--synthetic', out, '--data', csv, '--card', card);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toMatch(/--split SPLIT\.json .* or --test TEST\.csv/);
+    const both = await run('condense', '--data', csv, '--card', card, '--holdout', '0.2', '--test', testCsv, '--out', join(dir, 'b.csv'));
+    expect(both.code).toBe(2);
+    expect((await run('condense', '--dataset', 'pima', '--holdout', '0.2', '--out', join(dir, 'p.csv'))).stderr).toMatch(/--holdout is for --data/);
+  });
+});
