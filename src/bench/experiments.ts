@@ -2,7 +2,8 @@
  * Condensation experiments (issue "The condensation engine", acceptance tables): for each bundled
  * dataset, the test metric of the default learner trained on
  *   full real data · random real subset of m rows · per-stratum k-means centroids ·
- *   DP per-stratum Gaussian at each ε · dpcondense at each ε (∞ = non-private condensation),
+ *   DP per-stratum Gaussian at each ε · MST at each ε, at full size (`mst-full`) and subsampled to
+ *   m rows like the random subset (`mst`) · dpcondense at each ε (∞ = non-private condensation),
  * over several seeds (mean ± sd). Seeded runs are research runs, not private releases.
  *
  *   node dist/bench/experiments.js --datasets pima,metabric --epsilons 1,3,8,inf --seeds 5
@@ -17,6 +18,7 @@ import { loadBundledDataset } from '../cli/bundled.js';
 import { condense, type CondenseOptions } from '../condense/condense.js';
 import { evaluateUtility } from '../condense/evaluation.js';
 import { kMeansCoreset, randomSubset } from '../condense/baselines.js';
+import { synthesise } from '../synthesis/mst/index.js';
 
 export interface ExperimentCell {
   dataset: string;
@@ -115,6 +117,14 @@ async function main(argv: string[]): Promise<void> {
           const { synthetic } = await condense({ train: data.train, rows, epsilon, steps: 0, seed, learners: condenseLearners });
           for (const learner of evalLearners) cell(name, 'dp-gaussian', epsilon, learner).values.push(score(synthetic, learner, seed));
           cell(name, 'dp-gaussian', epsilon, evalLearners[0]).seconds.push((performance.now() - t0) / 1000);
+          const t1 = performance.now();
+          const mst = (await synthesise({ train: data.train, rows: 'full', epsilon, seed })).synthetic;
+          cell(name, 'mst-full', epsilon, evalLearners[0]).seconds.push((performance.now() - t1) / 1000);
+          const mstSubset = randomSubset(mst, rows, rng);
+          for (const learner of evalLearners) {
+            cell(name, 'mst-full', epsilon, learner).values.push(score(mst, learner, seed));
+            cell(name, 'mst', epsilon, learner).values.push(score(mstSubset, learner, seed));
+          }
         }
       }
       for (const epsilon of epsilons) {

@@ -30,9 +30,10 @@
  */
 import { SeededRng, type Rng } from '../../core/rng.js';
 import type { Table } from '../../data/table.js';
-import { CryptoRng, PrivacyLedger, buildReceipt, epsilonFromRdp, gaussianSumQuery, addRdp, type MechanismEntry, type Receipt } from '../../privacy/index.js';
+import { CryptoRng, PrivacyLedger, buildReceipt, epsilonFromRdp, addRdp, type MechanismEntry, type Receipt } from '../../privacy/index.js';
 import { entryRdp } from '../../privacy/ledger.js';
-import { insideMechanism } from '../../condense/dataAccess.js';
+import { GaussianSumQuery } from '../../privacy/measurements.js';
+import { DataAccessScope } from '../../condense/dataAccess.js';
 import { SOFTWARE } from '../../condense/version.js';
 import {
   attributeSize,
@@ -226,20 +227,25 @@ export interface MstFitOptions {
   /** Public bounds for features whose card has none. */
   bounds?: Record<string, [number, number]>;
   iterations?: number;
+  /** The run's data-access scope: every read of `train` happens inside a section named after its ledger entry. */
+  scope?: DataAccessScope;
 }
 
 /** Run MST's mechanisms on `train` and fit the model (see the module comment). */
 export function fitMst(options: MstFitOptions): MstModel {
   const { train, ledger, noiseRng } = options;
+  const scope = options.scope ?? new DataAccessScope();
+  const insideMechanism = <T>(name: string, fn: () => T): T => scope.inside(name, fn);
   const bins = options.bins ?? MST_DEFAULTS.bins;
   if (!(Number.isInteger(bins) && bins >= 2)) throw new RangeError(`MST: bins must be an integer ≥ 2 (got ${bins})`);
   const attributes = planAttributes(train.card, bins, options.bounds);
   const d = attributes.length;
   const gridPlan = gridHistogramPlan(attributes);
   const plan = planMstBudget(ledger, options.targetEpsilon, d, gridPlan.attributes.length);
+  // Each Gaussian step is a measurement value: charged, then noised (nothing noised if ρ = ∞).
   const charge = (entry: MechanismEntry, values: Float64Array, sensitivity: number) => {
     if (entry.kind !== 'gaussian') throw new Error('unreachable');
-    gaussianSumQuery(values, sensitivity, ledger, { noiseMultiplier: entry.noiseMultiplier }, noiseRng, entry.name, entry.purpose);
+    new GaussianSumQuery(entry.name, entry.purpose ?? entry.name, entry.noiseMultiplier, sensitivity).release(values, ledger, noiseRng, Number.isFinite(plan.rho));
   };
   const entry = (name: string) => plan.entries.find((e) => e.name === name)!;
 
@@ -406,7 +412,7 @@ export interface SynthesiseResult {
 }
 
 /** Fit MST on `train` under (ε, δ) and release `rows` sampled rows with their receipt. */
-export async function synthesise(options: SynthesiseOptions): Promise<SynthesiseResult> {
+export async function synthesise(options: SynthesiseOptions, hooks: { scope?: DataAccessScope } = {}): Promise<SynthesiseResult> {
   const { train, epsilon } = options;
   const delta = options.delta ?? MST_DEFAULTS.delta;
   const fail = (message: string) => {
@@ -422,7 +428,7 @@ export async function synthesise(options: SynthesiseOptions): Promise<Synthesise
   const publicRng: Rng = seeded ? seeded.fork() : new CryptoRng();
   const ledger = new PrivacyLedger({ epsilon, delta, accountant: options.accountant ?? 'rdp' });
   ledger.registerRandomness(noiseRng);
-  const model = fitMst({ train, ledger, targetEpsilon: epsilon, noiseRng, bins: options.bins, bounds: options.bounds, iterations: options.iterations });
+  const model = fitMst({ train, ledger, targetEpsilon: epsilon, noiseRng, bins: options.bins, bounds: options.bounds, iterations: options.iterations, scope: hooks.scope });
   const rows = options.rows === 'full' ? Math.max(1, Math.round(model.recordCount)) : options.rows;
   const synthetic = model.sample(rows, publicRng);
   const reasonsNotPrivate: string[] = [];
