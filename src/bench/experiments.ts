@@ -3,7 +3,7 @@
  * the test metric of each evaluation learner trained on
  *   full real data · random real subset of m rows · per-stratum k-means centroids ·
  *   DP per-stratum Gaussian at each ε · MST at each ε, subsampled to m rows like the random subset
- *   (`mst`) and at full size (`mst-full`; in --methods when asked for) · dpcondense at each ε (∞ = non-private condensation),
+ *   (`mst`) and at full size (`mst-full`) · dpcondense at each ε (∞ = non-private condensation),
  * over several seeds: mean ± sd, and optionally the worst seed. Cells (dataset, method, ε, m, seed)
  * run across worker threads and are cached in a JSONL file, so an interrupted grid resumes and a
  * grown grid reuses what is done. Seeded runs are research runs, not private releases.
@@ -101,7 +101,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--model <list>', 'condensation learner(s), comma-separated (default: cart / cox)')
     .option('--eval <list>', 'evaluation learners (default: the condensation learner)')
     .option('--set <json>', 'extra condense options as JSON, e.g. {"steps":200}; a JSON array runs each as its own column', '{}')
-    .option('--methods <list>', `methods to run (known: ${Object.keys(METHODS).join(', ')})`, 'full,random,kmeans,dp-gaussian,dpcondense')
+    .option('--methods <list>', `methods to run (known: ${Object.keys(METHODS).join(', ')})`, 'full,random,kmeans,dp-gaussian,mst,mst-full,dpcondense')
     .option('--baselines <bool>', 'false = only dpcondense (same as --methods dpcondense)', 'true')
     .option('--external', 'also evaluate rotterdam-condensed data on gbsg')
     .option('--workers <n>', 'worker threads (1 = inline)', '2')
