@@ -47,6 +47,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     preprocessingNoiseMultiplier: budget.preprocessingNoiseMultiplier,
     preprocessingShare: settings.preprocessingShare,
     initialisation: settings.initialisation,
+    ...(settings.initialisation === 'mst' ? { mstShare: settings.mstShare } : {}),
     initialSpread: settings.initialSpread,
     classBalance: settings.classBalance,
     loss: lossSpec.task === 'classification' ? lossSpec.kind : 'survival-nll',

@@ -14,7 +14,7 @@ import type { ClassificationLossKind, LearnerRecipe } from './objective.js';
 import type { OptimiserKind } from './optimiser.js';
 
 export type LearnerChoice = string | { name: string; params?: Record<string, unknown> };
-export type Initialisation = 'private' | 'uniform' | 'real-rows';
+export type Initialisation = 'private' | 'uniform' | 'real-rows' | 'mst';
 
 export interface CondenseOptions {
   /** The private training table. */
@@ -43,6 +43,11 @@ export interface CondenseOptions {
   /** Cap on the random-walk drift the DP noise may cause per coordinate (standardised units). */
   maxNoiseDrift?: number;
   initialisation?: Initialisation;
+  /**
+   * `initialisation: 'mst'`: the share of ε for the MST start. The preprocessing spends its share,
+   * MST then raises the ledger's ε to (preprocessingShare + mstShare)·ε, the steps get the rest.
+   */
+  mstShare?: number;
   /** Spread of the initial rows around their stratum mean, in DP standard deviations. */
   initialSpread?: number;
   classBalance?: 'balanced' | 'proportional';
@@ -106,6 +111,8 @@ export interface ResolvedSettings {
   preprocessingNoiseMultiplier: number;
   preprocessingShare: number;
   initialisation: Initialisation;
+  /** Only with `initialisation: 'mst'`. */
+  mstShare?: number;
   initialSpread: number;
   classBalance: 'balanced' | 'proportional';
   loss: ClassificationLossKind | 'survival-nll';
@@ -131,6 +138,8 @@ export const DEFAULTS = {
   maxNoiseDrift: 1,
   dataRanges: false,
   initialisation: 'private' as Initialisation,
+  /** The MST start's share of ε: as much as the preprocessing statistics get (see docs/RESULTS.md). */
+  mstShare: 0.3,
   initialSpread: 1,
   classBalance: 'balanced' as const,
   loss: 'brier' as ClassificationLossKind,
@@ -169,6 +178,7 @@ export interface RunSettings {
   preprocessingShare: number;
   maxNoiseDrift: number;
   initialisation: Initialisation;
+  mstShare: number;
   initialSpread: number;
   classBalance: 'balanced' | 'proportional';
   loss: ClassificationLossKind;
@@ -198,6 +208,10 @@ export function resolveSettings(options: CondenseOptions): RunSettings {
   if (options.seed !== undefined) reasonsNotPrivate.push('seeded (reproducible) random numbers instead of a cryptographically secure source');
   if (initialisation === 'real-rows') reasonsNotPrivate.push('initialised by copying real rows');
   const steps = options.steps ?? DEFAULTS.steps;
+  const mstShare = options.mstShare ?? DEFAULTS.mstShare;
+  // With no optimisation steps (the DP per-stratum Gaussian baseline) the statistics get everything
+  // (everything MST does not, with the MST start).
+  const defaultPreprocessingShare = steps > 0 ? DEFAULTS.preprocessingShare : initialisation === 'mst' ? 1 - mstShare : 1;
   return {
     task,
     rows: options.rows,
@@ -215,11 +229,11 @@ export function resolveSettings(options: CondenseOptions): RunSettings {
     optimiser: options.optimiser ?? DEFAULTS.optimiser,
     batchSize: options.batchSize ?? DEFAULTS.batchSize,
     clipNorm: options.clipNorm,
-    // With no optimisation steps (the DP per-stratum Gaussian baseline) the statistics get everything.
-    preprocessingShare: options.preprocessingShare ?? (steps === 0 ? 1 : DEFAULTS.preprocessingShare),
+    preprocessingShare: options.preprocessingShare ?? defaultPreprocessingShare,
     maxNoiseDrift: options.maxNoiseDrift ?? DEFAULTS.maxNoiseDrift,
     dataRanges: options.dataRanges ?? DEFAULTS.dataRanges,
     initialisation,
+    mstShare,
     initialSpread: options.initialSpread ?? DEFAULTS.initialSpread,
     classBalance: options.classBalance ?? DEFAULTS.classBalance,
     loss: options.loss ?? DEFAULTS.loss,
@@ -260,6 +274,11 @@ function validateOptions(options: CondenseOptions, delta: number): void {
   const share = options.preprocessingShare;
   if (share !== undefined && !(share > 0 && (share < 1 || (share === 1 && options.steps === 0)))) {
     fail('preprocessingShare must be in (0, 1), or exactly 1 when steps = 0');
+  }
+  if (options.mstShare !== undefined && !(options.mstShare > 0 && options.mstShare < 1)) fail(`mstShare must be in (0, 1) (got ${options.mstShare})`);
+  if (options.initialisation === 'mst' && options.preprocessingShare !== undefined) {
+    const total = options.preprocessingShare + (options.mstShare ?? DEFAULTS.mstShare);
+    if (!(total < 1 || (total === 1 && options.steps === 0))) fail('preprocessingShare + mstShare must be below 1 (the steps need the rest), or exactly 1 when steps = 0');
   }
   if (options.train.card.task === 'survival' && options.rows < 6) fail('survival condensation needs at least 6 rows (2 per risk group)');
 }

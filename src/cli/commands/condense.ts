@@ -39,6 +39,7 @@ interface CondenseCliOptions {
   clip?: string;
   optimiser?: string;
   init?: string;
+  mstShare?: string;
   loss?: string;
   classBalance?: string;
   optimiseTimes?: boolean;
@@ -188,7 +189,8 @@ export const condenseCommand: CommandModule = {
       .option('--batch-size <b>', 'expected Poisson batch size')
       .option('--clip <C>', 'clip norm of each record\'s loss-difference vector')
       .option('--optimiser <kind>', 'sgd (momentum) or adam')
-      .option('--init <kind>', 'private (DP statistics), uniform (public bounds) or real-rows (non-private)')
+      .option('--init <kind>', 'private (DP statistics), mst (an MST sample), uniform (public bounds) or real-rows (non-private)')
+      .option('--mst-share <s>', 'with --init mst: share of ε for MST (default 0.3)')
       .option('--loss <kind>', 'classification loss: brier or cross-entropy')
       .option('--optimise-times', 'survival: also optimise the synthetic follow-up times')
       .option('--class-balance <kind>', 'classification rows per class: balanced or proportional (to a DP class count)')
@@ -234,7 +236,8 @@ export const condenseCommand: CommandModule = {
           batchSize: numberOption('batch-size', o.batchSize, (v) => Number.isInteger(v) && v >= 1),
           clipNorm: numberOption('clip', o.clip, (v) => v > 0),
           optimiser: choice('optimiser', o.optimiser, ['sgd', 'adam']) as OptimiserKind | undefined,
-          initialisation: choice('init', o.init, ['private', 'uniform', 'real-rows']) as Initialisation | undefined,
+          initialisation: choice('init', o.init, ['private', 'mst', 'uniform', 'real-rows']) as Initialisation | undefined,
+          mstShare: numberOption('mst-share', o.mstShare, (v) => v > 0 && v < 1),
           loss: choice('loss', o.loss, ['brier', 'cross-entropy']) as 'brier' | 'cross-entropy' | undefined,
           optimiseTimes: o.optimiseTimes,
           classBalance: choice('class-balance', o.classBalance, ['balanced', 'proportional']) as 'balanced' | 'proportional' | undefined,
