@@ -33,8 +33,8 @@ import { setUpTask } from './task.js';
 import type { DirectionEvaluator } from './zerothOrder.js';
 import { fitMst } from '../synthesis/mst/index.js';
 
-export { DEFAULTS, resolveSettings } from './settings.js';
-export type { CondenseOptions, CondenseProgress, Initialisation, LearnerChoice, ResolvedSettings, RunSettings } from './settings.js';
+export { DEFAULTS, OptionError, SETTINGS, parseSettings, resolveSettings, settingsSchema } from './settings.js';
+export type { CondenseOptions, CondenseProgress, CondenseSettings, Initialisation, LearnerChoice, ResolvedSettings, RunSettings } from './settings.js';
 export type { TraceRow } from './steps.js';
 export type { ReleasedFeature, ReleasedStatistics } from './release.js';
 

@@ -9,7 +9,7 @@ import { formatTableCsv } from '../../data/format.js';
 import { synthesise } from '../../synthesis/mst/index.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule } from '../context.js';
 import { planOutputs } from '../outputs.js';
-import { choice, inputFiles, loadDataOption, numberOption, readBoundsFile } from './condense.js';
+import { inputFiles, loadDataOption, numberOption, readBoundsFile } from './condense.js';
 
 interface SynthesiseCliOptions {
   method: string;
@@ -88,3 +88,9 @@ export const synthesiseCommand: CommandModule = {
       });
   },
 };
+
+function choice(name: string, value: string | undefined, allowed: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value)) throw new UsageError(`--${name}: "${value}" is not one of ${allowed.join(', ')}`);
+  return value;
+}
