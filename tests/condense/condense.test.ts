@@ -3,7 +3,7 @@ import { condense, CondenseAbortedError } from '../../src/condense/condense.js';
 import { DataAccessScope, MECHANISM } from '../../src/condense/dataAccess.js';
 import { tableTarget } from '../../src/data/table.js';
 import { PrivacyLedger, type MechanismEntry } from '../../src/privacy/index.js';
-import { dataset } from './helpers.js';
+import { auditedTable, dataset } from './helpers.js';
 
 const FAST = { steps: 20, directions: 4 };
 
@@ -78,23 +78,7 @@ describe('condense: no real row leaves, and real data is read only inside charge
   async function auditedRun(name: string, epsilon: number) {
     const { train } = await dataset(name);
     const scope = new DataAccessScope();
-    const reads = new Map<string, number>();
-    const watch = <T extends object>(array: T, label: string): T =>
-      new Proxy(array, {
-        get(target, prop) {
-          const where = scope.current ?? `OUTSIDE (${label})`;
-          reads.set(where, (reads.get(where) ?? 0) + 1);
-          const value = Reflect.get(target, prop, target);
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      });
-    const audited = {
-      ...train,
-      features: train.features.map((c) => ({ spec: c.spec, values: watch(c.values, c.spec.name), missing: watch(c.missing, c.spec.name) })),
-      label: train.label && watch(train.label, 'label'),
-      time: train.time && watch(train.time, 'time'),
-      event: train.event && watch(train.event, 'event'),
-    };
+    const { audited, reads } = auditedTable(train, scope);
     reads.clear();
     const result = await condense({ train: audited, rows: name === 'pima' ? 20 : 12, epsilon, steps: 3, directions: 2 }, { scope });
     return { reads, result };

@@ -3,7 +3,7 @@ import { PrivacyLedger, calibrateNoiseMultiplier } from '../../src/privacy/index
 import { fitMst, planMstBudget, synthesise } from '../../src/synthesis/mst/index.js';
 import { SeededRng } from '../../src/core/rng.js';
 import { DataAccessScope } from '../../src/condense/dataAccess.js';
-import { dataset } from '../condense/helpers.js';
+import { auditedTable, dataset } from '../condense/helpers.js';
 
 /** RDP of binary randomised response with parameter ε at order α (the bound for any ε-DP mechanism). */
 function rrRdp(eps: number, alpha: number): number {
@@ -106,23 +106,8 @@ describe('MST on bundled data', () => {
 
   it('reads real records only inside mechanisms the ledger charged', async () => {
     const { train } = await dataset('rotterdam');
-    const reads = new Map<string, number>();
     const scope = new DataAccessScope();
-    const watch = <T extends object>(array: T, label: string): T =>
-      new Proxy(array, {
-        get(target, prop) {
-          const where = scope.current ?? `OUTSIDE (${label})`;
-          reads.set(where, (reads.get(where) ?? 0) + 1);
-          const value = Reflect.get(target, prop, target);
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      });
-    const audited = {
-      ...train,
-      features: train.features.map((c) => ({ spec: c.spec, values: watch(c.values, c.spec.name), missing: watch(c.missing, c.spec.name) })),
-      time: watch(train.time!, 'time'),
-      event: watch(train.event!, 'event'),
-    };
+    const { audited, reads } = auditedTable(train, scope);
     const { receipt } = await synthesise({ train: audited, rows: 50, epsilon: 3, seed: 4, iterations: 200 }, { scope });
     const charged = new Set(receipt.entries.map((e) => e.name));
     expect(reads.size).toBeGreaterThan(0);
