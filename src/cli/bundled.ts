@@ -14,7 +14,7 @@ import { DataError } from '../data/errors.js';
 import { assembleDataset, parseSplit, type AssembledDataset } from '../data/dataset.js';
 import { TableBuilder } from '../data/ingest.js';
 import { subsetTable } from '../data/table.js';
-import { asDataError, readCardFile, streamCsvFile } from './files.js';
+import { asDataError, countLines, readCardFile, streamCsvFile } from './files.js';
 
 export const DATASETS_DIR = fileURLToPath(new URL('../../datasets/', import.meta.url));
 
@@ -30,6 +30,8 @@ export interface LoadOptions {
   keepBytes?: boolean;
   /** Name for the CSV in error messages (default: the path as given). */
   source?: string;
+  /** Feature storage precision (see `IngestOptions.featureStorage`). */
+  featureStorage?: 'float64' | 'float32';
 }
 
 /** Names of the bundled datasets (a CSV with a card of the same name), sorted. */
@@ -72,7 +74,9 @@ export async function loadBundledDataset(name: string, options: Omit<LoadOptions
 export async function loadCsvDataset(csvPath: string, cardOrPath: string | DatasetCard, options: LoadOptions = {}): Promise<LoadedDataset> {
   const card = typeof cardOrPath === 'string' ? await readCardFile(cardOrPath) : cardOrPath;
   const source = options.source ?? csvPath;
-  const builder = new TableBuilder(card, { source, clampToBounds: options.clampToBounds });
+  // Header plus data rows ≤ lines: one allocation at the final size instead of doublings.
+  const rowsHint = Math.max(0, (await countLines(csvPath, source)) - 1);
+  const builder = new TableBuilder(card, { source, clampToBounds: options.clampToBounds, rowsHint, featureStorage: options.featureStorage });
   const streamed = await streamCsvFile(csvPath, (fields, _index, line) => builder.addRecord(fields, line), {
     source,
     keepBytes: options.keepBytes ?? true,

@@ -6,6 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { workerPoolEvaluators, workerScriptAvailable } from '../parallel/directionPool.js';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { formatTableCsv } from '../../data/format.js';
@@ -31,6 +33,8 @@ interface CondenseCliOptions {
   trace?: string;
   bounds?: string;
   clampToBounds?: boolean;
+  float32Features?: boolean;
+  workers?: string;
   force?: boolean;
   quiet?: boolean;
   holdout?: string;
@@ -55,14 +59,15 @@ export function resolveCardPath(dataPath: string, card: string | undefined, comm
 }
 
 /** A bundled dataset (training split) or a CSV with its card (all rows). */
-export async function loadDataOption(o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean }): Promise<{ data: LoadedDataset; label: string }> {
+export async function loadDataOption(o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean; float32Features?: boolean }): Promise<{ data: LoadedDataset; label: string }> {
   if (Boolean(o.dataset) === Boolean(o.data)) throw new UsageError('give exactly one of --dataset NAME or --data FILE.csv');
   if (o.dataset) {
     if (!isBundledDataset(o.dataset)) throw new UsageError(`unknown dataset "${o.dataset}"; bundled: ${listBundledDatasets().join(', ')}`);
     return { data: await loadBundledDataset(o.dataset, { clampToBounds: o.clampToBounds }), label: `${o.dataset} (training split)` };
   }
   const cardPath = resolveCardPath(o.data!, o.card, 'condense');
-  return { data: await loadCsvDataset(o.data!, cardPath, { clampToBounds: o.clampToBounds, keepBytes: false }), label: o.data! };
+  const featureStorage = o.float32Features ? 'float32' : 'float64';
+  return { data: await loadCsvDataset(o.data!, cardPath, { clampToBounds: o.clampToBounds, keepBytes: false, featureStorage }), label: o.data! };
 }
 
 /**
@@ -85,6 +90,16 @@ function holdOutRows(data: LoadedDataset, source: string, o: CondenseCliOptions)
   const test = drawHoldout(data.table, fraction, rng, source);
   const split = splitDocument(test, { source, sha256: data.sha256, rows: data.table.nRows, holdout: fraction, seed: seed ?? null });
   return { train: splitTable(data.table, test).train, split };
+}
+
+/**
+ * `--workers N` (default: one per CPU): worker-thread evaluation that switches itself on only when a
+ * timed step shows it is faster. None with 1, or when the compiled worker script is absent (running
+ * from the TypeScript sources).
+ */
+function parallelEvaluation(workers: string | undefined): ReturnType<typeof workerPoolEvaluators> | undefined {
+  const n = numberOption('workers', workers, (v) => Number.isInteger(v) && v >= 1) ?? availableParallelism();
+  return n > 1 && workerScriptAvailable() ? workerPoolEvaluators(n, 'auto') : undefined;
 }
 
 /** The files a run reads (data, card, bounds): no output may replace one of them. */
@@ -168,6 +183,8 @@ export const condenseCommand: CommandModule = {
       .option('--split <file.json>', 'where to save the held-out row indices (default: OUT with .split.json)')
       .option('--test <file.csv>', 'real test rows in a separate file, checked against the card now (for `evaluate --test`)')
       .option('--clamp-to-bounds', 'clamp input values outside the card bounds (reported) instead of failing')
+      .option('--workers <n>', 'worker threads for the fits (default: one per CPU; used only when a timed step shows they pay; results identical)')
+      .option('--float32-features', 'store the features of --data as 32-bit floats: half the memory, values rounded to ~7 significant digits')
       .option('--force', 'overwrite existing output files')
       .option('--quiet', 'no progress output');
     addSettingFlags(command).action(async (o: CondenseCliOptions) => {
@@ -199,14 +216,16 @@ export const condenseCommand: CommandModule = {
         };
         if (!o.quiet) io.stderr.write(`condensing ${label}: ${train.nRows} rows → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
         const progress = progressReporter(io.stderr, Boolean(o.quiet));
+        const pools = parallelEvaluation(o.workers);
         let result;
         try {
-          result = await condense({ ...options, onProgress: (p) => progress.update(p) });
+          result = await condense({ ...options, onProgress: (p) => progress.update(p) }, { evaluator: pools?.factory });
         } catch (error) {
           if (error instanceof OptionError) throw optionErrorAsUsage(error);
           throw error;
         } finally {
           progress.stop();
+          await pools?.close();
         }
         const contents = [formatTableCsv(result.synthetic), JSON.stringify(result.receipt, null, 2) + '\n'];
         if (o.trace) {
