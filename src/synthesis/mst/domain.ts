@@ -119,7 +119,7 @@ export function gridHistogramPlan(attributes: readonly Attribute[]): GridHistogr
 }
 
 /** Column values of an attribute (features: values and missing mask; time). */
-function columnOf(table: Table, a: Attribute): { values: Float64Array; missing?: Uint8Array } {
+function columnOf(table: Table, a: Attribute): { values: Float64Array | Float32Array; missing?: Uint8Array } {
   if (a.role === 'feature') {
     const column: FeatureColumn = table.features[a.featureIndex];
     return { values: column.values, missing: column.missing };
