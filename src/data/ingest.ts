@@ -3,15 +3,15 @@
  *
  * Every check happens here, once, at the boundary (models and metrics trust what they get):
  * header names, field counts, number syntax, integer values, categories, public bounds, and the
- * outcome rules (a label with exactly two classes; survival time finite and > 0, event 0/1, at least
- * one event). Each failure is a `DataError` naming the file, the 1-based data row and the column.
+ * outcome rules (a label with exactly two classes; survival time finite and ≥ 0, the event coded as
+ * the card says — 1/0 unless `event_codes` — and at least one event). Each failure is a `DataError` naming the file, the 1-based data row and the column.
  * Missing feature values are kept (NaN plus a mask) and counted in the report, never dropped.
  *
  * Storage grows by doubling, one typed array per column (no per-row objects), starting from the
  * card's `rows` when it has one, and is trimmed column by column at the end, so the peak is about
  * the final size plus one column.
  */
-import type { DatasetCard, FeatureSpec } from './card.js';
+import { eventCodes, type DatasetCard, type FeatureSpec } from './card.js';
 import { CsvTokenizer } from './csv.js';
 import { DataError } from './errors.js';
 import type { FeatureColumn, Table } from './table.js';
@@ -86,6 +86,8 @@ export class TableBuilder {
   private time: Float64Array | undefined;
   private event: Uint8Array | undefined;
   private positiveKey = '';
+  private eventKey = 'n:1';
+  private censoredKey = 'n:0';
   /** Distinct label keys in order of appearance, with the text first seen for each. */
   private readonly labelClasses = new Map<string, string>();
   private eventCount = 0;
@@ -238,6 +240,9 @@ export class TableBuilder {
       this.label = new Uint8Array(this.capacity);
       this.positiveKey = labelKey(String(card.positive).trim());
     } else {
+      const codes = eventCodes(card);
+      this.eventKey = labelKey(String(codes.event).trim());
+      this.censoredKey = labelKey(String(codes.censored).trim());
       this.timeIndex = position.get(card.time)!;
       this.eventIndex = position.get(card.event)!;
       this.time = new Float64Array(this.capacity);
@@ -318,14 +323,23 @@ export class TableBuilder {
   private parseSurvival(timeText: string, eventText: string, i: number, row: number, line: number | undefined): void {
     const card = this.card;
     if (card.task !== 'survival') return;
+    // Time 0 (an event or censoring on the day of entry) is valid follow-up, as in R's survival.
     const t = parseStrictNumber(timeText);
-    if (Number.isNaN(t) || t <= 0) {
-      const why = this.missingTokens.has(timeText) ? 'the follow-up time is missing' : `follow-up time ${quoteCell(timeText)} is not a finite number > 0`;
+    if (Number.isNaN(t) || t < 0) {
+      const why = this.missingTokens.has(timeText) ? 'the follow-up time is missing' : `follow-up time ${quoteCell(timeText)} is not a finite number ≥ 0`;
       throw new DataError(why, { file: this.source, row, line, column: card.time });
     }
-    const e = parseStrictNumber(eventText);
-    if (e !== 0 && e !== 1) {
-      throw new DataError(`event ${quoteCell(eventText)} is not 0 (censored) or 1 (event)`, { file: this.source, row, line, column: card.event });
+    const key = labelKey(eventText);
+    const e = key === this.eventKey ? 1 : key === this.censoredKey ? 0 : -1;
+    if (e < 0) {
+      const codes = eventCodes(card);
+      const hint = card.event_codes ? "(the card's event_codes)" : '(set the card\'s "event_codes" for other codings, e.g. {"event": 2, "censored": 1} as in R\'s Surv)';
+      throw new DataError(`event ${quoteCell(eventText)} is not ${JSON.stringify(codes.censored)} (censored) or ${JSON.stringify(codes.event)} (event) ${hint}`, {
+        file: this.source,
+        row,
+        line,
+        column: card.event,
+      });
     }
     this.time![i] = t;
     this.event![i] = e;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { clinicCsv } from '../fixtures/ownData.js';
+import { clinicCsv, cohortCsv } from '../fixtures/ownData.js';
 
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -128,5 +128,39 @@ describe('condense --holdout and evaluate --split on a file that is not bundled'
     const both = await run('condense', '--data', csv, '--card', card, '--holdout', '0.2', '--test', testCsv, '--out', join(dir, 'b.csv'));
     expect(both.code).toBe(2);
     expect((await run('condense', '--dataset', 'pima', '--holdout', '0.2', '--out', join(dir, 'p.csv'))).stderr).toMatch(/--holdout is for --data/);
+  });
+});
+
+describe('a survival cohort with time-0 rows and R\'s 1/2 event coding', () => {
+  it('condenses with a holdout and evaluates every survival learner on the held-out rows', async () => {
+    const csv = join(dir, 'cohort.csv');
+    const card = join(dir, 'cohort.card.json');
+    writeFileSync(csv, cohortCsv({ rows: 300, status: '12', zeroTimes: 12 }));
+    writeFileSync(
+      card,
+      JSON.stringify({
+        name: 'cohort',
+        task: 'survival',
+        time: 'days',
+        event: 'status',
+        event_codes: { event: 2, censored: 1 },
+        features: [
+          { name: 'age', type: 'numeric', bounds: [18, 100] },
+          { name: 'grade', type: 'integer', bounds: [1, 3] },
+        ],
+      }),
+    );
+    const out = join(dir, 'cohort-synth.csv');
+    const r = await run('condense', '--data', csv, '--card', card, '--holdout', '0.3', '--split-seed', '2', '--rows', '30', '--steps', '4', '--directions', '2', '--out', out, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    // The synthetic table speaks the file's coding.
+    const statuses = new Set(readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[3]));
+    expect([...statuses].every((s) => s === '1' || s === '2')).toBe(true);
+    const e = await run('evaluate', '--synthetic', out, '--data', csv, '--card', card, '--split', join(dir, 'cohort-synth.split.json'), '--bootstrap', '30', '--json');
+    expect(e.code, e.stderr).toBe(0);
+    const result = JSON.parse(e.stdout);
+    expect(result.metric).toBe('harrell_c');
+    expect(result.rows.map((row: { learner: string }) => row.learner)).toEqual(['cox', 'survtree', 'rsf']);
+    for (const row of result.rows) expect(row.full.estimate, row.learner).toBeGreaterThan(0.6);
   });
 });
