@@ -34,6 +34,12 @@ export const featureSchema = z
 
 const common = {
   name: z.string().min(1),
+  /**
+   * Set by `dpcondense card` on a card drafted from the data (its category levels, its positive
+   * value were read off the records). A private release refuses a draft: the custodian reviews the
+   * card against public knowledge and deletes the flag.
+   */
+  draft: z.boolean().optional(),
   title: z.string().optional(),
   rows: z.number().int().nonnegative().optional(),
   features: z.array(featureSchema).min(1),

@@ -177,10 +177,10 @@ export class CardInferrer {
       `Category lists were read from the data: confirm they are public codes before release.`;
     let json: Record<string, unknown>;
     if (o.label !== undefined) {
-      json = { name: o.name, task: 'classification', label: o.label, positive: this.positiveValue(), features, note };
+      json = { name: o.name, draft: true, task: 'classification', label: o.label, positive: this.positiveValue(), features, note };
     } else {
       const codes = this.eventCoding(notes);
-      json = { name: o.name, task: 'survival', time: o.time, event: o.event, ...(codes ? { event_codes: codes } : {}), features, note };
+      json = { name: o.name, draft: true, task: 'survival', time: o.time, event: o.event, ...(codes ? { event_codes: codes } : {}), features, note };
     }
     if (numericCount) notes.push(`${numericCount} numeric/integer feature(s) have bounds: null — add public bounds where known`);
     return { card: parseCard(json, `draft card for ${source}`), notes };

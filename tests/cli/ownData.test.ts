@@ -164,3 +164,47 @@ describe('a survival cohort with time-0 rows and R\'s 1/2 event coding', () => {
     for (const row of result.rows) expect(row.full.estimate, row.learner).toBeGreaterThan(0.6);
   });
 });
+
+describe('one command from a CSV: condense drafts the card when none is given', () => {
+  it('--label drafts the card beside the outputs, says where its levels came from, and evaluate uses it', async () => {
+    const csv = join(dir, 'ward.csv');
+    writeFileSync(csv, clinicCsv({ seed: 31 }));
+    const out = join(dir, 'ward-synth.csv');
+    const r = await run('condense', '--data', csv, '--label', 'readmitted', '--positive', 'yes', '--holdout', '0.25', '--steps', '3', '--directions', '2', '--out', out, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/drafted a card for .*ward\.csv \(4 features: 1 numeric, 1 integer, 1 binary, 1 categorical\)/);
+    expect(r.stderr).toMatch(/category levels and the outcome coding in it came from the data itself/);
+    expect(r.stdout).toMatch(/wrote .*ward-synth\.card\.json \(card drafted from the data: review it\)/);
+    const card = JSON.parse(readFileSync(join(dir, 'ward-synth.card.json'), 'utf8'));
+    expect(card).toMatchObject({ draft: true, task: 'classification', label: 'readmitted', positive: 'yes' });
+    expect(card.features.find((f: { name: string }) => f.name === 'site').categories).toEqual(['east', 'north', 'south']);
+    // The same card `card` drafts.
+    const c = await run('card', csv, '--label', 'readmitted', '--positive', 'yes', '--out', '-');
+    expect({ ...JSON.parse(c.stdout), name: card.name }).toEqual(card);
+    const e = await run('evaluate', '--synthetic', out, '--data', csv, '--card', join(dir, 'ward-synth.card.json'), '--split', join(dir, 'ward-synth.split.json'), '--models', 'logistic', '--bootstrap', '20');
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stdout).toMatch(/logistic\s+auroc\s+\d\.\d{3} \[/);
+  });
+
+  it('--time/--event draft a survival card with the file\'s event coding and time-0 rows', async () => {
+    const csv = join(dir, 'registry.csv');
+    writeFileSync(csv, cohortCsv({ rows: 200, status: '12', zeroTimes: 8 }));
+    const out = join(dir, 'registry-synth.csv');
+    const r = await run('condense', '--data', csv, '--time', 'days', '--event', 'status', '--steps', '2', '--directions', '2', '--rows', '20', '--out', out, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/coded 1\/2 as in R's Surv/);
+    expect(JSON.parse(readFileSync(join(dir, 'registry-synth.card.json'), 'utf8'))).toMatchObject({ draft: true, event_codes: { event: 2, censored: 1 } });
+  });
+
+  it('without a card says how to get one; --card and --label exclude each other', async () => {
+    const csv = join(dir, 'nocard.csv');
+    writeFileSync(csv, clinicCsv({ rows: 50 }));
+    const r = await run('condense', '--data', csv, '--out', join(dir, 'nc.csv'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no card for .*nocard\.csv .*pass --card CARD\.json, or let condense draft one from the data: --label COL/);
+    const both = await run('condense', '--data', csv, '--card', join(dir, 'clinic.card.json'), '--label', 'readmitted', '--out', join(dir, 'nc.csv'));
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--card and --label\/--time\/--event exclude each other/);
+    expect((await run('condense', '--data', csv, '--label', 'readmitted', '--time', 'age', '--out', join(dir, 'nc.csv'))).stderr).toMatch(/give --label COL .* or --time COL --event COL/);
+  });
+});
