@@ -1,28 +1,41 @@
 /**
  * Auditable access to the real records. Every piece of condensation code that reads real values
- * runs inside `insideMechanism(name, fn)`, where `name` is the ledger entry that pays for it. A test
- * wraps the real table's arrays in proxies that note `currentMechanism()` on every read and checks
- * that no read happens outside a mechanism and that every mechanism read from was charged — so a
- * future change that peeks at the data without paying for it fails the suite.
+ * runs inside `scope.inside(name, fn)` (or `insideAsync`), where `name` is the ledger entry that pays
+ * for it. A test wraps the real table's arrays in proxies that note `scope.current` on every read and
+ * checks that no read happens outside a mechanism and that every mechanism read from was charged — so
+ * a future change that peeks at the data without paying for it fails the suite.
  *
- * The marker is module state, which is safe because each marked section is synchronous: two
- * concurrent runs (async interleaving) can never be inside a section at the same time.
+ * The scope is a value owned by one run and passed explicitly (not module state), so it stays
+ * correct when a section awaits asynchronous work (worker evaluation) and when runs interleave:
+ * within one run the sections never overlap, and another run has its own scope.
  */
-let current: string | null = null;
+export class DataAccessScope {
+  private active: string | null = null;
 
-export function insideMechanism<T>(name: string, fn: () => T): T {
-  const previous = current;
-  current = name;
-  try {
-    return fn();
-  } finally {
-    current = previous;
+  /** Name of the mechanism whose section is running, or null outside every section. */
+  get current(): string | null {
+    return this.active;
   }
-}
 
-/** Name of the mechanism whose section is running, or null outside every section. */
-export function currentMechanism(): string | null {
-  return current;
+  inside<T>(name: string, fn: () => T): T {
+    const previous = this.active;
+    this.active = name;
+    try {
+      return fn();
+    } finally {
+      this.active = previous;
+    }
+  }
+
+  async insideAsync<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.active;
+    this.active = name;
+    try {
+      return await fn();
+    } finally {
+      this.active = previous;
+    }
+  }
 }
 
 /** Ledger entry names of the mechanisms that read real records. */

@@ -14,8 +14,9 @@
 import type { Rng } from '../core/rng.js';
 import type { DatasetCard } from '../data/card.js';
 import type { Table } from '../data/table.js';
-import { gaussianSumQuery, type PrivacyLedger } from '../privacy/index.js';
-import { MECHANISM, insideMechanism } from './dataAccess.js';
+import type { PrivacyLedger } from '../privacy/ledger.js';
+import { SumQueryBuilder, type GaussianSumQuery } from '../privacy/measurements.js';
+import { MECHANISM, type DataAccessScope } from './dataAccess.js';
 
 export interface NoisyQueryContext {
   /** False in a non-private run: statistics are exact and nothing is charged. */
@@ -23,27 +24,12 @@ export interface NoisyQueryContext {
   readonly ledger: PrivacyLedger;
   /** Noise source (cryptographically secure for a release). */
   readonly noiseRng: Rng;
+  /** The run's data-access scope: real values are read only inside a named mechanism. */
+  readonly scope: DataAccessScope;
 }
 
-export interface GaussianQuery {
-  name: string;
-  purpose: string;
-  /** Noise standard deviation divided by the L2 sensitivity. */
-  noiseMultiplier: number;
-  l2Sensitivity: number;
-}
-
-/**
- * Charge the ledger for `query`, then add its noise to `sums` in place. A non-private run records
- * the query with noise multiplier 0 (so its receipt says ε = ∞) and adds nothing.
- */
-export function releaseGaussianSums(ctx: NoisyQueryContext, query: GaussianQuery, sums: Float64Array): Float64Array {
-  if (ctx.isPrivate) {
-    gaussianSumQuery(sums, query.l2Sensitivity, ctx.ledger, { noiseMultiplier: query.noiseMultiplier }, ctx.noiseRng, query.name, query.purpose);
-  } else {
-    ctx.ledger.charge({ kind: 'gaussian', name: query.name, noiseMultiplier: 0, purpose: query.purpose });
-  }
-  return sums;
+function release(ctx: NoisyQueryContext, query: GaussianSumQuery, sums: Float64Array): Float64Array {
+  return query.release(sums, ctx.ledger, ctx.noiseRng, ctx.isPrivate);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -85,7 +71,11 @@ export function privateFeatureBounds(
     return column;
   });
   const binWidth = (2 * SLOG_MAX) / SLOG_BINS;
-  const counts = insideMechanism(MECHANISM.featureBounds, () => {
+  // Each record adds 1 to one bin of each feature's histogram (or nothing when missing).
+  const layout = new SumQueryBuilder();
+  for (let f = 0; f < features.length; f++) layout.part(SLOG_BINS, 1);
+  const query = layout.build({ name: MECHANISM.featureBounds, purpose: `bounds of ${features.length} features without public bounds` }, noiseMultiplier);
+  const counts = ctx.scope.inside(MECHANISM.featureBounds, () => {
     const sums = new Float64Array(features.length * SLOG_BINS);
     columns.forEach((column, f) => {
       const { values, missing } = column;
@@ -98,13 +88,8 @@ export function privateFeatureBounds(
     });
     return sums;
   });
-  const sensitivity = Math.sqrt(features.length);
-  releaseGaussianSums(
-    ctx,
-    { name: MECHANISM.featureBounds, purpose: `bounds of ${features.length} features without public bounds`, noiseMultiplier, l2Sensitivity: sensitivity },
-    counts,
-  );
-  const cutoff = ctx.isPrivate ? threshold * noiseMultiplier * sensitivity : 0.5;
+  release(ctx, query, counts);
+  const cutoff = ctx.isPrivate ? threshold * query.noiseMultiplier * query.l2Sensitivity : 0.5;
   columns.forEach((column, f) => {
     let first = -1;
     let last = -1;
@@ -158,7 +143,10 @@ export interface TimeHistogram {
  */
 export function privateTimeHistogram(table: Table, ctx: NoisyQueryContext, noiseMultiplier: number): TimeHistogram {
   const width = (LOGT_MAX - LOGT_MIN) / LOGT_BINS;
-  const sums = insideMechanism(MECHANISM.timeHistogram, () => {
+  // One 1 in one bin of one of the two histograms per record.
+  const query = new SumQueryBuilder();
+  query.part(2 * LOGT_BINS, 1);
+  const sums = ctx.scope.inside(MECHANISM.timeHistogram, () => {
     const time = table.time!;
     const event = table.event!;
     const counts = new Float64Array(2 * LOGT_BINS);
@@ -169,7 +157,7 @@ export function privateTimeHistogram(table: Table, ctx: NoisyQueryContext, noise
     }
     return counts;
   });
-  releaseGaussianSums(ctx, { name: MECHANISM.timeHistogram, purpose: 'survival time grid and synthetic follow-up times', noiseMultiplier, l2Sensitivity: 1 }, sums);
+  release(ctx, query.build({ name: MECHANISM.timeHistogram, purpose: 'survival time grid and synthetic follow-up times' }, noiseMultiplier), sums);
   const cutoff = ctx.isPrivate ? 2 * noiseMultiplier : 0;
   for (let b = 0; b < sums.length; b++) if (sums[b] <= cutoff) sums[b] = 0;
   const edges = new Float64Array(LOGT_BINS + 1);
@@ -252,19 +240,20 @@ export function privateStratumMoments(
   noiseMultiplier: number,
   purpose: string,
 ): StratumMoments[] {
-  const layout: { offset: number; width: number }[] = [];
-  let width = 1; // the stratum count comes first
-  let sensitivity2 = 1;
-  for (const column of table.features) {
+  const builder = new SumQueryBuilder();
+  builder.part(1, 1); // the stratum count comes first
+  const layout = table.features.map((column) => {
     const type = column.spec.type;
     const w = type === 'categorical' ? column.spec.categories!.length : type === 'binary' ? 2 : 3;
-    layout.push({ offset: width, width: w });
-    width += w;
-    sensitivity2 += type === 'categorical' ? 1 : type === 'binary' ? 1 + PRESENCE_WEIGHT ** 2 : 1 + SECOND_MOMENT_WEIGHT ** 2 + PRESENCE_WEIGHT ** 2;
-  }
-  const sums = insideMechanism(MECHANISM.stratumMoments, () => {
+    const bound = type === 'categorical' ? 1 : type === 'binary' ? 1 + PRESENCE_WEIGHT ** 2 : 1 + SECOND_MOMENT_WEIGHT ** 2 + PRESENCE_WEIGHT ** 2;
+    return { offset: builder.part(w, bound), width: w };
+  });
+  builder.disjointBlocks(nStrata);
+  const width = builder.blockWidth;
+  const query = builder.build({ name: MECHANISM.stratumMoments, purpose }, noiseMultiplier);
+  const sums = ctx.scope.inside(MECHANISM.stratumMoments, () => {
     const strata = stratify(table);
-    const acc = new Float64Array(nStrata * width);
+    const acc = new Float64Array(builder.totalWidth);
     table.features.forEach((column, f) => {
       const { values, missing } = column;
       const type = column.spec.type;
@@ -291,7 +280,7 @@ export function privateStratumMoments(
     for (let i = 0; i < table.nRows; i++) if (strata[i] >= 0) acc[strata[i] * width] += 1;
     return acc;
   });
-  releaseGaussianSums(ctx, { name: MECHANISM.stratumMoments, purpose, noiseMultiplier, l2Sensitivity: Math.sqrt(sensitivity2) }, sums);
+  release(ctx, query, sums);
 
   const result: StratumMoments[] = [];
   for (let s = 0; s < nStrata; s++) {

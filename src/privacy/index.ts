@@ -64,5 +64,5 @@ export {
   type NoisyMean,
   type NoisyMeanAndSpread,
   type NoisyQuantiles,
-} from './mechanisms.js';
+} from './statistics.js';
 export { RECEIPT_FORMAT, buildReceipt, sha256Hex, type PrivacyReceipt, type Receipt, type ReceiptEntry, type ReceiptOptions } from './receipt.js';

@@ -282,7 +282,7 @@ export class PrivacyLedger {
 
   /**
    * Register a random generator used for noise or sampling on the real data. Mechanisms in
-   * `./mechanisms.ts` do this themselves; any other code that draws noise or batches must too.
+   * `./statistics.ts` and `./measurements.ts` do this themselves; any other code that draws noise or batches must too.
    */
   registerRandomness(rng: Rng): void {
     const secure = (rng as { cryptographicallySecure?: unknown }).cryptographicallySecure === true && !rng.reproducible;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { condense, CondenseAbortedError } from '../../src/condense/condense.js';
-import { MECHANISM } from '../../src/condense/dataAccess.js';
+import { DataAccessScope, MECHANISM } from '../../src/condense/dataAccess.js';
 import { tableTarget } from '../../src/data/table.js';
 import { PrivacyLedger, type MechanismEntry } from '../../src/privacy/index.js';
 import { dataset } from './helpers.js';
@@ -77,12 +77,12 @@ describe('condense: no real row leaves, and real data is read only inside charge
   /** Wrap every real-data array of a table in a proxy that notes which mechanism section reads it. */
   async function auditedRun(name: string, epsilon: number) {
     const { train } = await dataset(name);
-    const { currentMechanism } = await import('../../src/condense/dataAccess.js');
+    const scope = new DataAccessScope();
     const reads = new Map<string, number>();
     const watch = <T extends object>(array: T, label: string): T =>
       new Proxy(array, {
         get(target, prop) {
-          const where = currentMechanism() ?? `OUTSIDE (${label})`;
+          const where = scope.current ?? `OUTSIDE (${label})`;
           reads.set(where, (reads.get(where) ?? 0) + 1);
           const value = Reflect.get(target, prop, target);
           return typeof value === 'function' ? value.bind(target) : value;
@@ -96,7 +96,7 @@ describe('condense: no real row leaves, and real data is read only inside charge
       event: train.event && watch(train.event, 'event'),
     };
     reads.clear();
-    const result = await condense({ train: audited, rows: name === 'pima' ? 20 : 12, epsilon, steps: 3, directions: 2 });
+    const result = await condense({ train: audited, rows: name === 'pima' ? 20 : 12, epsilon, steps: 3, directions: 2 }, { scope });
     return { reads, result };
   }
 

@@ -3,7 +3,7 @@ import { SeededRng } from '../../src/core/rng.js';
 import { EXTENDED_ORDERS, epsilonFromRdp, rdpGaussian } from '../../src/privacy/analysis/rdp.js';
 import { PrivacyBudgetError } from '../../src/privacy/errors.js';
 import { PrivacyLedger } from '../../src/privacy/ledger.js';
-import { dpClassCounts, dpCount, dpMean, dpMeanAndSpread, dpQuantiles } from '../../src/privacy/mechanisms.js';
+import { dpClassCounts, dpCount, dpMean, dpMeanAndSpread, dpQuantiles } from '../../src/privacy/statistics.js';
 
 const ledgerWith = (epsilon = 1e6) => new PrivacyLedger({ epsilon, delta: 1e-5 });
 

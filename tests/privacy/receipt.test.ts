@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRng } from '../../src/core/rng.js';
 import { PrivacyLedger } from '../../src/privacy/ledger.js';
-import { dpClassCounts, dpMeanAndSpread } from '../../src/privacy/mechanisms.js';
+import { dpClassCounts, dpMeanAndSpread } from '../../src/privacy/statistics.js';
 import { CryptoRng } from '../../src/privacy/random.js';
 import { RECEIPT_FORMAT, buildReceipt, sha256Hex } from '../../src/privacy/receipt.js';
 

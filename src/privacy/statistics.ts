@@ -1,5 +1,5 @@
 /**
- * Private preprocessing primitives. Each one charges the ledger it is given FIRST (so a refused
+^ * DP statistics for the public API (counts, class counts, means, spreads, quantiles). Each one charges the ledger it is given FIRST (so a refused
  * charge releases nothing), registers the generator it draws from, then computes its noisy answer.
  * Each returns its value(s) and the ledger entry it charged.
  *

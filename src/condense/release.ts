@@ -1,0 +1,123 @@
+/**
+ * Step 6 of the pipeline: the release. Decode the optimised synthetic set into a table in the input
+ * schema, collect the settings actually used, and derive the receipt from the ledger.
+ */
+import type { Encoder } from '../data/encoding.js';
+import { publicNegativeLabel, type Table } from '../data/table.js';
+import type { PrivacyLedger } from '../privacy/ledger.js';
+import { buildReceipt, type Receipt } from '../privacy/receipt.js';
+import type { BudgetPlan } from './budget.js';
+import type { ResolvedSettings, RunSettings } from './settings.js';
+import type { StepPlan } from './steps.js';
+import type { SyntheticParameters } from './syntheticSet.js';
+import type { StratumMoments } from './privateStatistics.js';
+import { SurvivalTask, type CondensationTask, type TaskOutcomes } from './task.js';
+import { SOFTWARE } from './version.js';
+
+export function decodeSyntheticTable(synthetic: SyntheticParameters, encoder: Encoder, card: Table['card']): Table {
+  const finalOutcome = synthetic.outcome(synthetic.values);
+  return encoder.decodeToTable(synthetic.rowsOf(synthetic.values), {
+    label: finalOutcome.task === 'classification' ? finalOutcome.y : undefined,
+    negativeLabel: card.task === 'classification' ? publicNegativeLabel(card) : undefined,
+    time: finalOutcome.task === 'survival' ? finalOutcome.time.slice() : undefined,
+    event: finalOutcome.task === 'survival' ? finalOutcome.event : undefined,
+  });
+}
+
+/** The settings as run: the resolved options plus what the DP statistics fixed. */
+export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: StepPlan, outcomes: TaskOutcomes): ResolvedSettings {
+  const { measurement } = steps;
+  const lossSpec = outcomes.lossSpec;
+  return {
+    rows: settings.rows,
+    learners: settings.learners.map((l) => ({ name: l.name, params: { ...l.params } })),
+    epsilon: settings.epsilon,
+    delta: settings.delta,
+    steps: settings.steps,
+    directions: settings.directions,
+    smoothing: settings.smoothing,
+    smoothingDecay: settings.smoothingDecay,
+    learningRate: steps.learningRate,
+    momentum: settings.momentum,
+    optimiser: settings.optimiser,
+    batchSize: settings.batchSize,
+    samplingRate: measurement.samplingRate,
+    clipNorm: measurement.clipNorm,
+    noiseMultiplier: measurement.noiseMultiplier,
+    preprocessingNoiseMultiplier: budget.preprocessingNoiseMultiplier,
+    preprocessingShare: settings.preprocessingShare,
+    initialisation: settings.initialisation,
+    initialSpread: settings.initialSpread,
+    classBalance: settings.classBalance,
+    loss: lossSpec.task === 'classification' ? lossSpec.kind : 'survival-nll',
+    classWeighting: settings.classWeighting,
+    encoding: settings.encoding,
+    pMin: settings.pMin,
+    gridPoints: lossSpec.task === 'survival' ? lossSpec.grid.length : 0,
+    optimiseTimes: settings.optimiseTimes,
+  };
+}
+
+export function releaseReceipt(ledger: PrivacyLedger, run: { settings: RunSettings; resolved: ResolvedSettings; task: CondensationTask; card: Table['card']; inputFingerprint?: string }): Receipt {
+  const { settings, resolved } = run;
+  return buildReceipt(ledger, {
+    software: SOFTWARE,
+    inputFingerprint: run.inputFingerprint ?? 'not provided',
+    parameters: {
+      ...resolved,
+      epsilon: Number.isFinite(settings.epsilon) ? settings.epsilon : 'Infinity',
+      clipNorm: Number.isFinite(resolved.clipNorm) ? resolved.clipNorm : 'none',
+      dataset: run.card.name,
+      task: settings.task,
+      ...run.task.receiptParameters(),
+    },
+    privateRelease: true,
+    reasonsNotPrivate: settings.reasonsNotPrivate,
+  });
+}
+
+/**
+ * The DP statistics of the private preprocessing, as plain data: the outputs of charged mechanisms
+ * and post-processing of them, so reports and the app may show them beside the synthetic table.
+ * Exact values when the run is not private (ε = ∞).
+ */
+export interface ReleasedStatistics {
+  /** Per feature in card order, pooled over the strata. */
+  features: ReleasedFeature[];
+  /** Noisy record count per stratum (classes 0/1; or early events, late events, censored). */
+  strataCounts: number[];
+  /** Survival: DP histograms of event and censoring times on the public log-time grid. */
+  timeHistogram?: { edges: number[]; events: number[]; censored: number[] };
+}
+
+export interface ReleasedFeature {
+  name: string;
+  /** Bounds used for the feature: the card's, user-supplied, or DP-estimated (data units). */
+  bounds: [number, number];
+  /** Numeric/integer: DP mean and standard deviation; binary: DP share of ones (sd NaN). */
+  mean: number;
+  sd: number;
+  /** Categorical: DP level frequencies in card order. */
+  levelProbabilities?: number[];
+}
+
+export function releasedStatistics(
+  card: Table['card'],
+  featureBounds: readonly [number, number][],
+  pooled: StratumMoments,
+  moments: readonly StratumMoments[],
+  task: CondensationTask,
+): ReleasedStatistics {
+  const timeHistogram = task instanceof SurvivalTask ? task.timeHistogram : undefined;
+  return {
+    features: card.features.map((f, j) => {
+      const m = pooled.features[j];
+      const levels = m.levelProbabilities ? Array.from(m.levelProbabilities) : undefined;
+      return { name: f.name, bounds: featureBounds[j], mean: m.mean, sd: f.type === 'binary' ? NaN : m.sd, ...(levels ? { levelProbabilities: levels } : {}) };
+    }),
+    strataCounts: moments.map((s) => s.count),
+    ...(timeHistogram
+      ? { timeHistogram: { edges: Array.from(timeHistogram.edges), events: Array.from(timeHistogram.events), censored: Array.from(timeHistogram.censored) } }
+      : {}),
+  };
+}

@@ -1,0 +1,189 @@
+/**
+ * Step 5 of the pipeline: the T DP zero-order steps. `planSteps` fixes, from public and DP quantities
+ * only, the sampling rate, the clip norm, the loss channel, the steps' measurement (σ calibrated
+ * against what the preprocessing left of the budget) and the learning rate; `runSteps` charges the
+ * measurement and runs the loop: sample a Poisson batch, draw the public directions and seeds,
+ * evaluate them, privatise, take an optimiser step.
+ */
+import type { Matrix } from '../core/matrix.js';
+import type { Rng } from '../core/rng.js';
+import type { Encoder } from '../data/encoding.js';
+import type { Table } from '../data/table.js';
+import type { Target } from '../models/types.js';
+import { calibrateNoiseMultiplier } from '../privacy/calibrate.js';
+import type { PrivacyLedger } from '../privacy/ledger.js';
+import { SubsampledGaussianSum } from '../privacy/measurements.js';
+import { MECHANISM, type DataAccessScope } from './dataAccess.js';
+import { PerRecordLoss, maxRecordLoss, type LossSpec } from './objective.js';
+import { createOptimiser } from './optimiser.js';
+import { DEFAULTS, type CondenseProgress, type RunSettings } from './settings.js';
+import type { SyntheticParameters } from './syntheticSet.js';
+import { InlineDirectionEvaluator, ZerothOrderStep, drawDirections, type DirectionEvaluator } from './zerothOrder.js';
+
+export interface StepPlan {
+  /** The Poisson-subsampled Gaussian sum every step releases (σ, C, q, T). */
+  measurement: SubsampledGaussianSum;
+  /** n̂: the DP record count (exact when not private). */
+  recordCount: number;
+  lossChannelWeight: number;
+  /** The learning rate after the noise-drift cap. */
+  learningRate: number;
+}
+
+/**
+ * Sampling rate q = b / n̂, clip norm C (default scaling with √K and the loss bound), σ calibrated so
+ * that the ledger's spending plus T steps stays within ε, and the learning rate capped so the DP
+ * noise alone cannot drift the rows further than `maxNoiseDrift` standardised units.
+ */
+export function planSteps(settings: RunSettings, lossSpec: LossSpec, recordCount: number, ledger: PrivacyLedger): StepPlan {
+  const { steps, directions, smoothing, isPrivate } = settings;
+  const samplingRate = Math.min(1, settings.batchSize / recordCount);
+  const maxLoss = maxRecordLoss(lossSpec);
+  const clipNorm = isPrivate ? settings.clipNorm ?? DEFAULTS.clipScale * Math.sqrt(directions) * maxLoss : Infinity;
+  const lossChannelShare = DEFAULTS.lossChannelShare;
+  const lossChannelWeight = (lossChannelShare * (Number.isFinite(clipNorm) ? clipNorm : Math.sqrt(directions) * maxLoss)) / maxLoss;
+  const noiseMultiplier =
+    steps > 0 && isPrivate ? calibrateNoiseMultiplier({ targetEpsilon: settings.epsilon, delta: settings.delta, samplingRate, steps, prior: ledger }).noiseMultiplier : 0;
+  const measurement = new SubsampledGaussianSum(
+    MECHANISM.zeroOrderSteps,
+    `${steps} DP zero-order steps (K = ${directions} directions, clip norm ${round(clipNorm)})`,
+    noiseMultiplier,
+    clipNorm,
+    samplingRate,
+    steps,
+  );
+  // The DP noise alone moves each coordinate by a random walk. Its per-step standard deviation per
+  // coordinate is about σC / (q·n̂ · 2μ · √K) (for SGD, amplified by 1/(1 − momentum)); capping the
+  // learning rate so that the walk over T steps stays within `maxNoiseDrift` standardised units keeps
+  // low-ε runs from diffusing the rows away from their private initialisation.
+  const noisePerCoordinate = (noiseMultiplier * (Number.isFinite(clipNorm) ? clipNorm : 0)) / (samplingRate * recordCount * 2 * smoothing * Math.sqrt(directions));
+  const driftPerUnitRate = (noisePerCoordinate * Math.sqrt(steps)) / (settings.optimiser === 'sgd' ? 1 - settings.momentum : 1);
+  const requested = settings.learningRate;
+  const learningRate = settings.optimiser === 'sgd' && driftPerUnitRate > 0 ? Math.min(requested, settings.maxNoiseDrift / driftPerUnitRate) : requested;
+  return { measurement, recordCount, lossChannelWeight, learningRate };
+}
+
+export interface TraceRow {
+  step: number;
+  loss: number;
+  smoothedLoss: number;
+  smoothing: number;
+  clippedFraction: number;
+}
+
+export interface StepsInput {
+  settings: RunSettings;
+  plan: StepPlan;
+  synthetic: SyntheticParameters;
+  lossSpec: LossSpec;
+  train: Table;
+  /** Encodes each real batch (read only inside the steps' mechanism). */
+  encoder: Encoder;
+  ledger: PrivacyLedger;
+  scope: DataAccessScope;
+  noiseRng: Rng;
+  publicRng: Rng;
+  /** Where the 2K fits of a step run (default: inline on this thread). */
+  evaluator?: DirectionEvaluator;
+  onProgress?: (progress: CondenseProgress) => void;
+  checkAbort: () => void;
+}
+
+/** Charge the steps' measurement, then run them; the synthetic set's values are updated in place. */
+export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
+  const { settings, plan, synthetic, train, scope, noiseRng, publicRng, ledger } = input;
+  const { steps, directions: K, smoothing, smoothingDecay } = settings;
+  const { measurement } = plan;
+  if (steps > 0) measurement.charge(ledger);
+  const parameters = synthetic.values;
+  const n = train.nRows;
+  // Poisson batches are drawn by skipping from one sampled record to the next and encoded straight
+  // from the table, so a step costs O(q·n) whatever n is; buffers start at a size the batch
+  // exceeds with negligible probability (mean + 6 sd) and grow if it does.
+  const sampler = measurement.batchSampler(n);
+  const q = measurement.samplingRate;
+  const batchCapacity = Math.min(n, Math.ceil(q * n + 6 * Math.sqrt(q * n) + 16));
+  const evaluator = input.evaluator ?? new InlineDirectionEvaluator(synthetic, new PerRecordLoss(settings.learners, input.lossSpec, batchCapacity), K, batchCapacity);
+  const privatiser = new ZerothOrderStep(measurement, { directions: K, lossChannelWeight: plan.lossChannelWeight, lossChannelShare: DEFAULTS.lossChannelShare }, batchCapacity);
+  const optimiser = createOptimiser(settings.optimiser, parameters.length, settings.momentum);
+  const gradient = new Float64Array(parameters.length);
+  const directions = new Float64Array(K * parameters.length);
+  const seeds = new Int32Array(K);
+  const batch = new BatchBuffer(input.encoder, train, batchCapacity);
+  const expectedBatchSize = measurement.samplingRate * plan.recordCount;
+  const trace: TraceRow[] = [];
+  const epsilonSpent = ledger.spent().epsilon;
+  const started = Date.now();
+  let smoothedLoss = NaN;
+  for (let step = 0; step < steps; step++) {
+    input.checkAbort();
+    const mu = smoothing * (1 - ((1 - smoothingDecay) * step) / Math.max(1, steps - 1));
+    const estimate = await scope.insideAsync(MECHANISM.zeroOrderSteps, async () => {
+      const { X, target } = batch.gather(sampler.sample(noiseRng));
+      drawDirections(K, parameters.length, publicRng, directions, seeds);
+      const evaluation = await evaluator.evaluateDirections({ parameters, directions, seeds, smoothing: mu, batchX: X, batchTarget: target });
+      return privatiser.estimate(evaluation, X.rows, directions, mu, expectedBatchSize, noiseRng, gradient);
+    });
+    optimiser.step(parameters, gradient, plan.learningRate);
+    synthetic.project(parameters);
+    smoothedLoss = Number.isNaN(smoothedLoss) ? estimate.loss : 0.9 * smoothedLoss + 0.1 * estimate.loss;
+    trace.push({ step: step + 1, loss: estimate.loss, smoothedLoss, smoothing: mu, clippedFraction: estimate.clippedFraction });
+    if (input.onProgress) {
+      const elapsedMs = Date.now() - started;
+      input.onProgress({ step: step + 1, steps, elapsedMs, etaMs: (elapsedMs / (step + 1)) * (steps - step - 1), loss: estimate.loss, smoothedLoss, epsilonSpent });
+    }
+    // Let the event loop breathe (progress rendering, abort signals) between steps.
+    if (step % 8 === 7) await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  return trace;
+}
+
+/**
+ * Encodes each Poisson batch straight from the table's columns into buffers that grow with the
+ * batch: the real rows are never encoded all at once (no second copy of an n-row table).
+ */
+class BatchBuffer {
+  private X: Float64Array;
+  private y: Uint8Array;
+  private time: Float64Array;
+  private event: Uint8Array;
+
+  constructor(private readonly encoder: Encoder, private readonly train: Table, capacity: number) {
+    const survival = train.card.task === 'survival';
+    this.X = new Float64Array(capacity * encoder.dim);
+    this.y = new Uint8Array(survival ? 0 : capacity);
+    this.time = new Float64Array(survival ? capacity : 0);
+    this.event = new Uint8Array(survival ? capacity : 0);
+  }
+
+  gather(indices: Int32Array): { X: Matrix; target: Target } {
+    const b = indices.length;
+    const train = this.train;
+    if (b * this.encoder.dim > this.X.length) this.grow(b);
+    const X = this.encoder.encodeRows(train, indices, this.X, { missing: 'impute' });
+    this.encoder.project(X);
+    if (train.card.task === 'classification') {
+      for (let r = 0; r < b; r++) this.y[r] = train.label![indices[r]];
+      return { X, target: { task: 'classification', y: this.y.subarray(0, b) } };
+    }
+    for (let r = 0; r < b; r++) {
+      this.time[r] = train.time![indices[r]];
+      this.event[r] = train.event![indices[r]];
+    }
+    return { X, target: { task: 'survival', time: this.time.subarray(0, b), event: this.event.subarray(0, b) } };
+  }
+
+  private grow(b: number): void {
+    const capacity = Math.max(b, Math.ceil((1.5 * this.X.length) / this.encoder.dim));
+    this.X = new Float64Array(capacity * this.encoder.dim);
+    if (this.y.length) this.y = new Uint8Array(capacity);
+    if (this.time.length) {
+      this.time = new Float64Array(capacity);
+      this.event = new Uint8Array(capacity);
+    }
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}

@@ -1,0 +1,153 @@
+/**
+ * Step 3 of the pipeline: the task. A `CondensationTask` owns everything that differs between
+ * classification and survival — the strata of the private moments and the initial rows, the loss,
+ * the synthetic outcomes — so the rest of the pipeline has no task branches. Survival's setup runs
+ * its own private query (the time histogram) that fixes the risk groups and the time grid.
+ */
+import type { Table } from '../data/table.js';
+import type { Target, Task } from '../models/types.js';
+import { type LossSpec } from './objective.js';
+import { histogramQuantiles, privateTimeHistogram, type NoisyQueryContext, type StratumMoments, type TimeHistogram } from './privateStatistics.js';
+import type { RunSettings } from './settings.js';
+import { allocateRows } from './syntheticSet.js';
+
+/** What the task derives from the private moments: the loss, the rows per stratum and their outcomes. */
+export interface TaskOutcomes {
+  lossSpec: LossSpec;
+  /** Synthetic rows per stratum. */
+  allocation: Int32Array;
+  syntheticTarget: Target;
+  /** Survival with optimised times: the box of the log follow-up times. */
+  logTimeBox?: [number, number];
+}
+
+export interface CondensationTask {
+  readonly task: Task;
+  readonly nStrata: number;
+  /** Purpose of the stratum-moments query, for the receipt. */
+  readonly momentsPurpose: string;
+  /** Each record's stratum; reads the outcome, so it runs inside the moments mechanism. */
+  stratify(table: Table): Int32Array;
+  outcomes(moments: readonly StratumMoments[], settings: RunSettings): TaskOutcomes;
+  /** Task-specific entries of the receipt's parameters (DP quantities only). */
+  receiptParameters(): Record<string, unknown>;
+}
+
+export class ClassificationTask implements CondensationTask {
+  readonly task = 'classification';
+  readonly nStrata = 2;
+  readonly momentsPurpose = 'class counts and class-conditional feature moments';
+
+  stratify(table: Table): Int32Array {
+    return Int32Array.from(table.label!);
+  }
+
+  outcomes(moments: readonly StratumMoments[], settings: RunSettings): TaskOutcomes {
+    const [n0, n1] = [moments[0].count, moments[1].count];
+    const lossSpec: LossSpec = {
+      task: 'classification',
+      kind: settings.loss,
+      pMin: settings.pMin,
+      classWeights: settings.classWeighting === 'balanced' ? [(n0 + n1) / (2 * n0), (n0 + n1) / (2 * n1)] : [1, 1],
+    };
+    const allocation = allocateRows(settings.rows, [n0, n1], settings.classBalance);
+    const y = new Uint8Array(settings.rows);
+    y.fill(1, allocation[0]);
+    return { lossSpec, allocation, syntheticTarget: { task: 'classification', y } };
+  }
+
+  receiptParameters(): Record<string, unknown> {
+    return { medianEventTime: undefined };
+  }
+}
+
+/**
+ * Survival risk groups: 0 = event at or before the DP median event time, 1 = later event,
+ * 2 = censored. The time grid and the synthetic follow-up come from the DP time histogram.
+ */
+export class SurvivalTask implements CondensationTask {
+  readonly task = 'survival';
+  readonly nStrata = 3;
+  readonly momentsPurpose = 'risk-group counts and feature moments';
+  readonly medianEventTime: number;
+
+  constructor(readonly timeHistogram: TimeHistogram) {
+    this.medianEventTime = histogramQuantiles(timeHistogram.edges, timeHistogram.events, [0.5])[0];
+  }
+
+  stratify(table: Table): Int32Array {
+    const strata = new Int32Array(table.nRows);
+    for (let i = 0; i < table.nRows; i++) strata[i] = table.event![i] ? (table.time![i] <= this.medianEventTime ? 0 : 1) : 2;
+    return strata;
+  }
+
+  outcomes(moments: readonly StratumMoments[], settings: RunSettings): TaskOutcomes {
+    const hist = this.timeHistogram;
+    const probs = Array.from({ length: settings.gridPoints }, (_, k) => (k + 1) / (settings.gridPoints + 1));
+    const grid = uniqueAscending(histogramQuantiles(hist.edges, hist.events, probs));
+    const allocation = allocateRows(settings.rows, moments.map((s) => s.count), 'proportional', 2);
+    return {
+      lossSpec: { task: 'survival', grid, pMin: settings.pMin },
+      allocation,
+      syntheticTarget: this.syntheticOutcomes(allocation),
+      logTimeBox: settings.optimiseTimes ? this.logTimeBox() : undefined,
+    };
+  }
+
+  receiptParameters(): Record<string, unknown> {
+    return { medianEventTime: Number.isFinite(this.medianEventTime) ? this.medianEventTime : undefined };
+  }
+
+  /**
+   * Synthetic follow-up: group 0 takes evenly spaced quantiles of the lower half of the DP event-time
+   * distribution, group 1 of its upper half, group 2 of the DP censoring-time distribution.
+   */
+  private syntheticOutcomes(allocation: Int32Array): Target {
+    const hist = this.timeHistogram;
+    const m = allocation.reduce((a, c) => a + c, 0);
+    const time = new Float64Array(m);
+    const event = new Uint8Array(m);
+    const groups: [Float64Array, number, number, number][] = [
+      [hist.events, 0, 0.5, 1],
+      [hist.events, 0.5, 1, 1],
+      [hist.censored, 0, 1, 0],
+    ];
+    let row = 0;
+    groups.forEach(([counts, from, to, isEvent], g) => {
+      const k = allocation[g];
+      const probs = Array.from({ length: k }, (_, i) => from + ((i + 0.5) / k) * (to - from));
+      let times = histogramQuantiles(hist.edges, counts, probs);
+      if (Number.isNaN(times[0])) times = histogramQuantiles(hist.edges, hist.events, probs); // no censoring seen
+      for (let i = 0; i < k; i++, row++) {
+        time[row] = times[i];
+        event[row] = isEvent;
+      }
+    });
+    return { task: 'survival', time, event };
+  }
+
+  /** Bounds for optimised log follow-up times: the span of the DP time histograms' non-empty bins. */
+  private logTimeBox(): [number, number] {
+    const hist = this.timeHistogram;
+    let first = -1;
+    let last = -1;
+    for (let b = 0; b < hist.events.length; b++) {
+      if (hist.events[b] > 0 || hist.censored[b] > 0) {
+        if (first < 0) first = b;
+        last = b;
+      }
+    }
+    if (first < 0) return [Math.log(hist.edges[0]), Math.log(hist.edges[hist.edges.length - 1])];
+    return [Math.log(hist.edges[first]), Math.log(hist.edges[last + 1])];
+  }
+}
+
+/** The task of a run; survival runs its private time-histogram query here. */
+export function setUpTask(task: Task, train: Table, ctx: NoisyQueryContext, noiseMultiplier: number): CondensationTask {
+  return task === 'classification' ? new ClassificationTask() : new SurvivalTask(privateTimeHistogram(train, ctx, noiseMultiplier));
+}
+
+function uniqueAscending(values: Float64Array): Float64Array {
+  const sorted = Array.from(values).filter(Number.isFinite).sort((a, b) => a - b);
+  return Float64Array.from(sorted.filter((v, i) => i === 0 || v > sorted[i - 1]));
+}

@@ -1,0 +1,188 @@
+/**
+ * Privacy measurements as values: each one owns its noise multiplier σ and sensitivity (or clip
+ * norm C and sampling rate q), knows the ledger entry that pays for it, and applies its noise. A
+ * caller builds the value from public quantities first, charges it, and only then hands it the
+ * sums computed from the real records — so what is released and what is charged cannot drift apart.
+ *
+ * - `SumQueryBuilder` derives the L2 sensitivity of a joint sum query from its parts (each part a
+ *   block of the per-record vector with a known bound on its squared norm).
+ * - `GaussianSumQuery`: one Gaussian release of such a vector of sums.
+ * - `SubsampledGaussianSum`: T Poisson-subsampled releases of sums of per-record vectors, each
+ *   clipped to norm C — the zero-order steps' mechanism.
+ * - `calibrateJointGaussianQueries`: σ for k Gaussian queries that together cost a target ε under
+ *   the chosen accountant.
+ */
+import type { Rng } from '../core/rng.js';
+import { calibrateGaussianExact, calibrateNoiseMultiplier } from './calibrate.js';
+import { PrivacyParameterError } from './errors.js';
+import type { AccountantName, LedgerEntry, PrivacyLedger } from './ledger.js';
+import { gaussianSumQuery } from './statistics.js';
+import { PoissonSampler } from './poissonSampling.js';
+import { addGaussianNoise } from './random.js';
+
+/**
+ * The layout of a per-record contribution vector, built part by part. A part's bound is on the
+ * squared L2 norm of the record's contribution to that part; the sensitivity under add/remove
+ * adjacency is the square root of their sum. `disjointBlocks(k)` repeats the layout k times for
+ * queries where each record contributes to exactly one block (strata): the width grows, the
+ * sensitivity does not.
+ */
+export class SumQueryBuilder {
+  private squaredBound = 0;
+  private width = 0;
+  private blocks = 1;
+
+  /** Add a part of `width` coordinates whose squared norm per record is at most `squaredNormBound`; returns its offset. */
+  part(width: number, squaredNormBound: number): number {
+    if (!(Number.isInteger(width) && width >= 0) || !(squaredNormBound >= 0 && Number.isFinite(squaredNormBound))) {
+      throw new PrivacyParameterError(`a sum-query part needs a width ≥ 0 and a finite squared-norm bound ≥ 0 (got ${width}, ${squaredNormBound})`);
+    }
+    const offset = this.width;
+    this.width += width;
+    this.squaredBound += squaredNormBound;
+    return offset;
+  }
+
+  /** Each record contributes to exactly one of `count` copies of the layout. */
+  disjointBlocks(count: number): this {
+    this.blocks = count;
+    return this;
+  }
+
+  /** Coordinates per block, and in total. */
+  get blockWidth(): number {
+    return this.width;
+  }
+  get totalWidth(): number {
+    return this.width * this.blocks;
+  }
+
+  get l2Sensitivity(): number {
+    return Math.sqrt(this.squaredBound);
+  }
+
+  build(labels: { name: string; purpose: string }, noiseMultiplier: number): GaussianSumQuery {
+    return new GaussianSumQuery(labels.name, labels.purpose, noiseMultiplier, this.l2Sensitivity);
+  }
+}
+
+/** One Gaussian release of a vector of sums with a known L2 sensitivity. */
+export class GaussianSumQuery {
+  constructor(
+    readonly name: string,
+    readonly purpose: string,
+    /** Noise standard deviation divided by the L2 sensitivity; 0 in a non-private run. */
+    readonly noiseMultiplier: number,
+    readonly l2Sensitivity: number,
+  ) {}
+
+  get noiseStd(): number {
+    return this.noiseMultiplier * this.l2Sensitivity;
+  }
+
+  /**
+   * Charge the ledger, then add the noise to `sums` in place. A non-private run (`isPrivate` false)
+   * records the query with noise multiplier 0 (so the receipt's ε is ∞) and adds nothing.
+   */
+  release(sums: Float64Array, ledger: PrivacyLedger, rng: Rng, isPrivate: boolean): Float64Array {
+    if (isPrivate) gaussianSumQuery(sums, this.l2Sensitivity, ledger, { noiseMultiplier: this.noiseMultiplier }, rng, this.name, this.purpose);
+    else ledger.charge({ kind: 'gaussian', name: this.name, noiseMultiplier: 0, purpose: this.purpose });
+    return sums;
+  }
+}
+
+/**
+ * Noise multiplier shared by `queries` Gaussian sum queries (each normalised to its sensitivity)
+ * that together are (ε, δ)-DP under `accountant`. Under RDP: the RDP calibration of `queries`
+ * compositions. Under PLD: k Gaussians of multiplier σ compose exactly to one of multiplier σ/√k, so
+ * σ = √k · (the tight single-Gaussian calibration), widened by one part in 10¹² so rounding errs
+ * toward privacy.
+ */
+export function calibrateJointGaussianQueries(request: { epsilon: number; delta: number; queries: number; accountant: AccountantName }): number {
+  const { epsilon, delta, queries, accountant } = request;
+  if (!(Number.isInteger(queries) && queries >= 1)) throw new PrivacyParameterError(`queries must be a positive integer (got ${queries})`);
+  if (accountant === 'pld') return calibrateGaussianExact(epsilon, delta) * Math.sqrt(queries) * (1 + 1e-12);
+  return calibrateNoiseMultiplier({ targetEpsilon: epsilon, delta, samplingRate: 1, steps: queries }).noiseMultiplier;
+}
+
+/** How a per-record vector is split for clipping: see `SubsampledGaussianSum.release`. */
+export interface RecordVectorLayout {
+  /** Leading coordinates that are clipped. */
+  clipped: number;
+  /**
+   * Trailing coordinates whose norm the caller guarantees to be at most `boundedShare`·C by
+   * construction (not clipped); the leading ones are then clipped to C·√(1 − share²) so the whole
+   * vector has norm ≤ C.
+   */
+  bounded: number;
+  boundedShare: number;
+}
+
+export interface PrivateSum {
+  /** Noisy sum of the (clipped) record vectors, length clipped + bounded. */
+  sum: Float64Array;
+  /** Records whose clipped part was scaled down. */
+  clippedRecords: number;
+}
+
+/**
+ * T releases of Σ_r clip(v_r) + N(0, σ²C²) on Poisson batches of rate q: the Poisson-subsampled
+ * Gaussian mechanism with noise multiplier σ, charged as one ledger entry for all T steps. With
+ * C = ∞ (non-private ablation) nothing is clipped, and σ must then be 0.
+ */
+export class SubsampledGaussianSum {
+  constructor(
+    readonly name: string,
+    readonly purpose: string,
+    readonly noiseMultiplier: number,
+    readonly clipNorm: number,
+    readonly samplingRate: number,
+    readonly steps: number,
+  ) {
+    if (!(noiseMultiplier >= 0) || !(clipNorm > 0) || !(samplingRate > 0 && samplingRate <= 1) || !(Number.isInteger(steps) && steps >= 0)) {
+      throw new PrivacyParameterError(`invalid subsampled Gaussian sum (σ ${noiseMultiplier}, C ${clipNorm}, q ${samplingRate}, T ${steps})`);
+    }
+    if (noiseMultiplier > 0 && !Number.isFinite(clipNorm)) throw new PrivacyParameterError('noise needs a finite clip norm');
+  }
+
+  /** Charge all T steps to the ledger (before the first release). */
+  charge(ledger: PrivacyLedger): LedgerEntry {
+    return ledger.charge({
+      kind: 'subsampled_gaussian',
+      name: this.name,
+      noiseMultiplier: this.noiseMultiplier,
+      samplingRate: this.samplingRate,
+      steps: this.steps,
+      purpose: this.purpose,
+    });
+  }
+
+  /** The sampler of this measurement's Poisson batches from n records (draw each batch with the secret generator). */
+  batchSampler(n: number): PoissonSampler {
+    return new PoissonSampler(n, this.samplingRate);
+  }
+
+  /**
+   * Clip each of the `records` vectors in `vectors` (record-major, `layout.clipped + layout.bounded`
+   * wide), sum them into `out`, and add N(0, σ²C²) to every coordinate.
+   */
+  release(vectors: Float64Array, records: number, layout: RecordVectorLayout, rng: Rng, out: Float64Array): PrivateSum {
+    const K = layout.clipped;
+    const width = K + layout.bounded;
+    const sum = out.fill(0);
+    const clipTo = this.clipNorm * Math.sqrt(1 - layout.boundedShare * layout.boundedShare);
+    let clippedRecords = 0;
+    for (let r = 0; r < records; r++) {
+      const base = r * width;
+      let norm2 = 0;
+      for (let k = 0; k < K; k++) norm2 += vectors[base + k] * vectors[base + k];
+      const norm = Math.sqrt(norm2);
+      const factor = norm > clipTo ? clipTo / norm : 1;
+      if (factor < 1) clippedRecords++;
+      for (let k = 0; k < K; k++) sum[k] += factor * vectors[base + k];
+      for (let k = K; k < width; k++) sum[k] += vectors[base + k];
+    }
+    if (this.noiseMultiplier > 0) addGaussianNoise(sum, this.noiseMultiplier * this.clipNorm, rng);
+    return { sum, clippedRecords };
+  }
+}
