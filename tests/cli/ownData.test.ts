@@ -2,7 +2,7 @@
  * A custodian's own file end to end (issue 12): held-out split, condensation of the training rows
  * only, and `evaluate` on exactly the held-out rows.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -206,5 +206,31 @@ describe('one command from a CSV: condense drafts the card when none is given', 
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/--card and --label\/--time\/--event exclude each other/);
     expect((await run('condense', '--data', csv, '--label', 'readmitted', '--time', 'age', '--out', join(dir, 'nc.csv'))).stderr).toMatch(/give --label COL .* or --time COL --event COL/);
+  });
+});
+
+describe('the report from the command line', () => {
+  it('condense --report writes the report with the other outputs; report rebuilds a shareable one from the files', async () => {
+    const csv = join(dir, 'clinic-r.csv');
+    writeFileSync(csv, clinicCsv({ seed: 41 }));
+    const out = join(dir, 'r.csv');
+    const r = await run('condense', '--data', csv, '--label', 'readmitted', '--holdout', '0.2', '--steps', '3', '--directions', '2', '--out', out, '--trace', join(dir, 'r.trace.csv'), '--statistics', join(dir, 'r.stats.json'), '--report', join(dir, 'r.html'), '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of ['r.csv', 'r.receipt.json', 'r.card.json', 'r.split.json', 'r.html', 'r.trace.csv', 'r.stats.json']) expect(existsSync(join(dir, f)), f).toBe(true);
+    expect(r.stdout).toMatch(/wrote .*r\.html \(report, CUSTODIAN ONLY/);
+    const html = readFileSync(join(dir, 'r.html'), 'utf8');
+    expect(html).toMatch(/Utility on real held-out patients/);
+    expect(html.match(/<svg/g)).toHaveLength(5);
+
+    const shared = await run('report', '--synthetic', out, '--receipt', join(dir, 'r.receipt.json'), '--card', join(dir, 'r.card.json'), '--statistics', join(dir, 'r.stats.json'), '--trace', join(dir, 'r.trace.csv'), '--out', join(dir, 'shared.html'));
+    expect(shared.code, shared.stderr).toBe(0);
+    expect(shared.stdout).toMatch(/public and DP content only/);
+    const page = readFileSync(join(dir, 'shared.html'), 'utf8');
+    expect(page).toContain('may be shared together with the release');
+    expect(page).not.toMatch(/held-out/);
+    expect(page).toMatch(/released \(DP\)/);
+    const again = await run('report', '--synthetic', out, '--receipt', join(dir, 'r.receipt.json'), '--card', join(dir, 'r.card.json'), '--out', join(dir, 'shared.html'));
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already exists/);
   });
 });

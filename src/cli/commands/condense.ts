@@ -15,6 +15,9 @@ import { DATASETS_DIR, isBundledDataset, listBundledDatasets, loadBundledDataset
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
 import { planOutputs, type InputFile, type OutputRequest } from '../outputs.js';
 import { defaultCardPath } from './describe.js';
+import { compareOnHeldOut } from '../../condense/evaluation.js';
+import { learnerSpecs } from '../../models/registry.js';
+import { renderReport } from '../../report/render.js';
 import { asksForDraft, draftCardForFile, featureTypeCounts } from './card.js';
 import type { DatasetCard } from '../../data/card.js';
 import { SeededRng } from '../../core/rng.js';
@@ -60,6 +63,8 @@ interface CondenseCliOptions {
   event?: string;
   exclude?: string;
   cardOut?: string;
+  report?: string;
+  statistics?: string;
 }
 
 /** Parse a number option, naming the option on failure. */
@@ -235,6 +240,8 @@ export const condenseCommand: CommandModule = {
       .option('--event <column>', 'with --time: the event column (0/1, 1/2 as in R\'s Surv, or TRUE/FALSE)')
       .option('--exclude <columns>', 'with a drafted card: columns to leave out (identifiers, free text)')
       .option('--card-out <file.json>', 'where to write the drafted card (default: OUT with .card.json)')
+      .option('--report <file.html>', 'also write the release report (with --holdout/--test it includes the held-out utility: custodian only)')
+      .option('--statistics <file.json>', 'also write the DP statistics the run released (for `dpcondense report`)')
       .option('--holdout <fraction>', 'hold out each row of --data with this probability for `evaluate` (never condensed)')
       .option('--split-seed <n>', 'reproducible holdout (default: drawn from the secure generator)')
       .option('--split <file.json>', 'where to save the held-out row indices (default: OUT with .split.json)')
@@ -260,11 +267,14 @@ export const condenseCommand: CommandModule = {
         if (o.trace) requests.push({ option: '--trace', path: o.trace, what: 'optimisation trace' });
         if (splitPath) requests.push({ option: o.split ? '--split' : '--split (default)', path: splitPath, what: 'held-out rows, custodian only: never release' });
         if (cardOutPath) requests.push({ option: o.cardOut ? '--card-out' : '--card-out (default)', path: cardOutPath, what: 'card drafted from the data: review it' });
+        if (o.statistics) requests.push({ option: '--statistics', path: o.statistics, what: 'released DP statistics' });
+        const evaluateInReport = Boolean(o.report && (o.holdout !== undefined || o.test));
+        if (o.report) requests.push({ option: '--report', path: o.report, what: evaluateInReport ? 'report, CUSTODIAN ONLY: it includes utility on real held-out rows' : 'report: public and DP content only' });
         const outputs = planOutputs(requests, { force: o.force, inputs: [...inputFiles(o), ...(o.test ? [{ option: '--test', path: o.test }] : [])] });
         const { data, label } = cardOutPath ? await draftAndLoad(o, cardOutPath, io.stderr) : await loadDataOption(o);
         const { train, split } = holdOutRows(data, label, o);
         // A separate test file is read now with the card, so a bad file fails before a long run.
-        if (o.test) await loadCsvDataset(o.test, data.card, { keepBytes: false });
+        const testFile = o.test ? await loadCsvDataset(o.test, data.card, { keepBytes: false }) : undefined;
         const options: CondenseOptions = {
           train,
           rows,
@@ -305,6 +315,13 @@ export const condenseCommand: CommandModule = {
         }
         if (split) contents.push(JSON.stringify(split) + '\n');
         if (cardOutPath) contents.push(JSON.stringify(data.card, null, 2) + '\n');
+        if (o.statistics) contents.push(JSON.stringify(result.released, null, 2) + '\n');
+        if (o.report) {
+          // The held-out rows (split or test file) score the release for the custodian's eyes.
+          const test = split ? splitTable(data.table, Int32Array.from(split.test)).test : testFile?.table;
+          const evaluation = test ? compareOnHeldOut({ synthetic: result.synthetic, train, test, learners: learnerSpecs(data.card.task).map((l) => l.name) }) : undefined;
+          contents.push(await renderReport({ card: data.card, receipt: result.receipt, synthetic: result.synthetic, released: result.released, trace: result.trace, evaluation }));
+        }
         await outputs.commit(contents);
         const r = result.receipt;
         io.stdout.write(
