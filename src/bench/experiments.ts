@@ -1,33 +1,38 @@
 /**
- * Condensation experiments (issue "The condensation engine", acceptance tables): for each bundled
- * dataset, the test metric of the default learner trained on
+ * Condensation experiments (docs/RESULTS.md): for each bundled dataset, table size m, method and ε,
+ * the test metric of each evaluation learner trained on
  *   full real data · random real subset of m rows · per-stratum k-means centroids ·
  *   DP per-stratum Gaussian at each ε · dpcondense at each ε (∞ = non-private condensation),
- * over several seeds (mean ± sd). Seeded runs are research runs, not private releases.
+ * over several seeds: mean ± sd, and optionally the worst seed. Cells (dataset, method, ε, m, seed)
+ * run across worker threads and are cached in a JSONL file, so an interrupted grid resumes and a
+ * grown grid reuses what is done. Seeded runs are research runs, not private releases.
  *
- *   node dist/bench/experiments.js --datasets pima,metabric --epsilons 1,3,8,inf --seeds 5
+ *   node dist/bench/experiments.js --datasets pima,metabric --epsilons 1,3,8,inf --seeds 5 --cache results/cells.jsonl
  */
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
-import { SeededRng } from '../core/rng.js';
-import type { Table } from '../data/table.js';
-import { loadBundledDataset } from '../cli/bundled.js';
-import { condense, type CondenseOptions } from '../condense/condense.js';
-import { evaluateUtility } from '../condense/evaluation.js';
-import { kMeansCoreset, randomSubset } from '../condense/baselines.js';
+import { loadBundledCard } from '../cli/bundled.js';
+import type { CondenseOptions } from '../condense/condense.js';
+import { EXTERNAL_COHORT, METHODS, type CellResult, type CellSpec } from './experimentCells.js';
+import { runCells } from './experimentPool.js';
 
 export interface ExperimentCell {
   dataset: string;
   method: string;
   epsilon: number | null;
+  rows: number;
+  /** Extra condense options of this column ('' when none). */
+  variant: string;
   evalLearner: string;
   values: number[];
   seconds: number[];
 }
 
 const DEFAULT_ROWS: Record<string, number> = { classification: 20, survival: 50 };
+/** Methods that spend a privacy budget (one cell per ε). */
+const PRIVATE_METHODS = new Set(['dp-gaussian', 'dpcondense']);
 
 export function meanSd(values: number[]): { mean: number; sd: number } {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
@@ -35,27 +40,54 @@ export function meanSd(values: number[]): { mean: number; sd: number } {
   return { mean, sd };
 }
 
-export function formatCell(values: number[]): string {
+/** mean ± sd, and the worst (lowest) seed when asked. */
+export function formatCell(values: number[], worst = false): string {
   if (!values.length) return '—';
   const { mean, sd } = meanSd(values);
-  return `${mean.toFixed(3)} ± ${sd.toFixed(3)}`;
+  return `${mean.toFixed(3)} ± ${sd.toFixed(3)}${worst && values.length > 1 ? ` (worst ${Math.min(...values).toFixed(3)})` : ''}`;
 }
 
-/** One row per (dataset, evaluation learner), one column per method and ε: mean ± sd. */
-export function markdownTable(cells: ExperimentCell[]): string {
-  const label = (c: ExperimentCell) => (c.epsilon === null ? c.method : `${c.method} ε=${Number.isFinite(c.epsilon) ? c.epsilon : '∞'}`);
-  const columns = [...new Set(cells.map(label))];
-  const rows = [...new Set(cells.map((c) => `${c.dataset}\u0000${c.evalLearner}`))];
-  const lines = [`| dataset | learner | ${columns.join(' | ')} |`, `|---|---|${columns.map(() => '---').join('|')}|`];
+export function columnLabel(c: Pick<ExperimentCell, 'method' | 'epsilon' | 'variant'>): string {
+  const eps = c.epsilon === null ? '' : ` ε=${Number.isFinite(c.epsilon) ? c.epsilon : '∞'}`;
+  return `${c.method}${eps}${c.variant ? ` ${c.variant}` : ''}`;
+}
+
+/** One row per (dataset, evaluation learner, m), one column per method, ε and variant. */
+export function markdownTable(cells: ExperimentCell[], worst = false): string {
+  const columns = [...new Set(cells.map(columnLabel))];
+  const showRows = new Set(cells.map((c) => c.rows)).size > 1;
+  const rowKey = (c: ExperimentCell) => `${c.dataset}\u0000${c.evalLearner}\u0000${c.rows}`;
+  const rows = [...new Set(cells.map(rowKey))];
+  const head = ['dataset', 'learner', ...(showRows ? ['m'] : []), ...columns];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const row of rows) {
-    const [dataset, learner] = row.split('\u0000');
+    const [dataset, learner, m] = row.split('\u0000');
     const values = columns.map((col) => {
-      const c = cells.find((x) => x.dataset === dataset && x.evalLearner === learner && label(x) === col);
-      return c ? formatCell(c.values) : '';
+      const c = cells.find((x) => rowKey(x) === row && columnLabel(x) === col);
+      return c ? formatCell(c.values, worst) : '';
     });
-    lines.push(`| ${dataset} | ${learner} | ${values.join(' | ')} |`);
+    lines.push(`| ${[dataset, learner, ...(showRows ? [m] : []), ...values].join(' | ')} |`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** Group per-seed cell results into table cells (seeds become the values of one cell). */
+export function collect(results: CellResult[]): ExperimentCell[] {
+  const cells = new Map<string, ExperimentCell>();
+  const add = (dataset: string, r: CellResult, learner: string, value: number, seconds: boolean) => {
+    const variant = Object.keys(r.spec.settings).length ? JSON.stringify(r.spec.settings) : '';
+    const key = JSON.stringify([dataset, r.spec.method, r.spec.epsilon === Infinity ? 'inf' : r.spec.epsilon, r.spec.rows, variant, learner]);
+    let cell = cells.get(key);
+    if (!cell) cells.set(key, (cell = { dataset, method: r.spec.method, epsilon: r.spec.epsilon, rows: r.spec.rows, variant, evalLearner: learner, values: [], seconds: [] }));
+    cell.values.push(value);
+    if (seconds) cell.seconds.push(r.seconds);
+  };
+  for (const r of results) {
+    r.spec.evalLearners.forEach((learner, i) => add(r.spec.dataset, r, learner, r.scores[learner], i === 0));
+    const external = EXTERNAL_COHORT[r.spec.dataset];
+    if (r.externalScores) for (const learner of r.spec.evalLearners) add(`${r.spec.dataset}→${external}`, r, learner, r.externalScores[learner], false);
+  }
+  return [...cells.values()];
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -63,80 +95,79 @@ async function main(argv: string[]): Promise<void> {
     .name('experiments')
     .option('--datasets <list>', 'datasets', 'pima,wdbc,physionet2012,support,metabric,rotterdam')
     .option('--epsilons <list>', 'ε values (inf = non-private condensation)', '1,3,8,inf')
-    .option('--seeds <n>', 'seeds per cell', '5')
-    .option('--rows <n>', 'synthetic rows (default 20 for classification, 50 for survival)')
+    .option('--seeds <n>', 'seeds per cell (seeds 1..n)', '5')
+    .option('--rows <list>', 'synthetic rows m, comma-separated (default 20 for classification, 50 for survival)')
     .option('--model <list>', 'condensation learner(s), comma-separated (default: cart / cox)')
     .option('--eval <list>', 'evaluation learners (default: the condensation learner)')
-    .option('--set <json>', 'extra condense options as JSON, e.g. {"steps":200}', '{}')
-    .option('--baselines <bool>', 'also run full/random/k-means/DP-Gaussian baselines', 'true')
+    .option('--set <json>', 'extra condense options as JSON, e.g. {"steps":200}; a JSON array runs each as its own column', '{}')
+    .option('--methods <list>', `methods to run (known: ${Object.keys(METHODS).join(', ')})`, 'full,random,kmeans,dp-gaussian,dpcondense')
+    .option('--baselines <bool>', 'false = only dpcondense (same as --methods dpcondense)', 'true')
     .option('--external', 'also evaluate rotterdam-condensed data on gbsg')
+    .option('--workers <n>', 'worker threads (1 = inline)', '2')
+    .option('--cache <file>', 'JSONL cache of finished cells: read first, appended to; cached cells are not rerun')
+    .option('--worst', 'show the worst seed beside mean ± sd')
     .option('--out <file>', 'write all cells as JSON')
-    .option('--markdown <file>', 'write the results as Markdown tables (one row per dataset and evaluation learner)');
+    .option('--markdown <file>', 'write the results as a Markdown table (one row per dataset, evaluation learner and m)');
   program.parse(argv, { from: 'user' });
   const o = program.opts();
   const datasets = String(o.datasets).split(',');
   const epsilons = String(o.epsilons).split(',').map((e) => (e === 'inf' ? Infinity : Number(e)));
   const seeds = Number(o.seeds);
-  const extra = JSON.parse(o.set) as Partial<CondenseOptions>;
-  const cells: ExperimentCell[] = [];
-  const cell = (dataset: string, method: string, epsilon: number | null, evalLearner: string) => {
-    let c = cells.find((x) => x.dataset === dataset && x.method === method && x.epsilon === epsilon && x.evalLearner === evalLearner);
-    if (!c) cells.push((c = { dataset, method, epsilon, evalLearner, values: [], seconds: [] }));
-    return c;
-  };
+  const parsed = JSON.parse(o.set) as Partial<CondenseOptions> | Partial<CondenseOptions>[];
+  const variants = Array.isArray(parsed) ? parsed : [parsed];
+  const methods = o.baselines === 'false' ? ['dpcondense'] : String(o.methods).split(',');
+  for (const m of methods) if (!METHODS[m]) throw new RangeError(`unknown method "${m}"`);
 
+  const specs: CellSpec[] = [];
   for (const name of datasets) {
-    const data = await loadBundledDataset(name);
-    const task = data.card.task;
-    const condenseLearners = o.model ? String(o.model).split(',') : [task === 'classification' ? 'cart' : 'cox'];
-    const evalLearners = o.eval ? String(o.eval).split(',') : condenseLearners;
-    const rows = o.rows ? Number(o.rows) : DEFAULT_ROWS[task];
-    const external = o.external && name === 'rotterdam' ? (await loadBundledDataset('gbsg')).table : undefined;
-    const score = (table: Table, learner: string, seed: number) => evaluateUtility(table, data.test, learner, new SeededRng(seed)).value;
-    for (let seed = 1; seed <= seeds; seed++) {
-      const rng = new SeededRng(1000 * seed + 7);
-      if (o.baselines === 'true') {
-        const baselines: [string, () => Table][] = [
-          ['full', () => data.train],
-          ['random', () => randomSubset(data.train, rows, rng)],
-          ['kmeans', () => kMeansCoreset(data.train, rows, rng)],
-        ];
-        for (const [method, make] of baselines) {
-          const t0 = performance.now();
-          const table = make();
-          for (const learner of evalLearners) {
-            cell(name, method, null, learner).values.push(score(table, learner, seed));
-            if (external) cell('rotterdam→gbsg', method, null, learner).values.push(evaluateUtility(table, external, learner, new SeededRng(seed)).value);
+    const task = (await loadBundledCard(name)).task;
+    const model = o.model ? String(o.model).split(',') : [task === 'classification' ? 'cart' : 'cox'];
+    const evalLearners = o.eval ? String(o.eval).split(',') : model;
+    const sizes = o.rows ? String(o.rows).split(',').map(Number) : [DEFAULT_ROWS[task]];
+    const external = Boolean(o.external) && name in EXTERNAL_COHORT;
+    for (const rows of sizes) {
+      for (let seed = 1; seed <= seeds; seed++) {
+        const base = { dataset: name, rows, seed, evalLearners, external };
+        for (const method of methods) {
+          if (method === 'dpcondense') {
+            for (const epsilon of epsilons) for (const settings of variants) specs.push({ ...base, method, epsilon, model, settings });
+          } else if (PRIVATE_METHODS.has(method)) {
+            for (const epsilon of epsilons.filter(Number.isFinite)) specs.push({ ...base, method, epsilon, model, settings: {} });
+          } else {
+            // Budget-free baselines do not depend on the condensation learner; `full` not on m either.
+            specs.push({ ...base, method, epsilon: null, model: [], settings: {}, rows: method === 'full' ? 0 : rows });
           }
-          cell(name, method, null, evalLearners[0]).seconds.push((performance.now() - t0) / 1000);
         }
-        for (const epsilon of epsilons.filter(Number.isFinite)) {
-          const t0 = performance.now();
-          const { synthetic } = await condense({ train: data.train, rows, epsilon, steps: 0, seed, learners: condenseLearners });
-          for (const learner of evalLearners) cell(name, 'dp-gaussian', epsilon, learner).values.push(score(synthetic, learner, seed));
-          cell(name, 'dp-gaussian', epsilon, evalLearners[0]).seconds.push((performance.now() - t0) / 1000);
-        }
-      }
-      for (const epsilon of epsilons) {
-        const t0 = performance.now();
-        const { synthetic } = await condense({ ...extra, train: data.train, rows, epsilon, seed, learners: condenseLearners });
-        const secs = (performance.now() - t0) / 1000;
-        for (const learner of evalLearners) {
-          cell(name, 'dpcondense', epsilon, learner).values.push(score(synthetic, learner, seed));
-          if (external) cell('rotterdam→gbsg', 'dpcondense', epsilon, learner).values.push(evaluateUtility(synthetic, external, learner, new SeededRng(seed)).value);
-        }
-        cell(name, 'dpcondense', epsilon, evalLearners[0]).seconds.push(secs);
-        process.stderr.write(`${name} seed ${seed} ε=${epsilon}: ${cells.at(-1)?.values.at(-1)?.toFixed(3)} (${secs.toFixed(1)} s)\n`);
       }
     }
   }
+  // `full` cells repeat across m: keep one per seed.
+  const unique = [...new Map(specs.map((s) => [JSON.stringify(s), s])).values()];
+
+  const t0 = performance.now();
+  const results = await runCells(unique, {
+    workers: Number(o.workers),
+    cachePath: o.cache,
+    onResult: (r, done, total, cached) => {
+      const first = r.spec.evalLearners[0];
+      const eps = r.spec.epsilon === null ? '' : ` ε=${r.spec.epsilon}`;
+      process.stderr.write(`[${done}/${total}] ${r.spec.dataset} ${r.spec.method}${eps} m=${r.spec.rows} seed ${r.spec.seed}: ${first} ${r.scores[first].toFixed(3)}${cached ? ' (cached)' : ` (${r.seconds.toFixed(1)} s)`}\n`);
+    },
+  });
+  process.stderr.write(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s with ${o.workers} worker(s)\n`);
+  // Rows of `full` belong to every m of its dataset.
+  const expanded = results.flatMap((r) => {
+    if (r.spec.method !== 'full') return [r];
+    const sizes = [...new Set(unique.filter((s) => s.dataset === r.spec.dataset && s.method !== 'full').map((s) => s.rows))];
+    return (sizes.length ? sizes : [0]).map((rows) => ({ ...r, spec: { ...r.spec, rows } }));
+  });
+  const cells = collect(expanded);
   for (const c of cells) {
-    const eps = c.epsilon === null ? '' : ` ε=${c.epsilon}`;
-    console.log(`${c.dataset.padEnd(16)} ${(c.method + eps).padEnd(22)} ${c.evalLearner.padEnd(9)} ${formatCell(c.values)}  (${c.seconds.length ? meanSd(c.seconds).mean.toFixed(1) + ' s' : ''})`);
+    console.log(`${c.dataset.padEnd(16)} m=${String(c.rows).padEnd(4)} ${columnLabel(c).padEnd(30)} ${c.evalLearner.padEnd(9)} ${formatCell(c.values, true)}  (${c.seconds.length ? meanSd(c.seconds).mean.toFixed(1) + ' s' : ''})`);
   }
   if (o.markdown) {
     mkdirSync(dirname(o.markdown), { recursive: true });
-    writeFileSync(o.markdown, markdownTable(cells));
+    writeFileSync(o.markdown, markdownTable(cells, Boolean(o.worst)));
   }
   if (o.out) {
     mkdirSync(dirname(o.out), { recursive: true });

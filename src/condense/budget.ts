@@ -17,14 +17,24 @@ export interface BudgetPlan {
   preprocessingQueries: string[];
   /** Numeric features with neither card nor user bounds (their bounds are a DP query). */
   featuresNeedingBounds: string[];
+  /** Public bounds of numeric features to be narrowed by the data-range histogram (empty when off). */
+  rangeBounds: Record<string, [number, number]>;
   /** σ of every preprocessing query (0 in a non-private run). */
   preprocessingNoiseMultiplier: number;
 }
 
 export function planBudget(settings: RunSettings, card: DatasetCard): BudgetPlan {
   const needBounds = featuresNeedingBounds(card, settings.bounds);
+  const rangeBounds: Record<string, [number, number]> = {};
+  if (settings.dataRanges) {
+    for (const f of card.features) {
+      const b = f.bounds ?? settings.bounds[f.name];
+      if ((f.type === 'numeric' || f.type === 'integer') && b) rangeBounds[f.name] = [b[0], b[1]];
+    }
+  }
   const preprocessingQueries = [
     ...(needBounds.length ? [MECHANISM.featureBounds] : []),
+    ...(Object.keys(rangeBounds).length ? [MECHANISM.dataRanges] : []),
     ...(settings.task === 'survival' ? [MECHANISM.timeHistogram] : []),
     MECHANISM.stratumMoments,
   ];
@@ -36,5 +46,5 @@ export function planBudget(settings: RunSettings, card: DatasetCard): BudgetPlan
         accountant: settings.accountant,
       })
     : 0;
-  return { preprocessingQueries, featuresNeedingBounds: needBounds, preprocessingNoiseMultiplier };
+  return { preprocessingQueries, featuresNeedingBounds: needBounds, rangeBounds, preprocessingNoiseMultiplier };
 }

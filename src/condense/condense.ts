@@ -24,7 +24,7 @@ import type { Receipt } from '../privacy/receipt.js';
 import { planBudget } from './budget.js';
 import { DataAccessScope } from './dataAccess.js';
 import { buildEncoder, initialiseSyntheticSet } from './initialisation.js';
-import { poolMoments, privateFeatureBounds, privateStratumMoments, type NoisyQueryContext } from './privateStatistics.js';
+import { poolMoments, privateDataRanges, privateFeatureBounds, privateStratumMoments, type NoisyQueryContext } from './privateStatistics.js';
 import { decodeSyntheticTable, releaseReceipt, releasedStatistics, settingsAsRun, type ReleasedStatistics } from './release.js';
 import { resolveSettings, type CondenseOptions, type ResolvedSettings } from './settings.js';
 import { planSteps, runSteps, type TraceRow } from './steps.js';
@@ -83,8 +83,12 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
 
   // 3. Private preprocessing and the task: DP bounds, the task's own statistics, stratum moments.
   const sigma = budget.preprocessingNoiseMultiplier;
-  const bounds = { ...settings.bounds, ...privateFeatureBounds(train, budget.featuresNeedingBounds, ctx, sigma) };
-  const featureBounds = card.features.map((f): [number, number] => (f.bounds ?? bounds[f.name] ?? [0, 1]) as [number, number]);
+  const bounds = {
+    ...settings.bounds,
+    ...privateFeatureBounds(train, budget.featuresNeedingBounds, ctx, sigma),
+    ...privateDataRanges(train, budget.rangeBounds, ctx, sigma),
+  };
+  const featureBounds = card.features.map((f): [number, number] => (bounds[f.name] ?? f.bounds ?? [0, 1]) as [number, number]);
   const task = setUpTask(settings.task, train, ctx, sigma);
   const moments = privateStratumMoments(train, featureBounds, (t) => task.stratify(t), task.nStrata, ctx, sigma, task.momentsPurpose);
   checkAbort();

@@ -41,6 +41,7 @@ export class DataAccessScope {
 /** Ledger entry names of the mechanisms that read real records. */
 export const MECHANISM = {
   featureBounds: 'feature_bounds_histogram',
+  dataRanges: 'data_ranges_histogram',
   timeHistogram: 'time_histogram',
   stratumMoments: 'stratum_moments',
   zeroOrderSteps: 'zero_order_steps',

@@ -91,30 +91,90 @@ export function privateFeatureBounds(
   release(ctx, query, counts);
   const cutoff = ctx.isPrivate ? threshold * query.noiseMultiplier * query.l2Sensitivity : 0.5;
   columns.forEach((column, f) => {
-    let first = -1;
-    let last = -1;
-    for (let b = 0; b < SLOG_BINS; b++) {
-      if (counts[f * SLOG_BINS + b] > cutoff) {
-        if (first < 0) first = b;
-        last = b;
+    const span = survivingSpan(counts, f * SLOG_BINS, SLOG_BINS, cutoff);
+    // Nothing survived the threshold: fall back to a unit interval around 0 (public, arbitrary).
+    const [low, high] = span
+      ? [slogInverse(-SLOG_MAX + span[0] * binWidth), slogInverse(-SLOG_MAX + span[1] * binWidth)]
+      : [0, 1];
+    result[column.spec.name] = roundBounds(column.spec.type, low, high);
+  });
+  return result;
+}
+
+/**
+ * Bin range [first, last + 1) of the histogram slice [offset, offset + bins) whose counts exceed
+ * `cutoff`, widened by one bin on each side (clamped to the grid); undefined when no bin survives.
+ */
+function survivingSpan(counts: Float64Array, offset: number, bins: number, cutoff: number): [number, number] | undefined {
+  let first = -1;
+  let last = -1;
+  for (let b = 0; b < bins; b++) {
+    if (counts[offset + b] > cutoff) {
+      if (first < 0) first = b;
+      last = b;
+    }
+  }
+  return first < 0 ? undefined : [Math.max(0, first - 1), Math.min(bins, last + 2)];
+}
+
+function roundBounds(type: string, low: number, high: number): [number, number] {
+  if (type === 'integer') {
+    low = Math.floor(low);
+    high = Math.ceil(high);
+  }
+  return high > low ? [low, high] : [low, low + 1];
+}
+
+/** Bins of the public uniform grid inside a feature's bounds used to find where its data lie. */
+export const RANGE_BINS = 32;
+
+/**
+ * Where the data lie inside wide bounds. Public bounds are often far wider than the data (a card
+ * says [0, 1] for a ratio that lives in [0.05, 0.16]), and the noise of every later statistic on a
+ * bounded feature scales with the width of its bounds. One joint histogram query — each record adds
+ * 1 to one of RANGE_BINS equal bins inside each listed feature's bounds (sensitivity √features) —
+ * keeps the bins whose noisy count clears `threshold` noise standard deviations; the range is their
+ * outer edges widened by one bin, then by the core's own width on each side, inside the given bounds. A feature with no surviving bin keeps its
+ * bounds. Values outside the range are clamped later, the same bias `privateFeatureBounds` accepts.
+ */
+export function privateDataRanges(
+  table: Table,
+  bounds: Record<string, [number, number]>,
+  ctx: NoisyQueryContext,
+  noiseMultiplier: number,
+  threshold = 3,
+): Record<string, [number, number]> {
+  const names = Object.keys(bounds);
+  const result: Record<string, [number, number]> = {};
+  if (names.length === 0) return result;
+  const columns = names.map((name) => table.features.find((c) => c.spec.name === name)!);
+  const layout = new SumQueryBuilder();
+  for (let f = 0; f < names.length; f++) layout.part(RANGE_BINS, 1);
+  const query = layout.build({ name: MECHANISM.dataRanges, purpose: `data ranges inside the public bounds of ${names.length} features` }, noiseMultiplier);
+  const counts = ctx.scope.inside(MECHANISM.dataRanges, () => {
+    const sums = new Float64Array(names.length * RANGE_BINS);
+    columns.forEach((column, f) => {
+      const [low, high] = bounds[names[f]];
+      const { values, missing } = column;
+      for (let i = 0; i < table.nRows; i++) {
+        if (missing[i]) continue;
+        const bin = Math.min(RANGE_BINS - 1, Math.max(0, Math.floor(((values[i] - low) / (high - low)) * RANGE_BINS)));
+        sums[f * RANGE_BINS + bin] += 1;
       }
-    }
-    let low: number;
-    let high: number;
-    if (first < 0) {
-      // Nothing survived the threshold: fall back to a unit interval around 0 (public, arbitrary).
-      low = 0;
-      high = 1;
-    } else {
-      low = slogInverse(-SLOG_MAX + Math.max(0, first - 1) * binWidth);
-      high = slogInverse(-SLOG_MAX + Math.min(SLOG_BINS, last + 2) * binWidth);
-    }
-    if (column.spec.type === 'integer') {
-      low = Math.floor(low);
-      high = Math.ceil(high);
-    }
-    if (!(high > low)) high = low + 1;
-    result[column.spec.name] = [low, high];
+    });
+    return sums;
+  });
+  release(ctx, query, counts);
+  const cutoff = ctx.isPrivate ? threshold * query.noiseMultiplier * query.l2Sensitivity : 0.5;
+  columns.forEach((column, f) => {
+    const [low, high] = bounds[names[f]];
+    const core = survivingSpan(counts, f * RANGE_BINS, RANGE_BINS, cutoff);
+    const width = (high - low) / RANGE_BINS;
+    // The surviving bins are the dense core; the tails (often where the outcome signal is) reach
+    // beyond it, so the range extends the core by its own width on each side.
+    const span = core && [core[0] - (core[1] - core[0]), core[1] + (core[1] - core[0])];
+    const range = span ? roundBounds(column.spec.type, low + span[0] * width, low + span[1] * width) : [low, high];
+    result[names[f]] = [Math.max(low, range[0]), Math.min(high, range[1])];
   });
   return result;
 }

@@ -59,6 +59,11 @@ export interface CondenseOptions {
   gridPoints?: number;
   /** Survival: also optimise the synthetic follow-up times (as log-times; event flags stay fixed). */
   optimiseTimes?: boolean;
+  /**
+   * Narrow wide public bounds to where the data lie with a DP histogram before the moments (option,
+   * off by default: no consistent gain in docs/RESULTS.md's ablation).
+   */
+  dataRanges?: boolean;
   /** Public bounds for features whose card has none. */
   bounds?: Record<string, [number, number]>;
   /** A seed makes the run reproducible — and therefore not a private release. */
@@ -124,6 +129,7 @@ export const DEFAULTS = {
   batchSize: 256,
   preprocessingShare: 0.3,
   maxNoiseDrift: 1,
+  dataRanges: false,
   initialisation: 'private' as Initialisation,
   initialSpread: 1,
   classBalance: 'balanced' as const,
@@ -171,6 +177,7 @@ export interface RunSettings {
   pMin: number;
   gridPoints: number;
   optimiseTimes: boolean;
+  dataRanges: boolean;
   bounds: Record<string, [number, number]>;
   seed: number | undefined;
   reasonsNotPrivate: string[];
@@ -211,6 +218,7 @@ export function resolveSettings(options: CondenseOptions): RunSettings {
     // With no optimisation steps (the DP per-stratum Gaussian baseline) the statistics get everything.
     preprocessingShare: options.preprocessingShare ?? (steps === 0 ? 1 : DEFAULTS.preprocessingShare),
     maxNoiseDrift: options.maxNoiseDrift ?? DEFAULTS.maxNoiseDrift,
+    dataRanges: options.dataRanges ?? DEFAULTS.dataRanges,
     initialisation,
     initialSpread: options.initialSpread ?? DEFAULTS.initialSpread,
     classBalance: options.classBalance ?? DEFAULTS.classBalance,

@@ -1,0 +1,92 @@
+/**
+ * One cell of an experiment grid: (dataset, method, ε, m, seed, condensation learners, settings)
+ * → the test metric of every evaluation learner trained on the table the method produced. A cell is
+ * a plain JSON value so that it can be sent to a worker thread and cached by its key; running it is
+ * deterministic given the cell (seeded research runs, not private releases).
+ */
+import { SeededRng } from '../core/rng.js';
+import type { Table } from '../data/table.js';
+import { loadBundledDataset, type LoadedDataset } from '../cli/bundled.js';
+import { condense, type CondenseOptions } from '../condense/condense.js';
+import { evaluateUtility } from '../condense/evaluation.js';
+import { kMeansCoreset, randomSubset } from '../condense/baselines.js';
+
+export interface CellSpec {
+  dataset: string;
+  method: string;
+  /** null for methods without a privacy budget (full, random, kmeans); Infinity = non-private condensation. */
+  epsilon: number | null;
+  rows: number;
+  seed: number;
+  /** Condensation learners (dpcondense only). */
+  model: string[];
+  evalLearners: string[];
+  /** Extra condense options (dpcondense only), e.g. {"steps": 100}. */
+  settings: Partial<CondenseOptions>;
+  /** Also score on the external cohort (rotterdam → gbsg). */
+  external: boolean;
+}
+
+export interface CellResult {
+  key: string;
+  spec: CellSpec;
+  /** Test metric per evaluation learner. */
+  scores: Record<string, number>;
+  /** Metric on the external cohort per evaluation learner, when asked for. */
+  externalScores?: Record<string, number>;
+  seconds: number;
+}
+
+/** The external-validation cohort of a bundled training dataset. */
+export const EXTERNAL_COHORT: Record<string, string> = { rotterdam: 'gbsg' };
+
+/** Stable identity of a cell (property order fixed; Infinity spelled out). */
+export function cellKey(spec: CellSpec): string {
+  const settings = Object.keys(spec.settings)
+    .sort()
+    .map((k) => [k, (spec.settings as Record<string, unknown>)[k]]);
+  return JSON.stringify(
+    [spec.dataset, spec.method, spec.epsilon, spec.rows, spec.seed, spec.model, spec.evalLearners, settings, spec.external],
+    (_, v) => (v === Infinity ? 'inf' : v),
+  );
+}
+
+export interface MethodContext {
+  data: LoadedDataset;
+  spec: CellSpec;
+}
+
+/**
+ * How each method builds its training table. Baselines read the real training rows freely (they are
+ * yardsticks); `dp-gaussian` is condensation with no steps, all ε on the private statistics.
+ */
+export const METHODS: Record<string, (ctx: MethodContext) => Promise<Table>> = {
+  full: async ({ data }) => data.train,
+  random: async ({ data, spec }) => randomSubset(data.train, spec.rows, new SeededRng(1000 * spec.seed + 7)),
+  kmeans: async ({ data, spec }) => kMeansCoreset(data.train, spec.rows, new SeededRng(1000 * spec.seed + 7)),
+  'dp-gaussian': async ({ data, spec }) =>
+    (await condense({ train: data.train, rows: spec.rows, epsilon: spec.epsilon!, steps: 0, seed: spec.seed, learners: spec.model })).synthetic,
+  dpcondense: async ({ data, spec }) =>
+    (await condense({ ...spec.settings, train: data.train, rows: spec.rows, epsilon: spec.epsilon!, seed: spec.seed, learners: spec.model })).synthetic,
+};
+
+const loaded = new Map<string, Promise<LoadedDataset>>();
+function dataset(name: string): Promise<LoadedDataset> {
+  if (!loaded.has(name)) loaded.set(name, loadBundledDataset(name));
+  return loaded.get(name)!;
+}
+
+export async function runCell(spec: CellSpec): Promise<CellResult> {
+  const make = METHODS[spec.method];
+  if (!make) throw new RangeError(`unknown method "${spec.method}" (known: ${Object.keys(METHODS).join(', ')})`);
+  const data = await dataset(spec.dataset);
+  const t0 = performance.now();
+  const table = await make({ data, spec });
+  const seconds = (performance.now() - t0) / 1000;
+  const score = (test: Table) =>
+    Object.fromEntries(spec.evalLearners.map((learner) => [learner, evaluateUtility(table, test, learner, new SeededRng(spec.seed)).value]));
+  const result: CellResult = { key: cellKey(spec), spec, scores: score(data.test), seconds };
+  const externalName = EXTERNAL_COHORT[spec.dataset];
+  if (spec.external && externalName) result.externalScores = score((await dataset(externalName)).table);
+  return result;
+}
