@@ -13,6 +13,7 @@ import type { DatasetCard } from '../data/card.js';
 import { DataError } from '../data/errors.js';
 import { assembleDataset, parseSplit, type AssembledDataset } from '../data/dataset.js';
 import { TableBuilder } from '../data/ingest.js';
+import type { TextFormat } from '../data/values.js';
 import { subsetTable } from '../data/table.js';
 import { asDataError, readCardFile, streamCsvFile } from './files.js';
 
@@ -30,6 +31,8 @@ export interface LoadOptions {
   keepBytes?: boolean;
   /** Name for the CSV in error messages (default: the path as given). */
   source?: string;
+  /** Field separator and decimal mark (default: comma, point). */
+  format?: TextFormat;
 }
 
 /** Names of the bundled datasets (a CSV with a card of the same name), sorted. */
@@ -72,9 +75,10 @@ export async function loadBundledDataset(name: string, options: Omit<LoadOptions
 export async function loadCsvDataset(csvPath: string, cardOrPath: string | DatasetCard, options: LoadOptions = {}): Promise<LoadedDataset> {
   const card = typeof cardOrPath === 'string' ? await readCardFile(cardOrPath) : cardOrPath;
   const source = options.source ?? csvPath;
-  const builder = new TableBuilder(card, { source, clampToBounds: options.clampToBounds });
+  const builder = new TableBuilder(card, { source, clampToBounds: options.clampToBounds, format: options.format });
   const streamed = await streamCsvFile(csvPath, (fields, _index, line) => builder.addRecord(fields, line), {
     source,
+    delimiter: options.format?.delimiter,
     keepBytes: options.keepBytes ?? true,
   });
   builder.blankLines = streamed.blankLines;

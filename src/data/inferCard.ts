@@ -25,7 +25,7 @@ import { parseCard, type DatasetCard } from './card.js';
 import { CsvTokenizer } from './csv.js';
 import { DataError } from './errors.js';
 import { TableBuilder } from './ingest.js';
-import { DEFAULT_MISSING_VALUES, labelKey, parseStrictNumber, quoteCell } from './values.js';
+import { DEFAULT_MISSING_VALUES, delimiterHint, labelKey, parseNumberIn, parseStrictNumber, quoteCell, type TextFormat } from './values.js';
 
 export interface CardInferenceOptions {
   /** Dataset name written into the card. */
@@ -41,6 +41,8 @@ export interface CardInferenceOptions {
   /** Most distinct text values a categorical may have (default 20). */
   maxLevels?: number;
   missingValues?: readonly string[];
+  /** Field separator and decimal mark of the text (default: comma, point). */
+  format?: TextFormat;
 }
 
 interface ColumnStats {
@@ -105,7 +107,7 @@ export class CardInferrer {
       const text = fields[c.index].trim();
       if (this.missingTokens.has(text)) continue;
       c.observed++;
-      const v = parseStrictNumber(text);
+      const v = parseNumberIn(text, this.options.format?.decimal);
       if (Number.isNaN(v)) c.allNumeric = false;
       else {
         if (!Number.isInteger(v)) c.allInteger = false;
@@ -204,7 +206,7 @@ export class CardInferrer {
     const o = this.options;
     const outcome = o.label !== undefined ? [o.label] : [o.time!, o.event!];
     for (const name of [...outcome, ...(o.exclude ?? [])]) {
-      if (!seen.has(name)) throw new DataError(`header: no column named "${name}"`, { file: source, column: name });
+      if (!seen.has(name)) throw new DataError(`header: no column named "${name}"${delimiterHint(header, o.format?.delimiter)}`, { file: source, column: name });
     }
     const skip = new Set([...outcome, ...(o.exclude ?? [])]);
     this.header = header;
@@ -290,13 +292,13 @@ function compareLevels(a: string, b: string): number {
  */
 export function inferCardFromText(text: string, options: CardInferenceOptions): CardDraft {
   const inferrer = new CardInferrer(options);
-  const tokenizer = new CsvTokenizer(options.source);
+  const tokenizer = new CsvTokenizer(options.source, { delimiter: options.format?.delimiter });
   const sink = (fields: string[], _i: number, line: number) => inferrer.addRecord(fields, line);
   tokenizer.push(text, sink);
   tokenizer.end(sink);
   const draft = inferrer.finish();
-  const builder = new TableBuilder(draft.card, { source: options.source, missingValues: options.missingValues });
-  const check = new CsvTokenizer(options.source);
+  const builder = new TableBuilder(draft.card, { source: options.source, missingValues: options.missingValues, format: options.format });
+  const check = new CsvTokenizer(options.source, { delimiter: options.format?.delimiter });
   const load = (fields: string[], _i: number, line: number) => builder.addRecord(fields, line);
   check.push(text, load);
   check.end(load);

@@ -15,7 +15,7 @@ import { eventCodes, type DatasetCard, type FeatureSpec } from './card.js';
 import { CsvTokenizer } from './csv.js';
 import { DataError } from './errors.js';
 import type { FeatureColumn, Table } from './table.js';
-import { DEFAULT_MISSING_VALUES, LevelLookup, labelKey, parseStrictNumber, quoteCell } from './values.js';
+import { DEFAULT_MISSING_VALUES, LevelLookup, delimiterHint, labelKey, parseNumberIn, parseStrictNumber, quoteCell, type TextFormat } from './values.js';
 
 export interface IngestOptions {
   /** Name of the input (file name as the user gave it), used in every error message. */
@@ -28,6 +28,8 @@ export interface IngestOptions {
   clampToBounds?: boolean;
   /** Cell texts read as missing (after trimming); default `DEFAULT_MISSING_VALUES`. */
   missingValues?: readonly string[];
+  /** Field separator and decimal mark of the text (default: comma, point). */
+  format?: TextFormat;
 }
 
 export interface IngestReport {
@@ -75,6 +77,7 @@ export class TableBuilder {
   private readonly missingTokens: Set<string>;
   /** A missing token such as "-999" spells a number, so missing must be checked before parsing. */
   private readonly numericMissingToken: boolean;
+  private readonly format: TextFormat;
   private header: string[] | undefined;
   private plans: FeaturePlan[] = [];
   private capacity: number;
@@ -100,6 +103,9 @@ export class TableBuilder {
     this.clampToBounds = options.clampToBounds ?? false;
     this.missingTokens = new Set(options.missingValues ?? DEFAULT_MISSING_VALUES);
     this.numericMissingToken = [...this.missingTokens].some((t) => !Number.isNaN(parseStrictNumber(t)));
+    this.format = options.format ?? {};
+    // A decimal comma makes "3,5" a number, so the comma-free fast path below would misread it.
+    if (this.format.decimal === ',') this.numericMissingToken = true;
     this.capacity = Math.max(16, card.rows ?? 1024);
   }
 
@@ -211,7 +217,7 @@ export class TableBuilder {
     const wanted = [...card.features.map((f) => f.name), ...outcome];
     const absent = wanted.filter((name) => !position.has(name));
     if (absent.length) {
-      throw new DataError(`header: the card's column(s) ${absent.map((a) => `"${a}"`).join(', ')} are not in the file`, {
+      throw new DataError(`header: the card's column(s) ${absent.map((a) => `"${a}"`).join(', ')} are not in the file${delimiterHint(header, this.format.delimiter)}`, {
         file: this.source,
         column: absent[0],
       });
@@ -274,7 +280,7 @@ export class TableBuilder {
       plan.values[i] = level;
       return;
     }
-    if (v !== v) v = parseStrictNumber(text);
+    if (v !== v) v = parseNumberIn(text, this.format.decimal);
     if (v !== v) {
       throw new DataError(`${quoteCell(text)} is not a number`, { file: this.source, row, line, column: plan.spec.name });
     }
@@ -324,7 +330,7 @@ export class TableBuilder {
     const card = this.card;
     if (card.task !== 'survival') return;
     // Time 0 (an event or censoring on the day of entry) is valid follow-up, as in R's survival.
-    const t = parseStrictNumber(timeText);
+    const t = parseNumberIn(timeText, this.format.decimal);
     if (Number.isNaN(t) || t < 0) {
       const why = this.missingTokens.has(timeText) ? 'the follow-up time is missing' : `follow-up time ${quoteCell(timeText)} is not a finite number ≥ 0`;
       throw new DataError(why, { file: this.source, row, line, column: card.time });
@@ -404,7 +410,7 @@ export async function readTableFromText(text: string, card: DatasetCard, options
 /** Synchronous form of `readTableFromText` (tests, workers that already hold the text). */
 export function readTableFromTextSync(text: string, card: DatasetCard, options: IngestOptions): { table: Table; report: IngestReport } {
   const builder = new TableBuilder(card, options);
-  const tokenizer = new CsvTokenizer(options.source);
+  const tokenizer = new CsvTokenizer(options.source, { delimiter: options.format?.delimiter });
   const sink = (fields: string[], _index: number, line: number) => builder.addRecord(fields, line);
   tokenizer.push(text, sink);
   tokenizer.end(sink);

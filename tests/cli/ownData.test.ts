@@ -234,3 +234,34 @@ describe('the report from the command line', () => {
     expect(again.stderr).toMatch(/already exists/);
   });
 });
+
+describe('input formats custodians have: semicolons with decimal commas, TSV', () => {
+  it('reads a semicolon file with decimal commas, and hints at --delimiter when it is read as CSV', async () => {
+    const csv = join(dir, 'export.csv');
+    writeFileSync(csv, clinicCsv({ rows: 200, delimiter: ';', decimalComma: true }));
+    expect(readFileSync(csv, 'utf8').split('\n')[1]).toMatch(/^\d+;\d+,\d+;(yes|no);/);
+    const plain = await run('condense', '--data', csv, '--label', 'readmitted', '--out', join(dir, 'e.csv'));
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toMatch(/no column named "readmitted"; the header is a single column containing semicolons — the file looks semicolon-separated: pass --delimiter ";"/);
+    const r = await run('condense', '--data', csv, '--delimiter', ';', '--decimal', ',', '--label', 'readmitted', '--steps', '2', '--directions', '2', '--out', join(dir, 'e.csv'), '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const card = JSON.parse(readFileSync(join(dir, 'e.card.json'), 'utf8'));
+    expect(card.features.map((f: { type: string }) => f.type)).toEqual(['integer', 'numeric', 'binary', 'categorical']);
+    // The synthetic table is ordinary CSV with decimal points.
+    expect(readFileSync(join(dir, 'e.csv'), 'utf8').split('\n')[0]).toBe('age,bmi,smoker,site,readmitted');
+    const comma = await run('condense', '--data', csv, '--decimal', ',', '--label', 'readmitted', '--out', join(dir, 'e2.csv'));
+    expect(comma.code).toBe(2);
+    expect(comma.stderr).toMatch(/--decimal ",": the fields are comma-separated too/);
+  });
+
+  it('reads a .tsv survival file with time-0 rows as tab-separated by default', async () => {
+    const tsv = join(dir, 'registry.tsv');
+    writeFileSync(tsv, cohortCsv({ rows: 300, delimiter: '\t', zeroTimes: 6 }));
+    const out = join(dir, 'tsv-synth.csv');
+    const r = await run('condense', '--data', tsv, '--time', 'days', '--event', 'status', '--holdout', '0.3', '--split-seed', '1', '--rows', '20', '--steps', '2', '--directions', '2', '--out', out, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const e = await run('evaluate', '--synthetic', out, '--data', tsv, '--card', join(dir, 'tsv-synth.card.json'), '--split', join(dir, 'tsv-synth.split.json'), '--models', 'cox', '--bootstrap', '20', '--json');
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout).rows[0].learner).toBe('cox');
+  });
+});

@@ -13,6 +13,7 @@ import { condense, type CondenseOptions, type CondenseProgress, type Initialisat
 import type { OptimiserKind } from '../../condense/optimiser.js';
 import { DATASETS_DIR, isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
+import { textFormatOf } from '../files.js';
 import { planOutputs, type InputFile, type OutputRequest } from '../outputs.js';
 import { defaultCardPath } from './describe.js';
 import { compareOnHeldOut } from '../../condense/evaluation.js';
@@ -65,6 +66,8 @@ interface CondenseCliOptions {
   cardOut?: string;
   report?: string;
   statistics?: string;
+  delimiter?: string;
+  decimal?: string;
 }
 
 /** Parse a number option, naming the option on failure. */
@@ -98,7 +101,7 @@ async function draftAndLoad(o: CondenseCliOptions, cardOutPath: string, stderr: 
   if (o.dataset) throw new UsageError('--label/--time/--event draft a card for --data; a bundled dataset has its own card');
   if (o.card) throw new UsageError('--card and --label/--time/--event exclude each other: give your reviewed card, or let condense draft one from the data');
   const { card, notes } = await draftCardForFile(o.data!, o, 'condense');
-  const data = await loadCsvDataset(o.data!, card, { clampToBounds: o.clampToBounds, keepBytes: false });
+  const data = await loadCsvDataset(o.data!, card, { clampToBounds: o.clampToBounds, keepBytes: false, format: textFormatOf(o.data!, o) });
   stderr.write(
     `drafted a card for ${o.data} (${card.features.length} features: ${featureTypeCounts(card)}); it is written to ${cardOutPath} with the outputs.\n` +
       'The column types, the category levels and the outcome coding in it came from the data itself, not from public knowledge:\n' +
@@ -109,14 +112,14 @@ async function draftAndLoad(o: CondenseCliOptions, cardOutPath: string, stderr: 
 }
 
 /** A bundled dataset (training split) or a CSV with its card (all rows). */
-export async function loadDataOption(o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean }): Promise<{ data: LoadedDataset; label: string }> {
+export async function loadDataOption(o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean; delimiter?: string; decimal?: string }): Promise<{ data: LoadedDataset; label: string }> {
   if (Boolean(o.dataset) === Boolean(o.data)) throw new UsageError('give exactly one of --dataset NAME or --data FILE.csv');
   if (o.dataset) {
     if (!isBundledDataset(o.dataset)) throw new UsageError(`unknown dataset "${o.dataset}"; bundled: ${listBundledDatasets().join(', ')}`);
     return { data: await loadBundledDataset(o.dataset, { clampToBounds: o.clampToBounds }), label: `${o.dataset} (training split)` };
   }
   const cardPath = resolveCardPath(o.data!, o.card, 'condense');
-  return { data: await loadCsvDataset(o.data!, cardPath, { clampToBounds: o.clampToBounds, keepBytes: false }), label: o.data! };
+  return { data: await loadCsvDataset(o.data!, cardPath, { clampToBounds: o.clampToBounds, keepBytes: false, format: textFormatOf(o.data!, o) }), label: o.data! };
 }
 
 /**
@@ -242,6 +245,8 @@ export const condenseCommand: CommandModule = {
       .option('--card-out <file.json>', 'where to write the drafted card (default: OUT with .card.json)')
       .option('--report <file.html>', 'also write the release report (with --holdout/--test it includes the held-out utility: custodian only)')
       .option('--statistics <file.json>', 'also write the DP statistics the run released (for `dpcondense report`)')
+      .option('--delimiter <c>', 'field separator of --data/--test: one character, or "tab" (default: tab for .tsv, else comma)')
+      .option('--decimal <mark>', 'decimal mark of the numbers in --data/--test: "." (default) or ","')
       .option('--holdout <fraction>', 'hold out each row of --data with this probability for `evaluate` (never condensed)')
       .option('--split-seed <n>', 'reproducible holdout (default: drawn from the secure generator)')
       .option('--split <file.json>', 'where to save the held-out row indices (default: OUT with .split.json)')
@@ -274,7 +279,7 @@ export const condenseCommand: CommandModule = {
         const { data, label } = cardOutPath ? await draftAndLoad(o, cardOutPath, io.stderr) : await loadDataOption(o);
         const { train, split } = holdOutRows(data, label, o);
         // A separate test file is read now with the card, so a bad file fails before a long run.
-        const testFile = o.test ? await loadCsvDataset(o.test, data.card, { keepBytes: false }) : undefined;
+        const testFile = o.test ? await loadCsvDataset(o.test, data.card, { keepBytes: false, format: textFormatOf(o.test, o) }) : undefined;
         const options: CondenseOptions = {
           train,
           rows,
