@@ -11,7 +11,10 @@
  *   both sides, and the ratio sklearn_ms / ours_ms uses the medians over rounds (goal ≥ 10x).
  * - `condense`: wall time of `condense --dataset support --model cox --rows 50 --epsilon 3`
  *   (`condenseSpeed.ts`; goal < 2 min).
- * - `ingest-memory`: the 1M-row CSV memory check (`ingestMemory.ts`); only with `--only`.
+ * - Only with `--only`: `ingest-memory`, the 1M-row CSV memory check and a 300-step CLI
+ *   condensation of it (`ingestMemory.ts`); `step-cost`, ms per step against n from 10³ to 10⁷
+ *   (`stepCost.ts`); `parallel`, ms per step inline and on 1 and 2 worker threads for every learner
+ *   at m = 200, K ∈ {4, 16} (`parallelSteps.ts`).
  *
  *   node dist/bench/main.js [--only NAME[,NAME...]] [--list] [--m 50 --d 30 --B 512]
  *                           [--repeats 5 --seconds 1 --warmup 1 --rounds 3] [--no-anchor] [--anchor-threads N]
@@ -23,6 +26,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { learnerSpecs } from '../models/registry.js';
 import { formatCondenseSpeed, runCondenseSpeedBench } from './condenseSpeed.js';
 import { formatIngestMemoryResult, runIngestMemoryBench } from './ingestMemory.js';
+import { formatParallelSteps, measureMessagingOverhead, runParallelStepBench } from './parallelSteps.js';
+import { formatStepCost, runStepCostBench } from './stepCost.js';
 import { type EvalBenchCase, type EvalBenchResult, SURVIVAL_GRID_POINTS, median, runEvalBench } from './learnerEval.js';
 import { type AnchorOutcome, DEFAULT_PYTHON, defaultAnchorScript, runSklearnAnchor } from './sklearnAnchor.js';
 
@@ -53,7 +58,7 @@ const HIST_GBT_20 = { nRounds: 20, learningRate: 0.1, maxDepth: 0, maxLeaves: 31
 
 /** Run by default after the learner cases: the end-to-end condensation timing. */
 const WHOLE_RUN = ['condense'];
-const OPT_IN = ['ingest-memory'];
+const OPT_IN = ['ingest-memory', 'step-cost', 'parallel'];
 const GOAL_RATIO = 10;
 
 function positiveInt(value: string): number {
@@ -213,9 +218,24 @@ export async function main(argv: string[]): Promise<number> {
 
   let ingest: unknown;
   if (selected.includes('ingest-memory')) {
-    const r = await runIngestMemoryBench(1_000_000, 30);
+    const r = await runIngestMemoryBench(1_000_000, 30, 300);
     ingest = r;
     console.log(`\n${formatIngestMemoryResult(r)}`);
+  }
+
+  let stepCost: unknown;
+  if (selected.includes('step-cost')) {
+    const r = await runStepCostBench([1e3, 1e4, 1e5, 1e6, 1e7]);
+    stepCost = r;
+    console.log(`\n${formatStepCost(r)}`);
+  }
+
+  let parallel: unknown;
+  if (selected.includes('parallel')) {
+    const overhead = await measureMessagingOverhead();
+    const r = await runParallelStepBench(['logistic', 'cart', 'rf', 'gbt', 'cox', 'survtree', 'rsf'], [4, 16], 200);
+    parallel = { overhead, steps: r };
+    console.log(`\n${formatParallelSteps(r, overhead)}`);
   }
 
   if (o.json) {
@@ -226,6 +246,8 @@ export async function main(argv: string[]): Promise<number> {
       anchors,
       condense: condenseSpeed,
       ingest,
+      stepCost,
+      parallel,
     };
     writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
   }

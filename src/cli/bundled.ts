@@ -15,7 +15,7 @@ import { assembleDataset, parseSplit, type AssembledDataset } from '../data/data
 import { TableBuilder } from '../data/ingest.js';
 import type { TextFormat } from '../data/values.js';
 import { subsetTable } from '../data/table.js';
-import { asDataError, readCardFile, streamCsvFile } from './files.js';
+import { asDataError, countLines, readCardFile, streamCsvFile } from './files.js';
 
 export const DATASETS_DIR = fileURLToPath(new URL('../../datasets/', import.meta.url));
 
@@ -33,6 +33,8 @@ export interface LoadOptions {
   source?: string;
   /** Field separator and decimal mark (default: comma, point). */
   format?: TextFormat;
+  /** Feature storage precision (see `IngestOptions.featureStorage`). */
+  featureStorage?: 'float64' | 'float32';
 }
 
 /** Names of the bundled datasets (a CSV with a card of the same name), sorted. */
@@ -75,7 +77,9 @@ export async function loadBundledDataset(name: string, options: Omit<LoadOptions
 export async function loadCsvDataset(csvPath: string, cardOrPath: string | DatasetCard, options: LoadOptions = {}): Promise<LoadedDataset> {
   const card = typeof cardOrPath === 'string' ? await readCardFile(cardOrPath) : cardOrPath;
   const source = options.source ?? csvPath;
-  const builder = new TableBuilder(card, { source, clampToBounds: options.clampToBounds, format: options.format });
+  // Header plus data rows ≤ lines: one allocation at the final size instead of doublings.
+  const rowsHint = Math.max(0, (await countLines(csvPath, source)) - 1);
+  const builder = new TableBuilder(card, { source, clampToBounds: options.clampToBounds, rowsHint, featureStorage: options.featureStorage, format: options.format });
   const streamed = await streamCsvFile(csvPath, (fields, _index, line) => builder.addRecord(fields, line), {
     source,
     delimiter: options.format?.delimiter,

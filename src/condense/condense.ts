@@ -29,10 +29,10 @@ import { decodeSyntheticTable, releaseReceipt, releasedStatistics, settingsAsRun
 import { resolveSettings, type CondenseOptions, type ResolvedSettings } from './settings.js';
 import { planSteps, runSteps, type TraceRow } from './steps.js';
 import { setUpTask } from './task.js';
-import type { DirectionEvaluator } from './zerothOrder.js';
+import type { DirectionEvaluator, DirectionEvaluatorFactory } from './zerothOrder.js';
 
-export { DEFAULTS, resolveSettings } from './settings.js';
-export type { CondenseOptions, CondenseProgress, Initialisation, LearnerChoice, ResolvedSettings, RunSettings } from './settings.js';
+export { DEFAULTS, OptionError, SETTINGS, parseSettings, resolveSettings, settingsSchema } from './settings.js';
+export type { CondenseOptions, CondenseProgress, CondenseSettings, Initialisation, LearnerChoice, ResolvedSettings, RunSettings } from './settings.js';
 export type { TraceRow } from './steps.js';
 export type { ReleasedFeature, ReleasedStatistics } from './release.js';
 
@@ -56,8 +56,8 @@ export class CondenseAbortedError extends Error {
 export interface CondenseHooks {
   /** The run's data-access scope (a test passes one to watch which mechanism reads what). */
   scope?: DataAccessScope;
-  /** Where each step's 2K fits run (default: inline). */
-  evaluator?: DirectionEvaluator;
+  /** Where each step's 2K fits run (default: inline), or a factory given the run's setup (worker pools). */
+  evaluator?: DirectionEvaluator | DirectionEvaluatorFactory;
 }
 
 export async function condense(options: CondenseOptions, hooks: CondenseHooks = {}): Promise<CondenseResult> {

@@ -11,6 +11,7 @@ import { assembleDataset, type DatasetTexts } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
 import { formatTableCsv } from '../data/format.js';
 import { condense, CondenseAbortedError, type CondenseOptions, type CondenseProgress } from './condense.js';
+import { OptionError } from './settings.js';
 import { compareOnHeldOut, type HeldOutRow } from './evaluation.js';
 import { toPortableResult, type PortableCondenseResult } from './portable.js';
 
@@ -128,6 +129,6 @@ export async function runCondenseJob(id: number, request: CondenseJobRequest, em
 export function describeJobError(error: unknown): JobError {
   if (error instanceof DataError) return { kind: 'data', message: error.message, file: error.file, row: error.row, column: error.column };
   if (error instanceof CardError) return { kind: 'card', message: error.message };
-  if (error instanceof RangeError) return { kind: 'settings', message: error.message };
+  if (error instanceof OptionError) return { kind: 'settings', message: error.message };
   return { kind: 'internal', message: error instanceof Error ? error.message : String(error) };
 }

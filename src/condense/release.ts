@@ -7,7 +7,7 @@ import { publicNegativeLabel, type Table } from '../data/table.js';
 import type { PrivacyLedger } from '../privacy/ledger.js';
 import { buildReceipt, type Receipt } from '../privacy/receipt.js';
 import type { BudgetPlan } from './budget.js';
-import type { ResolvedSettings, RunSettings } from './settings.js';
+import { receiptParameterKeys, type ResolvedSettings, type RunSettings } from './settings.js';
 import type { StepPlan } from './steps.js';
 import type { SyntheticParameters } from './syntheticSet.js';
 import type { StratumMoments } from './privateStatistics.js';
@@ -64,7 +64,7 @@ export function releaseReceipt(ledger: PrivacyLedger, run: { settings: RunSettin
     software: SOFTWARE,
     inputFingerprint: run.inputFingerprint ?? 'not provided',
     parameters: {
-      ...resolved,
+      ...Object.fromEntries(receiptParameterKeys().map((key) => [key, resolved[key]])),
       epsilon: Number.isFinite(settings.epsilon) ? settings.epsilon : 'Infinity',
       clipNorm: Number.isFinite(resolved.clipNorm) ? resolved.clipNorm : 'none',
       dataset: run.card.name,

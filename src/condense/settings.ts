@@ -1,78 +1,118 @@
 /**
- * Run settings of a condensation: the options a caller gives, their defaults, their validation, and
- * `resolveSettings`, the pure first step of the pipeline (no data read, nothing spent): every
+ * Run settings of a condensation, declared ONCE in `SETTINGS` (zod schemas plus CLI and receipt
+ * metadata). From that declaration come the TypeScript option types (`CondenseSettings`), the
+ * defaults (`DEFAULTS`), the validation (`resolveSettings` → `OptionError`), the CLI's flags and
+ * help (`cli/settingsFlags.ts`) and the order and contents of the receipt's `parameters`
+ * (`receiptParameterKeys`).
+ *
+ * `resolveSettings` is the pure first step of the pipeline (no data read, nothing spent): every
  * option with its default filled in, the learners checked, and the reasons a run is not a private
  * release. Settings that depend on private statistics (sampling rate, noise multipliers, the
  * capped learning rate, the survival grid) are fixed later and reported in `ResolvedSettings`.
  */
+import { z } from 'zod';
 import { SeededRng } from '../core/rng.js';
 import type { Table } from '../data/table.js';
 import { createLearner, getLearnerSpec } from '../models/registry.js';
-import type { Task } from '../models/types.js';
-import type { AccountantName } from '../privacy/ledger.js';
+import { ModelInputError, type Task } from '../models/types.js';
 import type { ClassificationLossKind, LearnerRecipe } from './objective.js';
 import type { OptimiserKind } from './optimiser.js';
+
+/** A setting the caller got wrong (value out of range, unknown learner, ...): the CLI's usage error. */
+export class OptionError extends RangeError {
+  override name = 'OptionError';
+  constructor(
+    /** The setting (`CondenseSettings` key) at fault. */
+    readonly option: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export type LearnerChoice = string | { name: string; params?: Record<string, unknown> };
 export type Initialisation = 'private' | 'uniform' | 'real-rows';
 
-export interface CondenseOptions {
+/** How a setting appears outside the code: CLI flag and help, and whether the receipt lists it. */
+export interface SettingMeta {
+  /** CLI flag without dashes (absent: not a CLI setting, or set through another flag). */
+  flag?: string;
+  /** Value placeholder in the help (absent for a boolean switch). */
+  placeholder?: string;
+  help: string;
+  /** Listed in the receipt's `parameters` (default true); `then` names values derived from it, listed right after. */
+  receipt?: boolean;
+  then?: readonly string[];
+}
+
+// zod's number() rejects ±Infinity; ε = ∞ is the non-private ablation.
+const positiveOrInfinite = z.union([z.number().gt(0), z.literal(Infinity as number)]);
+const fraction = () => z.number().min(0).max(1);
+const setting = <T extends z.ZodType>(schema: T, meta: SettingMeta) => ({ schema, meta });
+
+/** Every run setting, in the order of the receipt's `parameters`. */
+export const SETTINGS = {
+  rows: setting(z.number().int().min(2), { flag: 'rows', placeholder: 'm', help: 'number of synthetic rows m (classification: split between the classes)' }),
+  learners: setting(z.array(z.union([z.string(), z.object({ name: z.string(), params: z.record(z.string(), z.unknown()).optional() })])).optional(), {
+    flag: 'model',
+    placeholder: 'list',
+    help: 'learner(s) whose mean loss is optimised, comma-separated, each with optional parameters: cart:maxDepth=4,rf:nTrees=50 (default: cart, or cox for survival)',
+  }),
+  epsilon: setting(positiveOrInfinite, { flag: 'epsilon', placeholder: 'ε', help: 'privacy budget ε ("inf" for a non-private run)' }),
+  delta: setting(z.number().gt(0).lt(1).default(1e-5), { flag: 'delta', placeholder: 'δ', help: 'privacy parameter δ' }),
+  steps: setting(z.number().int().min(0).default(300), { flag: 'steps', placeholder: 'T', help: 'zero-order steps (0: the DP per-stratum Gaussian baseline)' }),
+  directions: setting(z.number().int().min(1).default(16), { flag: 'directions', placeholder: 'K', help: 'random directions per step' }),
+  smoothing: setting(z.number().gt(0).default(0.3), { flag: 'smoothing', placeholder: 'μ', help: 'smoothing radius in standardised units' }),
+  smoothingDecay: setting(fraction().default(1), { flag: 'smoothing-decay', placeholder: 'r', help: 'final smoothing radius as a fraction of the initial one (linear decay; 1 = constant)' }),
+  learningRate: setting(z.number().gt(0).optional(), { flag: 'learning-rate', placeholder: 'lr', help: 'step size (default 0.5 classification, 0.2 survival; capped so the DP noise cannot drift the rows far)' }),
+  momentum: setting(fraction().default(0.9), { flag: 'momentum', placeholder: 'β', help: 'momentum of the SGD optimiser' }),
+  optimiser: setting(z.enum(['sgd', 'adam']).default('sgd'), { flag: 'optimiser', placeholder: 'kind', help: 'sgd (momentum) or adam' }),
+  batchSize: setting(z.number().int().min(1).default(256), { flag: 'batch-size', placeholder: 'b', help: 'expected Poisson batch size q·n̂', then: ['samplingRate'] }),
+  clipNorm: setting(z.number().gt(0).optional(), {
+    flag: 'clip',
+    placeholder: 'C',
+    help: "clip norm of each record's loss-difference vector (default √K · max loss)",
+    then: ['noiseMultiplier', 'preprocessingNoiseMultiplier'],
+  }),
+  preprocessingShare: setting(fraction().optional(), { flag: 'preprocessing-share', placeholder: 's', help: 'share of ε for the private statistics, in (0, 1) (default 0.3; 1 when steps = 0)' }),
+  initialisation: setting(z.enum(['private', 'uniform', 'real-rows']).default('private'), { flag: 'init', placeholder: 'kind', help: 'private (DP statistics), uniform (public bounds) or real-rows (non-private)' }),
+  initialSpread: setting(z.number().gt(0).default(1), { flag: 'initial-spread', placeholder: 'k', help: 'spread of the initial rows around their stratum mean, in DP standard deviations' }),
+  classBalance: setting(z.enum(['balanced', 'proportional']).default('balanced'), { flag: 'class-balance', placeholder: 'kind', help: 'classification rows per class: balanced or proportional (to a DP class count)' }),
+  loss: setting(z.enum(['brier', 'cross-entropy']).default('brier'), { flag: 'loss', placeholder: 'kind', help: 'classification loss: brier or cross-entropy' }),
+  classWeighting: setting(z.enum(['balanced', 'none']).default('balanced'), { flag: 'class-weighting', placeholder: 'kind', help: 'classification: weight the loss so both classes count equally (balanced, from DP counts) or not (none)' }),
+  encoding: setting(z.enum(['standardised', 'bounds']).default('standardised'), { flag: 'encoding', placeholder: 'kind', help: 'numeric coordinates: standardised by DP mean and sd, or bounds (the [0, 1] box; ablation)' }),
+  pMin: setting(fraction().default(0.01), { flag: 'p-min', placeholder: 'p', help: 'predicted probabilities are clipped to [p, 1 − p] in the loss' }),
+  gridPoints: setting(z.number().int().min(1).default(10), { flag: 'grid-points', placeholder: 'n', help: 'survival: time-grid points of the loss' }),
+  optimiseTimes: setting(z.boolean().default(false), { flag: 'optimise-times', help: 'survival: also optimise the synthetic follow-up times' }),
+  dataRanges: setting(z.boolean().default(false), {
+    flag: 'data-ranges',
+    help: 'narrow wide public bounds to where the data lie with a DP histogram before the moments (off by default: no consistent gain in docs/RESULTS.md)',
+    receipt: false,
+  }),
+  maxNoiseDrift: setting(z.number().gt(0).default(1), { flag: 'max-noise-drift', placeholder: 'd', help: 'cap on the random-walk drift the DP noise may cause per coordinate (standardised units)', receipt: false }),
+  accountant: setting(z.enum(['rdp', 'pld']).default('rdp'), { flag: 'accountant', placeholder: 'kind', help: 'privacy accountant: rdp or pld', receipt: false }),
+  bounds: setting(z.record(z.string(), z.tuple([z.number(), z.number()])).optional(), { help: 'public bounds for features whose card has none (CLI: --bounds FILE.json)', receipt: false }),
+  seed: setting(z.number().int().optional(), { flag: 'seed', placeholder: 'n', help: 'reproducible run (then NOT a private release)', receipt: false }),
+};
+
+type SettingsShape = { [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K]['schema'] };
+export const settingsSchema = z.object(Object.fromEntries(Object.entries(SETTINGS).map(([k, v]) => [k, v.schema])) as SettingsShape);
+
+/** The run settings a caller may give (defaults filled in by `resolveSettings`). */
+export type CondenseSettings = z.input<typeof settingsSchema>;
+
+export interface CondenseOptions extends CondenseSettings {
   /** The private training table. */
   train: Table;
-  /** Number of synthetic rows m (classification: split between the classes). */
-  rows: number;
-  /** Learners whose mean loss is optimised (default: cart for classification, cox for survival). */
-  learners?: readonly LearnerChoice[];
-  /** Target ε; Infinity runs without privacy (σ = 0, no clipping) as an ablation. */
-  epsilon: number;
-  delta?: number;
-  steps?: number;
-  directions?: number;
-  smoothing?: number;
-  /** Final smoothing radius as a fraction of the initial one (linear decay); 1 = constant. */
-  smoothingDecay?: number;
-  learningRate?: number;
-  momentum?: number;
-  optimiser?: OptimiserKind;
-  /** Expected batch size q·n̂ (q is derived from a DP count of the records). */
-  batchSize?: number;
-  /** Clip norm C of each record's vector (default scales with √K and the loss bound). */
-  clipNorm?: number;
-  /** Share of ε spent on private preprocessing. */
-  preprocessingShare?: number;
-  /** Cap on the random-walk drift the DP noise may cause per coordinate (standardised units). */
-  maxNoiseDrift?: number;
-  initialisation?: Initialisation;
-  /** Spread of the initial rows around their stratum mean, in DP standard deviations. */
-  initialSpread?: number;
-  classBalance?: 'balanced' | 'proportional';
-  loss?: ClassificationLossKind;
-  /** Classification: weight the loss so both classes count equally (`balanced`, from DP counts) or not. */
-  classWeighting?: 'balanced' | 'none';
-  /**
-   * `standardised` (default): numeric coordinates of Z are (x − DP mean) / DP sd, so one smoothing
-   * radius fits every feature; `bounds`: (x − low) / (high − low), the [0, 1] box (ablation).
-   */
-  encoding?: 'standardised' | 'bounds';
-  pMin?: number;
-  /** Survival: number of time-grid points for the loss. */
-  gridPoints?: number;
-  /** Survival: also optimise the synthetic follow-up times (as log-times; event flags stay fixed). */
-  optimiseTimes?: boolean;
-  /**
-   * Narrow wide public bounds to where the data lie with a DP histogram before the moments (option,
-   * off by default: no consistent gain in docs/RESULTS.md's ablation).
-   */
-  dataRanges?: boolean;
-  /** Public bounds for features whose card has none. */
-  bounds?: Record<string, [number, number]>;
-  /** A seed makes the run reproducible — and therefore not a private release. */
-  seed?: number;
-  accountant?: 'rdp' | 'pld';
   /** SHA-256 hex of the input bytes, for the receipt. */
   inputFingerprint?: string;
   onProgress?: (progress: CondenseProgress) => void;
   signal?: AbortSignal;
+}
+
+/** Keys of the receipt's `parameters`, in order: the settings marked for it, each followed by the values derived from it. */
+export function receiptParameterKeys(): (keyof ResolvedSettings)[] {
+  return Object.entries(SETTINGS).flatMap(([key, { meta }]) => (meta.receipt === false ? [] : [key, ...(meta.then ?? [])])) as (keyof ResolvedSettings)[];
 }
 
 export interface CondenseProgress {
@@ -116,163 +156,116 @@ export interface ResolvedSettings {
   optimiseTimes: boolean;
 }
 
+type Resolved<K extends keyof SettingsShape> = z.output<SettingsShape[K]>;
+type DefaultedKey = { [K in keyof SettingsShape]: undefined extends Resolved<K> ? never : K }[keyof SettingsShape];
+
+/** Defaults, read off the schema, plus the task-dependent ones and the engine constants that are not options. */
 export const DEFAULTS = {
-  delta: 1e-5,
-  steps: 300,
-  directions: 16,
-  smoothing: 0.3,
-  smoothingDecay: 1,
+  ...(Object.fromEntries(
+    Object.entries(SETTINGS).flatMap(([key, { schema }]) => {
+      const parsed = (schema as z.ZodType).safeParse(undefined);
+      return parsed.success && parsed.data !== undefined ? [[key, parsed.data]] : [];
+    }),
+  ) as { [K in DefaultedKey]: Resolved<K> }),
   /** Per task: Cox fits respond more strongly to moving rows than trees do (support diverged at 0.5). */
   learningRate: { classification: 0.5, survival: 0.2 },
-  momentum: 0.9,
-  optimiser: 'sgd' as OptimiserKind,
-  batchSize: 256,
+  /** Share of ε for the private statistics when there are steps (1 when steps = 0). */
   preprocessingShare: 0.3,
-  maxNoiseDrift: 1,
-  dataRanges: false,
-  initialisation: 'private' as Initialisation,
-  initialSpread: 1,
-  classBalance: 'balanced' as const,
-  loss: 'brier' as ClassificationLossKind,
-  classWeighting: 'balanced' as const,
-  encoding: 'standardised' as const,
-  pMin: 0.01,
-  gridPoints: 10,
   /** Share of the clip norm reserved for the private loss channel (progress and trace). */
   lossChannelShare: 0.25,
   /** Default clip norm: C = clipScale · √K · (max loss). */
   clipScale: 1,
 };
 
-
 /** The options with every default filled in and checked: the value the later steps read. */
-export interface RunSettings {
+export type RunSettings = Omit<z.output<typeof settingsSchema>, 'learners' | 'learningRate' | 'preprocessingShare' | 'bounds'> & {
   task: Task;
-  rows: number;
   learners: LearnerRecipe[];
-  epsilon: number;
   /** False for ε = ∞: statistics are exact, nothing is clipped or noised. */
   isPrivate: boolean;
-  delta: number;
-  accountant: AccountantName;
-  steps: number;
-  directions: number;
-  smoothing: number;
-  smoothingDecay: number;
   /** The learning rate asked for (it may be capped by the noise drift later). */
   learningRate: number;
-  momentum: number;
-  optimiser: OptimiserKind;
-  batchSize: number;
-  /** The requested clip norm, if any (the default depends on the loss bound). */
-  clipNorm: number | undefined;
   preprocessingShare: number;
-  maxNoiseDrift: number;
-  initialisation: Initialisation;
-  initialSpread: number;
-  classBalance: 'balanced' | 'proportional';
-  loss: ClassificationLossKind;
-  classWeighting: 'balanced' | 'none';
-  encoding: 'standardised' | 'bounds';
-  pMin: number;
-  gridPoints: number;
-  optimiseTimes: boolean;
-  dataRanges: boolean;
   bounds: Record<string, [number, number]>;
-  seed: number | undefined;
   reasonsNotPrivate: string[];
-}
+};
 
-/** Step 1 of the pipeline: defaults, validation and learners (throws RangeError before anything is spent). */
+/** Step 1 of the pipeline: defaults, validation and learners (throws OptionError before anything is spent). */
 export function resolveSettings(options: CondenseOptions): RunSettings {
   const task = options.train.card.task;
-  const epsilon = options.epsilon;
-  const isPrivate = Number.isFinite(epsilon);
-  const delta = options.delta ?? DEFAULTS.delta;
-  validateOptions(options, delta);
+  const { train: _train, inputFingerprint: _fingerprint, onProgress: _progress, signal: _signal, ...given } = options;
+  const s = parseSettings(given);
+  if (task === 'survival' && s.rows < 6) throw new OptionError('rows', 'condense: survival condensation needs at least 6 rows (2 per risk group)');
   // Unknown learners or parameters fail here, before any privacy is spent.
-  const learners = resolveLearners(task, options.learners);
-  const initialisation = options.initialisation ?? DEFAULTS.initialisation;
+  const learners = resolveLearners(task, s.learners);
+  const isPrivate = Number.isFinite(s.epsilon);
   const reasonsNotPrivate: string[] = [];
   if (!isPrivate) reasonsNotPrivate.push('epsilon = Infinity: non-private condensation (no noise, no clipping)');
-  if (options.seed !== undefined) reasonsNotPrivate.push('seeded (reproducible) random numbers instead of a cryptographically secure source');
-  if (initialisation === 'real-rows') reasonsNotPrivate.push('initialised by copying real rows');
-  const steps = options.steps ?? DEFAULTS.steps;
+  if (s.seed !== undefined) reasonsNotPrivate.push('seeded (reproducible) random numbers instead of a cryptographically secure source');
+  if (s.initialisation === 'real-rows') reasonsNotPrivate.push('initialised by copying real rows');
   return {
+    ...s,
     task,
-    rows: options.rows,
     learners,
-    epsilon,
     isPrivate,
-    delta,
-    accountant: options.accountant ?? 'rdp',
-    steps,
-    directions: options.directions ?? DEFAULTS.directions,
-    smoothing: options.smoothing ?? DEFAULTS.smoothing,
-    smoothingDecay: options.smoothingDecay ?? DEFAULTS.smoothingDecay,
-    learningRate: options.learningRate ?? DEFAULTS.learningRate[task],
-    momentum: options.momentum ?? DEFAULTS.momentum,
-    optimiser: options.optimiser ?? DEFAULTS.optimiser,
-    batchSize: options.batchSize ?? DEFAULTS.batchSize,
-    clipNorm: options.clipNorm,
+    learningRate: s.learningRate ?? DEFAULTS.learningRate[task],
     // With no optimisation steps (the DP per-stratum Gaussian baseline) the statistics get everything.
-    preprocessingShare: options.preprocessingShare ?? (steps === 0 ? 1 : DEFAULTS.preprocessingShare),
-    maxNoiseDrift: options.maxNoiseDrift ?? DEFAULTS.maxNoiseDrift,
-    dataRanges: options.dataRanges ?? DEFAULTS.dataRanges,
-    initialisation,
-    initialSpread: options.initialSpread ?? DEFAULTS.initialSpread,
-    classBalance: options.classBalance ?? DEFAULTS.classBalance,
-    loss: options.loss ?? DEFAULTS.loss,
-    classWeighting: options.classWeighting ?? DEFAULTS.classWeighting,
-    encoding: options.encoding ?? DEFAULTS.encoding,
-    pMin: options.pMin ?? DEFAULTS.pMin,
-    gridPoints: options.gridPoints ?? DEFAULTS.gridPoints,
-    optimiseTimes: task === 'survival' && (options.optimiseTimes ?? false),
-    bounds: options.bounds ?? {},
-    seed: options.seed,
+    preprocessingShare: s.preprocessingShare ?? (s.steps === 0 ? 1 : DEFAULTS.preprocessingShare),
+    optimiseTimes: task === 'survival' && s.optimiseTimes,
+    bounds: s.bounds ?? {},
     reasonsNotPrivate,
   };
 }
 
-function validateOptions(options: CondenseOptions, delta: number): void {
-  const fail = (message: string) => {
-    throw new RangeError(`condense: ${message}`);
-  };
-  if (!Number.isInteger(options.rows) || options.rows < 2) fail(`rows must be an integer ≥ 2 (got ${options.rows})`);
-  if (!(options.epsilon > 0)) fail(`epsilon must be > 0 (got ${options.epsilon}); use Infinity for a non-private run`);
-  if (!(delta > 0 && delta < 1)) fail(`delta must be in (0, 1) (got ${delta})`);
-  if (options.steps !== undefined && !(Number.isInteger(options.steps) && options.steps >= 0)) fail(`steps must be an integer ≥ 0 (got ${options.steps})`);
-  const positiveInts: (keyof CondenseOptions)[] = ['directions', 'batchSize', 'gridPoints'];
-  for (const key of positiveInts) {
-    const v = options[key];
-    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 1)) fail(`${key} must be a positive integer (got ${v})`);
+/**
+ * The settings checked against the schema, defaults filled in (no data needed: a front end calls it
+ * before loading anything). Throws an `OptionError` naming the first setting at fault.
+ */
+export function parseSettings(given: CondenseSettings): z.output<typeof settingsSchema> {
+  const parsed = settingsSchema.safeParse(given);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue.path[0] ?? 'options');
+    const value = (given as Record<string, unknown>)[key];
+    const hint = key === 'epsilon' ? '; use Infinity for a non-private run' : '';
+    throw new OptionError(key, `condense: ${key} ${describeIssue(issue)} (got ${JSON.stringify(value) ?? String(value)})${hint}`);
   }
-  const positives: (keyof CondenseOptions)[] = ['smoothing', 'learningRate', 'clipNorm', 'initialSpread', 'maxNoiseDrift'];
-  for (const key of positives) {
-    const v = options[key];
-    if (v !== undefined && !((v as number) > 0)) fail(`${key} must be > 0 (got ${v})`);
+  const s = parsed.data;
+  if (s.preprocessingShare !== undefined && !(s.preprocessingShare > 0 && (s.preprocessingShare < 1 || (s.preprocessingShare === 1 && s.steps === 0)))) {
+    throw new OptionError('preprocessingShare', 'condense: preprocessingShare must be in (0, 1), or exactly 1 when steps = 0');
   }
-  const fractions: (keyof CondenseOptions)[] = ['preprocessingShare', 'pMin', 'smoothingDecay', 'momentum'];
-  for (const key of fractions) {
-    const v = options[key] as number | undefined;
-    if (v !== undefined && !(v >= 0 && v <= 1)) fail(`${key} must be in [0, 1] (got ${v})`);
+  return s;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'too_small':
+      return `must be ${issue.inclusive ? '≥' : '>'} ${String(issue.minimum)}`;
+    case 'too_big':
+      return `must be ${issue.inclusive ? '≤' : '<'} ${String(issue.maximum)}`;
+    case 'invalid_type':
+      return issue.expected === 'int' ? 'must be an integer' : `must be a ${issue.expected}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map(String).join(', ')}`;
+    default:
+      return issue.message;
   }
-  const share = options.preprocessingShare;
-  if (share !== undefined && !(share > 0 && (share < 1 || (share === 1 && options.steps === 0)))) {
-    fail('preprocessingShare must be in (0, 1), or exactly 1 when steps = 0');
-  }
-  if (options.train.card.task === 'survival' && options.rows < 6) fail('survival condensation needs at least 6 rows (2 per risk group)');
 }
 
 /** Learner recipes, validated now (unknown names or parameters fail before any privacy is spent). */
-function resolveLearners(task: 'classification' | 'survival', choices: readonly LearnerChoice[] | undefined): LearnerRecipe[] {
+function resolveLearners(task: Task, choices: readonly LearnerChoice[] | undefined): LearnerRecipe[] {
   const list = choices && choices.length ? choices : [task === 'classification' ? 'cart' : 'cox'];
   return list.map((choice) => {
     const { name, params } = typeof choice === 'string' ? { name: choice, params: {} } : { name: choice.name, params: choice.params ?? {} };
-    const spec = getLearnerSpec(name);
-    if (spec.task !== task) throw new RangeError(`learner "${name}" is for ${spec.task} data, but the dataset is ${task}`);
-    const learner = createLearner(name, params, new SeededRng(0));
-    return { name, task, params: { ...learner.params } };
+    try {
+      const spec = getLearnerSpec(name);
+      if (spec.task !== task) throw new OptionError('learners', `learner "${name}" is for ${spec.task} data, but the dataset is ${task}`);
+      const learner = createLearner(name, params, new SeededRng(0));
+      return { name, task, params: { ...learner.params } };
+    } catch (error) {
+      if (error instanceof ModelInputError) throw new OptionError('learners', error.message);
+      throw error;
+    }
   });
 }
 

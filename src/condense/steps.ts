@@ -18,7 +18,7 @@ import { PerRecordLoss, maxRecordLoss, type LossSpec } from './objective.js';
 import { createOptimiser } from './optimiser.js';
 import { DEFAULTS, type CondenseProgress, type RunSettings } from './settings.js';
 import type { SyntheticParameters } from './syntheticSet.js';
-import { InlineDirectionEvaluator, ZerothOrderStep, drawDirections, type DirectionEvaluator } from './zerothOrder.js';
+import { InlineDirectionEvaluator, ZerothOrderStep, drawDirections, type DirectionEvaluator, type DirectionEvaluatorFactory } from './zerothOrder.js';
 
 export interface StepPlan {
   /** The Poisson-subsampled Gaussian sum every step releases (σ, C, q, T). */
@@ -83,8 +83,8 @@ export interface StepsInput {
   scope: DataAccessScope;
   noiseRng: Rng;
   publicRng: Rng;
-  /** Where the 2K fits of a step run (default: inline on this thread). */
-  evaluator?: DirectionEvaluator;
+  /** Where the 2K fits of a step run (default: inline on this thread), or a factory for it. */
+  evaluator?: DirectionEvaluator | DirectionEvaluatorFactory;
   onProgress?: (progress: CondenseProgress) => void;
   checkAbort: () => void;
 }
@@ -103,7 +103,11 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
   const sampler = measurement.batchSampler(n);
   const q = measurement.samplingRate;
   const batchCapacity = Math.min(n, Math.ceil(q * n + 6 * Math.sqrt(q * n) + 16));
-  const evaluator = input.evaluator ?? new InlineDirectionEvaluator(synthetic, new PerRecordLoss(settings.learners, input.lossSpec, batchCapacity), K, batchCapacity);
+  const inline = new InlineDirectionEvaluator(synthetic, new PerRecordLoss(settings.learners, input.lossSpec, batchCapacity), K, batchCapacity);
+  const evaluator =
+    typeof input.evaluator === 'function'
+      ? input.evaluator({ synthetic, learners: settings.learners, lossSpec: input.lossSpec, directions: K, batchCapacity }, inline)
+      : input.evaluator ?? inline;
   const privatiser = new ZerothOrderStep(measurement, { directions: K, lossChannelWeight: plan.lossChannelWeight, lossChannelShare: DEFAULTS.lossChannelShare }, batchCapacity);
   const optimiser = createOptimiser(settings.optimiser, parameters.length, settings.momentum);
   const gradient = new Float64Array(parameters.length);

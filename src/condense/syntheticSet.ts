@@ -5,9 +5,16 @@
  */
 import { matrix, type Matrix } from '../core/matrix.js';
 import type { Rng } from '../core/rng.js';
-import type { Encoder } from '../data/encoding.js';
+import { Encoder, type EncoderState } from '../data/encoding.js';
 import type { SurvivalTarget, Target } from '../models/types.js';
 import type { StratumMoments } from './privateStatistics.js';
+
+export interface SyntheticSetState {
+  encoder: EncoderState;
+  rows: number;
+  target: Target;
+  logTimeBox?: [number, number];
+}
 
 /**
  * The optimised parameter vector: the m × dim encoded rows (row-major), followed — for survival
@@ -39,6 +46,17 @@ export class SyntheticParameters {
       this.times = new Float64Array(this.rows);
     }
     this.project(this.values);
+  }
+
+  /** What `fromState` needs to rebuild this set in another thread (plain, structured-cloneable data). */
+  toState(): SyntheticSetState {
+    return { encoder: this.encoder.toState(), rows: this.rows, target: this.target, logTimeBox: this.times ? this.logTimeBox : undefined };
+  }
+
+  /** A set that materialises parameter vectors exactly like the one `state` came from. */
+  static fromState(state: SyntheticSetState): SyntheticParameters {
+    const encoder = Encoder.fromState(state.encoder);
+    return new SyntheticParameters(encoder, matrix(state.rows, encoder.dim), state.target, state.logTimeBox);
   }
 
   get size(): number {

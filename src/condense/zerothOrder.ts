@@ -20,7 +20,7 @@ import { matrix, type Matrix } from '../core/matrix.js';
 import type { Rng } from '../core/rng.js';
 import type { Target } from '../models/types.js';
 import type { SubsampledGaussianSum } from '../privacy/measurements.js';
-import type { PerRecordLoss } from './objective.js';
+import type { LearnerRecipe, LossSpec, PerRecordLoss } from './objective.js';
 import type { SyntheticParameters } from './syntheticSet.js';
 
 /** Everything one evaluation needs, all drawn before it starts. */
@@ -50,6 +50,22 @@ export interface DirectionEvaluation {
 export interface DirectionEvaluator {
   evaluateDirections(request: DirectionRequest): Promise<DirectionEvaluation>;
 }
+
+/** What is fixed for a whole run, all an evaluator elsewhere needs to rebuild the fits. */
+export interface EvaluatorSetup {
+  synthetic: SyntheticParameters;
+  learners: readonly LearnerRecipe[];
+  lossSpec: LossSpec;
+  directions: number;
+  /** Expected largest batch (buffers grow beyond it). */
+  batchCapacity: number;
+}
+
+/**
+ * Builds a run's evaluator once its setup is known (e.g. a worker-thread pool); `inline` is the
+ * run's own inline evaluator, for evaluators that decide per step where to run.
+ */
+export type DirectionEvaluatorFactory = (setup: EvaluatorSetup, inline: InlineDirectionEvaluator) => DirectionEvaluator;
 
 /** Evaluates the directions on the calling thread, into buffers it owns (valid until the next call). */
 export class InlineDirectionEvaluator implements DirectionEvaluator {
@@ -84,20 +100,33 @@ export class InlineDirectionEvaluator implements DirectionEvaluator {
   }
 
   /** The synchronous core of `evaluateDirections`. */
-  evaluateNow({ parameters, directions, seeds, smoothing, batchX, batchTarget }: DirectionRequest): DirectionEvaluation {
+  evaluateNow(request: DirectionRequest): DirectionEvaluation {
+    const K = request.seeds.length;
+    const b = request.batchX.rows;
+    if (b > this.lossPlus.length) this.allocate(Math.max(b, Math.ceil(1.5 * this.lossPlus.length)));
+    this.evaluateRange(request, 0, K, this.differences, this.sums);
+    return { differences: this.differences.subarray(0, b * K), sums: this.sums.subarray(0, b * K) };
+  }
+
+  /**
+   * Directions `from` ≤ k < `to` only, written into columns k of the record-major outputs (r·K + k):
+   * how a worker computes its share of a step. Each direction's numbers do not depend on which
+   * others the same evaluator computed (every fit reseeds its learner), so any split of the K
+   * directions gives bit-identical results.
+   */
+  evaluateRange({ parameters, directions, seeds, smoothing, batchX, batchTarget }: DirectionRequest, from: number, to: number, differences: Float64Array, sums: Float64Array): void {
     const K = seeds.length;
     const b = batchX.rows;
     if (K !== this.directions) throw new RangeError(`evaluateDirections: ${K} seeds for an evaluator of ${this.directions} directions`);
     if (b > this.lossPlus.length) this.allocate(Math.max(b, Math.ceil(1.5 * this.lossPlus.length)));
-    for (let k = 0; k < K; k++) {
+    for (let k = from; k < to; k++) {
       this.lossAt(parameters, directions, k, smoothing, batchX, batchTarget, seeds[k], this.lossPlus);
       this.lossAt(parameters, directions, k, -smoothing, batchX, batchTarget, seeds[k], this.lossMinus);
       for (let r = 0; r < b; r++) {
-        this.differences[r * K + k] = this.lossPlus[r] - this.lossMinus[r];
-        this.sums[r * K + k] = this.lossPlus[r] + this.lossMinus[r];
+        differences[r * K + k] = this.lossPlus[r] - this.lossMinus[r];
+        sums[r * K + k] = this.lossPlus[r] + this.lossMinus[r];
       }
     }
-    return { differences: this.differences.subarray(0, b * K), sums: this.sums.subarray(0, b * K) };
   }
 
   /** Per-record loss of the learners trained on the synthetic set at θ + t·u_k. */

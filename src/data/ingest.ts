@@ -7,9 +7,10 @@
  * the card says — 1/0 unless `event_codes` — and at least one event). Each failure is a `DataError` naming the file, the 1-based data row and the column.
  * Missing feature values are kept (NaN plus a mask) and counted in the report, never dropped.
  *
- * Storage grows by doubling, one typed array per column (no per-row objects), starting from the
- * card's `rows` when it has one, and is trimmed column by column at the end, so the peak is about
- * the final size plus one column.
+ * Storage is one typed array per column (no per-row objects), allocated at `rowsHint` (an upper
+ * bound such as the file's line count) or else the card's `rows`, grown by doubling if the rows
+ * outnumber it, and trimmed column by column at the end (no copy when the hint was exact), so the
+ * peak is about the final size plus one column when the hint is given.
  */
 import { eventCodes, type DatasetCard, type FeatureSpec } from './card.js';
 import { CsvTokenizer } from './csv.js';
@@ -30,6 +31,21 @@ export interface IngestOptions {
   missingValues?: readonly string[];
   /** Field separator and decimal mark of the text (default: comma, point). */
   format?: TextFormat;
+  /**
+   * An upper bound on the number of data rows, e.g. the file's line breaks counted in a first pass.
+   * Storage is then allocated once at that size instead of grown by doubling, so peak memory stays
+   * at about the final arrays (a doubling can leave up to twice the final size allocated).
+   */
+  rowsHint?: number;
+  /**
+   * `float64` (default) stores feature values as doubles. `float32` halves the memory of a large
+   * table; each value is then rounded to a 24-bit significand (relative error at most 2⁻²⁴ ≈ 6e−8,
+   * e.g. 123.456 is kept as 123.45600128…; integers up to 2²⁴ = 16,777,216 and category indices stay
+   * exact). Bounds are checked on the value as written, before rounding, so a stored value may lie
+   * up to that relative error outside its bound (the encoder clamps into the box anyway). Outcomes
+   * (labels, times, events) are always stored exactly.
+   */
+  featureStorage?: 'float64' | 'float32';
 }
 
 export interface IngestReport {
@@ -60,7 +76,7 @@ interface FeaturePlan {
   levels: LevelLookup | undefined;
   low: number;
   high: number;
-  values: Float64Array;
+  values: Float64Array | Float32Array;
   missing: Uint8Array;
   missingCount: number;
   clampCount: number;
@@ -74,6 +90,7 @@ export class TableBuilder {
   private readonly card: DatasetCard;
   private readonly source: string;
   private readonly clampToBounds: boolean;
+  private readonly float32: boolean;
   private readonly missingTokens: Set<string>;
   /** A missing token such as "-999" spells a number, so missing must be checked before parsing. */
   private readonly numericMissingToken: boolean;
@@ -101,12 +118,13 @@ export class TableBuilder {
     this.card = card;
     this.source = options.source;
     this.clampToBounds = options.clampToBounds ?? false;
+    this.float32 = options.featureStorage === 'float32';
     this.missingTokens = new Set(options.missingValues ?? DEFAULT_MISSING_VALUES);
     this.numericMissingToken = [...this.missingTokens].some((t) => !Number.isNaN(parseStrictNumber(t)));
     this.format = options.format ?? {};
     // A decimal comma makes "3,5" a number, so the comma-free fast path below would misread it.
     if (this.format.decimal === ',') this.numericMissingToken = true;
-    this.capacity = Math.max(16, card.rows ?? 1024);
+    this.capacity = Math.max(16, options.rowsHint ?? card.rows ?? 1024);
   }
 
   /**
@@ -235,7 +253,7 @@ export class TableBuilder {
         levels: kind === Kind.Level ? new LevelLookup(spec) : undefined,
         low: bounds ? bounds[0] : -Infinity,
         high: bounds ? bounds[1] : Infinity,
-        values: new Float64Array(this.capacity),
+        values: this.float32 ? new Float32Array(this.capacity) : new Float64Array(this.capacity),
         missing: new Uint8Array(this.capacity),
         missingCount: 0,
         clampCount: 0,
@@ -365,8 +383,8 @@ export class TableBuilder {
   }
 }
 
-function growFloat(a: Float64Array, capacity: number): Float64Array {
-  const out = new Float64Array(capacity);
+function growFloat<T extends Float64Array | Float32Array>(a: T, capacity: number): T {
+  const out = (a instanceof Float32Array ? new Float32Array(capacity) : new Float64Array(capacity)) as T;
   out.set(a);
   return out;
 }
@@ -377,8 +395,8 @@ function growUint8(a: Uint8Array, capacity: number): Uint8Array {
   return out;
 }
 
-function trimFloat(a: Float64Array, n: number): Float64Array {
-  return a.length === n ? a : a.slice(0, n);
+function trimFloat<T extends Float64Array | Float32Array>(a: T, n: number): T {
+  return a.length === n ? a : (a.slice(0, n) as T);
 }
 
 function trimUint8(a: Uint8Array, n: number): Uint8Array {

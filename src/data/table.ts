@@ -10,7 +10,7 @@ import { DataError } from './errors.js';
 export interface FeatureColumn {
   readonly spec: FeatureSpec;
   /** Numeric value, or level index for categorical/binary features; NaN where missing. */
-  readonly values: Float64Array;
+  readonly values: Float64Array | Float32Array;
   /** 1 where the value is missing. */
   readonly missing: Uint8Array;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listBundledDatasets, loadBundledDataset, loadBundledCard, loadCsvDataset, DATASETS_DIR } from '../../src/cli/bundled.js';
 import { DataError } from '../../src/data/errors.js';
+import { countLines } from '../../src/cli/files.js';
 import { readFileSync } from 'node:fs';
 
 const tempDirs: string[] = [];
@@ -125,7 +126,22 @@ describe('loadCsvDataset', () => {
     const d = await loadCsvDataset(csv, join(dir, 'big.json'), { keepBytes: false });
     expect(d.table.nRows).toBe(rows + 1);
     expect(d.table.features[0].values[rows]).toBe(1);
-    expect(d.table.features[0].values.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(Array.from(d.table.features[0].values).reduce((a, b) => a + b, 0)).toBe(1);
+  });
+
+  it('counts lines for the storage hint (a last line without a line feed counts) and loads float32 features', async () => {
+    const dir = tempDir();
+    const texts: [string, number][] = [['', 0], ['a\n', 1], ['a\nb', 2], ['a\r\nb\r\n', 2], ['"x\ny"\n\n', 3]];
+    for (const [text, lines] of texts) {
+      writeFileSync(join(dir, 'lines.csv'), text);
+      expect(await countLines(join(dir, 'lines.csv'))).toBe(lines);
+    }
+    writeFileSync(join(dir, 'f.csv'), 'a,t,e\n0.1,1,1\n2,3,0');
+    writeFileSync(join(dir, 'f.json'), JSON.stringify({ name: 'f', task: 'survival', time: 't', event: 'e', features: [{ name: 'a', type: 'numeric' }] }));
+    const d = await loadCsvDataset(join(dir, 'f.csv'), join(dir, 'f.json'), { featureStorage: 'float32' });
+    expect(d.table.features[0].values).toBeInstanceOf(Float32Array);
+    expect(Array.from(d.table.features[0].values)).toEqual([Math.fround(0.1), 2]);
+    expect(Array.from(d.table.time!)).toEqual([1, 3]);
   });
 
   it('names the file when it does not exist or is not UTF-8', async () => {

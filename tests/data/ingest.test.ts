@@ -256,3 +256,37 @@ describe('readTableFromText: bad input names file, row and column', () => {
     expect(e.message).toMatch(/row 2 \(line 4\), column "age"/);
   });
 });
+
+describe('storage at scale', () => {
+  it('allocates each column once at rowsHint (no doubling, no trimming copy when the hint is exact)', () => {
+    const text = classificationCsv();
+    const exact = readTableFromTextSync(text, classificationCard, { source: SOURCE, rowsHint: 3 }).table;
+    for (const column of exact.features) {
+      expect(column.values.buffer.byteLength).toBe(3 * 8);
+      expect(column.missing.buffer.byteLength).toBe(3);
+    }
+    // A hint that is too small still reads every row (storage grows); one too large is trimmed.
+    for (const rowsHint of [1, 1000]) {
+      const table = readTableFromTextSync(text, classificationCard, { source: SOURCE, rowsHint }).table;
+      expect(table.nRows).toBe(3);
+      expect(Array.from(table.features[0].values)).toEqual(Array.from(exact.features[0].values));
+      expect(table.features[0].values.length).toBe(3);
+    }
+  });
+
+  it('float32 feature storage rounds values to single precision and keeps levels, missing values and outcomes exact', () => {
+    const text = classificationCsv();
+    const double = readTableFromTextSync(text, classificationCard, { source: SOURCE }).table;
+    const single = readTableFromTextSync(text, classificationCard, { source: SOURCE, featureStorage: 'float32' }).table;
+    single.features.forEach((column, f) => {
+      expect(column.values).toBeInstanceOf(Float32Array);
+      expect(Array.from(column.missing)).toEqual(Array.from(double.features[f].missing));
+      double.features[f].values.forEach((v, i) => {
+        if (Number.isNaN(v)) expect(Number.isNaN(column.values[i])).toBe(true);
+        else expect(column.values[i]).toBe(Math.fround(v));
+      });
+    });
+    expect(Array.from(single.label!)).toEqual(Array.from(double.label!));
+    expect(single.features.find((c) => c.spec.name === 'age')!.values[1]).toBe(61.5);
+  });
+});

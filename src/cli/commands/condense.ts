@@ -6,11 +6,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { workerPoolEvaluators, workerScriptAvailable } from '../parallel/directionPool.js';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { formatTableCsv } from '../../data/format.js';
-import { condense, type CondenseOptions, type CondenseProgress, type Initialisation } from '../../condense/condense.js';
-import type { OptimiserKind } from '../../condense/optimiser.js';
+import { condense, type CondenseOptions, type CondenseProgress } from '../../condense/condense.js';
+import { OptionError, parseSettings, type CondenseSettings } from '../../condense/settings.js';
+import { addSettingFlags, optionErrorAsUsage, settingsFromFlags } from '../settingsFlags.js';
 import { DATASETS_DIR, isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
 import { textFormatOf } from '../files.js';
@@ -26,32 +29,18 @@ import { CryptoRng } from '../../privacy/random.js';
 import { drawHoldout, splitDocument, type SplitDocument } from '../../data/split.js';
 import { splitTable, type Table } from '../../data/table.js';
 
+/** The command's own flags (the settings' flags come from `settingsFlags.ts`). */
 interface CondenseCliOptions {
   dataset?: string;
   data?: string;
   card?: string;
-  model: string;
-  rows: string;
-  epsilon: string;
-  delta: string;
   out: string;
   receipt?: string;
   trace?: string;
-  steps?: string;
-  directions?: string;
-  smoothing?: string;
-  learningRate?: string;
-  batchSize?: string;
-  clip?: string;
-  optimiser?: string;
-  init?: string;
-  loss?: string;
-  classBalance?: string;
-  optimiseTimes?: boolean;
-  accountant?: string;
   bounds?: string;
-  seed?: string;
   clampToBounds?: boolean;
+  float32Features?: boolean;
+  workers?: string;
   force?: boolean;
   quiet?: boolean;
   holdout?: string;
@@ -112,14 +101,15 @@ async function draftAndLoad(o: CondenseCliOptions, cardOutPath: string, stderr: 
 }
 
 /** A bundled dataset (training split) or a CSV with its card (all rows). */
-export async function loadDataOption(o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean; delimiter?: string; decimal?: string }): Promise<{ data: LoadedDataset; label: string }> {
+export async function loadDataOption(o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean; float32Features?: boolean; delimiter?: string; decimal?: string }): Promise<{ data: LoadedDataset; label: string }> {
   if (Boolean(o.dataset) === Boolean(o.data)) throw new UsageError('give exactly one of --dataset NAME or --data FILE.csv');
   if (o.dataset) {
     if (!isBundledDataset(o.dataset)) throw new UsageError(`unknown dataset "${o.dataset}"; bundled: ${listBundledDatasets().join(', ')}`);
     return { data: await loadBundledDataset(o.dataset, { clampToBounds: o.clampToBounds }), label: `${o.dataset} (training split)` };
   }
   const cardPath = resolveCardPath(o.data!, o.card, 'condense');
-  return { data: await loadCsvDataset(o.data!, cardPath, { clampToBounds: o.clampToBounds, keepBytes: false, format: textFormatOf(o.data!, o) }), label: o.data! };
+  const featureStorage = o.float32Features ? 'float32' : 'float64';
+  return { data: await loadCsvDataset(o.data!, cardPath, { clampToBounds: o.clampToBounds, keepBytes: false, featureStorage, format: textFormatOf(o.data!, o) }), label: o.data! };
 }
 
 /**
@@ -142,6 +132,16 @@ function holdOutRows(data: LoadedDataset, source: string, o: CondenseCliOptions)
   const test = drawHoldout(data.table, fraction, rng, source);
   const split = splitDocument(test, { source, sha256: data.sha256, rows: data.table.nRows, holdout: fraction, seed: seed ?? null });
   return { train: splitTable(data.table, test).train, split };
+}
+
+/**
+ * `--workers N` (default: one per CPU): worker-thread evaluation that switches itself on only when a
+ * timed step shows it is faster. None with 1, or when the compiled worker script is absent (running
+ * from the TypeScript sources).
+ */
+function parallelEvaluation(workers: string | undefined): ReturnType<typeof workerPoolEvaluators> | undefined {
+  const n = numberOption('workers', workers, (v) => Number.isInteger(v) && v >= 1) ?? availableParallelism();
+  return n > 1 && workerScriptAvailable() ? workerPoolEvaluators(n, 'auto') : undefined;
 }
 
 /** The files a run reads (data, card, bounds): no output may replace one of them. */
@@ -210,33 +210,16 @@ function progressReporter(stderr: TextWriter, quiet: boolean): { update(p: Conde
 export const condenseCommand: CommandModule = {
   name: 'condense',
   register(program: Command, { io }: CliContext) {
-    program
+    const command = program
       .command('condense')
       .description('condense a private table into a small synthetic table under differential privacy')
       .option('--dataset <name>', 'a bundled dataset (its training split is condensed)')
       .option('--data <file.csv>', 'your own CSV (all rows are condensed)')
       .option('--card <card.json>', 'the card of --data (default: next to the CSV)')
-      .option('--model <list>', 'learner(s) to condense for, comma-separated (default: cart, or cox for survival)', '')
-      .option('--rows <m>', 'number of synthetic rows', '20')
-      .option('--epsilon <ε>', 'privacy budget ε ("inf" for a non-private run)', '3')
-      .option('--delta <δ>', 'privacy parameter δ', '1e-5')
       .option('--out <file.csv>', 'synthetic CSV to write', 'synthetic.csv')
       .option('--receipt <file.json>', 'receipt to write (default: OUT with .receipt.json)')
       .option('--trace <file.csv>', 'also write the optimisation trace (private loss per step)')
-      .option('--steps <T>', 'zero-order steps')
-      .option('--directions <K>', 'random directions per step')
-      .option('--smoothing <μ>', 'smoothing radius in standardised units')
-      .option('--learning-rate <lr>', 'step size')
-      .option('--batch-size <b>', 'expected Poisson batch size')
-      .option('--clip <C>', 'clip norm of each record\'s loss-difference vector')
-      .option('--optimiser <kind>', 'sgd (momentum) or adam')
-      .option('--init <kind>', 'private (DP statistics), uniform (public bounds) or real-rows (non-private)')
-      .option('--loss <kind>', 'classification loss: brier or cross-entropy')
-      .option('--optimise-times', 'survival: also optimise the synthetic follow-up times')
-      .option('--class-balance <kind>', 'classification rows per class: balanced or proportional (to a DP class count)')
-      .option('--accountant <kind>', 'rdp or pld')
       .option('--bounds <file.json>', 'public bounds for features whose card has none: {"name": [low, high]}')
-      .option('--seed <n>', 'reproducible run (then NOT a private release)')
       .option('--label <column>', 'no card yet: draft one from --data (as `card` does) with this binary outcome column')
       .option('--positive <value>', 'with --label: the positive class (default: inferred when unambiguous, e.g. 1 or yes)')
       .option('--time <column>', 'no card yet: draft one from --data with this follow-up time column (survival, with --event)')
@@ -252,12 +235,14 @@ export const condenseCommand: CommandModule = {
       .option('--split <file.json>', 'where to save the held-out row indices (default: OUT with .split.json)')
       .option('--test <file.csv>', 'real test rows in a separate file, checked against the card now (for `evaluate --test`)')
       .option('--clamp-to-bounds', 'clamp input values outside the card bounds (reported) instead of failing')
+      .option('--workers <n>', 'worker threads for the fits (default: one per CPU; used only when a timed step shows they pay; results identical)')
+      .option('--float32-features', 'store the features of --data as 32-bit floats: half the memory, values rounded to ~7 significant digits')
       .option('--force', 'overwrite existing output files')
-      .option('--quiet', 'no progress output')
-      .action(async (o: CondenseCliOptions) => {
-        const rows = numberOption('rows', o.rows, (v) => Number.isInteger(v) && v >= 2)!;
-        const epsilon = numberOption('epsilon', o.epsilon, (v) => v > 0)!;
-        const delta = numberOption('delta', o.delta, (v) => v > 0 && v < 1)!;
+      .option('--quiet', 'no progress output');
+    addSettingFlags(command).action(async (o: CondenseCliOptions) => {
+        const settings = settingsFromFlags(o as unknown as Record<string, unknown>);
+        // The settings are checked now, before any data is read.
+        const { rows, epsilon, delta } = withUsageErrors(() => parseSettings(settings as CondenseSettings));
         const stem = o.out.replace(/\.csv$/i, '');
         const receiptPath = o.receipt ?? stem + '.receipt.json';
         const splitPath = o.holdout !== undefined ? (o.split ?? stem + '.split.json') : undefined;
@@ -281,37 +266,25 @@ export const condenseCommand: CommandModule = {
         // A separate test file is read now with the card, so a bad file fails before a long run.
         const testFile = o.test ? await loadCsvDataset(o.test, data.card, { keepBytes: false, format: textFormatOf(o.test, o) }) : undefined;
         const options: CondenseOptions = {
+          ...settings,
           train,
           rows,
           epsilon,
-          delta,
-          learners: o.model ? o.model.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
-          steps: numberOption('steps', o.steps, (v) => Number.isInteger(v) && v >= 0),
-          directions: numberOption('directions', o.directions, (v) => Number.isInteger(v) && v >= 1),
-          smoothing: numberOption('smoothing', o.smoothing, (v) => v > 0),
-          learningRate: numberOption('learning-rate', o.learningRate, (v) => v > 0),
-          batchSize: numberOption('batch-size', o.batchSize, (v) => Number.isInteger(v) && v >= 1),
-          clipNorm: numberOption('clip', o.clip, (v) => v > 0),
-          optimiser: choice('optimiser', o.optimiser, ['sgd', 'adam']) as OptimiserKind | undefined,
-          initialisation: choice('init', o.init, ['private', 'uniform', 'real-rows']) as Initialisation | undefined,
-          loss: choice('loss', o.loss, ['brier', 'cross-entropy']) as 'brier' | 'cross-entropy' | undefined,
-          optimiseTimes: o.optimiseTimes,
-          classBalance: choice('class-balance', o.classBalance, ['balanced', 'proportional']) as 'balanced' | 'proportional' | undefined,
-          accountant: choice('accountant', o.accountant, ['rdp', 'pld']) as 'rdp' | 'pld' | undefined,
           bounds: o.bounds ? await readBoundsFile(o.bounds) : undefined,
-          seed: numberOption('seed', o.seed, Number.isInteger),
           inputFingerprint: data.sha256,
         };
         if (!o.quiet) io.stderr.write(`condensing ${label}: ${train.nRows} rows → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
         const progress = progressReporter(io.stderr, Boolean(o.quiet));
+        const pools = parallelEvaluation(o.workers);
         let result;
         try {
-          result = await condense({ ...options, onProgress: (p) => progress.update(p) });
+          result = await condense({ ...options, onProgress: (p) => progress.update(p) }, { evaluator: pools?.factory });
         } catch (error) {
-          if (error instanceof RangeError) throw new UsageError(error.message);
+          if (error instanceof OptionError) throw optionErrorAsUsage(error);
           throw error;
         } finally {
           progress.stop();
+          await pools?.close();
         }
         const contents = [formatTableCsv(result.synthetic), JSON.stringify(result.receipt, null, 2) + '\n'];
         if (o.trace) {
@@ -337,8 +310,10 @@ export const condenseCommand: CommandModule = {
   },
 };
 
-function choice(name: string, value: string | undefined, allowed: string[]): string | undefined {
-  if (value === undefined) return undefined;
-  if (!allowed.includes(value)) throw new UsageError(`--${name}: "${value}" is not one of ${allowed.join(', ')}`);
-  return value;
+function withUsageErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw error instanceof OptionError ? optionErrorAsUsage(error) : error;
+  }
 }

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, OptionError, SETTINGS, parseSettings, receiptParameterKeys, resolveSettings } from '../../src/condense/settings.js';
+import { dataset } from './helpers.js';
+
+describe('the settings schema', () => {
+  it('fills the defaults and names the setting at fault with a typed OptionError', () => {
+    const s = parseSettings({ rows: 10, epsilon: 2 });
+    expect(s.steps).toBe(DEFAULTS.steps);
+    expect(s.delta).toBe(1e-5);
+    expect(s.optimiser).toBe('sgd');
+    expect(parseSettings({ rows: 10, epsilon: Infinity }).epsilon).toBe(Infinity);
+    for (const [given, key, pattern] of [
+      [{ rows: 1.5, epsilon: 1 }, 'rows', /integer/],
+      [{ rows: 10, epsilon: 0 }, 'epsilon', /> 0.*Infinity/],
+      [{ rows: 10, epsilon: 1, momentum: 2 }, 'momentum', /≤ 1/],
+      [{ rows: 10, epsilon: 1, optimiser: 'rmsprop' }, 'optimiser', /sgd, adam/],
+      [{ rows: 10, epsilon: 1, preprocessingShare: 1 }, 'preprocessingShare', /steps = 0/],
+    ] as const) {
+      try {
+        parseSettings(given as never);
+        expect.unreachable(key);
+      } catch (error) {
+        expect(error).toBeInstanceOf(OptionError);
+        expect((error as OptionError).option).toBe(key);
+        expect((error as Error).message).toMatch(pattern);
+      }
+    }
+  });
+
+  it('unknown learners and parameters are option errors before anything is read', async () => {
+    const { train } = await dataset('pima');
+    expect(() => resolveSettings({ train, rows: 10, epsilon: 1, learners: ['nope'] })).toThrow(OptionError);
+    expect(() => resolveSettings({ train, rows: 10, epsilon: 1, learners: [{ name: 'cart', params: { depth: 3 } }] })).toThrow(/no parameter "depth"/);
+    expect(() => resolveSettings({ train, rows: 10, epsilon: 1, learners: ['cox'] })).toThrow(/survival/);
+    expect(resolveSettings({ train, rows: 10, epsilon: 1, learners: [{ name: 'cart', params: { maxDepth: 3 } }] }).learners[0].params.maxDepth).toBe(3);
+  });
+
+  it('the receipt lists the settings in schema order, each followed by the values derived from it', () => {
+    const keys = receiptParameterKeys();
+    expect(keys.slice(0, 3)).toEqual(['rows', 'learners', 'epsilon']);
+    expect(keys.indexOf('samplingRate')).toBe(keys.indexOf('batchSize') + 1);
+    expect(keys).not.toContain('seed');
+    for (const key of Object.keys(SETTINGS)) if (SETTINGS[key as keyof typeof SETTINGS].meta.receipt !== false) expect(keys).toContain(key);
+  });
+});
