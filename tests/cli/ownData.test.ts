@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { clinicCsv, cohortCsv } from '../fixtures/ownData.js';
+import { CLINIC_CARD, clinicCsv, cohortCsv } from '../fixtures/ownData.js';
 
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -18,19 +18,6 @@ async function run(...argv: string[]): Promise<{ code: number; stdout: string; s
 
 const dir = mkdtempSync(join(tmpdir(), 'dpc-own-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const CLINIC_CARD = {
-  name: 'clinic',
-  task: 'classification',
-  label: 'readmitted',
-  positive: 'yes',
-  features: [
-    { name: 'age', type: 'integer', bounds: [18, 100] },
-    { name: 'bmi', type: 'numeric', bounds: [15, 45] },
-    { name: 'smoker', type: 'binary', categories: ['no', 'yes'] },
-    { name: 'site', type: 'categorical', categories: ['east', 'north', 'south'] },
-  ],
-};
 
 function writeClinic(name: string, seed = 11): { csv: string; card: string } {
   const csv = join(dir, `${name}.csv`);

@@ -15,7 +15,7 @@ import { parseCard } from '../../src/data/card.js';
 import { readTableFromTextSync } from '../../src/data/ingest.js';
 import { splitTable } from '../../src/data/table.js';
 import { renderReport } from '../../src/report/render.js';
-import { clinicCsv } from '../fixtures/ownData.js';
+import { CLINIC_CARD, clinicCsv } from '../fixtures/ownData.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dpc-report-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,18 +28,7 @@ function chromiumPath(): string {
 
 describe('the HTML report in headless Chromium', () => {
   it('opens with no network request, renders every chart, and prints', { timeout: 120_000 }, async () => {
-    const card = parseCard({
-      name: 'clinic',
-      task: 'classification',
-      label: 'readmitted',
-      positive: 'yes',
-      features: [
-        { name: 'age', type: 'integer', bounds: [18, 100] },
-        { name: 'bmi', type: 'numeric' },
-        { name: 'smoker', type: 'binary', categories: ['no', 'yes'] },
-        { name: 'site', type: 'categorical', categories: ['east', 'north', 'south'] },
-      ],
-    });
+    const card = parseCard(CLINIC_CARD);
     const { table } = readTableFromTextSync(clinicCsv({ rows: 200 }), card, { source: 'clinic.csv' });
     const { train, test } = splitTable(table, Int32Array.from({ length: 50 }, (_, i) => 4 * i));
     const result = await condense({ train, rows: 20, epsilon: 3, steps: 4, directions: 2, seed: 1 });

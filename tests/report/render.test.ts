@@ -5,20 +5,9 @@ import { parseCard } from '../../src/data/card.js';
 import { readTableFromTextSync } from '../../src/data/ingest.js';
 import { splitTable } from '../../src/data/table.js';
 import { renderReport } from '../../src/report/render.js';
-import { clinicCsv, cohortCsv } from '../fixtures/ownData.js';
+import { CLINIC_CARD, clinicCsv, cohortCsv } from '../fixtures/ownData.js';
 
-const clinicCard = parseCard({
-  name: 'clinic <ward & "A">',
-  task: 'classification',
-  label: 'readmitted',
-  positive: 'yes',
-  features: [
-    { name: 'age', type: 'integer', bounds: [18, 100] },
-    { name: 'bmi', type: 'numeric' },
-    { name: 'smoker', type: 'binary', categories: ['no', 'yes'] },
-    { name: 'site', type: 'categorical', categories: ['east', 'north', 'south'] },
-  ],
-});
+const clinicCard = parseCard({ ...CLINIC_CARD, name: 'clinic <ward & "A">' });
 
 async function clinicRun() {
   const { table } = readTableFromTextSync(clinicCsv({ rows: 200 }), clinicCard, { source: 'clinic.csv' });
