@@ -86,6 +86,10 @@ export interface CondenseJobResult {
 export async function runCondenseJob(id: number, request: CondenseJobRequest, emit: (event: JobEvent) => void, signal: AbortSignal): Promise<void> {
   try {
     const dataset = await assembleDataset(request.dataset);
+    if (dataset.train.nRows === 0) {
+      // e.g. an external validation cohort whose split marks every row as test
+      throw new DataError('no training rows: the split marks every row as test data', { file: request.dataset.sources.split ?? request.dataset.sources.csv });
+    }
     emit({ type: 'loaded', id, trainRows: dataset.train.nRows, testRows: dataset.test.nRows });
     const result = await condense({
       ...request.options,

@@ -67,6 +67,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     preprocessingNoiseMultiplier: budget.preprocessingNoiseMultiplier,
     preprocessingShare: settings.preprocessingShare,
     initialisation: settings.initialisation,
+    ...(settings.initialisation === 'mst' ? { mstShare: settings.mstShare } : {}),
     initialSpread: settings.initialSpread,
     classBalance: settings.classBalance,
     loss: lossSpec.task === 'classification' ? lossSpec.kind : 'survival-nll',
@@ -88,6 +89,7 @@ export function releaseReceipt(
     inputFingerprint: run.inputFingerprint ?? { algorithm: 'none', hex: '' },
     parameters: {
       ...Object.fromEntries(receiptParameterKeys().map((key) => [key, resolved[key]])),
+      ...(resolved.mstShare !== undefined ? { mstShare: resolved.mstShare } : {}),
       epsilon: Number.isFinite(settings.epsilon) ? settings.epsilon : 'Infinity',
       clipNorm: Number.isFinite(resolved.clipNorm) ? resolved.clipNorm : 'none',
       dataset: run.card.name,

@@ -32,7 +32,7 @@ export class OptionError extends RangeError {
 }
 
 export type LearnerChoice = string | { name: string; params?: Record<string, unknown> };
-export type Initialisation = 'private' | 'uniform' | 'real-rows';
+export type Initialisation = 'private' | 'uniform' | 'real-rows' | 'mst';
 
 /** How a setting appears outside the code: CLI flag and help, and whether the receipt lists it. */
 export interface SettingMeta {
@@ -76,7 +76,14 @@ export const SETTINGS = {
     then: ['noiseMultiplier', 'preprocessingNoiseMultiplier'],
   }),
   preprocessingShare: setting(fraction().optional(), { flag: 'preprocessing-share', placeholder: 's', help: 'share of ε for the private statistics, in (0, 1) (default 0.3; 1 when steps = 0)' }),
-  initialisation: setting(z.enum(['private', 'uniform', 'real-rows']).default('private'), { flag: 'init', placeholder: 'kind', help: 'private (DP statistics), uniform (public bounds) or real-rows (non-private)' }),
+  initialisation: setting(z.enum(['private', 'uniform', 'real-rows', 'mst']).default('private'), { flag: 'init', placeholder: 'kind', help: 'private (DP statistics), mst (a class-/stratum-balanced MST sample), uniform (public bounds) or real-rows (non-private)' }),
+  // Listed in the receipt (by `settingsAsRun`) only for the MST start.
+  mstShare: setting(z.number().gt(0).lt(1).default(0.3), {
+    flag: 'mst-share',
+    placeholder: 's',
+    help: 'with --init mst: share of ε for MST; the statistics spend theirs, MST raises the total to (their share + s)·ε, the steps get the rest',
+    receipt: false,
+  }),
   initialSpread: setting(z.number().gt(0).default(1), { flag: 'initial-spread', placeholder: 'k', help: 'spread of the initial rows around their stratum mean, in DP standard deviations' }),
   classBalance: setting(z.enum(['balanced', 'proportional']).default('balanced'), { flag: 'class-balance', placeholder: 'kind', help: 'classification rows per class: balanced or proportional (to a DP class count)' }),
   loss: setting(z.enum(['brier', 'cross-entropy']).default('brier'), { flag: 'loss', placeholder: 'kind', help: 'classification loss: brier or cross-entropy' }),
@@ -159,6 +166,8 @@ export interface ResolvedSettings {
   preprocessingNoiseMultiplier: number;
   preprocessingShare: number;
   initialisation: Initialisation;
+  /** Only with `initialisation: 'mst'`. */
+  mstShare?: number;
   initialSpread: number;
   classBalance: 'balanced' | 'proportional';
   loss: ClassificationLossKind | 'survival-nll';
@@ -228,8 +237,9 @@ export function resolveSettings(options: CondenseOptions): RunSettings {
     learners,
     isPrivate,
     learningRate: s.learningRate ?? DEFAULTS.learningRate[task],
-    // With no optimisation steps (the DP per-stratum Gaussian baseline) the statistics get everything.
-    preprocessingShare: s.preprocessingShare ?? (s.steps === 0 ? 1 : DEFAULTS.preprocessingShare),
+    // With no optimisation steps (the DP per-stratum Gaussian baseline) the statistics get everything
+    // (everything MST does not, with the MST start).
+    preprocessingShare: s.preprocessingShare ?? (s.steps > 0 ? DEFAULTS.preprocessingShare : s.initialisation === 'mst' ? 1 - s.mstShare : 1),
     optimiseTimes: task === 'survival' && s.optimiseTimes,
     bounds: s.bounds ?? {},
     reasonsNotPrivate,
@@ -252,6 +262,12 @@ export function parseSettings(given: CondenseSettings): z.output<typeof settings
   const s = parsed.data;
   if (s.preprocessingShare !== undefined && !(s.preprocessingShare > 0 && (s.preprocessingShare < 1 || (s.preprocessingShare === 1 && s.steps === 0)))) {
     throw new OptionError('preprocessingShare', 'condense: preprocessingShare must be in (0, 1), or exactly 1 when steps = 0');
+  }
+  if (s.initialisation === 'mst') {
+    const total = (s.preprocessingShare ?? (s.steps > 0 ? DEFAULTS.preprocessingShare : 1 - s.mstShare)) + s.mstShare;
+    if (!(total < 1 || (total <= 1 + 1e-12 && s.steps === 0))) {
+      throw new OptionError('mstShare', 'condense: preprocessingShare + mstShare must be below 1 (the steps need the rest), or 1 when steps = 0');
+    }
   }
   return s;
 }

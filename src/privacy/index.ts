@@ -10,6 +10,7 @@ export {
   epsilonFromRdp,
   rdpGaussian,
   rdpLaplace,
+  rdpExponentialMechanism,
   rdpPureDp,
   rdpSubsampledGaussian,
   type RdpConversion,

@@ -105,6 +105,7 @@ function receiptEntry(e: LedgerEntry): ReceiptEntry {
       return { ...base, noise_multiplier: json(e.noiseMultiplier), count: e.count ?? 1, epsilon_after: json(e.epsilonAfter) };
     case 'laplace':
     case 'pure_dp':
+    case 'exponential':
       return { ...base, epsilon: json(e.epsilon), count: e.count ?? 1, epsilon_after: json(e.epsilonAfter) };
   }
 }

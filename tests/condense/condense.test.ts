@@ -3,7 +3,7 @@ import { NonFiniteReleaseError, assertFiniteRelease, condense, CondenseAbortedEr
 import { DataAccessScope, MECHANISM } from '../../src/condense/dataAccess.js';
 import { tableTarget, type Table } from '../../src/data/table.js';
 import { PrivacyLedger, type MechanismEntry } from '../../src/privacy/index.js';
-import { dataset } from './helpers.js';
+import { auditor, dataset } from './helpers.js';
 
 const FAST = { steps: 20, directions: 4 };
 
@@ -74,48 +74,6 @@ describe('condense: privacy bookkeeping', () => {
 });
 
 describe('condense: no real row leaves, and real data is read only inside charged mechanisms', () => {
-  /**
-   * Wrap every real-data array of a table in a proxy that notes which mechanism section of `scope`
-   * reads it — and so are the arrays its methods return (slice, subarray, map, …: derived copies stay
-   * watched), and the table's row count `nRows`.
-   */
-  function auditor(scope: DataAccessScope) {
-    const reads = new Map<string, number>();
-    const note = (label: string) => {
-      const where = scope.current ?? `OUTSIDE (${label})`;
-      reads.set(where, (reads.get(where) ?? 0) + 1);
-    };
-    const watch = <T extends object>(array: T, label: string): T =>
-      new Proxy(array, {
-        get(target, prop) {
-          note(label);
-          const value = Reflect.get(target, prop, target);
-          if (typeof value !== 'function') return value;
-          return (...args: unknown[]) => {
-            const result = (value as (...a: unknown[]) => unknown).apply(target, args);
-            const derived = ArrayBuffer.isView(result) || Array.isArray(result);
-            return derived && result !== target ? watch(result as object, `${label}.${String(prop)}()`) : result;
-          };
-        },
-      });
-    const watchTable = (train: Table): Table => {
-      const audited = {
-        ...train,
-        features: train.features.map((c) => ({ spec: c.spec, values: watch(c.values, c.spec.name), missing: watch(c.missing, c.spec.name) })),
-        label: train.label && watch(train.label, 'label'),
-        time: train.time && watch(train.time, 'time'),
-        event: train.event && watch(train.event, 'event'),
-      };
-      return new Proxy(audited, {
-        get(target, prop) {
-          if (prop === 'nRows') note('nRows');
-          return Reflect.get(target, prop, target);
-        },
-      });
-    };
-    return { reads, watch, watchTable };
-  }
-
   async function auditedRun(name: string, epsilon: number) {
     const { train } = await dataset(name);
     const scope = new DataAccessScope();

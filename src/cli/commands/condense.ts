@@ -21,10 +21,16 @@ import { OptionError, parseSettings, type CondenseSettings } from '../../condens
 import { addSettingFlags, optionErrorAsUsage, settingsFromFlags } from '../settingsFlags.js';
 import { DATASETS_DIR, isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
+import { textFormatOf } from '../files.js';
 import { planOutputs, type InputFile, type OutputRequest } from '../outputs.js';
 import { defaultCardPath } from './describe.js';
 import { defaultFingerprintKeyPath, loadOrCreateFingerprintKey } from '../fingerprintKey.js';
 import { keyedFingerprint, type InputFingerprint } from '../../privacy/index.js';
+import { compareOnHeldOut } from '../../condense/evaluation.js';
+import { learnerSpecs } from '../../models/registry.js';
+import { renderReport } from '../../report/render.js';
+import { asksForDraft, draftCardForFile, featureTypeCounts } from './card.js';
+import type { DatasetCard } from '../../data/card.js';
 import { SeededRng } from '../../core/rng.js';
 import { CryptoRng } from '../../privacy/random.js';
 import { drawHoldout, splitDocument, type SplitDocument } from '../../data/split.js';
@@ -50,6 +56,16 @@ interface CondenseCliOptions {
   splitSeed?: string;
   split?: string;
   test?: string;
+  label?: string;
+  positive?: string;
+  time?: string;
+  event?: string;
+  exclude?: string;
+  cardOut?: string;
+  report?: string;
+  statistics?: string;
+  delimiter?: string;
+  decimal?: string;
 }
 
 /** Parse a number option, naming the option on failure. */
@@ -63,12 +79,38 @@ export function numberOption(name: string, text: string | undefined, check: (v: 
 /** The card of a data file: the one given, else `FILE.json` next to it; a usage error naming both ways out when there is none. */
 export function resolveCardPath(dataPath: string, card: string | undefined, command: string): string {
   const cardPath = card ?? defaultCardPath(dataPath);
-  if (!card && !existsSync(cardPath)) throw new UsageError(`${command}: no card for ${dataPath}: pass --card CARD.json (draft one with \`dpcondense card\`)`);
+  if (!card && !existsSync(cardPath)) {
+    const draft =
+      command === 'condense'
+        ? 'or let condense draft one from the data: --label COL [--positive V] (classification) or --time COL --event COL (survival)'
+        : `or draft one with: dpcondense card ${dataPath} --label COL (or --time COL --event COL)`;
+    throw new UsageError(`${command}: no card for ${dataPath} (looked for ${cardPath}): pass --card CARD.json, ${draft}`);
+  }
   return cardPath;
 }
 
+/**
+ * `condense --data FILE --label COL | --time COL --event COL`: draft the card as `card` does and
+ * read the file with it. The custodian is told, every time, that the draft's types, category
+ * levels and outcome coding were read off the data; the card carries `"draft": true` (the privacy
+ * rules decide what a release from a draft card is).
+ */
+async function draftAndLoad(o: CondenseCliOptions, cardOutPath: string, stderr: TextWriter): Promise<{ data: LoadedDataset; label: string; card: DatasetCard }> {
+  if (o.dataset) throw new UsageError('--label/--time/--event draft a card for --data; a bundled dataset has its own card');
+  if (o.card) throw new UsageError('--card and --label/--time/--event exclude each other: give your reviewed card, or let condense draft one from the data');
+  const { card, notes } = await draftCardForFile(o.data!, o, 'condense');
+  const data = await loadCsvDataset(o.data!, card, { clampToBounds: o.clampToBounds, keepBytes: false, format: textFormatOf(o.data!, o) });
+  stderr.write(
+    `drafted a card for ${o.data} (${card.features.length} features: ${featureTypeCounts(card)}); it is written to ${cardOutPath} with the outputs.\n` +
+      'The column types, the category levels and the outcome coding in it came from the data itself, not from public knowledge:\n' +
+      'review it, fill in public bounds, and condense again with --card for a release whose card is public.\n' +
+      notes.map((note) => `  - ${note}\n`).join(''),
+  );
+  return { data, label: o.data!, card };
+}
+
 /** A bundled dataset (training split) or a CSV with its card (all rows). */
-export async function loadDataOption(o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean; float32Features?: boolean }): Promise<{ data: LoadedDataset; label: string }> {
+export async function loadDataOption(o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean; float32Features?: boolean; delimiter?: string; decimal?: string }): Promise<{ data: LoadedDataset; label: string }> {
   if (Boolean(o.dataset) === Boolean(o.data)) throw new UsageError('give exactly one of --dataset NAME or --data FILE.csv');
   if (o.dataset) {
     if (!isBundledDataset(o.dataset)) throw new UsageError(`unknown dataset "${o.dataset}"; bundled: ${listBundledDatasets().join(', ')}`);
@@ -76,7 +118,7 @@ export async function loadDataOption(o: { dataset?: string; data?: string; card?
   }
   const cardPath = resolveCardPath(o.data!, o.card, 'condense');
   const featureStorage = o.float32Features ? 'float32' : 'float64';
-  return { data: await loadCsvDataset(o.data!, cardPath, { clampToBounds: o.clampToBounds, keepBytes: false, featureStorage }), label: o.data! };
+  return { data: await loadCsvDataset(o.data!, cardPath, { clampToBounds: o.clampToBounds, keepBytes: false, featureStorage, format: textFormatOf(o.data!, o) }), label: o.data! };
 }
 
 /**
@@ -123,7 +165,7 @@ export function inputFiles(o: { dataset?: string; data?: string; card?: string; 
   return inputs;
 }
 
-async function readBoundsFile(path: string): Promise<Record<string, [number, number]>> {
+export async function readBoundsFile(path: string): Promise<Record<string, [number, number]>> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
@@ -187,6 +229,16 @@ export const condenseCommand: CommandModule = {
       .option('--receipt <file.json>', 'receipt to write (default: OUT with .receipt.json)')
       .option('--trace <file.csv>', 'also write the optimisation trace (private loss per step)')
       .option('--bounds <file.json>', 'public bounds for features whose card has none: {"name": [low, high]}')
+      .option('--label <column>', 'no card yet: draft one from --data (as `card` does) with this binary outcome column')
+      .option('--positive <value>', 'with --label: the positive class (default: inferred when unambiguous, e.g. 1 or yes)')
+      .option('--time <column>', 'no card yet: draft one from --data with this follow-up time column (survival, with --event)')
+      .option('--event <column>', 'with --time: the event column (0/1, 1/2 as in R\'s Surv, or TRUE/FALSE)')
+      .option('--exclude <columns>', 'with a drafted card: columns to leave out (identifiers, free text)')
+      .option('--card-out <file.json>', 'where to write the drafted card (default: OUT with .card.json)')
+      .option('--report <file.html>', 'also write the release report (with --holdout/--test it includes the held-out utility: custodian only)')
+      .option('--statistics <file.json>', 'also write the DP statistics the run released (for `dpcondense report`)')
+      .option('--delimiter <c>', 'field separator of --data/--test: one character, or "tab" (default: tab for .tsv, else comma)')
+      .option('--decimal <mark>', 'decimal mark of the numbers in --data/--test: "." (default) or ","')
       .option('--holdout <fraction>', 'hold out each row of --data with this probability for `evaluate` (never condensed)')
       .option('--split-seed <n>', 'reproducible holdout (default: drawn from the secure generator)')
       .option('--split <file.json>', 'where to save the held-out row indices (default: OUT with .split.json)')
@@ -205,6 +257,9 @@ export const condenseCommand: CommandModule = {
         const stem = o.out.replace(/\.csv$/i, '');
         const receiptPath = o.receipt ?? stem + '.receipt.json';
         const splitPath = o.holdout !== undefined ? (o.split ?? stem + '.split.json') : undefined;
+        const drafting = asksForDraft(o);
+        if (o.cardOut !== undefined && !drafting) throw new UsageError('--card-out only applies when condense drafts the card (--label, or --time and --event)');
+        const cardOutPath = drafting ? (o.cardOut ?? stem + '.card.json') : undefined;
         // Every output is checked now, before any data is read or budget spent, and written at the end as one transaction.
         const requests: (OutputRequest & { what: string })[] = [
           { option: '--out', path: o.out, what: 'synthetic rows' },
@@ -212,14 +267,21 @@ export const condenseCommand: CommandModule = {
         ];
         if (o.trace) requests.push({ option: '--trace', path: o.trace, what: 'optimisation trace' });
         if (splitPath) requests.push({ option: o.split ? '--split' : '--split (default)', path: splitPath, what: 'held-out rows, custodian only: never release' });
+        if (cardOutPath) requests.push({ option: o.cardOut ? '--card-out' : '--card-out (default)', path: cardOutPath, what: 'card drafted from the data: review it' });
+        if (o.statistics) requests.push({ option: '--statistics', path: o.statistics, what: 'released DP statistics' });
+        const evaluateInReport = Boolean(o.report && (o.holdout !== undefined || o.test));
+        if (o.report) requests.push({ option: '--report', path: o.report, what: evaluateInReport ? 'report, CUSTODIAN ONLY: it includes utility on real held-out rows' : 'report: public and DP content only' });
         const outputs = planOutputs(requests, { force: o.force, inputs: [...inputFiles(o), ...(o.test ? [{ option: '--test', path: o.test }] : [])] });
-        const { data, label } = await loadDataOption(o);
-        if (data.card.draft && !o.acceptDraftCard) {
+        const { data, label } = cardOutPath ? await draftAndLoad(o, cardOutPath, io.stderr) : await loadDataOption(o);
+        // A card drafted on the fly was asked for explicitly: the run goes ahead, and its receipt says the
+        // release is not private (the draft's levels came from the data). A draft card FILE must be reviewed first.
+        const acceptDraftCard = Boolean(o.acceptDraftCard || cardOutPath);
+        if (data.card.draft && !acceptDraftCard) {
           throw new UsageError(`the card of ${label} is a draft ("draft": true): review it (its category levels were read off the data), delete the flag, and run again; or pass --accept-draft-card for a release that is NOT private`);
         }
         const { train, split } = holdOutRows(data, label, o);
         // A separate test file is read now with the card, so a bad file fails before a long run.
-        if (o.test) await loadCsvDataset(o.test, data.card, { keepBytes: false });
+        const testFile = o.test ? await loadCsvDataset(o.test, data.card, { keepBytes: false, format: textFormatOf(o.test, o) }) : undefined;
         const options: CondenseOptions = {
           ...settings,
           train,
@@ -227,7 +289,7 @@ export const condenseCommand: CommandModule = {
           epsilon,
           bounds: o.bounds ? await readBoundsFile(o.bounds) : undefined,
           inputFingerprint: await inputFingerprint(o, data.sha256, io.stderr),
-          acceptDraftCard: o.acceptDraftCard,
+          acceptDraftCard,
         };
         // No row count: it is read off the private data (n̂, the DP count, is in the receipt).
         if (!o.quiet) io.stderr.write(`condensing ${label} → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
@@ -249,6 +311,14 @@ export const condenseCommand: CommandModule = {
           contents.push(lines.join('\n') + '\n');
         }
         if (split) contents.push(JSON.stringify(split) + '\n');
+        if (cardOutPath) contents.push(JSON.stringify(data.card, null, 2) + '\n');
+        if (o.statistics) contents.push(JSON.stringify(result.released, null, 2) + '\n');
+        if (o.report) {
+          // The held-out rows (split or test file) score the release for the custodian's eyes.
+          const test = split ? splitTable(data.table, Int32Array.from(split.test)).test : testFile?.table;
+          const evaluation = test ? compareOnHeldOut({ synthetic: result.synthetic, train, test, learners: learnerSpecs(data.card.task).map((l) => l.name) }) : undefined;
+          contents.push(await renderReport({ card: data.card, receipt: result.receipt, synthetic: result.synthetic, released: result.released, trace: result.trace, evaluation }));
+        }
         await outputs.commit(contents);
         const r = result.receipt;
         io.stdout.write(
