@@ -19,10 +19,12 @@ import { condenseCommand } from './commands/condense.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { describeCommand } from './commands/describe.js';
 import { evaluateCommand } from './commands/evaluate.js';
+import { reportCommand } from './commands/report.js';
+import { synthesiseCommand } from './commands/synthesise.js';
 import { UsageError, type CliIo, type CommandModule } from './context.js';
 import { installInterruptHandlers } from './interrupt.js';
 
-const COMMANDS: readonly CommandModule[] = [datasetsCommand, describeCommand, cardCommand, condenseCommand, evaluateCommand];
+const COMMANDS: readonly CommandModule[] = [datasetsCommand, describeCommand, cardCommand, condenseCommand, synthesiseCommand, evaluateCommand, reportCommand];
 
 export const EXIT_OK = 0;
 export const EXIT_INPUT_ERROR = 1;

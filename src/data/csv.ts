@@ -1,5 +1,6 @@
 /**
- * A small streaming CSV tokenizer (RFC 4180, comma separator) that takes string chunks, so the same
+ * A small streaming CSV tokenizer (RFC 4180; comma separator unless another single character is
+ * given — tab for TSV, semicolon for European spreadsheet exports) that takes string chunks, so the same
  * code reads a file streamed by Node, a browser `File` stream or an in-memory string.
  *
  * Conventions:
@@ -19,7 +20,6 @@ import { DataError } from './errors.js';
 export type CsvRecordSink = (fields: string[], recordIndex: number, line: number) => void;
 
 const QUOTE = 34; // "
-const COMMA = 44; // ,
 const LF = 10;
 const CR = 13;
 const BOM = '\uFEFF';
@@ -43,8 +43,18 @@ export class CsvTokenizer {
   private header: string[] | undefined;
   blankLines = 0;
 
+  private readonly delimiter: string;
+  private readonly delimiterCode: number;
+
   /** `source` names the input in error messages (file name as the user gave it). */
-  constructor(private readonly source: string) {}
+  constructor(
+    private readonly source: string,
+    options: { delimiter?: string } = {},
+  ) {
+    this.delimiter = options.delimiter ?? ',';
+    if (this.delimiter.length !== 1 || /["\r\n]/.test(this.delimiter)) throw new RangeError(`CSV delimiter must be one character other than a quote or a line break, got ${JSON.stringify(this.delimiter)}`);
+    this.delimiterCode = this.delimiter.charCodeAt(0);
+  }
 
   /** Number of records delivered so far, header included. */
   get recordCount(): number {
@@ -181,7 +191,7 @@ export class CsvTokenizer {
           i = closed + 1;
           if (i < len) {
             const c = text.charCodeAt(i);
-            if (c !== COMMA && c !== LF && c !== CR) {
+            if (c !== this.delimiterCode && c !== LF && c !== CR) {
               throw this.error(`unexpected text after a closing quote: ${JSON.stringify(text.slice(i, i + 10))}`, fields.length, startLine);
             }
           }
@@ -189,7 +199,7 @@ export class CsvTokenizer {
           let j = i;
           while (j < len) {
             const c = text.charCodeAt(j);
-            if (c === COMMA || c === LF || c === CR) break;
+            if (c === this.delimiterCode || c === LF || c === CR) break;
             if (c === QUOTE) {
               throw this.error('a quote (") inside an unquoted field; quote the whole field and double inner quotes', fields.length, startLine);
             }
@@ -207,7 +217,7 @@ export class CsvTokenizer {
           break;
         }
         const c = text.charCodeAt(i);
-        if (c === COMMA) {
+        if (c === this.delimiterCode) {
           onlyEmptyUnquoted = false;
           i++;
           continue;
@@ -241,7 +251,7 @@ export class CsvTokenizer {
       this.blankLines++;
       return;
     }
-    const fields = text.slice(start, end).split(',');
+    const fields = text.slice(start, end).split(this.delimiter);
     if (this.records === 0) this.header = fields;
     sink(fields, this.records++, line);
   }

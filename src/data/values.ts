@@ -106,3 +106,29 @@ export function labelKey(text: string): string {
 export function quoteCell(text: string): string {
   return JSON.stringify(text.length > 40 ? text.slice(0, 37) + '...' : text);
 }
+
+/** How a delimited text file is written: the field separator and the decimal mark of its numbers. */
+export interface TextFormat {
+  /** One character: ',' (default), '\t' (TSV) or ';' (spreadsheets in decimal-comma locales). */
+  delimiter?: string;
+  /** '.' (default) or ',' (then "3,5" reads as 3.5). */
+  decimal?: '.' | ',';
+}
+
+/** `parseStrictNumber` for a file whose decimal mark is `decimal` (one comma becomes the point). */
+export function parseNumberIn(text: string, decimal: '.' | ',' | undefined): number {
+  if (decimal !== ',') return parseStrictNumber(text);
+  return text.includes('.') ? NaN : parseStrictNumber(text.replace(',', '.'));
+}
+
+/**
+ * A hint for a header that came out as one column: the file is probably separated by another
+ * character than the one it was read with (e.g. a semicolon export read as CSV).
+ */
+export function delimiterHint(header: readonly string[], delimiter = ','): string {
+  if (header.length !== 1) return '';
+  for (const [c, name, option] of [[';', 'semicolon', '";"'], ['\t', 'tab', 'tab'], [',', 'comma', '","'], ['|', 'pipe', '"|"']] as const) {
+    if (c !== delimiter && header[0].includes(c)) return `; the header is a single column containing ${name}s — the file looks ${name}-separated: pass --delimiter ${option}`;
+  }
+  return '';
+}

@@ -56,7 +56,7 @@ describe('inferCardFromText', () => {
     const ok = inferCardFromText('age,t,e\n50,10,1\n60,5,0\n', { name: 's', source: 's.csv', time: 't', event: 'e' });
     expect(ok.card.task).toBe('survival');
     expect(() => inferCardFromText('age,t,e\n50,10,0\n60,5,0\n', { name: 's', source: 's.csv', time: 't', event: 'e' })).toThrow(/all 2 rows are censored/);
-    expect(() => inferCardFromText('age,t,e\n50,10,1\n60,0,0\n', { name: 's', source: 's.csv', time: 't', event: 'e' })).toThrow(/row 2, column "t"/);
+    expect(() => inferCardFromText('age,t,e\n50,10,1\n60,-2,0\n', { name: 's', source: 's.csv', time: 't', event: 'e' })).toThrow(/row 2, column "t"/);
   });
 
   it('refuses text columns with too many levels and unknown outcome columns', () => {
