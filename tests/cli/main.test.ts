@@ -162,7 +162,7 @@ describe('dpcondense card', () => {
     expect((await run('describe', csv)).code).toBe(0);
     // ... but marked as a draft, which a private release refuses until the custodian reviews it.
     expect(card.draft).toBe(true);
-    const condenseArgs = ['condense', '--data', csv, '--rows', '4', '--steps', '1', '--directions', '1', '--quiet', '--fingerprint-key', join(dir, 'k.key')];
+    const condenseArgs = ['condense', '--data', csv, '--rows', '2', '--steps', '1', '--directions', '1', '--quiet', '--fingerprint-key', join(dir, 'k.key')];
     const refused = await run(...condenseArgs, '--out', join(dir, 'refused.csv'));
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/draft.*--accept-draft-card/);
