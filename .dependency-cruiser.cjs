@@ -2,7 +2,9 @@
  * The layering of src/, checked by `npm run lint` (dependency-cruiser). Top to bottom:
  *   cli, bench (Node front ends; web/ is the browser one)
  *   node       Node-only services: file loading (bundled datasets, CSV streaming), worker threads
+ *   report     the release report (HTML with charts)
  *   condense   the engine
+ *   synthesis  other synthesisers (MST), which the engine may use as a starting point
  *   privacy  |  models + metrics   (siblings: neither imports the other)
  *   data       tables, cards, encodings, targets
  *   core       shared algorithms (matrices, RNG, argsort, Fenwick tree, linear solvers, SHA-256)
@@ -15,10 +17,12 @@ const below = {
   privacy: ['data', 'core'],
   models: ['metrics', 'data', 'core'],
   metrics: ['models', 'data', 'core'],
-  condense: ['privacy', 'models', 'metrics', 'data', 'core'],
-  node: ['condense', 'privacy', 'models', 'metrics', 'data', 'core'],
-  bench: ['node', 'condense', 'privacy', 'models', 'metrics', 'data', 'core'],
-  cli: ['node', 'condense', 'privacy', 'models', 'metrics', 'data', 'core'],
+  synthesis: ['privacy', 'models', 'metrics', 'data', 'core'],
+  condense: ['synthesis', 'privacy', 'models', 'metrics', 'data', 'core'],
+  report: ['condense', 'synthesis', 'privacy', 'models', 'metrics', 'data', 'core'],
+  node: ['condense', 'synthesis', 'privacy', 'models', 'metrics', 'data', 'core'],
+  bench: ['node', 'report', 'condense', 'synthesis', 'privacy', 'models', 'metrics', 'data', 'core'],
+  cli: ['node', 'report', 'condense', 'synthesis', 'privacy', 'models', 'metrics', 'data', 'core'],
 };
 const layers = Object.keys(below);
 

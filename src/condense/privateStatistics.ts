@@ -16,7 +16,7 @@ import type { DatasetCard } from '../data/card.js';
 import type { Table } from '../data/table.js';
 import type { PrivacyLedger } from '../privacy/ledger.js';
 import { SumQueryBuilder, type GaussianSumQuery } from '../privacy/measurements.js';
-import { MECHANISM, type DataAccessScope } from './dataAccess.js';
+import { MECHANISM, type DataAccessScope } from '../privacy/dataAccess.js';
 
 export interface NoisyQueryContext {
   /** False in a non-private run: statistics are exact and nothing is charged. */
@@ -197,7 +197,9 @@ export interface TimeHistogram {
 
 /**
  * DP histograms of event and censoring times on a public log grid: each record adds 1 to exactly
- * one bin of one of the two histograms, so the L2 sensitivity is 1.
+ * one bin of one of the two histograms, so the L2 sensitivity is 1. Times outside the grid go to
+ * its end bins: follow-up 0 (log −∞) and anything below 10^LOGT_MIN in the lowest, so a synthetic
+ * follow-up time, drawn from the bins, is never 0 but at least 10^LOGT_MIN time units.
  */
 export function privateTimeHistogram(table: Table, ctx: NoisyQueryContext, noiseMultiplier: number): TimeHistogram {
   const width = (LOGT_MAX - LOGT_MIN) / LOGT_BINS;

@@ -62,6 +62,11 @@ export class ModelInputError extends Error {
   override name = 'ModelInputError';
 }
 
+/** A learner name that is not in the registry (the CLI treats it as wrong usage, like an unknown dataset). */
+export class UnknownLearnerError extends ModelInputError {
+  override name = 'UnknownLearnerError';
+}
+
 /** A registry entry (`registry.ts`): a learner's name, task, parameter defaults and factory. */
 export type LearnerParamValue = number | string | boolean;
 

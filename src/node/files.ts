@@ -23,9 +23,9 @@ export interface StreamedCsv {
  * Stream `path` through the CSV tokenizer, delivering records to `sink`. The bytes are hashed as
  * they pass; they are kept only if `keepBytes` (a large file is otherwise never held in memory).
  */
-export async function streamCsvFile(path: string, sink: CsvRecordSink, options: { source?: string; keepBytes?: boolean } = {}): Promise<StreamedCsv> {
+export async function streamCsvFile(path: string, sink: CsvRecordSink, options: { source?: string; keepBytes?: boolean; delimiter?: string } = {}): Promise<StreamedCsv> {
   const source = options.source ?? path;
-  const tokenizer = new CsvTokenizer(source);
+  const tokenizer = new CsvTokenizer(source, { delimiter: options.delimiter });
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const hash = createHash('sha256');
   const kept: Buffer[] = [];
