@@ -9,6 +9,8 @@ export type { PortableCondenseResult } from './condense/portable.js';
 export { runCondenseJob, describeJobError } from './condense/job.js';
 export type { CondenseJobRequest, CondenseJobResult, JobCommand, JobEvent, JobError, HeldOutScore } from './condense/job.js';
 export { evaluateUtility } from './condense/evaluation.js';
+export { synthesise, fitMst, MstModel, MST_DEFAULTS } from './synthesis/mst/index.js';
+export type { SynthesiseOptions, SynthesiseResult } from './synthesis/mst/index.js';
 export { randomSubset, kMeansCoreset } from './condense/baselines.js';
 export { parseCard, CardError } from './data/card.js';
 export type { DatasetCard, FeatureSpec } from './data/card.js';

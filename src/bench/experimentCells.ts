@@ -10,6 +10,7 @@ import { loadBundledDataset, type LoadedDataset } from '../cli/bundled.js';
 import { condense, type CondenseOptions } from '../condense/condense.js';
 import { evaluateUtility } from '../condense/evaluation.js';
 import { kMeansCoreset, randomSubset } from '../condense/baselines.js';
+import { synthesise } from '../synthesis/mst/index.js';
 
 export interface CellSpec {
   dataset: string;
@@ -58,7 +59,8 @@ export interface MethodContext {
 
 /**
  * How each method builds its training table. Baselines read the real training rows freely (they are
- * yardsticks); `dp-gaussian` is condensation with no steps, all ε on the private statistics.
+ * yardsticks); `dp-gaussian` is condensation with no steps, all ε on the private statistics; `mst`
+ * is MST's full-size table subsampled to m rows the way `random` subsamples the real rows.
  */
 export const METHODS: Record<string, (ctx: MethodContext) => Promise<Table>> = {
   full: async ({ data }) => data.train,
@@ -66,9 +68,16 @@ export const METHODS: Record<string, (ctx: MethodContext) => Promise<Table>> = {
   kmeans: async ({ data, spec }) => kMeansCoreset(data.train, spec.rows, new SeededRng(1000 * spec.seed + 7)),
   'dp-gaussian': async ({ data, spec }) =>
     (await condense({ train: data.train, rows: spec.rows, epsilon: spec.epsilon!, steps: 0, seed: spec.seed, learners: spec.model })).synthetic,
+  'mst-full': async ({ data, spec }) => mstFullSize(data, spec),
+  mst: async ({ data, spec }) => randomSubset(await mstFullSize(data, spec), spec.rows, new SeededRng(1000 * spec.seed + 7)),
   dpcondense: async ({ data, spec }) =>
     (await condense({ ...spec.settings, train: data.train, rows: spec.rows, epsilon: spec.epsilon!, seed: spec.seed, learners: spec.model })).synthetic,
 };
+
+/** MST's release of N̂ rows (the same table for a given dataset, ε and seed, whatever m). */
+function mstFullSize(data: LoadedDataset, spec: CellSpec): Promise<Table> {
+  return synthesise({ train: data.train, rows: 'full', epsilon: spec.epsilon!, seed: spec.seed }).then((r) => r.synthetic);
+}
 
 const loaded = new Map<string, Promise<LoadedDataset>>();
 function dataset(name: string): Promise<LoadedDataset> {

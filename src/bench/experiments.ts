@@ -2,7 +2,8 @@
  * Condensation experiments (docs/RESULTS.md): for each bundled dataset, table size m, method and ε,
  * the test metric of each evaluation learner trained on
  *   full real data · random real subset of m rows · per-stratum k-means centroids ·
- *   DP per-stratum Gaussian at each ε · dpcondense at each ε (∞ = non-private condensation),
+ *   DP per-stratum Gaussian at each ε · MST at each ε, subsampled to m rows like the random subset
+ *   (`mst`) and at full size (`mst-full`) · dpcondense at each ε (∞ = non-private condensation),
  * over several seeds: mean ± sd, and optionally the worst seed. Cells (dataset, method, ε, m, seed)
  * run across worker threads and are cached in a JSONL file, so an interrupted grid resumes and a
  * grown grid reuses what is done. Seeded runs are research runs, not private releases.
@@ -32,7 +33,7 @@ export interface ExperimentCell {
 
 const DEFAULT_ROWS: Record<string, number> = { classification: 20, survival: 50 };
 /** Methods that spend a privacy budget (one cell per ε). */
-const PRIVATE_METHODS = new Set(['dp-gaussian', 'dpcondense']);
+const PRIVATE_METHODS = new Set(['dp-gaussian', 'mst', 'mst-full', 'dpcondense']);
 
 export function meanSd(values: number[]): { mean: number; sd: number } {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
@@ -100,7 +101,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--model <list>', 'condensation learner(s), comma-separated (default: cart / cox)')
     .option('--eval <list>', 'evaluation learners (default: the condensation learner)')
     .option('--set <json>', 'extra condense options as JSON, e.g. {"steps":200}; a JSON array runs each as its own column', '{}')
-    .option('--methods <list>', `methods to run (known: ${Object.keys(METHODS).join(', ')})`, 'full,random,kmeans,dp-gaussian,dpcondense')
+    .option('--methods <list>', `methods to run (known: ${Object.keys(METHODS).join(', ')})`, 'full,random,kmeans,dp-gaussian,mst,mst-full,dpcondense')
     .option('--baselines <bool>', 'false = only dpcondense (same as --methods dpcondense)', 'true')
     .option('--external', 'also evaluate rotterdam-condensed data on gbsg')
     .option('--workers <n>', 'worker threads (1 = inline)', '2')
@@ -132,7 +133,11 @@ async function main(argv: string[]): Promise<void> {
           if (method === 'dpcondense') {
             for (const epsilon of epsilons) for (const settings of variants) specs.push({ ...base, method, epsilon, model, settings });
           } else if (PRIVATE_METHODS.has(method)) {
-            for (const epsilon of epsilons.filter(Number.isFinite)) specs.push({ ...base, method, epsilon, model, settings: {} });
+            // MST does not depend on the condensation learner; its full-size table not on m either.
+            const mst = method.startsWith('mst');
+            for (const epsilon of epsilons.filter(Number.isFinite)) {
+              specs.push({ ...base, method, epsilon, model: mst ? [] : model, settings: {}, rows: method === 'mst-full' ? 0 : rows });
+            }
           } else {
             // Budget-free baselines do not depend on the condensation learner; `full` not on m either.
             specs.push({ ...base, method, epsilon: null, model: [], settings: {}, rows: method === 'full' ? 0 : rows });

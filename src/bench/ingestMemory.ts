@@ -15,12 +15,13 @@
  */
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync, realpathSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loadCsvDataset } from '../cli/bundled.js';
+import { argument, isEntryPoint, report } from './script.js';
 
 const run = promisify(execFile);
 
@@ -152,30 +153,12 @@ export function formatIngestMemoryResult(r: IngestMemoryResult): string {
   return lines.join('\n');
 }
 
-function isEntryPoint(): boolean {
-  try {
-    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  const value = (name: string) => {
-    const i = process.argv.indexOf(name);
-    return i >= 0 ? process.argv[i + 1] : undefined;
-  };
-  const load = value('--load');
-  const task = load
-    ? measureLoad(load, value('--card')!, process.argv.includes('--float32')).then((r) => JSON.stringify(r))
-    : runIngestMemoryBench(Number(value('--rows') ?? 1_000_000), Number(value('--cols') ?? 30), Number(value('--condense-steps') ?? 0), process.argv.includes('--float32')).then(
-        formatIngestMemoryResult,
-      );
-  task.then(
-    (text) => console.log(text),
-    (error) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
+if (isEntryPoint(import.meta.url)) {
+  const load = argument('--load');
+  const float32 = process.argv.includes('--float32');
+  report(
+    load
+      ? measureLoad(load, argument('--card')!, float32).then((r) => JSON.stringify(r))
+      : runIngestMemoryBench(Number(argument('--rows') ?? 1_000_000), Number(argument('--cols') ?? 30), Number(argument('--condense-steps') ?? 0), float32).then(formatIngestMemoryResult),
   );
 }

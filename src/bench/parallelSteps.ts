@@ -14,8 +14,6 @@
  *
  * Run: `npm run build && node dist/bench/parallelSteps.js [--learners rf,gbt,rsf,cox] [--K 4,16] [--m 200] [--rounds 3] [--steps 3]`.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { matrix } from '../core/matrix.js';
 import { SeededRng } from '../core/rng.js';
 import { parseCard } from '../data/card.js';
@@ -27,6 +25,7 @@ import { ParallelDirectionEvaluator } from '../cli/parallel/directionPool.js';
 import { createLearner, getLearnerSpec } from '../models/registry.js';
 import type { Target } from '../models/types.js';
 import { median } from './learnerEval.js';
+import { argument, isEntryPoint, report } from './script.js';
 
 const D = 30;
 const BATCH = 256;
@@ -161,27 +160,15 @@ export function formatParallelSteps(results: ParallelStepResult[], overhead?: { 
   return lines.join('\n');
 }
 
-function isEntryPoint(): boolean {
-  try {
-    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  const value = (name: string, fallback: string) => {
-    const i = process.argv.indexOf(name);
-    return i >= 0 ? process.argv[i + 1] : fallback;
-  };
+if (isEntryPoint(import.meta.url)) {
+  const value = (name: string, fallback: string) => argument(name) ?? fallback;
   const learners = value('--learners', 'logistic,cart,rf,gbt,cox,survtree,rsf').split(',');
   const Ks = value('--K', '4,16').split(',').map(Number);
-  (async () => {
-    const overhead = await measureMessagingOverhead();
-    const results = await runParallelStepBench(learners, Ks, Number(value('--m', '200')), Number(value('--rounds', '3')), Number(value('--steps', '3')));
-    console.log(formatParallelSteps(results, overhead));
-  })().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+  report(
+    (async () => {
+      const overhead = await measureMessagingOverhead();
+      const results = await runParallelStepBench(learners, Ks, Number(value('--m', '200')), Number(value('--rounds', '3')), Number(value('--steps', '3')));
+      return formatParallelSteps(results, overhead);
+    })(),
+  );
 }

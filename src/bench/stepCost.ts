@@ -11,12 +11,11 @@
  *
  * Run: `npm run build && node dist/bench/stepCost.js [--max-n 10000000] [--rounds 3] [--steps 80]`.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { condense } from '../condense/condense.js';
 import { parseCard } from '../data/card.js';
 import type { FeatureColumn, Table } from '../data/table.js';
 import { median } from './learnerEval.js';
+import { argument, isEntryPoint, report } from './script.js';
 
 export interface StepCostResult {
   n: number;
@@ -100,26 +99,8 @@ export function formatStepCost(results: StepCostResult[]): string {
   return lines.join('\n');
 }
 
-function isEntryPoint(): boolean {
-  try {
-    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  const value = (name: string, fallback: number) => {
-    const i = process.argv.indexOf(name);
-    return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  };
-  const maxN = value('--max-n', 1e7);
-  const sizes = [1e3, 1e4, 1e5, 1e6, 1e7].filter((n) => n <= maxN);
-  runStepCostBench(sizes, value('--rounds', 3), value('--steps', 80), value('--warmup', 20)).then(
-    (r) => console.log(formatStepCost(r)),
-    (error) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
+if (isEntryPoint(import.meta.url)) {
+  const value = (name: string, fallback: number) => Number(argument(name) ?? fallback);
+  const sizes = [1e3, 1e4, 1e5, 1e6, 1e7].filter((n) => n <= value('--max-n', 1e7));
+  report(runStepCostBench(sizes, value('--rounds', 3), value('--steps', 80), value('--warmup', 20)).then(formatStepCost));
 }

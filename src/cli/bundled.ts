@@ -13,6 +13,7 @@ import type { DatasetCard } from '../data/card.js';
 import { DataError } from '../data/errors.js';
 import { assembleDataset, parseSplit, type AssembledDataset } from '../data/dataset.js';
 import { TableBuilder } from '../data/ingest.js';
+import type { TextFormat } from '../data/values.js';
 import { subsetTable } from '../data/table.js';
 import { asDataError, countLines, readCardFile, streamCsvFile } from './files.js';
 
@@ -30,6 +31,8 @@ export interface LoadOptions {
   keepBytes?: boolean;
   /** Name for the CSV in error messages (default: the path as given). */
   source?: string;
+  /** Field separator and decimal mark (default: comma, point). */
+  format?: TextFormat;
   /** Feature storage precision (see `IngestOptions.featureStorage`). */
   featureStorage?: 'float64' | 'float32';
 }
@@ -76,9 +79,10 @@ export async function loadCsvDataset(csvPath: string, cardOrPath: string | Datas
   const source = options.source ?? csvPath;
   // Header plus data rows ≤ lines: one allocation at the final size instead of doublings.
   const rowsHint = Math.max(0, (await countLines(csvPath, source)) - 1);
-  const builder = new TableBuilder(card, { source, clampToBounds: options.clampToBounds, rowsHint, featureStorage: options.featureStorage });
+  const builder = new TableBuilder(card, { source, clampToBounds: options.clampToBounds, rowsHint, featureStorage: options.featureStorage, format: options.format });
   const streamed = await streamCsvFile(csvPath, (fields, _index, line) => builder.addRecord(fields, line), {
     source,
+    delimiter: options.format?.delimiter,
     keepBytes: options.keepBytes ?? true,
   });
   builder.blankLines = streamed.blankLines;

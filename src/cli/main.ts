@@ -12,16 +12,19 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CardError } from '../data/card.js';
 import { DataError } from '../data/errors.js';
-import { ModelInputError } from '../models/types.js';
+import { ModelInputError, UnknownLearnerError } from '../models/types.js';
+import { PrivacyBudgetError, PrivacyParameterError } from '../privacy/errors.js';
 import { cardCommand } from './commands/card.js';
 import { condenseCommand } from './commands/condense.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { describeCommand } from './commands/describe.js';
 import { evaluateCommand } from './commands/evaluate.js';
+import { reportCommand } from './commands/report.js';
+import { synthesiseCommand } from './commands/synthesise.js';
 import { UsageError, type CliIo, type CommandModule } from './context.js';
 import { installInterruptHandlers } from './interrupt.js';
 
-const COMMANDS: readonly CommandModule[] = [datasetsCommand, describeCommand, cardCommand, condenseCommand, evaluateCommand];
+const COMMANDS: readonly CommandModule[] = [datasetsCommand, describeCommand, cardCommand, condenseCommand, synthesiseCommand, evaluateCommand, reportCommand];
 
 export const EXIT_OK = 0;
 export const EXIT_INPUT_ERROR = 1;
@@ -70,7 +73,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       // Help and version exit 0; commander has already printed its own usage message otherwise.
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof UsageError) {
+    // Wrong usage: options (including an unknown learner, or a budget that cannot pay for the run).
+    if (error instanceof UsageError || error instanceof UnknownLearnerError || error instanceof PrivacyBudgetError || error instanceof PrivacyParameterError) {
       io.stderr.write(`error: ${error.message}\n`);
       return EXIT_USAGE;
     }

@@ -71,8 +71,12 @@ export function optionErrorAsUsage(error: OptionError): UsageError {
 }
 
 function parseNumber(flag: string, text: string): number {
-  const v = text === 'inf' || text === 'Infinity' ? Infinity : Number(text);
-  if (text.trim() === '' || Number.isNaN(v)) throw new UsageError(`--${flag}: invalid value "${text}"`);
+  const infinite = text === 'inf' || text === 'Infinity';
+  const v = infinite ? Infinity : Number(text);
+  // Only the words mean infinity: an overflowing number ("1e400") is a typo, not a request for no privacy.
+  if (text.trim() === '' || Number.isNaN(v) || (!infinite && !Number.isFinite(v))) throw new UsageError(`--${flag}: invalid value "${text}"`);
+  // An integer written out must be read exactly (a seed of 2^53 + 1 would silently become 2^53).
+  if (/^\s*\d+\s*$/.test(text) && BigInt(text.trim()) !== BigInt(v)) throw new UsageError(`--${flag}: "${text}" is beyond 2^53, the largest integer read exactly`);
   return v;
 }
 

@@ -10,7 +10,8 @@ import type { DatasetCard } from '../data/card.js';
 import { calibrateJointGaussianQueries } from '../privacy/measurements.js';
 import { MECHANISM } from './dataAccess.js';
 import { featuresNeedingBounds } from './privateStatistics.js';
-import type { RunSettings } from './settings.js';
+import { checkBudget } from './budgetCheck.js';
+import { DEFAULTS, type CondenseSettings, type RunSettings } from './settings.js';
 
 export interface BudgetPlan {
   /** Ledger names of the preprocessing queries, in the order they run. */
@@ -23,28 +24,52 @@ export interface BudgetPlan {
   preprocessingNoiseMultiplier: number;
 }
 
-export function planBudget(settings: RunSettings, card: DatasetCard): BudgetPlan {
-  const needBounds = featuresNeedingBounds(card, settings.bounds);
+/** The preprocessing queries for this card and these public settings, in run order. */
+function preprocessingQueries(card: DatasetCard, bounds: Record<string, [number, number]>, dataRanges: boolean): Omit<BudgetPlan, 'preprocessingNoiseMultiplier'> {
+  const needBounds = featuresNeedingBounds(card, bounds);
   const rangeBounds: Record<string, [number, number]> = {};
-  if (settings.dataRanges) {
+  if (dataRanges) {
     for (const f of card.features) {
-      const b = f.bounds ?? settings.bounds[f.name];
+      const b = f.bounds ?? bounds[f.name];
       if ((f.type === 'numeric' || f.type === 'integer') && b) rangeBounds[f.name] = [b[0], b[1]];
     }
   }
-  const preprocessingQueries = [
+  const queries = [
     ...(needBounds.length ? [MECHANISM.featureBounds] : []),
     ...(Object.keys(rangeBounds).length ? [MECHANISM.dataRanges] : []),
-    ...(settings.task === 'survival' ? [MECHANISM.timeHistogram] : []),
+    ...(card.task === 'survival' ? [MECHANISM.timeHistogram] : []),
     MECHANISM.stratumMoments,
   ];
+  return { preprocessingQueries: queries, featuresNeedingBounds: needBounds, rangeBounds };
+}
+
+/**
+ * Throws BudgetTooSmallError (a RangeError naming the smallest workable ε and the options that
+ * change it) when (ε, δ) cannot pay for a run with these settings on data with this card. Public
+ * settings only: the CLI runs it before reading any record, and `planBudget` runs it first.
+ */
+export function checkBudgetCovers(card: DatasetCard, settings: Pick<CondenseSettings, 'epsilon' | 'delta' | 'steps' | 'preprocessingShare' | 'bounds' | 'accountant' | 'dataRanges'>): void {
+  const steps = settings.steps ?? DEFAULTS.steps;
+  checkBudget({
+    epsilon: settings.epsilon,
+    delta: settings.delta ?? DEFAULTS.delta,
+    preprocessingShare: settings.preprocessingShare ?? (steps === 0 ? 1 : DEFAULTS.preprocessingShare),
+    preprocessingQueries: preprocessingQueries(card, settings.bounds ?? {}, settings.dataRanges ?? false).preprocessingQueries.length,
+    steps,
+    accountant: settings.accountant ?? 'rdp',
+  });
+}
+
+export function planBudget(settings: RunSettings, card: DatasetCard): BudgetPlan {
+  checkBudgetCovers(card, settings);
+  const plan = preprocessingQueries(card, settings.bounds, settings.dataRanges);
   const preprocessingNoiseMultiplier = settings.isPrivate
     ? calibrateJointGaussianQueries({
         epsilon: settings.epsilon * settings.preprocessingShare,
         delta: settings.delta,
-        queries: preprocessingQueries.length,
+        queries: plan.preprocessingQueries.length,
         accountant: settings.accountant,
       })
     : 0;
-  return { preprocessingQueries, featuresNeedingBounds: needBounds, rangeBounds, preprocessingNoiseMultiplier };
+  return { ...plan, preprocessingNoiseMultiplier };
 }

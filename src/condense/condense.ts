@@ -8,6 +8,7 @@
  * Privacy argument in one place. The run reads the real records only through
  *  (1) the joint Gaussian sum queries of `privateStatistics.ts` (bounds, time histogram, stratum
  *      moments), each charged to the ledger before its noisy value exists, and
+ *  (1b) with the MST start only, MST's mechanisms (`../synthesis/mst`), charged the same way;
  *  (2) the T zero-order steps, charged up front as one Poisson-subsampled Gaussian entry
  *      (noise multiplier σ, sampling rate q, T steps).
  * Everything else — the encoding, the initial rows, the loss weights, the time grid, the batch-size
@@ -30,7 +31,9 @@ import { resolveSettings, type CondenseOptions, type ResolvedSettings } from './
 import { planSteps, runSteps, type TraceRow } from './steps.js';
 import { setUpTask } from './task.js';
 import type { DirectionEvaluator, DirectionEvaluatorFactory } from './zerothOrder.js';
+import { fitMst } from '../synthesis/mst/index.js';
 
+export { NonFiniteReleaseError, assertFiniteRelease } from './release.js';
 export { DEFAULTS, OptionError, SETTINGS, parseSettings, resolveSettings, settingsSchema } from './settings.js';
 export type { CondenseOptions, CondenseProgress, CondenseSettings, Initialisation, LearnerChoice, ResolvedSettings, RunSettings } from './settings.js';
 export type { TraceRow } from './steps.js';
@@ -65,6 +68,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   const card = train.card;
   // 1. Settings (pure): defaults, validation, learners — fails before anything is spent.
   const settings = resolveSettings(options);
+  const startedAt = new Date();
   // 2. Budget plan: the preprocessing queries and their σ.
   const budget = planBudget(settings, card);
 
@@ -104,6 +108,18 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
     outcomes,
     publicRng,
     realRows: () => ({ train, strata: task.stratify(train) }),
+    // The MST start: charged to this ledger, raising its ε to (preprocessing + MST share)·ε.
+    mst: () => ({
+      model: fitMst({
+        train,
+        ledger,
+        targetEpsilon: settings.isPrivate ? settings.epsilon * Math.min(1, settings.preprocessingShare + settings.mstShare) : Infinity,
+        noiseRng,
+        bounds: settings.bounds,
+        scope,
+      }),
+      medianEventTime: task.receiptParameters().medianEventTime as number | undefined,
+    }),
   });
 
   // 5. The DP zero-order steps.
@@ -126,7 +142,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
 
   // 6. Release.
   const resolved = settingsAsRun(settings, budget, stepPlan, outcomes);
-  const receipt = releaseReceipt(ledger, { settings, resolved, task, card, inputFingerprint: options.inputFingerprint });
+  const receipt = releaseReceipt(ledger, { settings, resolved, task, card, inputFingerprint: options.inputFingerprint, startedAt });
   const released = releasedStatistics(card, featureBounds, pooled, moments, task);
   return { synthetic: decodeSyntheticTable(synthetic, encoder, card), receipt, trace, encoder, settings: resolved, released };
 }

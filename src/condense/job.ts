@@ -14,6 +14,7 @@ import { condense, CondenseAbortedError, type CondenseOptions, type CondenseProg
 import { OptionError } from './settings.js';
 import { compareOnHeldOut, type HeldOutRow } from './evaluation.js';
 import { toPortableResult, type PortableCondenseResult } from './portable.js';
+import { keyedFingerprint, type InputFingerprint } from '../privacy/index.js';
 
 /** `condense()` options without the table and the callbacks, which the job supplies. */
 export type CondenseJobOptions = Omit<CondenseOptions, 'train' | 'onProgress' | 'signal' | 'inputFingerprint'>;
@@ -21,6 +22,13 @@ export type CondenseJobOptions = Omit<CondenseOptions, 'train' | 'onProgress' | 
 export interface CondenseJobRequest {
   dataset: DatasetTexts;
   options: CondenseJobOptions;
+  /**
+   * How the receipt identifies the input: `public` (a bundled dataset) records its plain SHA-256; a
+   * `key` (the custodian's secret, never part of a release) records HMAC-SHA-256(key, SHA-256);
+   * without either nothing is recorded — a plain hash of private data would let anyone test
+   * candidate datasets against the receipt.
+   */
+  fingerprint?: { public: true } | { key: Uint8Array };
   /** Held-out evaluation (needs a split): learners to train, and the seed of their randomness. */
   evaluation?: { learners: string[]; seed: number };
 }
@@ -86,7 +94,7 @@ export async function runCondenseJob(id: number, request: CondenseJobRequest, em
     const result = await condense({
       ...request.options,
       train: dataset.train,
-      inputFingerprint: dataset.sha256,
+      inputFingerprint: await receiptFingerprint(request.fingerprint, dataset.sha256),
       signal,
       onProgress: (progress) => emit({ type: 'progress', id, progress }),
     });
@@ -127,6 +135,11 @@ export async function runCondenseJob(id: number, request: CondenseJobRequest, em
     if (error instanceof CondenseAbortedError || signal.aborted) emit({ type: 'aborted', id });
     else emit({ type: 'error', id, error: describeJobError(error) });
   }
+}
+
+async function receiptFingerprint(choice: CondenseJobRequest['fingerprint'], sha256: string): Promise<InputFingerprint> {
+  if (!choice) return { algorithm: 'none', hex: '' };
+  return 'key' in choice ? keyedFingerprint(choice.key, sha256) : { algorithm: 'SHA-256', hex: sha256 };
 }
 
 /** An error as plain data, keeping the location of input errors. */

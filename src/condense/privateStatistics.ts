@@ -197,7 +197,9 @@ export interface TimeHistogram {
 
 /**
  * DP histograms of event and censoring times on a public log grid: each record adds 1 to exactly
- * one bin of one of the two histograms, so the L2 sensitivity is 1.
+ * one bin of one of the two histograms, so the L2 sensitivity is 1. Times outside the grid go to
+ * its end bins: follow-up 0 (log −∞) and anything below 10^LOGT_MIN in the lowest, so a synthetic
+ * follow-up time, drawn from the bins, is never 0 but at least 10^LOGT_MIN time units.
  */
 export function privateTimeHistogram(table: Table, ctx: NoisyQueryContext, noiseMultiplier: number): TimeHistogram {
   const width = (LOGT_MAX - LOGT_MIN) / LOGT_BINS;

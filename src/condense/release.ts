@@ -5,7 +5,8 @@
 import type { Encoder } from '../data/encoding.js';
 import { publicNegativeLabel, type Table } from '../data/table.js';
 import type { PrivacyLedger } from '../privacy/ledger.js';
-import { buildReceipt, type Receipt } from '../privacy/receipt.js';
+import { buildReceipt, type InputFingerprint, type Receipt } from '../privacy/receipt.js';
+import type { Target } from '../models/types.js';
 import type { BudgetPlan } from './budget.js';
 import { receiptParameterKeys, type ResolvedSettings, type RunSettings } from './settings.js';
 import type { StepPlan } from './steps.js';
@@ -16,12 +17,31 @@ import { SOFTWARE } from './version.js';
 
 export function decodeSyntheticTable(synthetic: SyntheticParameters, encoder: Encoder, card: Table['card']): Table {
   const finalOutcome = synthetic.outcome(synthetic.values);
+  assertFiniteRelease(synthetic.rowsOf(synthetic.values).data, finalOutcome);
   return encoder.decodeToTable(synthetic.rowsOf(synthetic.values), {
     label: finalOutcome.task === 'classification' ? finalOutcome.y : undefined,
     negativeLabel: card.task === 'classification' ? publicNegativeLabel(card) : undefined,
     time: finalOutcome.task === 'survival' ? finalOutcome.time.slice() : undefined,
     event: finalOutcome.task === 'survival' ? finalOutcome.event : undefined,
   });
+}
+
+/**
+ * A released table with a NaN or infinite cell is not a valid release (it would also say the run
+ * broke): refuse it before anything is decoded or written. Missing values in the release come only
+ * from decoding, never from here.
+ */
+export function assertFiniteRelease(rows: Float64Array, outcome: Target): void {
+  const arrays = [rows, ...(outcome.task === 'survival' ? [outcome.time] : [])];
+  for (const values of arrays) {
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i])) throw new NonFiniteReleaseError('condense: the synthetic table has a non-finite value; nothing is released (the optimisation diverged: lower the learning rate or check the options)');
+    }
+  }
+}
+
+export class NonFiniteReleaseError extends Error {
+  override name = 'NonFiniteReleaseError';
 }
 
 /** The settings as run: the resolved options plus what the DP statistics fixed. */
@@ -47,6 +67,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     preprocessingNoiseMultiplier: budget.preprocessingNoiseMultiplier,
     preprocessingShare: settings.preprocessingShare,
     initialisation: settings.initialisation,
+    ...(settings.initialisation === 'mst' ? { mstShare: settings.mstShare } : {}),
     initialSpread: settings.initialSpread,
     classBalance: settings.classBalance,
     loss: lossSpec.task === 'classification' ? lossSpec.kind : 'survival-nll',
@@ -58,21 +79,29 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
   };
 }
 
-export function releaseReceipt(ledger: PrivacyLedger, run: { settings: RunSettings; resolved: ResolvedSettings; task: CondensationTask; card: Table['card']; inputFingerprint?: string }): Receipt {
+export function releaseReceipt(
+  ledger: PrivacyLedger,
+  run: { settings: RunSettings; resolved: ResolvedSettings; task: CondensationTask; card: Table['card']; inputFingerprint?: string | InputFingerprint; startedAt: Date },
+): Receipt {
   const { settings, resolved } = run;
   return buildReceipt(ledger, {
     software: SOFTWARE,
-    inputFingerprint: run.inputFingerprint ?? 'not provided',
+    inputFingerprint: run.inputFingerprint ?? { algorithm: 'none', hex: '' },
     parameters: {
       ...Object.fromEntries(receiptParameterKeys().map((key) => [key, resolved[key]])),
+      ...(resolved.mstShare !== undefined ? { mstShare: resolved.mstShare } : {}),
       epsilon: Number.isFinite(settings.epsilon) ? settings.epsilon : 'Infinity',
       clipNorm: Number.isFinite(resolved.clipNorm) ? resolved.clipNorm : 'none',
       dataset: run.card.name,
       task: settings.task,
       ...run.task.receiptParameters(),
+      // A seeded run is reproducible: the receipt says how.
+      seed: settings.seed,
     },
     privateRelease: true,
     reasonsNotPrivate: settings.reasonsNotPrivate,
+    // The time stamp is the run's start: its end would carry the run's duration, which depends on the data.
+    createdAt: run.startedAt,
   });
 }
 

@@ -15,6 +15,7 @@ import { SeededRng } from '../core/rng.js';
 import type { Table } from '../data/table.js';
 import { createLearner, getLearnerSpec } from '../models/registry.js';
 import { ModelInputError, type Task } from '../models/types.js';
+import type { InputFingerprint } from '../privacy/receipt.js';
 import type { ClassificationLossKind, LearnerRecipe } from './objective.js';
 import type { OptimiserKind } from './optimiser.js';
 
@@ -31,7 +32,7 @@ export class OptionError extends RangeError {
 }
 
 export type LearnerChoice = string | { name: string; params?: Record<string, unknown> };
-export type Initialisation = 'private' | 'uniform' | 'real-rows';
+export type Initialisation = 'private' | 'uniform' | 'real-rows' | 'mst';
 
 /** How a setting appears outside the code: CLI flag and help, and whether the receipt lists it. */
 export interface SettingMeta {
@@ -50,9 +51,21 @@ const positiveOrInfinite = z.union([z.number().gt(0), z.literal(Infinity as numb
 const fraction = () => z.number().min(0).max(1);
 const setting = <T extends z.ZodType>(schema: T, meta: SettingMeta) => ({ schema, meta });
 
+/** Hard caps (a run above them would exhaust memory or time long before it finished). */
+export const MAX_SYNTHETIC_ROWS = 10_000;
+export const MAX_STEPS = 100_000;
+export const MAX_DIRECTIONS = 1_000;
+
+/**
+ * Above this ε a run is still computed as asked, but its receipt does not call it a private release:
+ * e^20 ≈ 5·10^8, so the guarantee no longer bounds what the output says about one patient. (Deployed
+ * releases use single digits; the largest published ones stay below 20.)
+ */
+export const MEANINGFUL_EPSILON_CEILING = 20;
+
 /** Every run setting, in the order of the receipt's `parameters`. */
 export const SETTINGS = {
-  rows: setting(z.number().int().min(2), { flag: 'rows', placeholder: 'm', help: 'number of synthetic rows m (classification: split between the classes)' }),
+  rows: setting(z.number().int().min(2).max(MAX_SYNTHETIC_ROWS), { flag: 'rows', placeholder: 'm', help: `number of synthetic rows m, at most ${MAX_SYNTHETIC_ROWS} and at most the input's records (classification: split between the classes)` }),
   learners: setting(z.array(z.union([z.string(), z.object({ name: z.string(), params: z.record(z.string(), z.unknown()).optional() })])).optional(), {
     flag: 'model',
     placeholder: 'list',
@@ -60,8 +73,8 @@ export const SETTINGS = {
   }),
   epsilon: setting(positiveOrInfinite, { flag: 'epsilon', placeholder: 'ε', help: 'privacy budget ε ("inf" for a non-private run)' }),
   delta: setting(z.number().gt(0).lt(1).default(1e-5), { flag: 'delta', placeholder: 'δ', help: 'privacy parameter δ' }),
-  steps: setting(z.number().int().min(0).default(300), { flag: 'steps', placeholder: 'T', help: 'zero-order steps (0: the DP per-stratum Gaussian baseline)' }),
-  directions: setting(z.number().int().min(1).default(16), { flag: 'directions', placeholder: 'K', help: 'random directions per step' }),
+  steps: setting(z.number().int().min(0).max(MAX_STEPS).default(300), { flag: 'steps', placeholder: 'T', help: 'zero-order steps (0: the DP per-stratum Gaussian baseline)' }),
+  directions: setting(z.number().int().min(1).max(MAX_DIRECTIONS).default(16), { flag: 'directions', placeholder: 'K', help: 'random directions per step' }),
   smoothing: setting(z.number().gt(0).default(0.3), { flag: 'smoothing', placeholder: 'μ', help: 'smoothing radius in standardised units' }),
   smoothingDecay: setting(fraction().default(1), { flag: 'smoothing-decay', placeholder: 'r', help: 'final smoothing radius as a fraction of the initial one (linear decay; 1 = constant)' }),
   learningRate: setting(z.number().gt(0).optional(), { flag: 'learning-rate', placeholder: 'lr', help: 'step size (default 0.5 classification, 0.2 survival; capped so the DP noise cannot drift the rows far)' }),
@@ -75,13 +88,21 @@ export const SETTINGS = {
     then: ['noiseMultiplier', 'preprocessingNoiseMultiplier'],
   }),
   preprocessingShare: setting(fraction().optional(), { flag: 'preprocessing-share', placeholder: 's', help: 'share of ε for the private statistics, in (0, 1) (default 0.3; 1 when steps = 0)' }),
-  initialisation: setting(z.enum(['private', 'uniform', 'real-rows']).default('private'), { flag: 'init', placeholder: 'kind', help: 'private (DP statistics), uniform (public bounds) or real-rows (non-private)' }),
+  initialisation: setting(z.enum(['private', 'uniform', 'real-rows', 'mst']).default('private'), { flag: 'init', placeholder: 'kind', help: 'private (DP statistics), mst (a class-/stratum-balanced MST sample), uniform (public bounds) or real-rows (non-private)' }),
+  // Listed in the receipt (by `settingsAsRun`) only for the MST start.
+  mstShare: setting(z.number().gt(0).lt(1).default(0.3), {
+    flag: 'mst-share',
+    placeholder: 's',
+    help: 'with --init mst: share of ε for MST; the statistics spend theirs, MST raises the total to (their share + s)·ε, the steps get the rest',
+    receipt: false,
+  }),
   initialSpread: setting(z.number().gt(0).default(1), { flag: 'initial-spread', placeholder: 'k', help: 'spread of the initial rows around their stratum mean, in DP standard deviations' }),
   classBalance: setting(z.enum(['balanced', 'proportional']).default('balanced'), { flag: 'class-balance', placeholder: 'kind', help: 'classification rows per class: balanced or proportional (to a DP class count)' }),
   loss: setting(z.enum(['brier', 'cross-entropy']).default('brier'), { flag: 'loss', placeholder: 'kind', help: 'classification loss: brier or cross-entropy' }),
   classWeighting: setting(z.enum(['balanced', 'none']).default('balanced'), { flag: 'class-weighting', placeholder: 'kind', help: 'classification: weight the loss so both classes count equally (balanced, from DP counts) or not (none)' }),
   encoding: setting(z.enum(['standardised', 'bounds']).default('standardised'), { flag: 'encoding', placeholder: 'kind', help: 'numeric coordinates: standardised by DP mean and sd, or bounds (the [0, 1] box; ablation)' }),
-  pMin: setting(fraction().default(0.01), { flag: 'p-min', placeholder: 'p', help: 'predicted probabilities are clipped to [p, 1 − p] in the loss' }),
+  // pMin bounds every per-record loss (−log pMin): 0 makes cross-entropy unbounded, ≥ 0.5 empties [p, 1 − p].
+  pMin: setting(z.number().gt(0).lt(0.5).default(0.01), { flag: 'p-min', placeholder: 'p', help: 'predicted probabilities are clipped to [p, 1 − p] in the loss, p in (0, 0.5)' }),
   gridPoints: setting(z.number().int().min(1).default(10), { flag: 'grid-points', placeholder: 'n', help: 'survival: time-grid points of the loss' }),
   optimiseTimes: setting(z.boolean().default(false), { flag: 'optimise-times', help: 'survival: also optimise the synthetic follow-up times' }),
   dataRanges: setting(z.boolean().default(false), {
@@ -92,7 +113,7 @@ export const SETTINGS = {
   maxNoiseDrift: setting(z.number().gt(0).default(1), { flag: 'max-noise-drift', placeholder: 'd', help: 'cap on the random-walk drift the DP noise may cause per coordinate (standardised units)', receipt: false }),
   accountant: setting(z.enum(['rdp', 'pld']).default('rdp'), { flag: 'accountant', placeholder: 'kind', help: 'privacy accountant: rdp or pld', receipt: false }),
   bounds: setting(z.record(z.string(), z.tuple([z.number(), z.number()])).optional(), { help: 'public bounds for features whose card has none (CLI: --bounds FILE.json)', receipt: false }),
-  seed: setting(z.number().int().optional(), { flag: 'seed', placeholder: 'n', help: 'reproducible run (then NOT a private release)', receipt: false }),
+  seed: setting(z.number().int().min(0).max(2 ** 53).optional(), { flag: 'seed', placeholder: 'n', help: 'reproducible run from any integer 0..2^53, recorded in the receipt (then NOT a private release)', receipt: false }),
 };
 
 type SettingsShape = { [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K]['schema'] };
@@ -104,8 +125,19 @@ export type CondenseSettings = z.input<typeof settingsSchema>;
 export interface CondenseOptions extends CondenseSettings {
   /** The private training table. */
   train: Table;
-  /** SHA-256 hex of the input bytes, for the receipt. */
-  inputFingerprint?: string;
+  /**
+   * An identifier of the input for the receipt. For private data use a keyed one
+   * (`keyedFingerprint` under a key the custodian keeps): a plain hash of private data is a
+   * deterministic function of it that anyone can test candidate datasets against. A bare string is
+   * taken as a SHA-256 hex digest (fine for public data only).
+   */
+  inputFingerprint?: string | InputFingerprint;
+  /**
+   * Condense from a card marked `"draft": true` (drafted from the data, e.g. its category levels, and
+   * not yet reviewed). Without this a draft card is refused; with it the run proceeds but its
+   * receipt lists the draft among `reasons_not_private`.
+   */
+  acceptDraftCard?: boolean;
   onProgress?: (progress: CondenseProgress) => void;
   signal?: AbortSignal;
 }
@@ -146,6 +178,8 @@ export interface ResolvedSettings {
   preprocessingNoiseMultiplier: number;
   preprocessingShare: number;
   initialisation: Initialisation;
+  /** Only with `initialisation: 'mst'`. */
+  mstShare?: number;
   initialSpread: number;
   classBalance: 'balanced' | 'proportional';
   loss: ClassificationLossKind | 'survival-nll';
@@ -193,7 +227,7 @@ export type RunSettings = Omit<z.output<typeof settingsSchema>, 'learners' | 'le
 /** Step 1 of the pipeline: defaults, validation and learners (throws OptionError before anything is spent). */
 export function resolveSettings(options: CondenseOptions): RunSettings {
   const task = options.train.card.task;
-  const { train: _train, inputFingerprint: _fingerprint, onProgress: _progress, signal: _signal, ...given } = options;
+  const { train: _train, inputFingerprint: _fingerprint, acceptDraftCard, onProgress: _progress, signal: _signal, ...given } = options;
   const s = parseSettings(given);
   if (task === 'survival' && s.rows < 6) throw new OptionError('rows', 'condense: survival condensation needs at least 6 rows (2 per risk group)');
   // Unknown learners or parameters fail here, before any privacy is spent.
@@ -201,16 +235,26 @@ export function resolveSettings(options: CondenseOptions): RunSettings {
   const isPrivate = Number.isFinite(s.epsilon);
   const reasonsNotPrivate: string[] = [];
   if (!isPrivate) reasonsNotPrivate.push('epsilon = Infinity: non-private condensation (no noise, no clipping)');
+  if (isPrivate && s.epsilon > MEANINGFUL_EPSILON_CEILING) {
+    reasonsNotPrivate.push(`ε = ${s.epsilon} is above ${MEANINGFUL_EPSILON_CEILING}: a guarantee this weak (any output up to e^ε times likelier with a patient than without) protects no one`);
+  }
   if (s.seed !== undefined) reasonsNotPrivate.push('seeded (reproducible) random numbers instead of a cryptographically secure source');
   if (s.initialisation === 'real-rows') reasonsNotPrivate.push('initialised by copying real rows');
+  if (options.train.card.draft) {
+    if (!acceptDraftCard) {
+      throw new OptionError('acceptDraftCard', 'condense: the card is a draft ("draft": true): its category levels were read off the data, so it is not public knowledge. Review it and remove the flag, or accept a non-private release explicitly');
+    }
+    reasonsNotPrivate.push('the card is an unreviewed draft (its category levels were read off the data)');
+  }
   return {
     ...s,
     task,
     learners,
     isPrivate,
     learningRate: s.learningRate ?? DEFAULTS.learningRate[task],
-    // With no optimisation steps (the DP per-stratum Gaussian baseline) the statistics get everything.
-    preprocessingShare: s.preprocessingShare ?? (s.steps === 0 ? 1 : DEFAULTS.preprocessingShare),
+    // With no optimisation steps (the DP per-stratum Gaussian baseline) the statistics get everything
+    // (everything MST does not, with the MST start).
+    preprocessingShare: s.preprocessingShare ?? (s.steps > 0 ? DEFAULTS.preprocessingShare : s.initialisation === 'mst' ? 1 - s.mstShare : 1),
     optimiseTimes: task === 'survival' && s.optimiseTimes,
     bounds: s.bounds ?? {},
     reasonsNotPrivate,
@@ -233,6 +277,12 @@ export function parseSettings(given: CondenseSettings): z.output<typeof settings
   const s = parsed.data;
   if (s.preprocessingShare !== undefined && !(s.preprocessingShare > 0 && (s.preprocessingShare < 1 || (s.preprocessingShare === 1 && s.steps === 0)))) {
     throw new OptionError('preprocessingShare', 'condense: preprocessingShare must be in (0, 1), or exactly 1 when steps = 0');
+  }
+  if (s.initialisation === 'mst') {
+    const total = (s.preprocessingShare ?? (s.steps > 0 ? DEFAULTS.preprocessingShare : 1 - s.mstShare)) + s.mstShare;
+    if (!(total < 1 || (total <= 1 + 1e-12 && s.steps === 0))) {
+      throw new OptionError('mstShare', 'condense: preprocessingShare + mstShare must be below 1 (the steps need the rest), or 1 when steps = 0');
+    }
   }
   return s;
 }

@@ -68,7 +68,6 @@ export interface TraceRow {
   loss: number;
   smoothedLoss: number;
   smoothing: number;
-  clippedFraction: number;
 }
 
 export interface StepsInput {
@@ -96,13 +95,16 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
   const { measurement } = plan;
   if (steps > 0) measurement.charge(ledger);
   const parameters = synthetic.values;
-  const n = train.nRows;
   // Poisson batches are drawn by skipping from one sampled record to the next and encoded straight
   // from the table, so a step costs O(q·n) whatever n is; buffers start at a size the batch
-  // exceeds with negligible probability (mean + 6 sd) and grow if it does.
-  const sampler = measurement.batchSampler(n);
-  const q = measurement.samplingRate;
-  const batchCapacity = Math.min(n, Math.ceil(q * n + 6 * Math.sqrt(q * n) + 16));
+  // exceeds with negligible probability (mean + 6 sd) and grow if it does. The real row count n
+  // drives the sampler and sizes the buffers, so it is read only inside the steps' mechanism;
+  // everything outside it scales by the DP count n̂.
+  const { sampler, batchCapacity } = scope.inside(MECHANISM.zeroOrderSteps, () => {
+    const n = train.nRows;
+    const q = measurement.samplingRate;
+    return { sampler: measurement.batchSampler(n), batchCapacity: Math.min(n, Math.ceil(q * n + 6 * Math.sqrt(q * n) + 16)) };
+  });
   const inline = new InlineDirectionEvaluator(synthetic, new PerRecordLoss(settings.learners, input.lossSpec, batchCapacity), K, batchCapacity);
   const evaluator =
     typeof input.evaluator === 'function'
@@ -131,7 +133,7 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
     optimiser.step(parameters, gradient, plan.learningRate);
     synthetic.project(parameters);
     smoothedLoss = Number.isNaN(smoothedLoss) ? estimate.loss : 0.9 * smoothedLoss + 0.1 * estimate.loss;
-    trace.push({ step: step + 1, loss: estimate.loss, smoothedLoss, smoothing: mu, clippedFraction: estimate.clippedFraction });
+    trace.push({ step: step + 1, loss: estimate.loss, smoothedLoss, smoothing: mu });
     if (input.onProgress) {
       const elapsedMs = Date.now() - started;
       input.onProgress({ step: step + 1, steps, elapsedMs, etaMs: (elapsedMs / (step + 1)) * (steps - step - 1), loss: estimate.loss, smoothedLoss, epsilonSpent });

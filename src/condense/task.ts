@@ -83,6 +83,11 @@ export class SurvivalTask implements CondensationTask {
 
   outcomes(moments: readonly StratumMoments[], settings: RunSettings): TaskOutcomes {
     const hist = this.timeHistogram;
+    // Small cohorts at low ε: every bin can fall below its noise threshold, leaving no event time
+    // to build the grid or the synthetic follow-up from. Say so instead of failing inside a learner.
+    if (!hist.events.some((c) => c > 0)) {
+      throw new RangeError(`the DP histogram of event times is empty (every bin is below its noise threshold): too few events for ε = ${settings.epsilon}; use a larger --epsilon or more rows`);
+    }
     const probs = Array.from({ length: settings.gridPoints }, (_, k) => (k + 1) / (settings.gridPoints + 1));
     const grid = uniqueAscending(histogramQuantiles(hist.edges, hist.events, probs));
     const allocation = allocateRows(settings.rows, moments.map((s) => s.count), 'proportional', 2);

@@ -150,8 +150,6 @@ export interface ZerothOrderSettings {
 export interface GradientEstimate {
   /** Noisy mean loss over the batch (from the private channel), at the current smoothing. */
   loss: number;
-  /** Fraction of batch records whose vector was clipped. */
-  clippedFraction: number;
 }
 
 /** Public randomness of one step: K directions over p parameters, then K learner seeds. */
@@ -204,19 +202,27 @@ export class ZerothOrderStep {
       }
       vectors[base + K] = channel;
     }
-    // The loss coordinate is at most λ·(max loss) = share·C by construction, so only the K loss
-    // differences are clipped: the reported loss is not biased by the clipping of the differences.
-    const { sum, clippedRecords } = this.measurement.release(vectors, records, { clipped: K, bounded: 1, boundedShare: lossChannelShare }, noiseRng, this.summed);
+    // λ is set so the loss coordinate of a loss inside its bound is at most share·C: the
+    // measurement's clip of that coordinate then never bites, and the reported loss is not biased
+    // by the clipping of the differences. Only the noisy sum comes back.
+    const sum = this.measurement.release(vectors, records, { clipped: K, bounded: 1, boundedShare: lossChannelShare }, noiseRng, this.summed);
+    // Scaled by the DP expected batch size q·n̂, never by the real batch size.
     const scale = 1 / Math.max(1, expectedBatchSize);
-    for (let k = 0; k < width; k++) sum[k] *= scale;
-
     const p = gradient.length;
     gradient.fill(0);
     for (let k = 0; k < K; k++) {
-      const coefficient = sum[k] / (2 * smoothing * K);
+      const coefficient = (sum[k] * scale) / (2 * smoothing * K);
       const offset = k * p;
       for (let i = 0; i < p; i++) gradient[i] += coefficient * directions[offset + i];
     }
-    return { loss: sum[K] / lossChannelWeight, clippedFraction: records ? clippedRecords / records : 0 };
+    return { loss: (sum[K] * scale) / lossChannelWeight };
+  }
+
+  /**
+   * The measurement's output of the last step: the K + 1 noisy sums (before the 1/(q·n̂) scaling).
+   * It is what a step releases, so tests and the audit's white-box adversary may read it.
+   */
+  get noisySums(): Float64Array {
+    return this.summed;
   }
 }

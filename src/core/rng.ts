@@ -36,18 +36,16 @@ export class SeededRng implements Rng {
    */
   reseed(seed: number): void {
     this.spareNormal = NaN;
-    let x = (seed >>> 0) ^ 0x9e3779b9;
-    const next = () => {
-      x = (x + 0x9e3779b9) | 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
+    // The low 32 bits seed splitmix32 as they always did (so seeds below 2^32 keep their streams);
+    // the high bits, when present, seed a second splitmix32 stream XORed into every state word, so
+    // seeds up to 2^53 give distinct generators (a 32-bit cut made 2^32 the same as 0).
+    const low = splitmix32((seed >>> 0) ^ 0x9e3779b9);
+    const highBits = seed >= 2 ** 32 ? Math.floor(seed / 2 ** 32) : 0;
+    const high = highBits > 0 ? splitmix32(highBits ^ 0x7f4a7c15) : () => 0;
+    this.s0 = (low() ^ high()) >>> 0;
+    this.s1 = (low() ^ high()) >>> 0;
+    this.s2 = (low() ^ high()) >>> 0;
+    this.s3 = (low() ^ high()) >>> 0;
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
@@ -116,4 +114,16 @@ export function shuffleInPlace(rng: Rng, a: Int32Array | number[]): void {
     a[i] = a[j];
     a[j] = t;
   }
+}
+
+/** splitmix32 (the 32-bit finaliser of MurmurHash3 on a Weyl sequence) from a 32-bit start. */
+function splitmix32(start: number): () => number {
+  let x = start | 0;
+  return () => {
+    x = (x + 0x9e3779b9) | 0;
+    let z = x;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
+  };
 }

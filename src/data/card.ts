@@ -34,6 +34,12 @@ export const featureSchema = z
 
 const common = {
   name: z.string().min(1),
+  /**
+   * Set by `dpcondense card` on a card drafted from the data (its category levels, its positive
+   * value were read off the records). A private release refuses a draft: the custodian reviews the
+   * card against public knowledge and deletes the flag.
+   */
+  draft: z.boolean().optional(),
   title: z.string().optional(),
   rows: z.number().int().nonnegative().optional(),
   features: z.array(featureSchema).min(1),
@@ -55,6 +61,12 @@ export const survivalCardSchema = z.object({
   task: z.literal('survival'),
   time: z.string().min(1),
   event: z.string().min(1),
+  /**
+   * How the event column spells its two states; default 1 = event, 0 = censored. R's `Surv` also
+   * accepts 2 = event, 1 = censored and TRUE/FALSE: write `{"event": 2, "censored": 1}` or
+   * `{"event": "TRUE", "censored": "FALSE"}`. Synthetic tables are written with the same codes.
+   */
+  event_codes: z.object({ event: categoryValue, censored: categoryValue }).optional(),
   time_unit: z.string().optional(),
 });
 
@@ -68,6 +80,9 @@ export const datasetCardSchema = z
       if (seen.has(n)) ctx.addIssue({ code: 'custom', message: `column "${n}" appears twice in the card` });
       seen.add(n);
     }
+    if (card.task === 'survival' && card.event_codes && String(card.event_codes.event) === String(card.event_codes.censored)) {
+      ctx.addIssue({ code: 'custom', message: 'event_codes: the event and censored codes must differ' });
+    }
   });
 
 export type FeatureSpec = z.infer<typeof featureSchema>;
@@ -76,12 +91,18 @@ export type SurvivalCard = z.infer<typeof survivalCardSchema>;
 export type DatasetCard = z.infer<typeof datasetCardSchema>;
 export type FeatureType = FeatureSpec['type'];
 
+/** The event column's codes of a survival card (default 1 = event, 0 = censored). */
+export function eventCodes(card: SurvivalCard): { event: string | number; censored: string | number } {
+  return card.event_codes ?? { event: 1, censored: 0 };
+}
+
 /** Parse and validate a card; `source` names the file in error messages. */
 export function parseCard(json: unknown, source = 'card'): DatasetCard {
   const result = datasetCardSchema.safeParse(json);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`);
-    throw new CardError(`${source}: invalid dataset card\n${lines.join('\n')}`);
+    // One line, so the CLI's "one line on stderr" rule holds for cards too.
+    const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message.replace(/\s*\n\s*/g, ' ')}`);
+    throw new CardError(`${source}: invalid dataset card: ${problems.join('; ')}`);
   }
   return result.data;
 }

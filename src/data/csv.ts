@@ -1,5 +1,6 @@
 /**
- * A small streaming CSV tokenizer (RFC 4180, comma separator) that takes string chunks, so the same
+ * A small streaming CSV tokenizer (RFC 4180; comma separator unless another single character is
+ * given — tab for TSV, semicolon for European spreadsheet exports) that takes string chunks, so the same
  * code reads a file streamed by Node, a browser `File` stream or an in-memory string.
  *
  * Conventions:
@@ -19,14 +20,21 @@ import { DataError } from './errors.js';
 export type CsvRecordSink = (fields: string[], recordIndex: number, line: number) => void;
 
 const QUOTE = 34; // "
-const COMMA = 44; // ,
 const LF = 10;
 const CR = 13;
 const BOM = '\uFEFF';
 
 export class CsvTokenizer {
-  /** Text of the record that was still incomplete at the end of the last chunk. */
-  private leftover = '';
+  /**
+   * The record that was still incomplete at the end of the last chunk, as the chunks that hold it
+   * (the first starts at a record start). It is only parsed again once a line break outside quotes
+   * has arrived, so a record spanning many chunks is parsed once: linear in its length.
+   */
+  private pending: string[] = [];
+  /** Quote parity at the end of `pending` (a `""` escape toggles twice, so parity is exact). */
+  private pendingInQuotes = false;
+  /** `pending` holds a line break outside quotes (then the next chunk triggers a parse). */
+  private pendingHasBreak = false;
   private atStart = true;
   private finished = false;
   /** Physical line (1-based) where the next unparsed record starts. */
@@ -35,8 +43,18 @@ export class CsvTokenizer {
   private header: string[] | undefined;
   blankLines = 0;
 
+  private readonly delimiter: string;
+  private readonly delimiterCode: number;
+
   /** `source` names the input in error messages (file name as the user gave it). */
-  constructor(private readonly source: string) {}
+  constructor(
+    private readonly source: string,
+    options: { delimiter?: string } = {},
+  ) {
+    this.delimiter = options.delimiter ?? ',';
+    if (this.delimiter.length !== 1 || /["\r\n]/.test(this.delimiter)) throw new RangeError(`CSV delimiter must be one character other than a quote or a line break, got ${JSON.stringify(this.delimiter)}`);
+    this.delimiterCode = this.delimiter.charCodeAt(0);
+  }
 
   /** Number of records delivered so far, header included. */
   get recordCount(): number {
@@ -49,22 +67,64 @@ export class CsvTokenizer {
       if (chunk.startsWith(BOM)) chunk = chunk.slice(1);
       this.atStart = false;
     }
-    const text = this.leftover.length ? this.leftover + chunk : chunk;
+    if (!this.pendingHasBreak && !this.scanForBreak(chunk)) {
+      // No record can end in this chunk: keep it without parsing anything.
+      if (chunk.length) this.pending.push(chunk);
+      return;
+    }
+    const text = this.pending.length ? this.pending.join('') + chunk : chunk;
+    // Drop the chunk list before parsing, so a long record is held once, not twice.
+    this.pending = [];
+    this.pendingInQuotes = false;
+    this.pendingHasBreak = false;
     const consumed = this.parse(text, false, sink);
-    this.leftover = consumed < text.length ? text.slice(consumed) : '';
+    if (consumed < text.length) {
+      const rest = text.slice(consumed);
+      this.pending.push(rest);
+      this.pendingHasBreak = this.scanForBreak(rest);
+    }
   }
 
   end(sink: CsvRecordSink): void {
     if (this.finished) return;
     this.finished = true;
-    if (this.leftover.length) this.parse(this.leftover, true, sink);
-    this.leftover = '';
+    const text = this.pending.join('');
+    this.pending = [];
+    if (text.length) this.parse(text, true, sink);
+  }
+
+  /**
+   * Continue the quote parity of `pending` through `chunk`; true when a line break outside quotes
+   * occurs (scanning stops there: a parse follows, and resets the state).
+   */
+  private scanForBreak(chunk: string): boolean {
+    const len = chunk.length;
+    let pos = 0;
+    let nextLF = -1;
+    let nextCR = -1;
+    while (pos < len) {
+      const quote = chunk.indexOf('"', pos);
+      if (this.pendingInQuotes) {
+        if (quote < 0) return false;
+        this.pendingInQuotes = false;
+        pos = quote + 1;
+        continue;
+      }
+      if (nextLF < pos) nextLF = indexOrEnd(chunk, '\n', pos);
+      if (nextCR < pos) nextCR = indexOrEnd(chunk, '\r', pos);
+      const lineBreak = Math.min(nextLF, nextCR);
+      if (lineBreak < len && (quote < 0 || lineBreak < quote)) return true;
+      if (quote < 0) return false;
+      this.pendingInQuotes = true;
+      pos = quote + 1;
+    }
+    return false;
   }
 
   /**
    * Parse whole records from `text`; returns how many characters were consumed. An incomplete
-   * trailing record is left for the next chunk (re-parsing it costs one record per chunk) unless
-   * `final`, when the end of the text ends it.
+   * trailing record is left for a later chunk (see `pending`) unless `final`, when the end of the
+   * text ends it.
    */
   private parse(text: string, final: boolean, sink: CsvRecordSink): number {
     const len = text.length;
@@ -131,7 +191,7 @@ export class CsvTokenizer {
           i = closed + 1;
           if (i < len) {
             const c = text.charCodeAt(i);
-            if (c !== COMMA && c !== LF && c !== CR) {
+            if (c !== this.delimiterCode && c !== LF && c !== CR) {
               throw this.error(`unexpected text after a closing quote: ${JSON.stringify(text.slice(i, i + 10))}`, fields.length, startLine);
             }
           }
@@ -139,7 +199,7 @@ export class CsvTokenizer {
           let j = i;
           while (j < len) {
             const c = text.charCodeAt(j);
-            if (c === COMMA || c === LF || c === CR) break;
+            if (c === this.delimiterCode || c === LF || c === CR) break;
             if (c === QUOTE) {
               throw this.error('a quote (") inside an unquoted field; quote the whole field and double inner quotes', fields.length, startLine);
             }
@@ -157,7 +217,7 @@ export class CsvTokenizer {
           break;
         }
         const c = text.charCodeAt(i);
-        if (c === COMMA) {
+        if (c === this.delimiterCode) {
           onlyEmptyUnquoted = false;
           i++;
           continue;
@@ -191,7 +251,7 @@ export class CsvTokenizer {
       this.blankLines++;
       return;
     }
-    const fields = text.slice(start, end).split(',');
+    const fields = text.slice(start, end).split(this.delimiter);
     if (this.records === 0) this.header = fields;
     sink(fields, this.records++, line);
   }

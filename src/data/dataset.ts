@@ -19,7 +19,7 @@ export interface AssembledDataset {
   /** Every row not listed as test, in table order (the whole table when there is no split). */
   train: Table;
   test: Table;
-  /** SHA-256 of the CSV bytes, hex (the receipt's input fingerprint). */
+  /** SHA-256 of the CSV bytes, hex: the receipt's input fingerprint as is for public data only (private data: keyed, see `keyedFingerprint`). */
   sha256: string;
   report: IngestReport;
 }

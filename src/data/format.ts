@@ -3,8 +3,9 @@
  * table again: the card's column names (features in card order, then the outcome), categorical and
  * binary values as their card category labels, numbers in JavaScript's shortest round-trip form
  * (integers without decimals), missing values as empty cells, the label as the card's positive value
- * or the other class value (`negativeLabelOf`). Lines end with LF; fields are quoted only when needed.
+ * or the other class value (`negativeLabelOf`), the event in the card's event codes. Lines end with LF; fields are quoted only when needed.
  */
+import { eventCodes } from './card.js';
 import { quoteCsvField } from './csv.js';
 import { negativeLabelOf, type Table } from './table.js';
 
@@ -28,8 +29,10 @@ export function formatTableCsv(table: Table): string {
   } else {
     const time = table.time!;
     const event = table.event!;
+    const codes = eventCodes(card);
+    const spelled = [quoteCsvField(String(codes.censored)), quoteCsvField(String(codes.event))];
     columnText.push((i) => String(time[i]));
-    columnText.push((i) => String(event[i]));
+    columnText.push((i) => spelled[event[i]]);
   }
   const lines = new Array<string>(table.nRows + 1);
   lines[0] = header;

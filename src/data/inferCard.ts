@@ -17,13 +17,15 @@
  *
  * The outcome: a classification label must have exactly two values; the positive value is the one
  * given, else inferred only when unambiguous (1 of 0/1, yes, true, positive), else an error asking
- * for it. Survival time/event are checked when the draft is used to read the file (ingest.ts).
+ * for it. The survival event column may be coded 0/1, 1/2 (R's `Surv`: 2 = event) or TRUE/FALSE
+ * (any case), decided as R decides it (values all in {1, 2} → 1/2); the draft writes the coding
+ * into `event_codes` when it is not 0/1. Times are checked when the draft reads the file (ingest.ts).
  */
 import { parseCard, type DatasetCard } from './card.js';
 import { CsvTokenizer } from './csv.js';
 import { DataError } from './errors.js';
 import { TableBuilder } from './ingest.js';
-import { DEFAULT_MISSING_VALUES, labelKey, parseStrictNumber, quoteCell } from './values.js';
+import { DEFAULT_MISSING_VALUES, delimiterHint, labelKey, numberLookalike, parseNumberIn, parseStrictNumber, quoteCell, type TextFormat } from './values.js';
 
 export interface CardInferenceOptions {
   /** Dataset name written into the card. */
@@ -39,6 +41,8 @@ export interface CardInferenceOptions {
   /** Most distinct text values a categorical may have (default 20). */
   maxLevels?: number;
   missingValues?: readonly string[];
+  /** Field separator and decimal mark of the text (default: comma, point). */
+  format?: TextFormat;
 }
 
 interface ColumnStats {
@@ -50,6 +54,18 @@ interface ColumnStats {
   allZeroOne: boolean;
   /** Distinct cell texts (capped at maxLevels + 1), with the row where each first appeared. */
   texts: Map<string, number>;
+  /** Cells that were numbers. */
+  numbers: number;
+  /** The first cell that was not a number (what made the column text), where it is. */
+  firstText?: CellAt;
+  /** The first cell that looks like a number in a form we do not read (1,234, Infinity, 1e309, 0x1A). */
+  firstLookalike?: CellAt & { why: string };
+}
+
+interface CellAt {
+  text: string;
+  row: number;
+  line: number | undefined;
 }
 
 export interface CardDraft {
@@ -68,6 +84,9 @@ export class CardInferrer {
   private columns: ColumnStats[] = [];
   private labelIndex = -1;
   private readonly labelClasses = new Map<string, string>();
+  private eventIndex = -1;
+  /** Distinct event cell texts by key (a third one is an error). */
+  private readonly eventValues = new Map<string, string>();
   private rows = 0;
 
   constructor(options: CardInferenceOptions) {
@@ -100,9 +119,15 @@ export class CardInferrer {
       const text = fields[c.index].trim();
       if (this.missingTokens.has(text)) continue;
       c.observed++;
-      const v = parseStrictNumber(text);
-      if (Number.isNaN(v)) c.allNumeric = false;
-      else {
+      const v = parseNumberIn(text, this.options.format?.decimal);
+      if (Number.isNaN(v)) {
+        if (text.includes('\0')) throw new DataError('the cell contains a NUL byte: is this a binary or UTF-16 file?', { file: source, row, line, column: c.name });
+        const why = numberLookalike(text);
+        if (why) c.firstLookalike ??= { text, row, line, why };
+        else c.firstText ??= { text, row, line };
+        c.allNumeric = false;
+      } else {
+        c.numbers++;
         if (!Number.isInteger(v)) c.allInteger = false;
         if (v !== 0 && v !== 1) c.allZeroOne = false;
       }
@@ -110,11 +135,22 @@ export class CardInferrer {
       // with too many levels, without holding every value of a numeric column.
       if (!c.texts.has(text)) {
         if (c.texts.size <= this.maxLevels) c.texts.set(text, row);
-        else if (!c.allNumeric) throw this.tooManyLevels(c.name, text, row, line);
+        else if (!c.allNumeric) throw this.notNumericNorCategorical(c);
+      }
+    }
+    if (this.eventIndex >= 0) {
+      const text = fields[this.eventIndex].trim();
+      const key = labelKey(text.toLowerCase());
+      if (!this.eventValues.has(key)) {
+        if (this.eventValues.size === 2) {
+          throw new DataError(`a third event value ${quoteCell(text)}; the event column needs two codes (0/1, 1/2 or TRUE/FALSE)`, { file: source, row, line, column: this.options.event });
+        }
+        this.eventValues.set(key, text);
       }
     }
     if (this.labelIndex >= 0) {
       const text = fields[this.labelIndex].trim();
+      if (text.includes('\0')) throw new DataError('the cell contains a NUL byte: is this a binary or UTF-16 file?', { file: source, row, line, column: this.options.label });
       if (this.missingTokens.has(text)) {
         throw new DataError('the outcome label is missing', { file: source, row, line, column: this.options.label });
       }
@@ -136,14 +172,16 @@ export class CardInferrer {
     const features = this.columns.map((c) => {
       // Numeric columns whose texts overflowed the cap are still numeric; text columns were caught above.
       if (c.observed === 0) {
-        notes.push(`"${c.name}" has no observed value; drafted as numeric`);
+        notes.push(`WARNING "${c.name}" has no observed value (every cell is missing); drafted as numeric: exclude it, or condensation can only fill it from its bounds`);
         return { name: c.name, type: 'numeric' as const, bounds: null };
       }
       if (c.allNumeric) {
         if (c.allZeroOne) return { name: c.name, type: 'binary' as const, categories: [0, 1] };
         return { name: c.name, type: c.allInteger ? ('integer' as const) : ('numeric' as const), bounds: null };
       }
-      if (c.texts.size > this.maxLevels) throw this.tooManyLevels(c.name, [...c.texts.keys()].pop()!, undefined, undefined);
+      // Numbers written in a form we do not read, and nothing else that is text: a numeric column
+      // with bad cells, not a categorical one. Never switch its type silently.
+      if ((c.firstLookalike && !c.firstText) || c.texts.size > this.maxLevels) throw this.notNumericNorCategorical(c);
       const levels = [...c.texts.keys()].sort(compareLevels);
       if (levels.length < 2) {
         throw new DataError(`a single text value ${quoteCell(levels[0])} in every row: nothing to learn from; exclude the column`, {
@@ -152,6 +190,13 @@ export class CardInferrer {
         });
       }
       notes.push(`"${c.name}": ${levels.length} categories read from the data (${levels.slice(0, 6).map((l) => JSON.stringify(l)).join(', ')}${levels.length > 6 ? ', ...' : ''})`);
+      if (c.numbers > 0) {
+        // Mostly numbers with some text: say why the column became text, and where.
+        const first = c.firstText ?? c.firstLookalike!;
+        notes.push(
+          `WARNING "${c.name}" drafted as ${levels.length === 2 ? 'binary' : 'categorical'}, not numeric: ${c.numbers} cell(s) are numbers, but row ${first.row} has ${quoteCell(first.text)}, which is not; if the column is numeric, fix such cells (or leave them empty) and draft again`,
+        );
+      }
       return { name: c.name, type: levels.length === 2 ? ('binary' as const) : ('categorical' as const), categories: levels };
     });
     const o = this.options;
@@ -159,21 +204,36 @@ export class CardInferrer {
     const note =
       `Draft card inferred by dpcondense from ${source}; review before use. ` +
       `Bounds are null: fill in public bounds (coding or physiological ranges) where they are known, never values read off the data; features left without bounds need a DP estimate at condensation. ` +
-      `Category lists were read from the data: confirm they are public codes before release.`;
+      `Category lists were read from the data: confirm they are public codes before release, then delete "draft": true (a private release refuses a draft card).`;
     let json: Record<string, unknown>;
     if (o.label !== undefined) {
-      json = { name: o.name, task: 'classification', label: o.label, positive: this.positiveValue(), features, note };
+      json = { name: o.name, draft: true, task: 'classification', label: o.label, positive: this.positiveValue(), features, note };
     } else {
-      json = { name: o.name, task: 'survival', time: o.time, event: o.event, features, note };
+      const codes = this.eventCoding(notes);
+      json = { name: o.name, draft: true, task: 'survival', time: o.time, event: o.event, ...(codes ? { event_codes: codes } : {}), features, note };
     }
     if (numericCount) notes.push(`${numericCount} numeric/integer feature(s) have bounds: null — add public bounds where known`);
     return { card: parseCard(json, `draft card for ${source}`), notes };
   }
 
-  private tooManyLevels(column: string, text: string, row: number | undefined, line: number | undefined): DataError {
+  /**
+   * A column that is neither numeric nor categorical, located at the cell that decided it: the first
+   * number in a form we do not read (when the rest are numbers), else the first text cell.
+   */
+  private notNumericNorCategorical(c: ColumnStats): DataError {
+    if (c.firstLookalike && !c.firstText) {
+      const { text, row, line, why } = c.firstLookalike;
+      return new DataError(`${quoteCell(text)} looks like a number but is not read as one (${why}); fix the cell, leave it empty if missing, or --exclude the column`, {
+        file: this.options.source,
+        row,
+        line,
+        column: c.name,
+      });
+    }
+    const first = c.firstText!;
     return new DataError(
-      `more than ${this.maxLevels} distinct values and not all numbers (e.g. ${quoteCell(text)}): neither numeric nor categorical; fix the column, raise --max-levels, or --exclude it`,
-      { file: this.options.source, row, line, column },
+      `${quoteCell(first.text)} is not a number, and the column has more than ${this.maxLevels} distinct values, so it is neither numeric nor categorical; fix the cell, raise --max-levels, or --exclude the column`,
+      { file: this.options.source, row: first.row, line: first.line, column: c.name },
     );
   }
 
@@ -188,16 +248,39 @@ export class CardInferrer {
     const o = this.options;
     const outcome = o.label !== undefined ? [o.label] : [o.time!, o.event!];
     for (const name of [...outcome, ...(o.exclude ?? [])]) {
-      if (!seen.has(name)) throw new DataError(`header: no column named "${name}"`, { file: source, column: name });
+      if (!seen.has(name)) throw new DataError(`header: no column named "${name}"${delimiterHint(header, o.format?.delimiter)}`, { file: source, column: name });
     }
     const skip = new Set([...outcome, ...(o.exclude ?? [])]);
     this.header = header;
     this.labelIndex = o.label !== undefined ? header.indexOf(o.label) : -1;
+    this.eventIndex = o.event !== undefined ? header.indexOf(o.event) : -1;
     this.columns = header
       .map((name, index) => ({ name, index }))
       .filter(({ name }) => !skip.has(name))
-      .map(({ name, index }) => ({ name, index, observed: 0, allNumeric: true, allInteger: true, allZeroOne: true, texts: new Map() }));
+      .map(({ name, index }) => ({ name, index, observed: 0, allNumeric: true, allInteger: true, allZeroOne: true, texts: new Map(), numbers: 0 }));
     if (this.columns.length === 0) throw new DataError('no feature columns left besides the outcome', { file: source });
+  }
+
+  /** The event column's coding, as R's `Surv` reads it; undefined for the default 0/1. */
+  private eventCoding(notes: string[]): { event: string | number; censored: string | number } | undefined {
+    const keys = [...this.eventValues.keys()];
+    const column = this.options.event;
+    if (keys.every((k) => k === 'n:0' || k === 'n:1')) return undefined;
+    if (keys.every((k) => k === 'n:1' || k === 'n:2')) {
+      notes.push(`"${column}" is coded 1/2 as in R's Surv: 2 = event, 1 = censored (event_codes)`);
+      return { event: 2, censored: 1 };
+    }
+    if (keys.every((k) => k === 's:true' || k === 's:false')) {
+      // Keep the file's spelling; a value never seen gets the spelling's case of the one that was.
+      const seen = [...this.eventValues.values()][0];
+      const spell = (word: string) => this.eventValues.get(`s:${word}`) ?? (seen === seen.toLowerCase() ? word : seen === seen.toUpperCase() ? word.toUpperCase() : word[0].toUpperCase() + word.slice(1));
+      notes.push(`"${column}" is coded TRUE/FALSE: TRUE = event (event_codes)`);
+      return { event: spell('true'), censored: spell('false') };
+    }
+    throw new DataError(
+      `event values ${[...this.eventValues.values()].map(quoteCell).join(', ')} are not 0/1, 1/2 (R's Surv) or TRUE/FALSE; write the card by hand with "event_codes": {"event": ..., "censored": ...}`,
+      { file: this.options.source, column },
+    );
   }
 
   private positiveValue(): string | number {
@@ -251,13 +334,13 @@ function compareLevels(a: string, b: string): number {
  */
 export function inferCardFromText(text: string, options: CardInferenceOptions): CardDraft {
   const inferrer = new CardInferrer(options);
-  const tokenizer = new CsvTokenizer(options.source);
+  const tokenizer = new CsvTokenizer(options.source, { delimiter: options.format?.delimiter });
   const sink = (fields: string[], _i: number, line: number) => inferrer.addRecord(fields, line);
   tokenizer.push(text, sink);
   tokenizer.end(sink);
   const draft = inferrer.finish();
-  const builder = new TableBuilder(draft.card, { source: options.source, missingValues: options.missingValues });
-  const check = new CsvTokenizer(options.source);
+  const builder = new TableBuilder(draft.card, { source: options.source, missingValues: options.missingValues, format: options.format });
+  const check = new CsvTokenizer(options.source, { delimiter: options.format?.delimiter });
   const load = (fields: string[], _i: number, line: number) => builder.addRecord(fields, line);
   check.push(text, load);
   check.end(load);

@@ -3,8 +3,8 @@
  *
  * Every check happens here, once, at the boundary (models and metrics trust what they get):
  * header names, field counts, number syntax, integer values, categories, public bounds, and the
- * outcome rules (a label with exactly two classes; survival time finite and > 0, event 0/1, at least
- * one event). Each failure is a `DataError` naming the file, the 1-based data row and the column.
+ * outcome rules (a label with exactly two classes; survival time finite and ≥ 0, the event coded as
+ * the card says — 1/0 unless `event_codes` — and at least one event). Each failure is a `DataError` naming the file, the 1-based data row and the column.
  * Missing feature values are kept (NaN plus a mask) and counted in the report, never dropped.
  *
  * Storage is one typed array per column (no per-row objects), allocated at `rowsHint` (an upper
@@ -12,11 +12,11 @@
  * outnumber it, and trimmed column by column at the end (no copy when the hint was exact), so the
  * peak is about the final size plus one column when the hint is given.
  */
-import type { DatasetCard, FeatureSpec } from './card.js';
+import { eventCodes, type DatasetCard, type FeatureSpec } from './card.js';
 import { CsvTokenizer } from './csv.js';
 import { DataError } from './errors.js';
 import type { FeatureColumn, Table } from './table.js';
-import { DEFAULT_MISSING_VALUES, LevelLookup, labelKey, parseStrictNumber, quoteCell } from './values.js';
+import { DEFAULT_MISSING_VALUES, LevelLookup, delimiterHint, labelKey, numberLookalike, parseNumberIn, parseStrictNumber, quoteCell, type TextFormat } from './values.js';
 
 export interface IngestOptions {
   /** Name of the input (file name as the user gave it), used in every error message. */
@@ -29,6 +29,8 @@ export interface IngestOptions {
   clampToBounds?: boolean;
   /** Cell texts read as missing (after trimming); default `DEFAULT_MISSING_VALUES`. */
   missingValues?: readonly string[];
+  /** Field separator and decimal mark of the text (default: comma, point). */
+  format?: TextFormat;
   /**
    * An upper bound on the number of data rows, e.g. the file's line breaks counted in a first pass.
    * Storage is then allocated once at that size instead of grown by doubling, so peak memory stays
@@ -56,6 +58,10 @@ export interface IngestReport {
   ignoredColumns: string[];
   /** Missing cells per card feature. */
   missing: Record<string, number>;
+  /** The tokens read as missing in feature cells, with how many cells each spelled (in order of first use). */
+  missingTokens: Record<string, number>;
+  /** Features with no observed value at all (every cell missing). */
+  allMissing: string[];
   /** Values clamped to the card's bounds, per feature (only features with at least one clamp). */
   clamped: Record<string, number>;
   clampToBounds: boolean;
@@ -92,6 +98,7 @@ export class TableBuilder {
   private readonly missingTokens: Set<string>;
   /** A missing token such as "-999" spells a number, so missing must be checked before parsing. */
   private readonly numericMissingToken: boolean;
+  private readonly format: TextFormat;
   private header: string[] | undefined;
   private plans: FeaturePlan[] = [];
   private capacity: number;
@@ -103,10 +110,14 @@ export class TableBuilder {
   private time: Float64Array | undefined;
   private event: Uint8Array | undefined;
   private positiveKey = '';
+  private eventKey = 'n:1';
+  private censoredKey = 'n:0';
   /** Distinct label keys in order of appearance, with the text first seen for each. */
   private readonly labelClasses = new Map<string, string>();
   private eventCount = 0;
   private ignoredColumns: string[] = [];
+  /** Missing feature cells per token that spelled them ("" for empty cells). */
+  private readonly missingTokenCounts = new Map<string, number>();
   blankLines = 0;
 
   constructor(card: DatasetCard, options: IngestOptions) {
@@ -116,6 +127,9 @@ export class TableBuilder {
     this.float32 = options.featureStorage === 'float32';
     this.missingTokens = new Set(options.missingValues ?? DEFAULT_MISSING_VALUES);
     this.numericMissingToken = [...this.missingTokens].some((t) => !Number.isNaN(parseStrictNumber(t)));
+    this.format = options.format ?? {};
+    // A decimal comma makes "3,5" a number, so the comma-free fast path below would misread it.
+    if (this.format.decimal === ',') this.numericMissingToken = true;
     this.capacity = Math.max(16, options.rowsHint ?? card.rows ?? 1024);
   }
 
@@ -205,6 +219,8 @@ export class TableBuilder {
       header: this.header,
       ignoredColumns: this.ignoredColumns,
       missing,
+      missingTokens: Object.fromEntries(this.missingTokenCounts),
+      allMissing: this.plans.filter((plan) => plan.missingCount === n).map((plan) => plan.spec.name),
       clamped,
       clampToBounds: this.clampToBounds,
       blankLines: this.blankLines,
@@ -227,7 +243,7 @@ export class TableBuilder {
     const wanted = [...card.features.map((f) => f.name), ...outcome];
     const absent = wanted.filter((name) => !position.has(name));
     if (absent.length) {
-      throw new DataError(`header: the card's column(s) ${absent.map((a) => `"${a}"`).join(', ')} are not in the file`, {
+      throw new DataError(`header: the card's column(s) ${absent.map((a) => `"${a}"`).join(', ')} are not in the file${delimiterHint(header, this.format.delimiter)}`, {
         file: this.source,
         column: absent[0],
       });
@@ -256,6 +272,9 @@ export class TableBuilder {
       this.label = new Uint8Array(this.capacity);
       this.positiveKey = labelKey(String(card.positive).trim());
     } else {
+      const codes = eventCodes(card);
+      this.eventKey = labelKey(String(codes.event).trim());
+      this.censoredKey = labelKey(String(codes.censored).trim());
       this.timeIndex = position.get(card.time)!;
       this.eventIndex = position.get(card.event)!;
       this.time = new Float64Array(this.capacity);
@@ -271,6 +290,7 @@ export class TableBuilder {
       plan.values[i] = NaN;
       plan.missing[i] = 1;
       plan.missingCount++;
+      this.missingTokenCounts.set(text, (this.missingTokenCounts.get(text) ?? 0) + 1);
       return;
     }
     if (plan.kind === Kind.Level) {
@@ -287,9 +307,10 @@ export class TableBuilder {
       plan.values[i] = level;
       return;
     }
-    if (v !== v) v = parseStrictNumber(text);
+    if (v !== v) v = parseNumberIn(text, this.format.decimal);
     if (v !== v) {
-      throw new DataError(`${quoteCell(text)} is not a number`, { file: this.source, row, line, column: plan.spec.name });
+      const lookalike = numberLookalike(text);
+      throw new DataError(`${quoteCell(text)} is not a number${lookalike ? ` (${lookalike})` : ''}`, { file: this.source, row, line, column: plan.spec.name });
     }
     if (plan.kind === Kind.Integer && !Number.isInteger(v)) {
       throw new DataError(`${quoteCell(text)} is not an integer (the card says type "integer")`, {
@@ -336,14 +357,23 @@ export class TableBuilder {
   private parseSurvival(timeText: string, eventText: string, i: number, row: number, line: number | undefined): void {
     const card = this.card;
     if (card.task !== 'survival') return;
-    const t = parseStrictNumber(timeText);
-    if (Number.isNaN(t) || t <= 0) {
-      const why = this.missingTokens.has(timeText) ? 'the follow-up time is missing' : `follow-up time ${quoteCell(timeText)} is not a finite number > 0`;
+    // Time 0 (an event or censoring on the day of entry) is valid follow-up, as in R's survival.
+    const t = parseNumberIn(timeText, this.format.decimal);
+    if (Number.isNaN(t) || t < 0) {
+      const why = this.missingTokens.has(timeText) ? 'the follow-up time is missing' : `follow-up time ${quoteCell(timeText)} is not a finite number ≥ 0`;
       throw new DataError(why, { file: this.source, row, line, column: card.time });
     }
-    const e = parseStrictNumber(eventText);
-    if (e !== 0 && e !== 1) {
-      throw new DataError(`event ${quoteCell(eventText)} is not 0 (censored) or 1 (event)`, { file: this.source, row, line, column: card.event });
+    const key = labelKey(eventText);
+    const e = key === this.eventKey ? 1 : key === this.censoredKey ? 0 : -1;
+    if (e < 0) {
+      const codes = eventCodes(card);
+      const hint = card.event_codes ? "(the card's event_codes)" : '(set the card\'s "event_codes" for other codings, e.g. {"event": 2, "censored": 1} as in R\'s Surv)';
+      throw new DataError(`event ${quoteCell(eventText)} is not ${JSON.stringify(codes.censored)} (censored) or ${JSON.stringify(codes.event)} (event) ${hint}`, {
+        file: this.source,
+        row,
+        line,
+        column: card.event,
+      });
     }
     this.time![i] = t;
     this.event![i] = e;
@@ -408,7 +438,7 @@ export async function readTableFromText(text: string, card: DatasetCard, options
 /** Synchronous form of `readTableFromText` (tests, workers that already hold the text). */
 export function readTableFromTextSync(text: string, card: DatasetCard, options: IngestOptions): { table: Table; report: IngestReport } {
   const builder = new TableBuilder(card, options);
-  const tokenizer = new CsvTokenizer(options.source);
+  const tokenizer = new CsvTokenizer(options.source, { delimiter: options.format?.delimiter });
   const sink = (fields: string[], _index: number, line: number) => builder.addRecord(fields, line);
   tokenizer.push(text, sink);
   tokenizer.end(sink);

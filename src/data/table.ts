@@ -27,7 +27,7 @@ export interface Table {
    * `negativeLabelOf`.
    */
   readonly negativeLabel?: string | number;
-  /** Survival: follow-up time (> 0) and event indicator (1 = event, 0 = censored). */
+  /** Survival: follow-up time (≥ 0) and event indicator (1 = event, 0 = censored, whatever the file's codes). */
   readonly time?: Float64Array;
   readonly event?: Uint8Array;
 }

@@ -36,6 +36,24 @@ export function parseStrictNumber(text: string): number {
   return v;
 }
 
+/**
+ * Why a cell that is not plain decimal notation still looks like a number, or undefined when it
+ * does not: these are the forms exports produce that a reader must not guess at (a comma may be a
+ * thousands separator or a decimal comma; "Infinity" and 1e309 are not finite values), so card
+ * drafting and ingestion name them instead of silently reading the column as text.
+ */
+export function numberLookalike(text: string): string | undefined {
+  if (/^[+-]?(?:inf|infinity)$/i.test(text)) return 'an infinite value is not a usable number';
+  if (DECIMAL.test(text) && !Number.isFinite(Number(text))) return 'too large for a double-precision number (above 1.8e308)';
+  if (/^[+-]?\d{1,3}(?:[,_' ]\d{3})+(?:\.\d*)?$/.test(text) || /^[+-]?\d{1,3}(?:\.\d{3})+,\d*$/.test(text) || /^[+-]?\d+,\d+$/.test(text)) {
+    return 'a thousands separator or a decimal comma? only plain decimal notation is read, e.g. 1234.5';
+  }
+  if (/^[+-]?0(?:x[0-9a-f]+|b[01]+|o[0-7]+)$/i.test(text)) return 'a hexadecimal, binary or octal literal, not decimal notation';
+  if (/^[+-]?nan$/i.test(text) || /^[+-]?\d\.#(?:inf|qnan|snan|ind)\d*$/i.test(text)) return 'a NaN or infinity spelling that is not one of the missing-value tokens';
+  if (/^#(?:N\/A|DIV\/0!|VALUE!|NUM!|REF!|NAME\?|NULL!)$/i.test(text)) return 'a spreadsheet error value; leave a missing cell empty';
+  return undefined;
+}
+
 /** The reference definition of what `parseStrictNumber` accepts (used by its tests). */
 export function isDecimalNotation(text: string): boolean {
   return DECIMAL.test(text);
@@ -87,4 +105,30 @@ export function labelKey(text: string): string {
 /** Shorten a cell for an error message. */
 export function quoteCell(text: string): string {
   return JSON.stringify(text.length > 40 ? text.slice(0, 37) + '...' : text);
+}
+
+/** How a delimited text file is written: the field separator and the decimal mark of its numbers. */
+export interface TextFormat {
+  /** One character: ',' (default), '\t' (TSV) or ';' (spreadsheets in decimal-comma locales). */
+  delimiter?: string;
+  /** '.' (default) or ',' (then "3,5" reads as 3.5). */
+  decimal?: '.' | ',';
+}
+
+/** `parseStrictNumber` for a file whose decimal mark is `decimal` (one comma becomes the point). */
+export function parseNumberIn(text: string, decimal: '.' | ',' | undefined): number {
+  if (decimal !== ',') return parseStrictNumber(text);
+  return text.includes('.') ? NaN : parseStrictNumber(text.replace(',', '.'));
+}
+
+/**
+ * A hint for a header that came out as one column: the file is probably separated by another
+ * character than the one it was read with (e.g. a semicolon export read as CSV).
+ */
+export function delimiterHint(header: readonly string[], delimiter = ','): string {
+  if (header.length !== 1) return '';
+  for (const [c, name, option] of [[';', 'semicolon', '";"'], ['\t', 'tab', 'tab'], [',', 'comma', '","'], ['|', 'pipe', '"|"']] as const) {
+    if (c !== delimiter && header[0].includes(c)) return `; the header is a single column containing ${name}s — the file looks ${name}-separated: pass --delimiter ${option}`;
+  }
+  return '';
 }

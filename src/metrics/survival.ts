@@ -3,7 +3,7 @@
  * score, and the censored negative log-likelihood that the condensation objective uses per record.
  *
  * Conventions shared by every function here:
- * - `time[i] > 0` (finite) is the follow-up time, `event[i]` is 1 for an observed event and 0 for
+ * - `time[i] ≥ 0` (finite) is the follow-up time (0 = an event or censoring on the day of entry), `event[i]` is 1 for an observed event and 0 for
  *   censoring at `time[i]`; optional `weights[i] ≥ 0` are case weights.
  * - When an event and a censoring share a time, the event is taken to happen first: the censored
  *   subject is still at risk at that time and counts as "surviving longer" (R `survival` and
@@ -445,6 +445,9 @@ export function integratedBrierScore(
  * - event at T in (t_{k−1}, t_k]: loss = −log(S(t_{k−1}) − S(t_k)); T > t_K: loss = −log S(t_K);
  * - censored at T: loss = −log S(t_j) with t_j the last grid point ≤ T (S = 1 if T < t_1), i.e. the
  *   subject is known to survive the whole grid intervals before T.
+ * Time 0: an event at T = 0 counts in the first interval (as if [0, t_1]: the curve's first drop),
+ * and a record censored at 0 has loss 0 — it says nothing beyond entry, just as it adds nothing
+ * to R's Kaplan–Meier or Cox likelihood except a place in the risk set at time 0.
  * Probabilities are clipped to [pMin, 1] before the log (which also bounds the loss by −log pMin, as
  * the privacy clipping argument needs); non-monotone curves therefore get the loss of pMin.
  * Writes `out[i]` for every record and returns `out`.

@@ -10,7 +10,7 @@
 import type { Rng } from '../core/rng.js';
 import { classificationLearnerSpecs } from './classification/index.js';
 import { survivalLearnerSpecs } from './survival/index.js';
-import { type ClassificationLearner, type Learner, ModelInputError, type SurvivalLearner, type Task } from './types.js';
+import { type ClassificationLearner, type Learner, ModelInputError, type SurvivalLearner, type Task, UnknownLearnerError } from './types.js';
 
 export type LearnerParamValue = number | string | boolean;
 
@@ -37,7 +37,7 @@ export function getLearnerSpec(name: string): LearnerSpec {
   const spec = allSpecs().find((s) => s.name === name);
   if (!spec) {
     const valid = allSpecs().map((s) => s.name);
-    throw new ModelInputError(`unknown learner "${name}"; valid learners: ${valid.join(', ')}`);
+    throw new UnknownLearnerError(`unknown learner "${name}"; valid learners: ${valid.join(', ')}`);
   }
   return spec;
 }

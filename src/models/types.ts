@@ -71,3 +71,8 @@ export type FittedModel = ClassifierModel | SurvivalModel;
 export class ModelInputError extends Error {
   override name = 'ModelInputError';
 }
+
+/** A learner name that is not in the registry (the CLI treats it as wrong usage, like an unknown dataset). */
+export class UnknownLearnerError extends ModelInputError {
+  override name = 'UnknownLearnerError';
+}

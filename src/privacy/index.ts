@@ -10,6 +10,7 @@ export {
   epsilonFromRdp,
   rdpGaussian,
   rdpLaplace,
+  rdpExponentialMechanism,
   rdpPureDp,
   rdpSubsampledGaussian,
   type RdpConversion,
@@ -65,4 +66,4 @@ export {
   type NoisyMeanAndSpread,
   type NoisyQuantiles,
 } from './statistics.js';
-export { RECEIPT_FORMAT, buildReceipt, sha256Hex, type PrivacyReceipt, type Receipt, type ReceiptEntry, type ReceiptOptions } from './receipt.js';
+export { RECEIPT_FORMAT, buildReceipt, hmacSha256Hex, keyedFingerprint, sha256Hex, type InputFingerprint, type PrivacyReceipt, type Receipt, type ReceiptEntry, type ReceiptOptions } from './receipt.js';

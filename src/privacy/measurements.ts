@@ -107,22 +107,15 @@ export function calibrateJointGaussianQueries(request: { epsilon: number; delta:
 
 /** How a per-record vector is split for clipping: see `SubsampledGaussianSum.release`. */
 export interface RecordVectorLayout {
-  /** Leading coordinates that are clipped. */
+  /** Leading coordinates, clipped jointly to norm C·√(1 − share²). */
   clipped: number;
   /**
-   * Trailing coordinates whose norm the caller guarantees to be at most `boundedShare`·C by
-   * construction (not clipped); the leading ones are then clipped to C·√(1 − share²) so the whole
-   * vector has norm ≤ C.
+   * Trailing coordinates, clipped jointly to norm `boundedShare`·C. The caller scales them so that
+   * this clip does not bite for values inside their stated bound (so they are not biased), but the
+   * bound on the whole vector (norm ≤ C) holds whatever they are.
    */
   bounded: number;
   boundedShare: number;
-}
-
-export interface PrivateSum {
-  /** Noisy sum of the (clipped) record vectors, length clipped + bounded. */
-  sum: Float64Array;
-  /** Records whose clipped part was scaled down. */
-  clippedRecords: number;
 }
 
 /**
@@ -164,25 +157,40 @@ export class SubsampledGaussianSum {
 
   /**
    * Clip each of the `records` vectors in `vectors` (record-major, `layout.clipped + layout.bounded`
-   * wide), sum them into `out`, and add N(0, σ²C²) to every coordinate.
+   * wide), sum them into `out`, and add N(0, σ²C²) to every coordinate; returns `out`.
+   *
+   * The bound is true by construction, whatever the vectors hold: both blocks are clipped (so a
+   * record adds at most C in L2 norm), and a vector with a NaN or infinite entry (or a norm that
+   * overflows) adds the zero vector. Only the noisy sum leaves: not the batch size, not how many
+   * vectors were clipped or dropped — those are exact functions of the batch.
    */
-  release(vectors: Float64Array, records: number, layout: RecordVectorLayout, rng: Rng, out: Float64Array): PrivateSum {
+  release(vectors: Float64Array, records: number, layout: RecordVectorLayout, rng: Rng, out: Float64Array): Float64Array {
     const K = layout.clipped;
     const width = K + layout.bounded;
     const sum = out.fill(0);
     const clipTo = this.clipNorm * Math.sqrt(1 - layout.boundedShare * layout.boundedShare);
-    let clippedRecords = 0;
+    const boundedClipTo = this.clipNorm * layout.boundedShare;
     for (let r = 0; r < records; r++) {
       const base = r * width;
-      let norm2 = 0;
-      for (let k = 0; k < K; k++) norm2 += vectors[base + k] * vectors[base + k];
-      const norm = Math.sqrt(norm2);
-      const factor = norm > clipTo ? clipTo / norm : 1;
-      if (factor < 1) clippedRecords++;
+      const factor = clipFactor(vectors, base, base + K, clipTo);
+      const boundedFactor = clipFactor(vectors, base + K, base + width, boundedClipTo);
+      if (Number.isNaN(factor) || Number.isNaN(boundedFactor)) continue;
       for (let k = 0; k < K; k++) sum[k] += factor * vectors[base + k];
-      for (let k = K; k < width; k++) sum[k] += vectors[base + k];
+      for (let k = K; k < width; k++) sum[k] += boundedFactor * vectors[base + k];
     }
     if (this.noiseMultiplier > 0) addGaussianNoise(sum, this.noiseMultiplier * this.clipNorm, rng);
-    return { sum, clippedRecords };
+    return sum;
   }
+}
+
+/**
+ * The factor that scales `values[from..to)` to L2 norm at most `limit` (1 when it is within), or
+ * NaN when the block has a non-finite entry or its squared norm overflows.
+ */
+function clipFactor(values: Float64Array, from: number, to: number, limit: number): number {
+  let norm2 = 0;
+  for (let i = from; i < to; i++) norm2 += values[i] * values[i];
+  if (!Number.isFinite(norm2)) return NaN;
+  const norm = Math.sqrt(norm2);
+  return norm > limit ? limit / norm : 1;
 }

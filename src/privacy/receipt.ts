@@ -8,7 +8,10 @@
  * finite budget and spent ε within it, δ > 0 or pure-DP only, and — when any mechanism was
  * applied — every registered generator cryptographically secure, with at least one registered
  * (a seeded, reproducible run is never a private release). The reasons are listed. The input
- * fingerprint is provenance, not privacy: a malformed one only adds a warning.
+ * fingerprint is provenance, not privacy: a malformed one only adds a warning. For private input it
+ * must be keyed (`HMAC-SHA-256` under a key the custodian keeps and never ships): a plain SHA-256
+ * of private data is a deterministic function of it, so anyone who can guess the dataset up to one
+ * record could confirm the guess against the receipt. A plain `SHA-256` is for public data only.
  */
 import type { Rng } from '../core/rng.js';
 import type { AccountantName, LedgerEntry, PrivacyLedger } from './ledger.js';
@@ -38,6 +41,16 @@ export interface ReceiptEntry {
   epsilon_after: JsonNumber;
 }
 
+/**
+ * How the input is identified in the receipt: `HMAC-SHA-256` = HMAC-SHA-256(key, SHA-256(input
+ * bytes)) under the custodian's secret key; `SHA-256` = the plain digest (public data only);
+ * `none` = not recorded (hex empty).
+ */
+export interface InputFingerprint {
+  algorithm: 'HMAC-SHA-256' | 'SHA-256' | 'none';
+  hex: string;
+}
+
 /** Alias used by the condensation engine. */
 export type Receipt = PrivacyReceipt;
 
@@ -57,15 +70,15 @@ export interface PrivacyReceipt {
   entries: ReceiptEntry[];
   parameters: Record<string, unknown>;
   software: { name: string; version: string };
-  input_fingerprint: { algorithm: 'SHA-256'; hex: string };
+  input_fingerprint: InputFingerprint;
   warnings: string[];
   created_at: string;
 }
 
 export interface ReceiptOptions {
   software: { name: string; version: string };
-  /** SHA-256 hex of the input bytes (see `sha256Hex`). */
-  inputFingerprint: string;
+  /** The input's identifier; a bare string is a SHA-256 hex digest (see `InputFingerprint`). */
+  inputFingerprint: string | InputFingerprint;
   /** Run parameters to record (σ, C, q, T, K, μ, …). */
   parameters: Record<string, unknown>;
   /** Whether the caller intends a private release (it may still be refused, with reasons). */
@@ -92,6 +105,7 @@ function receiptEntry(e: LedgerEntry): ReceiptEntry {
       return { ...base, noise_multiplier: json(e.noiseMultiplier), count: e.count ?? 1, epsilon_after: json(e.epsilonAfter) };
     case 'laplace':
     case 'pure_dp':
+    case 'exponential':
       return { ...base, epsilon: json(e.epsilon), count: e.count ?? 1, epsilon_after: json(e.epsilonAfter) };
   }
 }
@@ -119,7 +133,9 @@ export function buildReceipt(ledger: PrivacyLedger, options: ReceiptOptions): Pr
   else if (entries.length > 0 && (!randomness.registered || !randomness.secure)) {
     reasons.push(randomness.registered ? 'a random generator that is not cryptographically secure was used' : 'no random generator was registered with the ledger');
   }
-  if (!/^[0-9a-f]{64}$/.test(options.inputFingerprint)) warnings.push('input fingerprint is not a SHA-256 hex digest');
+  const fingerprint: InputFingerprint = typeof options.inputFingerprint === 'string' ? { algorithm: 'SHA-256', hex: options.inputFingerprint } : { ...options.inputFingerprint };
+  if (fingerprint.algorithm === 'none') warnings.push('no input fingerprint recorded');
+  else if (!/^[0-9a-f]{64}$/.test(fingerprint.hex)) warnings.push(`input fingerprint is not a ${fingerprint.algorithm} hex digest`);
   const uniqueReasons = [...new Set(reasons)];
 
   let epsilonPld: PrivacyReceipt['epsilon_pld'];
@@ -148,7 +164,7 @@ export function buildReceipt(ledger: PrivacyLedger, options: ReceiptOptions): Pr
     entries: entries.map(receiptEntry),
     parameters: { ...options.parameters },
     software: { name: options.software.name, version: options.software.version },
-    input_fingerprint: { algorithm: 'SHA-256', hex: options.inputFingerprint },
+    input_fingerprint: fingerprint,
     warnings,
     created_at: (options.createdAt ?? new Date()).toISOString(),
   };
@@ -156,13 +172,42 @@ export function buildReceipt(ledger: PrivacyLedger, options: ReceiptOptions): Pr
 
 /** Lower-case hex SHA-256 of the bytes, via WebCrypto `crypto.subtle` (Node ≥ 19 and browsers). */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return toHex(await webCrypto('sha256Hex').digest('SHA-256', plainCopy(bytes)));
+}
+
+/**
+ * Lower-case hex HMAC-SHA-256 of `message` under `key` (WebCrypto). With a secret key the result
+ * reveals nothing about the message to anyone without the key, yet the key holder can recompute it.
+ */
+export async function hmacSha256Hex(key: Uint8Array, message: Uint8Array): Promise<string> {
+  const subtle = webCrypto('hmacSha256Hex');
+  const cryptoKey = await subtle.importKey('raw', plainCopy(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return toHex(await subtle.sign('HMAC', cryptoKey, plainCopy(message)));
+}
+
+/** The receipt fingerprint of private input: HMAC-SHA-256(key, SHA-256 digest given as hex). */
+export async function keyedFingerprint(key: Uint8Array, sha256HexDigest: string): Promise<InputFingerprint> {
+  if (!/^[0-9a-f]{64}$/.test(sha256HexDigest)) throw new PrivacyParameterError('keyedFingerprint: expected a SHA-256 hex digest');
+  if (key.length < 16) throw new PrivacyParameterError(`keyedFingerprint: the key must have at least 16 bytes (got ${key.length})`);
+  const digest = Uint8Array.from(sha256HexDigest.match(/../g)!.map((h) => parseInt(h, 16)));
+  return { algorithm: 'HMAC-SHA-256', hex: await hmacSha256Hex(key, digest) };
+}
+
+function webCrypto(caller: string): SubtleCrypto {
   const subtle = (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
-  if (!subtle) throw new Error('sha256Hex: WebCrypto subtle is not available in this environment');
-  // Copy into a plain ArrayBuffer-backed view (the API rejects SharedArrayBuffer views).
+  if (!subtle) throw new Error(`${caller}: WebCrypto subtle is not available in this environment`);
+  return subtle;
+}
+
+/** A plain ArrayBuffer-backed copy (WebCrypto rejects SharedArrayBuffer views). */
+function plainCopy(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const copy = new Uint8Array(bytes.byteLength);
   copy.set(bytes);
-  const digest = new Uint8Array(await subtle.digest('SHA-256', copy));
+  return copy;
+}
+
+function toHex(buffer: ArrayBuffer): string {
   let hex = '';
-  for (const b of digest) hex += b.toString(16).padStart(2, '0');
+  for (const b of new Uint8Array(buffer)) hex += b.toString(16).padStart(2, '0');
   return hex;
 }

@@ -70,6 +70,28 @@ function checkBounds(bounds: readonly [number, number]): [number, number] {
   return [lo, hi];
 }
 
+/**
+ * One pass over a column for the moment queries: values clamped into [lo, hi] and centred,
+ * u = (x − mid)/halfWidth ∈ [−1, 1] (centring halves the sensitivity of Σu); NaN excluded.
+ * Returns the count n, Σu and Σ(u² − ½) (the −½ centres u² in [0, 1] the same way).
+ */
+function centredSums(values: Float64Array, lo: number, hi: number): { mid: number; half: number; n: number; s1: number; s2: number } {
+  const mid = 0.5 * (lo + hi);
+  const half = 0.5 * (hi - lo);
+  let n = 0;
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (Number.isNaN(x)) continue;
+    const u = Math.min(1, Math.max(-1, (x - mid) / half));
+    n++;
+    s1 += u;
+    s2 += u * u - 0.5;
+  }
+  return { mid, half, n, s1, s2 };
+}
+
 export interface NoisyCount {
   /** Noisy count (unbiased; may be negative or fractional — clamp as the use requires). */
   value: number;
@@ -138,16 +160,7 @@ export function dpMean(
   rng: Rng,
 ): NoisyMean {
   const [lo, hi] = checkBounds(bounds);
-  const mid = 0.5 * (lo + hi);
-  const half = 0.5 * (hi - lo);
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i];
-    if (Number.isNaN(x)) continue;
-    sum += Math.min(1, Math.max(-1, (x - mid) / half));
-    n++;
-  }
+  const { mid, half, n, s1: sum } = centredSums(values, lo, hi);
   const given = options.count;
   if (given !== undefined && !(given >= 0 && Number.isFinite(given))) throw new PrivacyParameterError(`count must be finite and ≥ 0 (got ${given})`);
   const query = given === undefined ? Float64Array.of(sum, n) : Float64Array.of(sum);
@@ -188,19 +201,7 @@ export function dpMeanAndSpread(
   const [lo, hi] = checkBounds(bounds);
   const minSpreadFraction = options.minSpreadFraction ?? 0.01;
   if (!(minSpreadFraction > 0 && minSpreadFraction <= 0.5)) throw new PrivacyParameterError('minSpreadFraction must be in (0, 0.5]');
-  const mid = 0.5 * (lo + hi);
-  const half = 0.5 * (hi - lo);
-  let n = 0;
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i];
-    if (Number.isNaN(x)) continue;
-    const u = Math.min(1, Math.max(-1, (x - mid) / half));
-    n++;
-    s1 += u;
-    s2 += u * u - 0.5;
-  }
+  const { mid, half, n, s1, s2 } = centredSums(values, lo, hi);
   const query = Float64Array.of(n, s1, s2);
   const { entry, noiseStd } = gaussianSumQuery(query, 1.5, ledger, options, rng, options.name ?? 'dp_mean_and_spread', options.purpose);
   const warnings: string[] = [];

@@ -1,8 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, createHmac } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { DATASETS_DIR } from '../../src/cli/bundled.js';
 
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -28,7 +30,8 @@ describe('dpcondense condense / evaluate', () => {
     const receipt = JSON.parse(readFileSync(join(dir, 'pima.receipt.json'), 'utf8'));
     expect(receipt.private_release).toBe(true);
     expect(receipt.epsilon).toBeLessThanOrEqual(3);
-    expect(receipt.input_fingerprint.hex).toMatch(/^[0-9a-f]{64}$/);
+    // A bundled dataset is public: its plain SHA-256 identifies it.
+    expect(receipt.input_fingerprint).toEqual({ algorithm: 'SHA-256', hex: createHash('sha256').update(readFileSync(join(DATASETS_DIR, 'pima.csv'))).digest('hex') });
     expect(readFileSync(trace, 'utf8').trim().split('\n')).toHaveLength(16);
 
     const e = await run('evaluate', '--synthetic', out, '--dataset', 'pima', '--models', 'logistic,cart');
@@ -59,6 +62,29 @@ describe('dpcondense condense / evaluate', () => {
       expect(existsSync(bad)).toBe(false);
       expect(existsSync(join(dir, 'bad.receipt.json'))).toBe(false);
     }
+  });
+
+  it('a user CSV: the receipt identifies it by an HMAC under a key created on first use, and no message counts its rows', async () => {
+    const csvText = readFileSync(join(DATASETS_DIR, 'pima.csv'), 'utf8');
+    writeFileSync(join(dir, 'mine.csv'), csvText);
+    writeFileSync(join(dir, 'mine.json'), readFileSync(join(DATASETS_DIR, 'pima.json')));
+    const key = join(dir, 'keys', 'fingerprint.key');
+    const args = ['condense', '--data', join(dir, 'mine.csv'), '--steps', '2', '--directions', '2', '--fingerprint-key', key, '--force'];
+    const first = await run(...args, '--out', join(dir, 'mine-1.csv'));
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/created the fingerprint key .*fingerprint\.key/);
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    const second = await run(...args, '--out', join(dir, 'mine-2.csv'));
+    expect(second.stderr).not.toMatch(/created/);
+    const fingerprints = [1, 2].map((i) => JSON.parse(readFileSync(join(dir, `mine-${i}.receipt.json`), 'utf8')).input_fingerprint);
+    const sha = createHash('sha256').update(csvText).digest();
+    const keyBytes = Buffer.from(readFileSync(key, 'utf8').trim(), 'hex');
+    expect(fingerprints[0]).toEqual({ algorithm: 'HMAC-SHA-256', hex: createHmac('sha256', keyBytes).update(sha).digest('hex') });
+    expect(fingerprints[1]).toEqual(fingerprints[0]); // the custodian can recompute it
+    expect(fingerprints[0].hex).not.toBe(sha.toString('hex'));
+    // Nothing printed counts the private rows (768 in this file).
+    for (const text of [first.stdout, first.stderr]) expect(text).not.toMatch(/768/);
+    for (const i of [1, 2]) expect(readFileSync(join(dir, `mine-${i}.receipt.json`), 'utf8')).not.toContain(keyBytes.toString('hex'));
   });
 
   it('needs exactly one data source and a known dataset', async () => {

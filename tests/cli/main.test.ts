@@ -108,7 +108,7 @@ describe('dpcondense (in-process)', () => {
       ['age,stage,time,event\n50,I,10,1\n70,III,20\n', /c\.csv: row 2, column "event": row has 3 fields/],
       ['age,stage,time,event\n50,I,10,1\n7O,III,20,0\n', /c\.csv: row 2, column "age": "7O" is not a number/],
       ['age,stage,time,event\n50,IV,10,1\n', /c\.csv: row 1, column "stage": "IV" is not a category/],
-      ['age,stage,time,event\n50,I,-1,1\n', /c\.csv: row 1, column "time": follow-up time "-1" is not a finite number > 0/],
+      ['age,stage,time,event\n50,I,-1,1\n', /c\.csv: row 1, column "time": follow-up time "-1" is not a finite number ≥ 0/],
       ['age,stage,time,event\n50,I,1,2\n', /c\.csv: row 1, column "event": event "2" is not 0/],
       ['age,stage,time,event\n50,I,1,0\n', /c\.csv: column "event": all 1 rows are censored/],
       ['age,age,time,event\n50,I,1,0\n', /c\.csv: column "age": header: the name appears twice/],
@@ -160,6 +160,18 @@ describe('dpcondense card', () => {
     expect(card.task === 'classification' && card.positive).toBe(1);
     // The draft is immediately usable by describe.
     expect((await run('describe', csv)).code).toBe(0);
+    // ... but marked as a draft, which a private release refuses until the custodian reviews it.
+    expect(card.draft).toBe(true);
+    const condenseArgs = ['condense', '--data', csv, '--rows', '2', '--steps', '1', '--directions', '1', '--quiet', '--fingerprint-key', join(dir, 'k.key')];
+    const refused = await run(...condenseArgs, '--out', join(dir, 'refused.csv'));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/draft.*--accept-draft-card/);
+    expect(existsSync(join(dir, 'refused.csv')) || existsSync(join(dir, 'k.key'))).toBe(false);
+    const accepted = await run(...condenseArgs, '--out', join(dir, 'accepted.csv'), '--accept-draft-card');
+    expect(accepted.code, accepted.stderr).toBe(0);
+    const receipt = JSON.parse(readFileSync(join(dir, 'accepted.receipt.json'), 'utf8'));
+    expect(receipt.private_release).toBe(false);
+    expect(receipt.reasons_not_private.join(' ')).toMatch(/unreviewed draft/);
   });
 
   it('refuses to overwrite without --force, and leaves the file untouched', async () => {
@@ -193,7 +205,7 @@ describe('dpcondense card', () => {
     const cases: [string, string[], RegExp][] = [
       ['a,y\n1,0\n2,1\n3,2\n', ['--label', 'y'], /bad\.csv: row 3, column "y": a third label value "2"/],
       ['a,t,e\n1,5,0\n2,3,0\n', ['--time', 't', '--event', 'e'], /bad\.csv: column "e": all 2 rows are censored/],
-      ['a,t,e\n1,5,1\n2,0,0\n', ['--time', 't', '--event', 'e'], /bad\.csv: row 2, column "t": follow-up time "0" is not a finite number > 0/],
+      ['a,t,e\n1,5,1\n2,-0.5,0\n', ['--time', 't', '--event', 'e'], /bad\.csv: row 2, column "t": follow-up time "-0\.5" is not a finite number ≥ 0/],
       ['a,t,e\n1,5,1\n2,3\n', ['--time', 't', '--event', 'e'], /bad\.csv: row 2, column "e": row has 2 fields/],
       ['', ['--label', 'y'], /bad\.csv: the file is empty/],
       ['a,y\n', ['--label', 'y'], /bad\.csv: the file has a header but no data rows/],

@@ -4,15 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/context.js';
-import { main } from '../../src/cli/main.js';
+import { runCli } from './runCli.js';
 import { OutputExistsError, planOutputs } from '../../src/cli/outputs.js';
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -139,8 +134,8 @@ async function race(dir: string, force: boolean): Promise<{ codes: number[]; csv
 }
 
 describe('two processes racing for the same outputs (the full 200-trial run is tools/race/outputRace.sh)', () => {
-  const TRIALS = 10; // the child processes import dist/ (built by npm ci / npm run build)
-  it(`never mixes a pair; without --force exactly one wins (${TRIALS} trials each)`, { timeout: 60_000 }, async () => {
+  const TRIALS = 5; // the child processes import dist/ (built by npm ci / npm run build)
+  it(`never mixes a pair; without --force exactly one wins (${TRIALS} trials each)`, { timeout: 180_000 }, async () => {
     for (let t = 0; t < TRIALS; t++) {
       for (const force of [false, true]) {
         const dir = join(tempDir(), 'out');

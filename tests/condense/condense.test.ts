@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { condense, CondenseAbortedError } from '../../src/condense/condense.js';
+import { NonFiniteReleaseError, assertFiniteRelease, condense, CondenseAbortedError } from '../../src/condense/condense.js';
 import { DataAccessScope, MECHANISM } from '../../src/condense/dataAccess.js';
-import { tableTarget } from '../../src/data/table.js';
+import { tableTarget, type Table } from '../../src/data/table.js';
 import { PrivacyLedger, type MechanismEntry } from '../../src/privacy/index.js';
-import { dataset } from './helpers.js';
+import { auditor, dataset } from './helpers.js';
 
 const FAST = { steps: 20, directions: 4 };
 
@@ -74,31 +74,28 @@ describe('condense: privacy bookkeeping', () => {
 });
 
 describe('condense: no real row leaves, and real data is read only inside charged mechanisms', () => {
-  /** Wrap every real-data array of a table in a proxy that notes which mechanism section reads it. */
   async function auditedRun(name: string, epsilon: number) {
     const { train } = await dataset(name);
     const scope = new DataAccessScope();
-    const reads = new Map<string, number>();
-    const watch = <T extends object>(array: T, label: string): T =>
-      new Proxy(array, {
-        get(target, prop) {
-          const where = scope.current ?? `OUTSIDE (${label})`;
-          reads.set(where, (reads.get(where) ?? 0) + 1);
-          const value = Reflect.get(target, prop, target);
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      });
-    const audited = {
-      ...train,
-      features: train.features.map((c) => ({ spec: c.spec, values: watch(c.values, c.spec.name), missing: watch(c.missing, c.spec.name) })),
-      label: train.label && watch(train.label, 'label'),
-      time: train.time && watch(train.time, 'time'),
-      event: train.event && watch(train.event, 'event'),
-    };
+    const { reads, watchTable } = auditor(scope);
+    const audited = watchTable(train);
     reads.clear();
     const result = await condense({ train: audited, rows: name === 'pima' ? 20 : 12, epsilon, steps: 3, directions: 2 }, { scope });
     return { reads, result };
   }
+
+  it('the audit sees reads of derived copies and of the row count', () => {
+    const scope = new DataAccessScope();
+    const { reads, watch, watchTable } = auditor(scope);
+    const copy = watch(Float64Array.from([1, 2, 3]), 'x').slice(1);
+    reads.clear();
+    void copy[0];
+    expect([...reads.keys()]).toEqual(['OUTSIDE (x.slice())']);
+    reads.clear();
+    void scope.inside('m', () => copy[1]);
+    void watchTable({ card: {} as Table['card'], nRows: 3, features: [] }).nRows;
+    expect([...reads.keys()].sort()).toEqual(['OUTSIDE (nRows)', 'm']);
+  });
 
   it.each([['pima'], ['rotterdam']])('%s: every read happens inside a mechanism the ledger charged', async (name) => {
     const { reads, result } = await auditedRun(name, 3);
@@ -199,6 +196,35 @@ describe('condense: the optimisation and the release', () => {
     await expect(condense({ train, rows: 20, epsilon: 1, delta: 2 })).rejects.toThrow(/delta/);
     await expect(condense({ train, rows: 20, epsilon: 1, learners: ['cox'] })).rejects.toThrow(/survival/);
     await expect(condense({ train, rows: 20, epsilon: 1, learners: ['nope'] })).rejects.toThrow(/unknown learner/);
+    // pMin bounds the loss: 0 (unbounded cross-entropy) and ≥ 0.5 are refused.
+    for (const [pMin, message] of [[0, /pMin must be > 0/], [-0.1, /pMin must be > 0/], [0.5, /pMin must be < 0\.5/], [0.7, /pMin must be < 0\.5/], [NaN, /pMin/]] as const) {
+      await expect(condense({ train, rows: 20, epsilon: 1, pMin, loss: 'cross-entropy' }), `pMin ${pMin}`).rejects.toThrow(message);
+    }
+  });
+
+  it('a draft card is refused, or with acceptDraftCard gives a release that says it is not private', async () => {
+    const { train } = await dataset('pima');
+    const draft = { ...train, card: { ...train.card, draft: true } };
+    await expect(condense({ train: draft, rows: 20, epsilon: 3, ...FAST })).rejects.toThrow(/draft/);
+    const r = (await condense({ train: draft, rows: 20, epsilon: 3, acceptDraftCard: true, ...FAST })).receipt;
+    expect(r.private_release).toBe(false);
+    expect(r.reasons_not_private.join(' ')).toMatch(/unreviewed draft/);
+  });
+
+  it('a tiny pMin with cross-entropy still releases a finite table and a finite private loss', async () => {
+    const { train } = await dataset('pima');
+    const result = await condense({ train, rows: 20, epsilon: 3, pMin: 1e-300, loss: 'cross-entropy', ...FAST });
+    expect(result.receipt.private_release).toBe(true);
+    for (const c of result.synthetic.features) for (const v of c.values) expect(Number.isFinite(v)).toBe(true);
+    for (const t of result.trace) expect(Number.isFinite(t.loss)).toBe(true);
+  });
+
+  it('a release with a non-finite cell is refused', () => {
+    const outcome = { task: 'classification', y: new Uint8Array(2) } as const;
+    expect(() => assertFiniteRelease(Float64Array.from([0, 1, NaN]), outcome)).toThrow(NonFiniteReleaseError);
+    expect(() => assertFiniteRelease(Float64Array.from([0, Infinity]), outcome)).toThrow(/nothing is released/);
+    expect(() => assertFiniteRelease(Float64Array.from([0]), { task: 'survival', time: Float64Array.from([1, NaN]), event: new Uint8Array(2) })).toThrow(NonFiniteReleaseError);
+    expect(() => assertFiniteRelease(Float64Array.from([0, -3]), outcome)).not.toThrow();
   });
 });
 

@@ -5,20 +5,9 @@ import { parseCard } from '../../src/data/card.js';
 import { readTableFromTextSync } from '../../src/data/ingest.js';
 import { drawHoldout, parseSplitDocument, splitDocument } from '../../src/data/split.js';
 import { splitTable } from '../../src/data/table.js';
-import { clinicCsv } from '../fixtures/ownData.js';
+import { CLINIC_CARD, clinicCsv } from '../fixtures/ownData.js';
 
-const card = parseCard({
-  name: 'clinic',
-  task: 'classification',
-  label: 'readmitted',
-  positive: 'yes',
-  features: [
-    { name: 'age', type: 'integer', bounds: [18, 100] },
-    { name: 'bmi', type: 'numeric', bounds: [15, 45] },
-    { name: 'smoker', type: 'binary', categories: ['no', 'yes'] },
-    { name: 'site', type: 'categorical', categories: ['east', 'north', 'south'] },
-  ],
-});
+const card = parseCard(CLINIC_CARD);
 const { table } = readTableFromTextSync(clinicCsv({ rows: 400 }), card, { source: 'clinic.csv' });
 
 describe('held-out split', () => {

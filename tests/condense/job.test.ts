@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ function pimaRequest(overrides: Partial<CondenseJobRequest['options']> = {}): Co
   return {
     dataset: { card: read('pima.json'), csv: read('pima.csv'), split: read('pima.split.json'), sources: { csv: 'pima.csv' } },
     options: { rows: 20, epsilon: 3, steps: 12, directions: 4, seed: 5, ...overrides },
+    fingerprint: { public: true }, // bundled data: the plain SHA-256, as the CLI records it
     evaluation: { learners: ['cart', 'logistic'], seed: 1 },
   };
 }
@@ -80,5 +82,19 @@ describe('runCondenseJob (the worker protocol)', () => {
     request.dataset.csv = (request.dataset.csv as string).replace(/\n6,148\.0,/, '\n6,abc,');
     const failed = await collect(request);
     expect(failed.at(-1)).toMatchObject({ type: 'error', error: { kind: 'data', file: 'pima.csv', row: 1, column: 'glucose' } });
+  });
+
+  it('records a keyed fingerprint with the custodian key, none without one (a plain hash of private data would leak)', async () => {
+    const key = new Uint8Array(32).fill(7);
+    const fingerprints = [];
+    for (const fingerprint of [{ key }, undefined]) {
+      const request = { ...pimaRequest({ steps: 1, directions: 1 }), fingerprint, evaluation: undefined };
+      const done = (await collect(request)).at(-1)!;
+      if (done.type !== 'done') throw new Error(`expected done, got ${JSON.stringify(done)}`);
+      fingerprints.push(JSON.parse(done.result.receiptJson).input_fingerprint);
+    }
+    const sha = createHash('sha256').update(read('pima.csv')).digest();
+    expect(fingerprints[0]).toEqual({ algorithm: 'HMAC-SHA-256', hex: createHmac('sha256', key).update(sha).digest('hex') });
+    expect(fingerprints[1]).toEqual({ algorithm: 'none', hex: '' });
   });
 });

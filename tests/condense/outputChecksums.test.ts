@@ -55,7 +55,7 @@ async function checksums(c: Case): Promise<Record<string, string>> {
   const { dataset: name, wholeTable, ...options } = c;
   const data = await dataset(name);
   const result = await condense({ ...options, train: wholeTable ? data.table : data.train, inputFingerprint: data.sha256 });
-  const trace = result.trace.map((t) => [t.step, t.loss, t.smoothedLoss, t.smoothing, t.clippedFraction].join(',')).join('\n');
+  const trace = result.trace.map((t) => [t.step, t.loss, t.smoothedLoss, t.smoothing].join(',')).join('\n');
   return { csv: sha256(formatTableCsv(result.synthetic)), receipt: sha256(normalisedReceipt(result.receipt)), trace: sha256(trace) };
 }
 

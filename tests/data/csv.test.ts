@@ -63,3 +63,38 @@ describe('CsvTokenizer', () => {
     );
   });
 });
+
+describe('issue 13 defect 8: a record spanning many chunks is parsed once (linear, not quadratic)', () => {
+  /** Characters handed to the record parser while tokenizing `chunks`. */
+  function parsedCharacters(chunks: string[]): { parsed: number; fields: string[][] } {
+    const proto = CsvTokenizer.prototype as unknown as { parse: (text: string, final: boolean, sink: unknown) => number };
+    const original = proto.parse;
+    let parsed = 0;
+    proto.parse = function (this: unknown, text: string, final: boolean, sink: unknown) {
+      parsed += text.length;
+      return original.call(this, text, final, sink);
+    };
+    try {
+      const fields: string[][] = [];
+      const tokenizer = new CsvTokenizer('long.csv');
+      for (const chunk of chunks) tokenizer.push(chunk, (f) => fields.push(f));
+      tokenizer.end((f) => fields.push(f));
+      return { parsed, fields };
+    } finally {
+      proto.parse = original;
+    }
+  }
+
+  it.each([
+    ['an unquoted field', '', 'x'.repeat(1000), ''],
+    ['a quoted field with escaped quotes, commas and newlines', '"', 'a""b,c\n'.repeat(125), '"'],
+  ])('%s of 1000 chunks', (_name, open, body, close) => {
+    const chunks = ['h,y\n' + open, ...Array.from({ length: 1000 }, () => body), close + ',1\n'];
+    const total = chunks.reduce((n, c) => n + c.length, 0);
+    const { parsed, fields } = parsedCharacters(chunks);
+    expect(fields).toHaveLength(2);
+    expect(fields[1][1]).toBe('1');
+    // Each character is parsed at most about once (the old tokenizer re-parsed the pending record per chunk: ~500×).
+    expect(parsed).toBeLessThan(2 * total);
+  });
+});

@@ -56,12 +56,12 @@ describe('inferCardFromText', () => {
     const ok = inferCardFromText('age,t,e\n50,10,1\n60,5,0\n', { name: 's', source: 's.csv', time: 't', event: 'e' });
     expect(ok.card.task).toBe('survival');
     expect(() => inferCardFromText('age,t,e\n50,10,0\n60,5,0\n', { name: 's', source: 's.csv', time: 't', event: 'e' })).toThrow(/all 2 rows are censored/);
-    expect(() => inferCardFromText('age,t,e\n50,10,1\n60,0,0\n', { name: 's', source: 's.csv', time: 't', event: 'e' })).toThrow(/row 2, column "t"/);
+    expect(() => inferCardFromText('age,t,e\n50,10,1\n60,-2,0\n', { name: 's', source: 's.csv', time: 't', event: 'e' })).toThrow(/row 2, column "t"/);
   });
 
   it('refuses text columns with too many levels and unknown outcome columns', () => {
     const rows = Array.from({ length: 25 }, (_, i) => `v${i},${i % 2}`).join('\n');
-    expect(() => inferCardFromText(`code,y\n${rows}\n`, { name: 'x', source: 'x.csv', label: 'y' })).toThrow(/column "code": more than 20 distinct values/);
+    expect(() => inferCardFromText(`code,y\n${rows}\n`, { name: 'x', source: 'x.csv', label: 'y' })).toThrow(/row 1, column "code": "v0" is not a number, and the column has more than 20 distinct values/);
     expect(inferCardFromText(`code,y\n${rows}\n`, { name: 'x', source: 'x.csv', label: 'y', maxLevels: 30 }).card.features[0].type).toBe('categorical');
     expect(() => inferCardFromText('a,b\n1,2\n', { name: 'x', source: 'x.csv', label: 'y' })).toThrow(/no column named "y"/);
     expect(() => inferCardFromText('a,b\n1,2\n', { name: 'x', source: 'x.csv', label: 'b', time: 'a' })).toThrow(/either a label column/);

@@ -211,9 +211,9 @@ describe('readTableFromText: bad input names file, row and column', () => {
   });
 
   it.each([
-    ['0', /"0" is not a finite number > 0/],
-    ['-3', /"-3" is not a finite number > 0/],
-    ['inf', /"inf" is not a finite number > 0/],
+    ['-0.001', /"-0.001" is not a finite number ≥ 0/],
+    ['-3', /"-3" is not a finite number ≥ 0/],
+    ['inf', /"inf" is not a finite number ≥ 0/],
     ['', /time is missing/],
   ])('survival time %j', (time, pattern) => {
     const e = errorOf(survivalCsv(['50,0,100,1', `60,1,${time},0`]), survivalCard);

@@ -221,7 +221,9 @@ describe('Cox properties', () => {
     expect(() => fitCox(matrix(0, 1), { task: 'survival', time: new Float64Array(0), event: new Uint8Array(0) })).toThrow(ModelInputError);
     expect(() => fitCox(X, { ...ok, event: Uint8Array.from([0, 0, 0]) })).toThrow(/no events/);
     expect(() => fitCox(X, { ...ok, time: Float64Array.from([1, NaN, 3]) })).toThrow(/time\[1\]/);
-    expect(() => fitCox(X, { ...ok, time: Float64Array.from([1, 0, 3]) })).toThrow(ModelInputError);
+    expect(() => fitCox(X, { ...ok, time: Float64Array.from([1, -1, 3]) })).toThrow(/time\[1\] = -1 is not a finite non-negative number/);
+    // Time 0 is valid follow-up (an event on the day of entry), as in R.
+    expect(() => fitCox(X, { ...ok, time: Float64Array.from([1, 0, 3]) })).not.toThrow();
     expect(() => fitCox(X, { ...ok, event: Uint8Array.from([1, 2, 0]) })).toThrow(/event\[1\]/);
     expect(() => fitCox(X, ok, Float64Array.from([1, -1, 1]))).toThrow(/weight\[1\]/);
     expect(() => fitCox(matrixFromRows([[1], [NaN], [3]]), ok)).toThrow(/not finite/);

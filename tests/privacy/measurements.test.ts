@@ -42,15 +42,22 @@ describe('GaussianSumQuery', () => {
 describe('SubsampledGaussianSum', () => {
   const layout = { clipped: 2, bounded: 1, boundedShare: 0.6 };
 
-  it('clips only the leading coordinates, to C·√(1 − share²), and counts the clipped records', () => {
+  it('clips the leading coordinates to C·√(1 − share²) and the bounded ones to share·C', () => {
     const m = new SubsampledGaussianSum('steps', 'test', 0, 5, 0.5, 10);
-    // Record 0: (3, 4) has norm 5 > 5·0.8 = 4, scaled by 0.8; record 1: (0.3, 0.4) untouched.
-    const vectors = Float64Array.of(3, 4, 2, 0.3, 0.4, 1);
-    const { sum, clippedRecords } = m.release(vectors, 2, layout, new SeededRng(1), new Float64Array(3));
-    expect(clippedRecords).toBe(1);
+    // Record 0: (3, 4) has norm 5 > 5·0.8 = 4, scaled by 0.8; record 1: (0.3, 0.4) untouched;
+    // the bounded coordinate: 2 and 1 are within 0.6·5 = 3, record 2's 7 is clipped to 3.
+    const vectors = Float64Array.of(3, 4, 2, 0.3, 0.4, 1, 0, 0, -7);
+    const sum = m.release(vectors, 3, layout, new SeededRng(1), new Float64Array(3));
     expect(sum[0]).toBeCloseTo(2.4 + 0.3, 12);
     expect(sum[1]).toBeCloseTo(3.2 + 0.4, 12);
-    expect(sum[2]).toBe(3);
+    expect(sum[2]).toBe(3 - 3);
+  });
+
+  it('a record with a NaN or infinite entry (or an overflowing norm) adds nothing', () => {
+    const m = new SubsampledGaussianSum('steps', 'test', 0, 5, 0.5, 10);
+    const vectors = Float64Array.of(NaN, 1, 1, 1, 1, Infinity, 1e300, 1e300, 0, 0.5, 0.5, 0.5);
+    const sum = m.release(vectors, 4, layout, new SeededRng(1), new Float64Array(3));
+    expect(Array.from(sum)).toEqual([0.5, 0.5, 0.5]);
   });
 
   it('adds N(0, σ²C²) to every coordinate and charges one subsampled-Gaussian entry for all steps', () => {
@@ -62,7 +69,7 @@ describe('SubsampledGaussianSum', () => {
     let s2 = 0;
     const trials = 4000;
     for (let t = 0; t < trials; t++) {
-      const { sum } = m.release(new Float64Array(3), 0, layout, rng, new Float64Array(3));
+      const sum = m.release(new Float64Array(3), 0, layout, rng, new Float64Array(3));
       s2 += sum[0] * sum[0] + sum[1] * sum[1] + sum[2] * sum[2];
     }
     expect(Math.sqrt(s2 / (3 * trials))).toBeGreaterThan(5.8);

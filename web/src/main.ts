@@ -192,7 +192,12 @@ runButton.addEventListener('click', () => {
       seed: optionalNumber('seed'),
       steps: optionalNumber('steps'),
       directions: optionalNumber('directions'),
+      // A card drafted from the uploaded file is reviewed in the editor above but its levels still
+      // came from the data: the run goes ahead and its receipt says it is not a private release.
+      acceptDraftCard: Boolean(card.draft),
     },
+    // A bundled dataset is public, so its receipt may carry a plain hash; an uploaded file gets none.
+    fingerprint: source.bundled ? { public: true } : undefined,
     evaluation: { learners: learners.length ? learners : [card.task === 'classification' ? 'cart' : 'cox'], seed: 1 },
   };
   trace = [];

@@ -6,23 +6,78 @@
  */
 import type { Command } from 'commander';
 import { basename } from 'node:path';
-import { CardInferrer } from '../../data/inferCard.js';
+import type { DatasetCard } from '../../data/card.js';
+import { CardInferrer, type CardDraft } from '../../data/inferCard.js';
+import type { Table } from '../../data/table.js';
 import { TableBuilder } from '../../data/ingest.js';
 import { UsageError, type CliContext, type CommandModule } from '../context.js';
-import { streamCsvFile } from '../files.js';
+import { streamCsvFile, textFormatOf } from '../files.js';
 import { planOutputs } from '../outputs.js';
 import { defaultCardPath } from './describe.js';
 
-interface CardOptions {
+interface CardOptions extends DraftOutcomeOptions {
+  out?: string;
+  force?: boolean;
+}
+
+/** The outcome options of a draft: classification (`--label`) or survival (`--time`, `--event`). */
+export interface DraftOutcomeOptions {
   label?: string;
   positive?: string;
   time?: string;
   event?: string;
-  out?: string;
-  force?: boolean;
   name?: string;
   exclude?: string;
   maxLevels?: string;
+  delimiter?: string;
+  decimal?: string;
+}
+
+/** True when any outcome option asks for a draft. */
+export function asksForDraft(o: DraftOutcomeOptions): boolean {
+  return o.label !== undefined || o.time !== undefined || o.event !== undefined;
+}
+
+/**
+ * Draft a card for a CSV file by the rules of data/inferCard.ts, then read the file with the draft
+ * (every ingestion rule applies), so a draft is only returned if it loads its own data. Shared by
+ * `card` and `condense --label/--time`, so both draft the same card.
+ */
+export async function draftCardForFile(csvPath: string, o: DraftOutcomeOptions, command: string): Promise<CardDraft & { table: Table }> {
+  const survival = o.time !== undefined || o.event !== undefined;
+  if ((o.label !== undefined) === survival) throw new UsageError(`${command}: give --label COL (classification) or --time COL --event COL (survival)`);
+  if (survival && (o.time === undefined || o.event === undefined)) throw new UsageError(`${command}: survival needs both --time and --event`);
+  if (o.positive !== undefined && survival) throw new UsageError(`${command}: --positive only applies with --label`);
+  const maxLevels = Number(o.maxLevels ?? '20');
+  if (!Number.isInteger(maxLevels) || maxLevels < 2) throw new UsageError(`${command}: --max-levels must be an integer >= 2, got ${o.maxLevels}`);
+  const format = textFormatOf(csvPath, o);
+  const inferrer = new CardInferrer({
+    format,
+    name: o.name ?? basename(csvPath).replace(/\.[^.]*$/, ''),
+    source: csvPath,
+    label: o.label,
+    positive: o.positive,
+    time: o.time,
+    event: o.event,
+    exclude: o.exclude ? o.exclude.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    maxLevels,
+  });
+  await streamCsvFile(csvPath, (fields, _i, line) => inferrer.addRecord(fields, line), { delimiter: format.delimiter });
+  const draft = inferrer.finish();
+  // Second pass: the draft must read its own file under every ingestion rule.
+  const builder = new TableBuilder(draft.card, { source: csvPath, format });
+  await streamCsvFile(csvPath, (fields, _i, line) => builder.addRecord(fields, line), { delimiter: format.delimiter });
+  const { table } = builder.finish();
+  return { ...draft, table };
+}
+
+/** "3 numeric, 1 categorical": the feature types of a card, for messages. */
+export function featureTypeCounts(card: DatasetCard): string {
+  return ['numeric', 'integer', 'binary', 'categorical']
+    .map((t) => [t, card.features.filter((f) => f.type === t).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([t, n]) => `${n} ${t}`)
+    .join(', ');
 }
 
 export const cardCommand: CommandModule = {
@@ -41,47 +96,24 @@ export const cardCommand: CommandModule = {
       .option('--name <name>', 'dataset name in the card (default: the file name)')
       .option('--exclude <columns>', 'comma-separated columns to leave out (identifiers, free text)')
       .option('--max-levels <n>', 'most distinct text values a categorical may have', '20')
+      .option('--delimiter <c>', 'field separator: one character, or "tab" (default: tab for .tsv, else comma)')
+      .option('--decimal <mark>', 'decimal mark of the numbers: "." (default) or ","')
       .addHelpText(
         'after',
         '\nType rules: 0/1 numbers → binary; integers → integer; other numbers → numeric; text with 2 values → binary, ' +
           'up to --max-levels values → categorical. Numeric codes become integer: edit them to categorical if they are codes.',
       )
       .action(async (csvPath: string, options: CardOptions) => {
-        const survival = options.time !== undefined || options.event !== undefined;
-        if ((options.label !== undefined) === survival) throw new UsageError('card: give --label COL (classification) or --time COL --event COL (survival)');
-        if (survival && (options.time === undefined || options.event === undefined)) throw new UsageError('card: survival needs both --time and --event');
-        if (options.positive !== undefined && survival) throw new UsageError('card: --positive only applies with --label');
-        const maxLevels = Number(options.maxLevels);
-        if (!Number.isInteger(maxLevels) || maxLevels < 2) throw new UsageError(`card: --max-levels must be an integer >= 2, got ${options.maxLevels}`);
+        if (asksForDraft(options) === false) throw new UsageError('card: give --label COL (classification) or --time COL --event COL (survival)');
         const out = options.out ?? defaultCardPath(csvPath);
         // Checked before the file is read: the card may not replace the CSV (or any existing file without --force).
         const outputs = out === '-' ? undefined : planOutputs([{ option: options.out ? '--out' : '--out (default)', path: out }], { force: options.force, inputs: [{ option: 'FILE.csv', path: csvPath }] });
-        const name = options.name ?? basename(csvPath).replace(/\.csv$/i, '');
-        const inferrer = new CardInferrer({
-          name,
-          source: csvPath,
-          label: options.label,
-          positive: options.positive,
-          time: options.time,
-          event: options.event,
-          exclude: options.exclude ? options.exclude.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
-          maxLevels,
-        });
-        await streamCsvFile(csvPath, (fields, _i, line) => inferrer.addRecord(fields, line));
-        const { card, notes } = inferrer.finish();
-        // Second pass: the draft must read its own file under every ingestion rule.
-        const builder = new TableBuilder(card, { source: csvPath });
-        await streamCsvFile(csvPath, (fields, _i, line) => builder.addRecord(fields, line));
-        const { table } = builder.finish();
+        const { card, notes, table } = await draftCardForFile(csvPath, options, 'card');
         const text = JSON.stringify(card, null, 2) + '\n';
         if (outputs) await outputs.commit([text]);
         else io.stdout.write(text);
         const report = out === '-' ? io.stderr : io.stdout;
-        const counts = ['numeric', 'integer', 'binary', 'categorical']
-          .map((t) => [t, card.features.filter((f) => f.type === t).length] as const)
-          .filter(([, n]) => n > 0)
-          .map(([t, n]) => `${n} ${t}`)
-          .join(', ');
+        const counts = featureTypeCounts(card);
         report.write(`${out === '-' ? 'Draft card' : `Wrote draft card ${out}`}: ${card.features.length} features (${counts}); checked against ${table.nRows} rows.\n`);
         for (const note of notes) report.write(`  - ${note}\n`);
         report.write('Review it before use: a card is public. Put public bounds (coding or physiological ranges) in place of null where known.\n');

@@ -2,6 +2,11 @@
  * `dpcondense condense`: condense a bundled dataset (its training split) or a user's CSV with its
  * card into a small synthetic table under (ε, δ)-DP, and write the CSV, its receipt and optionally
  * the optimisation trace. All outputs are written only after the run succeeded, atomically.
+ *
+ * What it prints in a private run is public or DP: no row count or other value read off the data
+ * (the data's own checks, which do quote values, run before anything is released: see the README's
+ * "Privacy guarantee"). Progress shows elapsed time and ETA on the terminal only; timing is outside
+ * the privacy model and is never written to a file.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,10 +19,19 @@ import { formatTableCsv } from '../../data/format.js';
 import { condense, type CondenseOptions, type CondenseProgress } from '../../condense/condense.js';
 import { OptionError, parseSettings, type CondenseSettings } from '../../condense/settings.js';
 import { addSettingFlags, optionErrorAsUsage, settingsFromFlags } from '../settingsFlags.js';
-import { DATASETS_DIR, isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
+import { DATASETS_DIR, isBundledDataset, listBundledDatasets, loadBundledCard, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
+import { readCardFile, textFormatOf } from '../files.js';
 import { planOutputs, type InputFile, type OutputRequest } from '../outputs.js';
+import { checkBudgetCovers } from '../../condense/budget.js';
 import { defaultCardPath } from './describe.js';
+import { defaultFingerprintKeyPath, loadOrCreateFingerprintKey } from '../fingerprintKey.js';
+import { keyedFingerprint, type InputFingerprint } from '../../privacy/index.js';
+import { compareOnHeldOut } from '../../condense/evaluation.js';
+import { getLearnerSpec, learnerSpecs } from '../../models/registry.js';
+import { renderReport } from '../../report/render.js';
+import { asksForDraft, draftCardForFile, featureTypeCounts } from './card.js';
+import type { DatasetCard } from '../../data/card.js';
 import { SeededRng } from '../../core/rng.js';
 import { CryptoRng } from '../../privacy/random.js';
 import { drawHoldout, splitDocument, type SplitDocument } from '../../data/split.js';
@@ -37,10 +51,22 @@ interface CondenseCliOptions {
   workers?: string;
   force?: boolean;
   quiet?: boolean;
+  fingerprintKey?: string;
+  acceptDraftCard?: boolean;
   holdout?: string;
   splitSeed?: string;
   split?: string;
   test?: string;
+  label?: string;
+  positive?: string;
+  time?: string;
+  event?: string;
+  exclude?: string;
+  cardOut?: string;
+  report?: string;
+  statistics?: string;
+  delimiter?: string;
+  decimal?: string;
 }
 
 /** Parse a number option, naming the option on failure. */
@@ -54,20 +80,71 @@ export function numberOption(name: string, text: string | undefined, check: (v: 
 /** The card of a data file: the one given, else `FILE.json` next to it; a usage error naming both ways out when there is none. */
 export function resolveCardPath(dataPath: string, card: string | undefined, command: string): string {
   const cardPath = card ?? defaultCardPath(dataPath);
-  if (!card && !existsSync(cardPath)) throw new UsageError(`${command}: no card for ${dataPath}: pass --card CARD.json (draft one with \`dpcondense card\`)`);
+  if (!card && !existsSync(cardPath)) {
+    const draft =
+      command === 'condense'
+        ? 'or let condense draft one from the data: --label COL [--positive V] (classification) or --time COL --event COL (survival)'
+        : `or draft one with: dpcondense card ${dataPath} --label COL (or --time COL --event COL)`;
+    throw new UsageError(`${command}: no card for ${dataPath} (looked for ${cardPath}): pass --card CARD.json, ${draft}`);
+  }
   return cardPath;
 }
 
-/** A bundled dataset (training split) or a CSV with its card (all rows). */
-export async function loadDataOption(o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean; float32Features?: boolean }): Promise<{ data: LoadedDataset; label: string }> {
+/**
+ * `condense --data FILE --label COL | --time COL --event COL`: draft the card as `card` does and
+ * read the file with it. The custodian is told, every time, that the draft's types, category
+ * levels and outcome coding were read off the data; the card carries `"draft": true` (the privacy
+ * rules decide what a release from a draft card is).
+ */
+async function draftAndLoad(o: CondenseCliOptions, cardOutPath: string, stderr: TextWriter): Promise<{ data: LoadedDataset; label: string; card: DatasetCard }> {
+  if (o.dataset) throw new UsageError('--label/--time/--event draft a card for --data; a bundled dataset has its own card');
+  if (o.card) throw new UsageError('--card and --label/--time/--event exclude each other: give your reviewed card, or let condense draft one from the data');
+  const { card, notes } = await draftCardForFile(o.data!, o, 'condense');
+  const data = await loadCsvDataset(o.data!, card, { clampToBounds: o.clampToBounds, keepBytes: false, format: textFormatOf(o.data!, o) });
+  stderr.write(
+    `drafted a card for ${o.data} (${card.features.length} features: ${featureTypeCounts(card)}); it is written to ${cardOutPath} with the outputs.\n` +
+      'The column types, the category levels and the outcome coding in it came from the data itself, not from public knowledge:\n' +
+      'review it, fill in public bounds, and condense again with --card for a release whose card is public.\n' +
+      notes.map((note) => `  - ${note}\n`).join(''),
+  );
+  return { data, label: o.data!, card };
+}
+
+/** The card of --dataset or of --data (given by --card, or next to the CSV): public, read before any record. */
+export async function loadCardOption(o: { dataset?: string; data?: string; card?: string }): Promise<DatasetCard> {
   if (Boolean(o.dataset) === Boolean(o.data)) throw new UsageError('give exactly one of --dataset NAME or --data FILE.csv');
   if (o.dataset) {
     if (!isBundledDataset(o.dataset)) throw new UsageError(`unknown dataset "${o.dataset}"; bundled: ${listBundledDatasets().join(', ')}`);
-    return { data: await loadBundledDataset(o.dataset, { clampToBounds: o.clampToBounds }), label: `${o.dataset} (training split)` };
+    return loadBundledCard(o.dataset);
   }
-  const cardPath = resolveCardPath(o.data!, o.card, 'condense');
+  return readCardFile(resolveCardPath(o.data!, o.card, 'condense'));
+}
+
+/** A bundled dataset (training split) or a CSV with its card (all rows). */
+export async function loadDataOption(
+  o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean; float32Features?: boolean; delimiter?: string; decimal?: string },
+  card?: DatasetCard,
+): Promise<{ data: LoadedDataset; label: string }> {
+  card ??= await loadCardOption(o);
+  if (o.dataset) return { data: await loadBundledDataset(o.dataset, { clampToBounds: o.clampToBounds }), label: `${o.dataset} (training split)` };
   const featureStorage = o.float32Features ? 'float32' : 'float64';
-  return { data: await loadCsvDataset(o.data!, cardPath, { clampToBounds: o.clampToBounds, keepBytes: false, featureStorage }), label: o.data! };
+  return { data: await loadCsvDataset(o.data!, card, { clampToBounds: o.clampToBounds, keepBytes: false, featureStorage, format: textFormatOf(o.data!, o) }), label: o.data! };
+}
+
+/** A seed: any integer from 0 to 2^53, each giving its own stream (read exactly, never rounded). */
+export function seedOption(text: string | undefined, name = 'seed'): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim()) || BigInt(text.trim()) > 2n ** 53n) throw new UsageError(`--${name}: "${text}" is not an integer from 0 to 2^53 (${2 ** 53})`);
+  return Number(text.trim());
+}
+
+/** Learner names exist and suit the task (exit 2 otherwise, like an unknown dataset). */
+export function checkLearners(learners: readonly (string | { name: string })[], task: 'classification' | 'survival'): void {
+  for (const learner of learners) {
+    const name = typeof learner === 'string' ? learner : learner.name;
+    const spec = getLearnerSpec(name);
+    if (spec.task !== task) throw new UsageError(`learner "${name}" is for ${spec.task} data, but the dataset is ${task}`);
+  }
 }
 
 /**
@@ -85,7 +162,7 @@ function holdOutRows(data: LoadedDataset, source: string, o: CondenseCliOptions)
   if (o.dataset) throw new UsageError('--holdout is for --data: a bundled dataset already has a fixed test split');
   if (o.test) throw new UsageError('give --holdout F or --test FILE.csv, not both');
   const fraction = numberOption('holdout', o.holdout, (v) => v > 0 && v < 1)!;
-  const seed = numberOption('split-seed', o.splitSeed, Number.isInteger);
+  const seed = seedOption(o.splitSeed, 'split-seed');
   const rng = seed === undefined ? new CryptoRng() : new SeededRng(seed);
   const test = drawHoldout(data.table, fraction, rng, source);
   const split = splitDocument(test, { source, sha256: data.sha256, rows: data.table.nRows, holdout: fraction, seed: seed ?? null });
@@ -114,7 +191,7 @@ export function inputFiles(o: { dataset?: string; data?: string; card?: string; 
   return inputs;
 }
 
-async function readBoundsFile(path: string): Promise<Record<string, [number, number]>> {
+export async function readBoundsFile(path: string): Promise<Record<string, [number, number]>> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
@@ -178,11 +255,23 @@ export const condenseCommand: CommandModule = {
       .option('--receipt <file.json>', 'receipt to write (default: OUT with .receipt.json)')
       .option('--trace <file.csv>', 'also write the optimisation trace (private loss per step)')
       .option('--bounds <file.json>', 'public bounds for features whose card has none: {"name": [low, high]}')
+      .option('--label <column>', 'no card yet: draft one from --data (as `card` does) with this binary outcome column')
+      .option('--positive <value>', 'with --label: the positive class (default: inferred when unambiguous, e.g. 1 or yes)')
+      .option('--time <column>', 'no card yet: draft one from --data with this follow-up time column (survival, with --event)')
+      .option('--event <column>', 'with --time: the event column (0/1, 1/2 as in R\'s Surv, or TRUE/FALSE)')
+      .option('--exclude <columns>', 'with a drafted card: columns to leave out (identifiers, free text)')
+      .option('--card-out <file.json>', 'where to write the drafted card (default: OUT with .card.json)')
+      .option('--report <file.html>', 'also write the release report (with --holdout/--test it includes the held-out utility: custodian only)')
+      .option('--statistics <file.json>', 'also write the DP statistics the run released (for `dpcondense report`)')
+      .option('--delimiter <c>', 'field separator of --data/--test: one character, or "tab" (default: tab for .tsv, else comma)')
+      .option('--decimal <mark>', 'decimal mark of the numbers in --data/--test: "." (default) or ","')
       .option('--holdout <fraction>', 'hold out each row of --data with this probability for `evaluate` (never condensed)')
       .option('--split-seed <n>', 'reproducible holdout (default: drawn from the secure generator)')
       .option('--split <file.json>', 'where to save the held-out row indices (default: OUT with .split.json)')
       .option('--test <file.csv>', 'real test rows in a separate file, checked against the card now (for `evaluate --test`)')
       .option('--clamp-to-bounds', 'clamp input values outside the card bounds (reported) instead of failing')
+      .option('--fingerprint-key <file>', 'secret key for the receipt\'s input fingerprint of --data (default: fingerprint.key in the config directory, created on first use)')
+      .option('--accept-draft-card', 'condense with a card still marked "draft": true; the receipt then says it is NOT a private release')
       .option('--workers <n>', 'worker threads for the fits (default: one per CPU; used only when a timed step shows they pay; results identical)')
       .option('--float32-features', 'store the features of --data as 32-bit floats: half the memory, values rounded to ~7 significant digits')
       .option('--force', 'overwrite existing output files')
@@ -194,6 +283,9 @@ export const condenseCommand: CommandModule = {
         const stem = o.out.replace(/\.csv$/i, '');
         const receiptPath = o.receipt ?? stem + '.receipt.json';
         const splitPath = o.holdout !== undefined ? (o.split ?? stem + '.split.json') : undefined;
+        const drafting = asksForDraft(o);
+        if (o.cardOut !== undefined && !drafting) throw new UsageError('--card-out only applies when condense drafts the card (--label, or --time and --event)');
+        const cardOutPath = drafting ? (o.cardOut ?? stem + '.card.json') : undefined;
         // Every output is checked now, before any data is read or budget spent, and written at the end as one transaction.
         const requests: (OutputRequest & { what: string })[] = [
           { option: '--out', path: o.out, what: 'synthetic rows' },
@@ -201,20 +293,46 @@ export const condenseCommand: CommandModule = {
         ];
         if (o.trace) requests.push({ option: '--trace', path: o.trace, what: 'optimisation trace' });
         if (splitPath) requests.push({ option: o.split ? '--split' : '--split (default)', path: splitPath, what: 'held-out rows, custodian only: never release' });
+        if (cardOutPath) requests.push({ option: o.cardOut ? '--card-out' : '--card-out (default)', path: cardOutPath, what: 'card drafted from the data: review it' });
+        if (o.statistics) requests.push({ option: '--statistics', path: o.statistics, what: 'released DP statistics' });
+        const evaluateInReport = Boolean(o.report && (o.holdout !== undefined || o.test));
+        if (o.report) requests.push({ option: '--report', path: o.report, what: evaluateInReport ? 'report, CUSTODIAN ONLY: it includes utility on real held-out rows' : 'report: public and DP content only' });
         const outputs = planOutputs(requests, { force: o.force, inputs: [...inputFiles(o), ...(o.test ? [{ option: '--test', path: o.test }] : [])] });
-        const { data, label } = await loadDataOption(o);
+        // The card (public) before the data: learners and the budget are checked against it. A card
+        // drafted on the fly is read off the data, so those checks wait until it exists.
+        const publicCard = cardOutPath ? undefined : await loadCardOption(o);
+        const bounds = o.bounds ? await readBoundsFile(o.bounds) : undefined;
+        if (publicCard) {
+          checkLearners(settings.learners ?? [], publicCard.task);
+          withUsageErrors(() => checkBudgetCovers(publicCard, { ...settings, epsilon, bounds }));
+        }
+        const { data, label } = cardOutPath ? await draftAndLoad(o, cardOutPath, io.stderr) : await loadDataOption(o, publicCard);
+        if (!publicCard) {
+          checkLearners(settings.learners ?? [], data.card.task);
+          withUsageErrors(() => checkBudgetCovers(data.card, { ...settings, epsilon, bounds }));
+        }
+        // A card drafted on the fly was asked for explicitly: the run goes ahead, and its receipt says the
+        // release is not private (the draft's levels came from the data). A draft card FILE must be reviewed first.
+        const acceptDraftCard = Boolean(o.acceptDraftCard || cardOutPath);
+        if (data.card.draft && !acceptDraftCard) {
+          throw new UsageError(`the card of ${label} is a draft ("draft": true): review it (its category levels were read off the data), delete the flag, and run again; or pass --accept-draft-card for a release that is NOT private`);
+        }
         const { train, split } = holdOutRows(data, label, o);
         // A separate test file is read now with the card, so a bad file fails before a long run.
-        if (o.test) await loadCsvDataset(o.test, data.card, { keepBytes: false });
+        const testFile = o.test ? await loadCsvDataset(o.test, data.card, { keepBytes: false, format: textFormatOf(o.test, o) }) : undefined;
+        // The custodian's own row count, compared (never printed) so that a condensation is never larger than its input.
+        if (rows > train.nRows) throw new UsageError(`--rows ${rows}: more synthetic rows than the input has records; condensation makes a smaller table`);
         const options: CondenseOptions = {
           ...settings,
           train,
           rows,
           epsilon,
-          bounds: o.bounds ? await readBoundsFile(o.bounds) : undefined,
-          inputFingerprint: data.sha256,
+          bounds,
+          inputFingerprint: await inputFingerprint(o, data.sha256, io.stderr),
+          acceptDraftCard,
         };
-        if (!o.quiet) io.stderr.write(`condensing ${label}: ${train.nRows} rows → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
+        // No row count: it is read off the private data (n̂, the DP count, is in the receipt).
+        if (!o.quiet) io.stderr.write(`condensing ${label} → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
         const progress = progressReporter(io.stderr, Boolean(o.quiet));
         const pools = parallelEvaluation(o.workers);
         let result;
@@ -229,10 +347,18 @@ export const condenseCommand: CommandModule = {
         }
         const contents = [formatTableCsv(result.synthetic), JSON.stringify(result.receipt, null, 2) + '\n'];
         if (o.trace) {
-          const lines = ['step,loss,smoothed_loss,smoothing,clipped_fraction', ...result.trace.map((t) => [t.step, t.loss, t.smoothedLoss, t.smoothing, t.clippedFraction].join(','))];
+          const lines = ['step,loss,smoothed_loss,smoothing', ...result.trace.map((t) => [t.step, t.loss, t.smoothedLoss, t.smoothing].join(','))];
           contents.push(lines.join('\n') + '\n');
         }
         if (split) contents.push(JSON.stringify(split) + '\n');
+        if (cardOutPath) contents.push(JSON.stringify(data.card, null, 2) + '\n');
+        if (o.statistics) contents.push(JSON.stringify(result.released, null, 2) + '\n');
+        if (o.report) {
+          // The held-out rows (split or test file) score the release for the custodian's eyes.
+          const test = split ? splitTable(data.table, Int32Array.from(split.test)).test : testFile?.table;
+          const evaluation = test ? compareOnHeldOut({ synthetic: result.synthetic, train, test, learners: learnerSpecs(data.card.task).map((l) => l.name) }) : undefined;
+          contents.push(await renderReport({ card: data.card, receipt: result.receipt, synthetic: result.synthetic, released: result.released, trace: result.trace, evaluation }));
+        }
         await outputs.commit(contents);
         const r = result.receipt;
         io.stdout.write(
@@ -242,6 +368,18 @@ export const condenseCommand: CommandModule = {
       });
   },
 };
+
+/**
+ * The receipt's identifier of the input: a bundled dataset is public, so its plain SHA-256; a
+ * user's file is keyed with the custodian's secret (see fingerprintKey.ts).
+ */
+async function inputFingerprint(o: CondenseCliOptions, sha256: string, stderr: TextWriter): Promise<InputFingerprint> {
+  if (o.dataset) return { algorithm: 'SHA-256', hex: sha256 };
+  const path = o.fingerprintKey ?? defaultFingerprintKeyPath();
+  const { key, created } = loadOrCreateFingerprintKey(path);
+  if (created) stderr.write(`created the fingerprint key ${path}: keep it, and never ship it with a release\n`);
+  return keyedFingerprint(key, sha256);
+}
 
 function withUsageErrors<T>(fn: () => T): T {
   try {

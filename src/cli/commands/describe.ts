@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { DatasetCard } from '../../data/card.js';
+import { DEFAULT_MISSING_VALUES } from '../../data/values.js';
 import { summariseFeatures, summariseOutcome } from '../../data/summary.js';
 import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
 import { formatNumber, formatTextTable, UsageError, type CliContext, type CommandModule } from '../context.js';
@@ -79,6 +80,13 @@ export const describeCommand: CommandModule = {
         }
         if (report.ignoredColumns.length) out.push(`Ignored   columns not in the card: ${report.ignoredColumns.join(', ')}`);
         if (report.blankLines) out.push(`Skipped   ${report.blankLines} blank line(s)`);
+        // Which spellings were taken as missing, so a code such as "-999" or "n/a" that was not is noticed.
+        const tokens = Object.entries(report.missingTokens);
+        out.push(
+          `Missing   ${tokens.length ? tokens.map(([t, n]) => `${t === '' ? 'empty cell' : JSON.stringify(t)} ×${n}`).join(', ') : 'no missing cell'}` +
+            ` (read as missing: empty, ${DEFAULT_MISSING_VALUES.filter((t) => t !== '').join(', ')})`,
+        );
+        for (const name of report.allMissing) out.push(`WARNING   "${name}" has no observed value: every cell is missing, so condensation can only fill it from its bounds`);
         const clamps = Object.entries(report.clamped);
         if (report.clampToBounds) {
           out.push(`Clamped   ${clamps.length ? clamps.map(([name, n]) => `${name}: ${n}`).join(', ') : 'nothing (all values inside the bounds)'}`);

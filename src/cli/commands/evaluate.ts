@@ -9,10 +9,11 @@ import type { Command } from 'commander';
 import { compareOnHeldOut, type HeldOutComparison, type Interval } from '../../condense/evaluation.js';
 import type { DatasetCard } from '../../data/card.js';
 import { splitTable, type Table } from '../../data/table.js';
-import { learnerSpecs, getLearnerSpec } from '../../models/registry.js';
+import { learnerSpecs } from '../../models/registry.js';
 import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, readSplitFile } from '../bundled.js';
+import { textFormatOf } from '../files.js';
 import { UsageError, formatTextTable, type CliContext, type CommandModule } from '../context.js';
-import { numberOption, resolveCardPath } from './condense.js';
+import { checkLearners, numberOption, resolveCardPath, seedOption } from './condense.js';
 
 interface EvaluateCliOptions {
   synthetic: string;
@@ -25,6 +26,8 @@ interface EvaluateCliOptions {
   seed: string;
   bootstrap: string;
   json?: boolean;
+  delimiter?: string;
+  decimal?: string;
 }
 
 export const CUSTODIAN_ONLY_NOTICE =
@@ -43,13 +46,13 @@ async function loadRealSplit(o: EvaluateCliOptions): Promise<{ card: DatasetCard
     throw new UsageError('evaluate --data: give --split SPLIT.json (written by `condense --holdout`) or --test TEST.csv (real rows the condensation never saw)');
   }
   const cardPath = resolveCardPath(o.data!, o.card, 'evaluate');
-  const real = await loadCsvDataset(o.data!, cardPath, { keepBytes: false });
+  const real = await loadCsvDataset(o.data!, cardPath, { keepBytes: false, format: textFormatOf(o.data!, o) });
   if (o.split) {
     const testIndices = await readSplitFile(o.split, o.split, real.table.nRows, { sha256: real.sha256, file: o.data });
     const { train, test } = splitTable(real.table, testIndices);
     return { card: real.card, train, test, name: o.data! };
   }
-  const test = await loadCsvDataset(o.test!, real.card, { keepBytes: false });
+  const test = await loadCsvDataset(o.test!, real.card, { keepBytes: false, format: textFormatOf(o.test!, o) });
   return { card: real.card, train: real.table, test: test.table, name: o.data! };
 }
 
@@ -65,21 +68,20 @@ export const evaluateCommand: CommandModule = {
       .option('--card <card.json>', 'the card of --data (default: next to the data file)')
       .option('--split <split.json>', 'held-out rows saved by `condense --holdout`')
       .option('--test <file.csv>', 'real test rows in a separate file (then every row of --data is training data)')
+      .option('--delimiter <c>', 'field separator of --data/--test: one character, or "tab" (default: tab for .tsv, else comma)')
+      .option('--decimal <mark>', 'decimal mark of the numbers in --data/--test: "." (default) or ","')
       .option('--models <list>', 'learners, comma-separated, or "all" for every learner of the task', 'all')
       .option('--seed <n>', 'seed for randomised learners, the random subsets and the bootstrap', '1')
       .option('--bootstrap <B>', 'bootstrap resamples of the test patients for the intervals', '500')
       .option('--json', 'print JSON instead of a table')
       .action(async (o: EvaluateCliOptions) => {
-        const seed = numberOption('seed', o.seed, Number.isInteger)!;
+        const seed = seedOption(o.seed)!;
         const replicates = numberOption('bootstrap', o.bootstrap, (v) => Number.isInteger(v) && v >= 10)!;
         const real = await loadRealSplit(o);
-        const synthetic = await loadCsvDataset(o.synthetic, real.card, { keepBytes: false });
         const task = real.card.task;
         const names = o.models === 'all' ? learnerSpecs(task).map((s) => s.name) : o.models.split(',').map((s) => s.trim());
-        for (const name of names) {
-          const spec = getLearnerSpec(name);
-          if (spec.task !== task) throw new UsageError(`learner "${name}" is for ${spec.task} data; ${real.name} is ${task}`);
-        }
+        checkLearners(names, task);
+        const synthetic = await loadCsvDataset(o.synthetic, real.card, { keepBytes: false });
         const comparison = compareOnHeldOut({ synthetic: synthetic.table, train: real.train, test: real.test, learners: names, seed, replicates });
         if (o.json) {
           io.stdout.write(JSON.stringify({ notice: CUSTODIAN_ONLY_NOTICE, data: real.name, synthetic: o.synthetic, ...comparison }, null, 2) + '\n');

@@ -47,11 +47,12 @@ export function workerScriptAvailable(): boolean {
 }
 
 /**
- * Below this inline time per step the pool is not even started: two workers can save at most half
- * the fits' time, and a pooled step costs about this much in task messaging and wake-ups (measured
- * on the 2-core build machine; see the README's benchmark section).
+ * Below this inline time per step the pool is not even started: two workers save at most half the
+ * fits' time, and a pooled step costs about 2.3 ms more than an inline one in task messaging and
+ * wake-ups (a nearly free step: 0.23 ms inline, 2.49 ms on 2 workers, measured by
+ * `parallelSteps.ts` on the shared 2-core build machine), so the fits must take about twice that.
  */
-export const MIN_PARALLEL_STEP_MS = 2;
+export const MIN_PARALLEL_STEP_MS = 5;
 
 export class ParallelDirectionEvaluator implements DirectionEvaluator {
   private readonly pool: Piscina;

@@ -7,7 +7,8 @@ import { ModelInputError, type SurvivalTarget } from '../types.js';
 /**
  * Throws ModelInputError for: zero rows; X/target/weights length mismatch; a non-finite feature
  * value (survival learners do not impute: NaN must be handled by the design before fitting);
- * time not finite or ≤ 0; event not 0/1; a negative or non-finite weight; no event with positive
+ * time not finite or < 0 (time 0 is valid: R's survival accepts it, and every formula here is
+ * defined for it — an event at 0 is in the first risk set, which holds everyone); event not 0/1; a negative or non-finite weight; no event with positive
  * weight (all censored: no hazard can be estimated).
  */
 export function validateSurvivalFit(learner: string, X: Matrix, target: SurvivalTarget, weights?: Float64Array): void {
@@ -27,7 +28,7 @@ export function validateSurvivalFit(learner: string, X: Matrix, target: Survival
   let eventWeight = 0;
   for (let i = 0; i < n; i++) {
     const t = target.time[i];
-    if (!Number.isFinite(t) || t <= 0) throw new ModelInputError(`${learner}: time[${i}] = ${t} is not a finite positive number`);
+    if (!Number.isFinite(t) || t < 0) throw new ModelInputError(`${learner}: time[${i}] = ${t} is not a finite non-negative number`);
     const e = target.event[i];
     if (e !== 0 && e !== 1) throw new ModelInputError(`${learner}: event[${i}] = ${e} is not 0 or 1`);
     const w = weights ? weights[i] : 1;

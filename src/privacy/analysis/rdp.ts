@@ -200,6 +200,17 @@ export function rdpPureDp(epsilon: number, orders: ArrayLike<number>): Float64Ar
   return out;
 }
 
+/**
+ * RDP of the exponential mechanism with parameter ε (sensitivity-normalised): it is ε-bounded-range,
+ * hence ε²/8-zCDP (Cesar & Rogers 2021), i.e. RDP α·ε²/8 at every order α; being ε-DP, it also has
+ * the pure-DP bound of `rdpPureDp`. The smaller of the two at each order.
+ */
+export function rdpExponentialMechanism(epsilon: number, orders: ArrayLike<number>): Float64Array {
+  const out = rdpPureDp(epsilon, orders);
+  for (let k = 0; k < orders.length; k++) out[k] = Math.min(out[k], (orders[k] * epsilon * epsilon) / 8);
+  return out;
+}
+
 export interface RdpConversion {
   /** Smallest ε over the orders (≥ 0; Infinity if no order gives a finite value). */
   epsilon: number;

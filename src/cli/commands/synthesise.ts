@@ -1,0 +1,96 @@
+/**
+ * `dpcondense synthesise --method mst`: fit a DP synthesiser (MST) on a bundled dataset's training
+ * split or a user's CSV with its card, and release any number of rows with a receipt. Same input
+ * handling as `condense` (shared helpers); outputs are written only after the run succeeded,
+ * as one transaction (`../outputs.ts`).
+ */
+import type { Command } from 'commander';
+import { formatTableCsv } from '../../data/format.js';
+import { synthesise } from '../../synthesis/mst/index.js';
+import { UsageError, formatNumber, type CliContext, type CommandModule } from '../context.js';
+import { planOutputs } from '../outputs.js';
+import { inputFiles, loadDataOption, numberOption, readBoundsFile } from './condense.js';
+
+interface SynthesiseCliOptions {
+  method: string;
+  dataset?: string;
+  data?: string;
+  card?: string;
+  rows: string;
+  epsilon: string;
+  delta: string;
+  out: string;
+  receipt?: string;
+  bins?: string;
+  bounds?: string;
+  accountant?: string;
+  seed?: string;
+  clampToBounds?: boolean;
+  force?: boolean;
+  quiet?: boolean;
+}
+
+export const synthesiseCommand: CommandModule = {
+  name: 'synthesise',
+  register(program: Command, { io }: CliContext) {
+    program
+      .command('synthesise')
+      .description('release a synthetic table from a DP synthesiser (MST) under differential privacy')
+      .option('--method <name>', 'synthesiser: mst', 'mst')
+      .option('--dataset <name>', 'a bundled dataset (its training split is used)')
+      .option('--data <file.csv>', 'your own CSV (all rows are used)')
+      .option('--card <card.json>', 'the card of --data (default: next to the CSV)')
+      .option('--rows <n>', 'rows to release, or "full" for the DP estimate of the input size', 'full')
+      .option('--epsilon <ε>', 'privacy budget ε ("inf" for MST without noise)', '3')
+      .option('--delta <δ>', 'privacy parameter δ', '1e-5')
+      .option('--out <file.csv>', 'synthetic CSV to write', 'synthetic.csv')
+      .option('--receipt <file.json>', 'receipt to write (default: OUT with .receipt.json)')
+      .option('--bins <k>', 'bins per numeric attribute (default 16)')
+      .option('--bounds <file.json>', 'public bounds for features whose card has none: {"name": [low, high]}')
+      .option('--accountant <kind>', 'rdp or pld')
+      .option('--seed <n>', 'reproducible run (then NOT a private release)')
+      .option('--clamp-to-bounds', 'clamp input values outside the card bounds (reported) instead of failing')
+      .option('--force', 'overwrite existing output files')
+      .option('--quiet', 'no progress output')
+      .action(async (o: SynthesiseCliOptions) => {
+        choice('method', o.method, ['mst']);
+        const rows = o.rows === 'full' ? 'full' : numberOption('rows', o.rows, (v) => Number.isInteger(v) && v >= 1)!;
+        const epsilon = numberOption('epsilon', o.epsilon, (v) => v > 0)!;
+        const delta = numberOption('delta', o.delta, (v) => v > 0 && v < 1)!;
+        const bins = numberOption('bins', o.bins, (v) => Number.isInteger(v) && v >= 2);
+        const accountant = choice('accountant', o.accountant, ['rdp', 'pld']) as 'rdp' | 'pld' | undefined;
+        const seed = numberOption('seed', o.seed, Number.isInteger);
+        const receiptPath = o.receipt ?? o.out.replace(/\.csv$/i, '') + '.receipt.json';
+        // Outputs are checked before any data is read or budget spent, and written together at the end.
+        const outputs = planOutputs(
+          [
+            { option: '--out', path: o.out },
+            { option: o.receipt ? '--receipt' : '--receipt (default)', path: receiptPath },
+          ],
+          { force: o.force, inputs: inputFiles(o) },
+        );
+        const bounds = o.bounds ? await readBoundsFile(o.bounds) : undefined;
+        const { data, label } = await loadDataOption(o);
+        if (!o.quiet) io.stderr.write(`synthesising from ${label} with MST: ${data.train.nRows} rows → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
+        let result;
+        try {
+          result = await synthesise({ train: data.train, rows, epsilon, delta, bins, bounds, accountant, seed, inputFingerprint: data.sha256 });
+        } catch (error) {
+          if (error instanceof RangeError) throw new UsageError(error.message);
+          throw error;
+        }
+        await outputs.commit([formatTableCsv(result.synthetic), JSON.stringify(result.receipt, null, 2) + '\n']);
+        const r = result.receipt;
+        io.stdout.write(
+          `wrote ${o.out} (${result.synthetic.nRows} rows) and ${receiptPath}\n` +
+            `ε = ${typeof r.epsilon === 'number' ? formatNumber(r.epsilon) : r.epsilon} at δ = ${r.delta} (${r.accountant}); private release: ${r.private_release ? 'yes' : 'NO — ' + r.reasons_not_private.join('; ')}\n`,
+        );
+      });
+  },
+};
+
+function choice(name: string, value: string | undefined, allowed: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value)) throw new UsageError(`--${name}: "${value}" is not one of ${allowed.join(', ')}`);
+  return value;
+}
