@@ -7,7 +7,7 @@ export type { CondenseOptions, CondenseProgress, CondenseResult, TraceRow, Learn
 export { toPortableResult, fromPortableResult } from './condense/portable.js';
 export type { PortableCondenseResult } from './condense/portable.js';
 export { runCondenseJob, describeJobError } from './condense/job.js';
-export type { CondenseJobRequest, CondenseJobResult, JobCommand, JobEvent, JobError, HeldOutScore } from './condense/job.js';
+export type { CondenseJobRequest, CondenseJobResult, JobCommand, JobEvent, JobError } from './condense/job.js';
 export { evaluateUtility } from './condense/evaluation.js';
 export { synthesise, fitMst, MstModel, MST_DEFAULTS } from './synthesis/mst/index.js';
 export type { SynthesiseOptions, SynthesiseResult } from './synthesis/mst/index.js';

@@ -1,83 +1,27 @@
 /**
  * One condensation job as messages, for front ends that run it off their main thread (the browser
- * app's Web Worker): the typed protocol (start, progress, done, error, abort) and the job itself —
- * assemble the dataset from its texts, `condense()`, and score the release on the held-out rows
- * beside the full training data and a random real subset. Everything crossing the boundary is plain
- * data (`PortableCondenseResult`), and the job calls the same core functions as the CLI, so the
- * same seed gives the same numbers in both.
+ * app's Web Worker), speaking the typed protocol of `jobProtocol.ts` (start, progress, done, error,
+ * abort). The job: assemble the dataset from its texts, hold out real rows when it has no test split, `condense()`
+ * the training rows, score the release on the held-out rows beside the full training data and a
+ * random real subset, and render the HTML report. Everything crossing the boundary is plain data
+ * (`PortableCondenseResult`), and the job calls the same core functions as the CLI (`condense
+ * --holdout`, `evaluate`, `report`), so the same seed gives the same numbers in both.
  */
-import { CardError } from '../data/card.js';
-import { assembleDataset, type DatasetTexts } from '../data/dataset.js';
+import { assembleDataset, type AssembledDataset } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
 import { formatTableCsv } from '../data/format.js';
-import { condense, CondenseAbortedError, type CondenseOptions, type CondenseProgress } from './condense.js';
-import { OptionError } from './settings.js';
-import { compareOnHeldOut, type HeldOutRow } from './evaluation.js';
-import { toPortableResult, type PortableCondenseResult } from './portable.js';
+import { condense, CondenseAbortedError } from './condense.js';
+import { compareOnHeldOut, type HeldOutComparison } from './evaluation.js';
+import { describeJobError, type CondenseJobRequest, type JobEvent } from './jobProtocol.js';
+import { toPortableResult } from './portable.js';
 import { keyedFingerprint, type InputFingerprint } from '../privacy/index.js';
+import { CryptoRng } from '../privacy/random.js';
+import { SeededRng } from '../core/rng.js';
+import { drawHoldout } from '../data/split.js';
+import { splitTable, type Table } from '../data/table.js';
+import { renderReport } from '../report/render.js';
 
-/** `condense()` options without the table and the callbacks, which the job supplies. */
-export type CondenseJobOptions = Omit<CondenseOptions, 'train' | 'onProgress' | 'signal' | 'inputFingerprint'>;
-
-export interface CondenseJobRequest {
-  dataset: DatasetTexts;
-  options: CondenseJobOptions;
-  /**
-   * How the receipt identifies the input: `public` (a bundled dataset) records its plain SHA-256; a
-   * `key` (the custodian's secret, never part of a release) records HMAC-SHA-256(key, SHA-256);
-   * without either nothing is recorded — a plain hash of private data would let anyone test
-   * candidate datasets against the receipt.
-   */
-  fingerprint?: { public: true } | { key: Uint8Array };
-  /** Held-out evaluation (needs a split): learners to train, and the seed of their randomness. */
-  evaluation?: { learners: string[]; seed: number };
-}
-
-/** Messages to the worker. */
-export type JobCommand = { type: 'start'; id: number; request: CondenseJobRequest } | { type: 'abort'; id: number };
-
-/** Messages from the worker; `id` is the start message's. */
-export type JobEvent =
-  | { type: 'loaded'; id: number; trainRows: number; testRows: number }
-  | { type: 'progress'; id: number; progress: CondenseProgress }
-  | { type: 'evaluating'; id: number; learner: string; done: number; total: number }
-  | { type: 'done'; id: number; result: CondenseJobResult }
-  | { type: 'error'; id: number; error: JobError }
-  | { type: 'aborted'; id: number };
-
-export interface JobError {
-  /** `DataError` and `CardError` are problems with the input; anything else is a failure of the run. */
-  kind: 'data' | 'card' | 'settings' | 'internal';
-  message: string;
-  file?: string;
-  /** 1-based data row and the column, when the input error has them. */
-  row?: number;
-  column?: string;
-}
-
-/**
- * Held-out scores of one learner trained three ways, computed as the CLI's `evaluate` computes them
- * (`compareOnHeldOut` with the plan's seed). For the custodian's eyes only — they read real rows.
- */
-export interface HeldOutScore {
-  learner: string;
-  metric: 'auroc' | 'harrell_c';
-  synthetic: number;
-  full: number;
-  subset: number;
-  /** Bootstrap intervals over test patients, as `evaluate` prints them (condense/evaluation.ts). */
-  intervals: Pick<HeldOutRow, 'synthetic' | 'full' | 'subset' | 'gap'>;
-}
-
-export interface CondenseJobResult {
-  condensed: PortableCondenseResult;
-  /** The release files, exactly as the CLI writes them. */
-  syntheticCsv: string;
-  receiptJson: string;
-  trainRows: number;
-  testRows: number;
-  evaluation: HeldOutScore[];
-}
+export * from './jobProtocol.js';
 
 /**
  * Run a job, reporting through `emit`. Never throws: failures become an `error` event and an abort
@@ -86,38 +30,36 @@ export interface CondenseJobResult {
 export async function runCondenseJob(id: number, request: CondenseJobRequest, emit: (event: JobEvent) => void, signal: AbortSignal): Promise<void> {
   try {
     const dataset = await assembleDataset(request.dataset);
-    if (dataset.train.nRows === 0) {
+    const { train, test } = heldOutRows(dataset, request);
+    if (train.nRows === 0) {
       // e.g. an external validation cohort whose split marks every row as test
       throw new DataError('no training rows: the split marks every row as test data', { file: request.dataset.sources.split ?? request.dataset.sources.csv });
     }
-    emit({ type: 'loaded', id, trainRows: dataset.train.nRows, testRows: dataset.test.nRows });
+    emit({ type: 'loaded', id, trainRows: train.nRows, testRows: test.nRows });
     const result = await condense({
       ...request.options,
-      train: dataset.train,
+      train,
       inputFingerprint: await receiptFingerprint(request.fingerprint, dataset.sha256),
       signal,
       onProgress: (progress) => emit({ type: 'progress', id, progress }),
     });
-    const evaluation: HeldOutScore[] = [];
     const plan = request.evaluation;
-    if (plan && dataset.test.nRows > 0) {
+    let evaluation: HeldOutComparison | undefined;
+    if (plan && test.nRows > 0) {
       for (const [k, learner] of plan.learners.entries()) {
-        if (signal.aborted) throw new CondenseAbortedError('condensation aborted');
+        await checkpoint(signal);
         emit({ type: 'evaluating', id, learner, done: k, total: plan.learners.length });
-        // Yield so that an abort message can be delivered between the (possibly long) fits.
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        // One learner per call gives the same numbers as one call for all (same subsets, same
-        // bootstrap resamples), so the app's scores equal `evaluate`'s.
-        const [row] = compareOnHeldOut({ synthetic: result.synthetic, train: dataset.train, test: dataset.test, learners: [learner], seed: plan.seed }).rows;
-        evaluation.push({
-          learner,
-          metric: row.metric,
-          synthetic: row.synthetic.estimate,
-          full: row.full.estimate,
-          subset: row.subset.estimate,
-          intervals: { synthetic: row.synthetic, full: row.full, subset: row.subset, gap: row.gap },
-        });
+        // One learner per call (so that an abort lands between the fits) gives the same numbers as
+        // one call for all: each learner's fits and the bootstrap resamples have their own seeds.
+        const one = compareOnHeldOut({ synthetic: result.synthetic, train, test, learners: [learner], seed: plan.seed });
+        evaluation = evaluation ? { ...evaluation, rows: [...evaluation.rows, ...one.rows] } : one;
       }
+    }
+    let reportHtml: string | undefined;
+    if (request.report) {
+      await checkpoint(signal);
+      emit({ type: 'reporting', id });
+      reportHtml = await renderReport({ card: dataset.card, receipt: result.receipt, synthetic: result.synthetic, released: result.released, trace: result.trace, evaluation });
     }
     emit({
       type: 'done',
@@ -126,9 +68,10 @@ export async function runCondenseJob(id: number, request: CondenseJobRequest, em
         condensed: toPortableResult(result),
         syntheticCsv: formatTableCsv(result.synthetic),
         receiptJson: JSON.stringify(result.receipt, null, 2) + '\n',
-        trainRows: dataset.train.nRows,
-        testRows: dataset.test.nRows,
+        trainRows: train.nRows,
+        testRows: test.nRows,
         evaluation,
+        reportHtml,
       },
     });
   } catch (error) {
@@ -137,15 +80,22 @@ export async function runCondenseJob(id: number, request: CondenseJobRequest, em
   }
 }
 
+/** The dataset's own split; else, when asked for, a fresh holdout (`drawHoldout`); else no test rows. */
+function heldOutRows(dataset: AssembledDataset, request: CondenseJobRequest): { train: Table; test: Table } {
+  const holdout = request.holdout;
+  if (dataset.testIndices.length || request.dataset.split !== undefined || !holdout) return { train: dataset.train, test: dataset.test };
+  const rng = holdout.seed === undefined ? new CryptoRng() : new SeededRng(holdout.seed);
+  return splitTable(dataset.table, drawHoldout(dataset.table, holdout.fraction, rng, request.dataset.sources.csv));
+}
+
+/** Yield to the event loop, so that an abort message can be delivered, then stop if it came. */
+async function checkpoint(signal: AbortSignal): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  if (signal.aborted) throw new CondenseAbortedError('condensation aborted');
+}
+
 async function receiptFingerprint(choice: CondenseJobRequest['fingerprint'], sha256: string): Promise<InputFingerprint> {
   if (!choice) return { algorithm: 'none', hex: '' };
   return 'key' in choice ? keyedFingerprint(choice.key, sha256) : { algorithm: 'SHA-256', hex: sha256 };
 }
 
-/** An error as plain data, keeping the location of input errors. */
-export function describeJobError(error: unknown): JobError {
-  if (error instanceof DataError) return { kind: 'data', message: error.message, file: error.file, row: error.row, column: error.column };
-  if (error instanceof CardError) return { kind: 'card', message: error.message };
-  if (error instanceof OptionError) return { kind: 'settings', message: error.message };
-  return { kind: 'internal', message: error instanceof Error ? error.message : String(error) };
-}

@@ -1,6 +1,6 @@
 /**
  * The Web Worker that runs condensations, so the page stays responsive. It speaks the core's job
- * protocol (`src/condense/job.ts`): `start` runs one job, `abort` stops it at the next step.
+ * protocol (`src/condense/jobProtocol.ts`): `start` runs one job, `abort` stops it at the next step.
  */
 import { runCondenseJob, type JobCommand, type JobEvent } from '../../src/condense/job.js';
 
