@@ -7,7 +7,7 @@ import type { DatasetCard } from '../../src/data/card.js';
 import { inferCardFromText } from '../../src/data/inferCard.js';
 import { CsvTokenizer } from '../../src/data/csv.js';
 import type { CondenseProgress } from '../../src/condense/condense.js';
-import { describeJobError, type CondenseJobRequest, type CondenseJobResult, type JobError, type JobEvent } from '../../src/condense/jobProtocol.js';
+import { describeJobError, type CondenseJobRequest, type CondenseJobResult, type JobError, type JobEvent } from '../../src/job/protocol.js';
 import { learnerSpecs } from '../../src/models/registry.js';
 import { BUNDLED_DATASETS } from './bundled.js';
 import { renderCardEditor } from './cardEditor.js';

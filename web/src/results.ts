@@ -4,7 +4,7 @@
  * for survival, and the receipt in plain language. Full-precision values sit in `data-value`
  * attributes so tests can compare them with the CLI's exactly.
  */
-import type { CondenseJobResult } from '../../src/condense/jobProtocol.js';
+import type { CondenseJobResult } from '../../src/job/protocol.js';
 import type { HeldOutRow } from '../../src/condense/evaluation.js';
 import type { ReleasedFeature } from '../../src/condense/condense.js';
 import type { FeatureColumn, Table } from '../../src/data/table.js';

@@ -1,6 +1,6 @@
 /**
  * One condensation job as messages, for front ends that run it off their main thread (the browser
- * app's Web Worker), speaking the typed protocol of `jobProtocol.ts` (start, progress, done, error,
+ * app's Web Worker), speaking the typed protocol of `protocol.ts` (start, progress, done, error,
  * abort). The job: assemble the dataset from its texts, hold out real rows when it has no test split, `condense()`
  * the training rows, score the release on the held-out rows beside the full training data and a
  * random real subset, and render the HTML report. Everything crossing the boundary is plain data
@@ -10,10 +10,10 @@
 import { assembleDataset, type AssembledDataset } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
 import { formatTableCsv } from '../data/format.js';
-import { condense, CondenseAbortedError } from './condense.js';
-import { compareOnHeldOut, type HeldOutComparison } from './evaluation.js';
-import { describeJobError, type CondenseJobRequest, type JobEvent } from './jobProtocol.js';
-import { toPortableResult } from './portable.js';
+import { condense, CondenseAbortedError } from '../condense/condense.js';
+import { compareOnHeldOut, type HeldOutComparison } from '../condense/evaluation.js';
+import { describeJobError, type CondenseJobRequest, type JobEvent } from './protocol.js';
+import { toPortableResult } from '../condense/portable.js';
 import { keyedFingerprint, type InputFingerprint } from '../privacy/index.js';
 import { CryptoRng } from '../privacy/random.js';
 import { SeededRng } from '../core/rng.js';
@@ -21,7 +21,7 @@ import { drawHoldout } from '../data/split.js';
 import { splitTable, type Table } from '../data/table.js';
 import { renderReport } from '../report/render.js';
 
-export * from './jobProtocol.js';
+export * from './protocol.js';
 
 /**
  * Run a job, reporting through `emit`. Never throws: failures become an `error` event and an abort

@@ -1,15 +1,15 @@
 /**
  * The job protocol as types and plain data: what a front end sends to the worker that runs a
- * condensation (`job.ts`), and what comes back. Kept apart from the job itself so that a page's main
+ * condensation (`run.ts`), and what comes back. Kept apart from the job itself so that a page's main
  * thread can speak it without bundling the engine and the report renderer, which run in the worker.
  */
 import { CardError } from '../data/card.js';
 import type { DatasetTexts } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
-import type { CondenseOptions, CondenseProgress } from './condense.js';
-import type { HeldOutComparison } from './evaluation.js';
-import type { PortableCondenseResult } from './portable.js';
-import { OptionError } from './settings.js';
+import type { CondenseOptions, CondenseProgress } from '../condense/condense.js';
+import type { HeldOutComparison } from '../condense/evaluation.js';
+import type { PortableCondenseResult } from '../condense/portable.js';
+import { OptionError } from '../condense/settings.js';
 
 /** `condense()` options without the table and the callbacks, which the job supplies. */
 export type CondenseJobOptions = Omit<CondenseOptions, 'train' | 'onProgress' | 'signal' | 'inputFingerprint'>;

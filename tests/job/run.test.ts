@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DATASETS_DIR } from '../../src/node/bundled.js';
 import { main } from '../../src/cli/main.js';
-import { runCondenseJob, type CondenseJobRequest, type JobEvent } from '../../src/condense/job.js';
+import { runCondenseJob, type CondenseJobRequest, type JobEvent } from '../../src/job/run.js';
 import { CUSTODIAN_ONLY_NOTICE } from '../../src/cli/commands/evaluate.js';
 import { learnerSpecs } from '../../src/models/registry.js';
 import { CLINIC_CARD, clinicCsv } from '../fixtures/ownData.js';
