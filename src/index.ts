@@ -31,12 +31,12 @@ export * as metrics from './metrics/index.js';
 // Condensation, its evaluation and baselines; the MST synthesiser.
 export { condense, CondenseAbortedError } from './condense/condense.js';
 export type { CondenseOptions, CondenseSettings, CondenseProgress, CondenseResult, TraceRow, LearnerChoice, ReleasedStatistics, ReleasedFeature } from './condense/condense.js';
-export { runCondenseJob, describeJobError } from './condense/job.js';
-export type { CondenseJobRequest, CondenseJobResult, JobCommand, JobEvent, JobError, HeldOutScore } from './condense/job.js';
+export { runCondenseJob, describeJobError } from './job/run.js';
+export type { CondenseJobRequest, CondenseJobResult, JobCommand, JobEvent, JobError } from './job/protocol.js';
 export { toPortableResult, fromPortableResult, type PortableCondenseResult } from './condense/portable.js';
 export { evaluateUtility, compareOnHeldOut, type UtilityResult, type HeldOutComparison } from './condense/evaluation.js';
 export { randomSubset, kMeansCoreset } from './condense/baselines.js';
-export { synthesise, type SynthesiseOptions, type SynthesiseResult } from './synthesis/mst/index.js';
+export { synthesise, fitMst, MstModel, type SynthesiseOptions, type SynthesiseResult } from './synthesis/mst/index.js';
 
 // Privacy: DP statistics charged to a ledger, secure randomness, receipts.
 export { PrivacyLedger, type PrivacyBudget, type PrivacySpent, type AccountantName, type LedgerEntry } from './privacy/ledger.js';
