@@ -38,7 +38,8 @@ import {
   predictForestInto,
   treeNodeCapacity,
 } from '../tree/flatTree.js';
-import { type ParamValue, choiceParam, intParam, numberParam, sigmoid, singleClassModel, validateClassificationFit } from './common.js';
+import { choiceParam, defineLearner, intParam, numberParam } from '../params.js';
+import { sigmoid, singleClassModel, validateClassificationFit } from './common.js';
 import { ColumnPresorter, type SortedColumns, midpoint, stablePartition } from './treeGrower.js';
 
 export const gbtDefaults = {
@@ -52,7 +53,7 @@ export const gbtDefaults = {
   subsample: 1,
   maxBins: 255,
   splitFinding: 'auto',
-} as const satisfies Record<string, ParamValue>;
+} as const satisfies GbtParams;
 
 export interface GbtParams {
   nRounds: number;
@@ -74,7 +75,7 @@ export interface GbtParams {
   splitFinding: SplitFinding | 'auto';
 }
 
-export function resolveGbtParams(learner: string, p: Partial<Record<string, ParamValue>>): GbtParams {
+export function resolveGbtParams(learner: string, p: Partial<GbtParams>): GbtParams {
   return {
     nRounds: intParam(learner, 'nRounds', p.nRounds ?? gbtDefaults.nRounds, 1),
     learningRate: numberParam(learner, 'learningRate', p.learningRate ?? gbtDefaults.learningRate, { min: 0, minExclusive: true }),
@@ -844,7 +845,7 @@ export class BoostedTreesLearner implements ClassificationLearner {
   readonly params: Readonly<GbtParams>;
 
   constructor(
-    params: Partial<Record<string, ParamValue>>,
+    params: Partial<GbtParams>,
     private readonly rng: Rng,
   ) {
     this.params = Object.freeze(resolveGbtParams(this.name, params));
@@ -904,3 +905,11 @@ export class BoostedTreesLearner implements ClassificationLearner {
     return new BoostedTreesModel(baseScore, forest.finish(), { iterations: p.nRounds, converged: true, warnings });
   }
 }
+
+export const gbtSpec = defineLearner<GbtParams>({
+  name: 'gbt',
+  task: 'classification',
+  description: 'Gradient-boosted trees (second-order logistic loss, histogram splits; maxDepth/maxLeaves 0 = unlimited)',
+  defaults: gbtDefaults,
+  create: (params, rng) => new BoostedTreesLearner(params, rng),
+});
