@@ -98,7 +98,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--epsilons <list>', 'ε values (inf = non-private condensation)', '1,3,8,inf')
     .option('--seeds <n>', 'seeds per cell (seeds 1..n)', '5')
     .option('--rows <list>', 'synthetic rows m, comma-separated (default 20 for classification, 50 for survival)')
-    .option('--model <list>', 'condensation learner(s), comma-separated (default: the engine\'s, cart,logistic / cox)')
+    .option('--model <list>', 'condensation learner(s), comma-separated (default: the engine\'s, logistic,cart / cox)')
     .option('--eval <list>', 'evaluation learners (default: the condensation learner)')
     .option('--set <json>', 'extra condense options as JSON, e.g. {"steps":200}; a JSON array runs each as its own column', '{}')
     .option('--methods <list>', `methods to run (known: ${Object.keys(METHODS).join(', ')})`, 'full,random,kmeans,dp-gaussian,mst,mst-full,dpcondense')

@@ -69,7 +69,7 @@ export const SETTINGS = {
   learners: setting(z.array(z.union([z.string(), z.object({ name: z.string(), params: z.record(z.string(), z.unknown()).optional() })])).optional(), {
     flag: 'model',
     placeholder: 'list',
-    help: 'learner(s) whose mean loss is optimised, comma-separated, each with optional parameters: cart:maxDepth=4,rf:nTrees=50 (default: cart,logistic; cox for survival)',
+    help: 'learner(s) whose mean loss is optimised, comma-separated, each with optional parameters: cart:maxDepth=4,rf:nTrees=50 (default: logistic,cart; cox for survival)',
   }),
   epsilon: setting(positiveOrInfinite, { flag: 'epsilon', placeholder: 'ε', help: 'privacy budget ε ("inf" for a non-private run)' }),
   delta: setting(z.number().gt(0).lt(1).default(1e-5), { flag: 'delta', placeholder: 'δ', help: 'privacy parameter δ' }),
@@ -309,7 +309,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
  * CART-only tables, worst seed 0.086; 0.971 ± 0.010 on tables condensed for both). Survival: Cox
  * alone (a survival forest in the loss multiplies the run time about fourfold).
  */
-export const DEFAULT_LEARNERS: Readonly<Record<Task, readonly string[]>> = { classification: ['cart', 'logistic'], survival: ['cox'] };
+// In the registry's order, the order the browser app lists (and sends) its learners in.
+export const DEFAULT_LEARNERS: Readonly<Record<Task, readonly string[]>> = { classification: ['logistic', 'cart'], survival: ['cox'] };
 
 /** Learner recipes, validated now (unknown names or parameters fail before any privacy is spent). */
 function resolveLearners(task: Task, choices: readonly LearnerChoice[] | undefined): LearnerRecipe[] {
