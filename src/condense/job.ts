@@ -9,6 +9,7 @@
 import { CardError } from '../data/card.js';
 import { assembleDataset, type DatasetTexts } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
+import { requireTrainingRows } from '../data/table.js';
 import { formatTableCsv } from '../data/format.js';
 import { condense, CondenseAbortedError, type CondenseOptions, type CondenseProgress } from './condense.js';
 import { OptionError } from './settings.js';
@@ -86,10 +87,7 @@ export interface CondenseJobResult {
 export async function runCondenseJob(id: number, request: CondenseJobRequest, emit: (event: JobEvent) => void, signal: AbortSignal): Promise<void> {
   try {
     const dataset = await assembleDataset(request.dataset);
-    if (dataset.train.nRows === 0) {
-      // e.g. an external validation cohort whose split marks every row as test
-      throw new DataError('no training rows: the split marks every row as test data', { file: request.dataset.sources.split ?? request.dataset.sources.csv });
-    }
+    requireTrainingRows(dataset.train, request.dataset.sources.split ?? request.dataset.sources.csv);
     emit({ type: 'loaded', id, trainRows: dataset.train.nRows, testRows: dataset.test.nRows });
     const result = await condense({
       ...request.options,

@@ -35,7 +35,7 @@ import type { DatasetCard } from '../../data/card.js';
 import { SeededRng } from '../../core/rng.js';
 import { CryptoRng } from '../../privacy/random.js';
 import { drawHoldout, splitDocument, type SplitDocument } from '../../data/split.js';
-import { splitTable, type Table } from '../../data/table.js';
+import { requireTrainingRows, splitTable, type Table } from '../../data/table.js';
 
 /** The command's own flags (the settings' flags come from `settingsFlags.ts`). */
 interface CondenseCliOptions {
@@ -179,6 +179,11 @@ function parallelEvaluation(workers: string | undefined): ReturnType<typeof work
   return n > 1 && workerScriptAvailable() ? workerPoolEvaluators(n, 'auto') : undefined;
 }
 
+/** Where a run's training rows are chosen: the bundled split file, or the data file. */
+export function trainingSource(o: { dataset?: string; data?: string }): string {
+  return o.dataset ? `${o.dataset}.split.json` : o.data!;
+}
+
 /** The files a run reads (data, card, bounds): no output may replace one of them. */
 export function inputFiles(o: { dataset?: string; data?: string; card?: string; bounds?: string }): InputFile[] {
   const inputs: InputFile[] = [];
@@ -318,6 +323,7 @@ export const condenseCommand: CommandModule = {
           throw new UsageError(`the card of ${label} is a draft ("draft": true): review it (its category levels were read off the data), delete the flag, and run again; or pass --accept-draft-card for a release that is NOT private`);
         }
         const { train, split } = holdOutRows(data, label, o);
+        requireTrainingRows(train, trainingSource(o));
         // A separate test file is read now with the card, so a bad file fails before a long run.
         const testFile = o.test ? await loadCsvDataset(o.test, data.card, { keepBytes: false, format: textFormatOf(o.test, o) }) : undefined;
         // The custodian's own row count, compared (never printed) so that a condensation is never larger than its input.
@@ -360,6 +366,8 @@ export const condenseCommand: CommandModule = {
           contents.push(await renderReport({ card: data.card, receipt: result.receipt, synthetic: result.synthetic, released: result.released, trace: result.trace, evaluation }));
         }
         await outputs.commit(contents);
+        // Caveats about the released rows (post-processing of the release, e.g. a Cox fit that diverges on it).
+        for (const caveat of result.caveats) io.stderr.write(`warning: ${caveat}\n`);
         const r = result.receipt;
         io.stdout.write(
           requests.map((output) => `wrote ${output.path} (${output.what})\n`).join('') +

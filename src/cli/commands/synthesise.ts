@@ -9,7 +9,8 @@ import { formatTableCsv } from '../../data/format.js';
 import { synthesise } from '../../synthesis/mst/index.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule } from '../context.js';
 import { planOutputs } from '../outputs.js';
-import { inputFiles, loadDataOption, numberOption, readBoundsFile } from './condense.js';
+import { inputFiles, loadDataOption, numberOption, readBoundsFile, trainingSource } from './condense.js';
+import { requireTrainingRows } from '../../data/table.js';
 
 interface SynthesiseCliOptions {
   method: string;
@@ -71,6 +72,7 @@ export const synthesiseCommand: CommandModule = {
         );
         const bounds = o.bounds ? await readBoundsFile(o.bounds) : undefined;
         const { data, label } = await loadDataOption(o);
+        requireTrainingRows(data.train, trainingSource(o));
         if (!o.quiet) io.stderr.write(`synthesising from ${label} with MST: ${data.train.nRows} rows → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
         let result;
         try {
@@ -80,6 +82,7 @@ export const synthesiseCommand: CommandModule = {
           throw error;
         }
         await outputs.commit([formatTableCsv(result.synthetic), JSON.stringify(result.receipt, null, 2) + '\n']);
+        for (const caveat of result.caveats) io.stderr.write(`warning: ${caveat}\n`);
         const r = result.receipt;
         io.stdout.write(
           `wrote ${o.out} (${result.synthetic.nRows} rows) and ${receiptPath}\n` +

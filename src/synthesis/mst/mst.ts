@@ -35,6 +35,7 @@ import { entryRdp } from '../../privacy/ledger.js';
 import { GaussianSumQuery } from '../../privacy/measurements.js';
 import { DataAccessScope } from '../../condense/dataAccess.js';
 import { SOFTWARE } from '../../condense/version.js';
+import { releaseCaveats } from '../../condense/releaseCheck.js';
 import {
   attributeSize,
   decodeRecords,
@@ -409,6 +410,8 @@ export interface SynthesiseResult {
   synthetic: Table;
   receipt: Receipt;
   model: MstModel;
+  /** What a recipient should know about the synthetic table (also in the receipt's warnings). */
+  caveats: string[];
 }
 
 /** Fit MST on `train` under (ε, δ) and release `rows` sampled rows with their receipt. */
@@ -457,5 +460,7 @@ export async function synthesise(options: SynthesiseOptions, hooks: { scope?: Da
     privateRelease: true,
     reasonsNotPrivate,
   });
-  return { synthetic, receipt, model };
+  const caveats = releaseCaveats(synthetic);
+  receipt.warnings.push(...caveats);
+  return { synthetic, receipt, model, caveats };
 }
