@@ -9,13 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { matrix, matrixFromRows } from '../../src/core/matrix.js';
 import { SeededRng } from '../../src/core/rng.js';
 import { fitAndScore } from '../../src/condense/evaluation.js';
-import { coxFiniteness, coxFinitenessCaveat } from '../../src/condense/releaseCheck.js';
+import { coxFiniteness, coxFinitenessCaveat } from '../../src/models/survival/coxFiniteness.js';
 import { parseCard } from '../../src/data/card.js';
 import { readTableFromTextSync } from '../../src/data/ingest.js';
 import { ConstantClassifier } from '../../src/models/classification/common.js';
 import { createLearner } from '../../src/models/registry.js';
 import { fitCox } from '../../src/models/survival/cox.js';
-import type { ClassifierModel, SurvivalModel } from '../../src/models/types.js';
+import type { ClassificationLearner, SurvivalLearner } from '../../src/models/types.js';
 
 const CLASSIFIERS = ['logistic', 'cart', 'rf', 'gbt'] as const;
 const SURVIVAL_LEARNERS = ['cox', 'survtree', 'rsf'] as const;
@@ -23,13 +23,14 @@ const reference = JSON.parse(readFileSync(new URL('../fixtures/reference/cox_mon
 
 const identicalRows = (n: number, d: number) => matrix(n, d, new Float64Array(n * d).fill(0.7));
 const probe = matrixFromRows([[0, 1, 2], [5, -1, 3]]);
-const classifier = (name: string) => createLearner(name, {}, new SeededRng(1));
+const classifier = (name: string) => createLearner(name, {}, new SeededRng(1)) as ClassificationLearner;
+const survivalLearner = (name: string) => createLearner(name, {}, new SeededRng(1)) as SurvivalLearner;
 
 describe('classification learners on degenerate tables', () => {
   it('identical rows with both classes: every learner predicts one probability, near the base rate', () => {
-    const y = Float64Array.from({ length: 10 }, (_, i) => (i % 3 === 0 ? 1 : 0)); // base rate 0.4
+    const y = Uint8Array.from({ length: 10 }, (_, i) => (i % 3 === 0 ? 1 : 0)); // base rate 0.4
     for (const name of CLASSIFIERS) {
-      const model = classifier(name).fit(identicalRows(10, 3), { task: 'classification', y }) as ClassifierModel;
+      const model = classifier(name).fit(identicalRows(10, 3), { task: 'classification', y });
       const [a, b] = model.predictProba(probe);
       expect(a, name).toBe(b);
       // rf averages bootstrap samples, so its leaf rates scatter around the base rate.
@@ -39,7 +40,7 @@ describe('classification learners on degenerate tables', () => {
 
   it('one class left: every learner returns the constant model with a warning', () => {
     for (const name of CLASSIFIERS) {
-      const model = classifier(name).fit(identicalRows(6, 3), { task: 'classification', y: new Float64Array(6).fill(1) });
+      const model = classifier(name).fit(identicalRows(6, 3), { task: 'classification', y: new Uint8Array(6).fill(1) });
       expect(model, name).toBeInstanceOf(ConstantClassifier);
       expect(Array.from(model.predictProba(probe))).toEqual([1, 1]);
       expect(model.diagnostics.warnings.join(' ')).toMatch(/all 1; the model predicts P\(y=1\) = 1/);
@@ -68,7 +69,7 @@ describe('survival learners on degenerate tables', () => {
     const target = { task: 'survival' as const, time: times, event: new Uint8Array(10) };
     const X = matrixFromRows(Array.from({ length: 10 }, (_, i) => [i, i % 2, 10 - i]));
     for (const name of SURVIVAL_LEARNERS) {
-      const model = createLearner(name, {}, new SeededRng(1)).fit(X, target) as SurvivalModel;
+      const model = survivalLearner(name).fit(X, target);
       const risk = model.predictRisk(probe);
       expect(risk[0], name).toBe(risk[1]);
       expect(Array.from(model.predictSurvival(probe, Float64Array.of(0.5, 5, 20))), name).toEqual([1, 1, 1, 1, 1, 1]);
@@ -84,7 +85,7 @@ describe('survival learners on degenerate tables', () => {
     const target = { task: 'survival' as const, time: times, event: Uint8Array.from(times, (_, i) => i % 2) };
     const survival: number[][] = [];
     for (const name of SURVIVAL_LEARNERS) {
-      const model = createLearner(name, {}, new SeededRng(1)).fit(identicalRows(10, 3), target) as SurvivalModel;
+      const model = survivalLearner(name).fit(identicalRows(10, 3), target);
       const risk = model.predictRisk(probe);
       expect(risk[0], name).toBe(risk[1]);
       expect(model.diagnostics.warnings.join(' '), name).toMatch(name === 'cox' ? /singular; variable 1, 2, 3/ : /every tree is a single leaf/);

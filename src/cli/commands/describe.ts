@@ -8,9 +8,9 @@ import type { Command } from 'commander';
 import type { DatasetCard } from '../../data/card.js';
 import { DEFAULT_MISSING_VALUES } from '../../data/values.js';
 import { summariseFeatures, summariseOutcome } from '../../data/summary.js';
-import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
+import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../../node/bundled.js';
 import { formatNumber, formatTextTable, UsageError, type CliContext, type CommandModule } from '../context.js';
-import { describeOutcome } from './datasets.js';
+import { defaultCardPath, describeOutcome } from '../options.js';
 
 interface DescribeOptions {
   card?: string;
@@ -20,10 +20,6 @@ interface DescribeOptions {
 export const PRIVATE_SUMMARY_WARNING =
   'LOCAL, NON-PRIVATE SUMMARY for the data custodian: computed from every row, not differentially private. Do not release or publish it.';
 
-/** `x.csv` → `x.json` (the bundled convention: the card sits next to its CSV). */
-export function defaultCardPath(csvPath: string): string {
-  return csvPath.replace(/\.csv$/i, '') + '.json';
-}
 
 /** A bundled dataset name, or a CSV path with its card (given, or next to the CSV). */
 export async function loadNamedOrFile(target: string, options: DescribeOptions): Promise<{ data: LoadedDataset; bundled: boolean; csv: string; cardPath?: string }> {

@@ -9,7 +9,7 @@ import { formatTableCsv } from '../../data/format.js';
 import { synthesise } from '../../synthesis/mst/index.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule } from '../context.js';
 import { planOutputs } from '../outputs.js';
-import { inputFiles, loadDataOption, numberOption, readBoundsFile, trainingSource } from './condense.js';
+import { inputFiles, loadDataOption, numberOption, readBoundsFile, trainingSource } from '../options.js';
 import { requireTrainingRows } from '../../data/table.js';
 
 interface SynthesiseCliOptions {

@@ -33,9 +33,9 @@ import type { Table } from '../../data/table.js';
 import { CryptoRng, PrivacyLedger, buildReceipt, epsilonFromRdp, addRdp, type MechanismEntry, type Receipt } from '../../privacy/index.js';
 import { entryRdp } from '../../privacy/ledger.js';
 import { GaussianSumQuery } from '../../privacy/measurements.js';
-import { DataAccessScope } from '../../condense/dataAccess.js';
-import { SOFTWARE } from '../../condense/version.js';
-import { releaseCaveats } from '../../condense/releaseCheck.js';
+import { DataAccessScope } from '../../privacy/dataAccess.js';
+import { SOFTWARE } from '../../core/version.js';
+import { releaseCaveats } from '../../models/survival/coxFiniteness.js';
 import {
   attributeSize,
   decodeRecords,

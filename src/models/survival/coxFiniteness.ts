@@ -16,10 +16,10 @@
  * `na.omit` does. This reads the synthetic rows only — post-processing of the release, so it costs
  * no privacy and may be reported freely.
  */
-import { fitDesign, type DesignSpec } from '../data/design.js';
-import { splitTable, tableTarget, type Table } from '../data/table.js';
-import { fitCox } from '../models/survival/cox.js';
-import type { SurvivalTarget } from '../models/types.js';
+import { fitDesign, type DesignSpec } from '../../data/design.js';
+import { splitTable, tableTarget, type Table } from '../../data/table.js';
+import type { SurvivalTarget } from '../types.js';
+import { fitCox } from './cox.js';
 
 /** R's model matrix for `coxph(Surv(time, event) ~ .)`: no imputation, no scaling. */
 const COXPH_DESIGN: DesignSpec = { categorical: 'drop-first', impute: 'none', standardise: false };
