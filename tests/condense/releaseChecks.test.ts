@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DATASETS_DIR } from '../../src/node/bundled.js';
 import { condense } from '../../src/condense/condense.js';
-import { runCondenseJob, type JobEvent } from '../../src/condense/job.js';
+import { runCondenseJob, type JobEvent } from '../../src/job/run.js';
 import { coxFinitenessCaveat } from '../../src/models/survival/coxFiniteness.js';
 import { SurvivalTask } from '../../src/condense/task.js';
 import { resolveSettings } from '../../src/condense/settings.js';
