@@ -4,10 +4,12 @@
  * the synthetic outcomes — so the rest of the pipeline has no task branches. Survival's setup runs
  * its own private query (the time histogram) that fixes the risk groups and the time grid.
  */
+import { DataError } from '../data/errors.js';
 import type { Table } from '../data/table.js';
 import type { Target, Task } from '../models/types.js';
 import { type LossSpec } from './objective.js';
-import { histogramQuantiles, privateTimeHistogram, type NoisyQueryContext, type StratumMoments, type TimeHistogram } from './privateStatistics.js';
+import { histogramQuantiles } from '../privacy/statistics.js';
+import { privateTimeHistogram, type NoisyQueryContext, type StratumMoments, type TimeHistogram } from './privateStatistics.js';
 import type { RunSettings } from './settings.js';
 import { allocateRows } from './syntheticSet.js';
 
@@ -72,7 +74,7 @@ export class SurvivalTask implements CondensationTask {
   readonly medianEventTime: number;
 
   constructor(readonly timeHistogram: TimeHistogram) {
-    this.medianEventTime = histogramQuantiles(timeHistogram.edges, timeHistogram.events, [0.5])[0];
+    this.medianEventTime = histogramQuantiles(timeHistogram.edges, timeHistogram.events, [0.5], 'log')[0];
   }
 
   stratify(table: Table): Int32Array {
@@ -86,10 +88,10 @@ export class SurvivalTask implements CondensationTask {
     // Small cohorts at low ε: every bin can fall below its noise threshold, leaving no event time
     // to build the grid or the synthetic follow-up from. Say so instead of failing inside a learner.
     if (!hist.events.some((c) => c > 0)) {
-      throw new RangeError(`the DP histogram of event times is empty (every bin is below its noise threshold): too few events for ε = ${settings.epsilon}; use a larger --epsilon or more rows`);
+      throw new DataError(`the DP histogram of event times is empty (every bin is below its noise threshold): too few events for ε = ${settings.epsilon}; use a larger --epsilon or more rows`);
     }
     const probs = Array.from({ length: settings.gridPoints }, (_, k) => (k + 1) / (settings.gridPoints + 1));
-    const grid = uniqueAscending(histogramQuantiles(hist.edges, hist.events, probs));
+    const grid = uniqueAscending(histogramQuantiles(hist.edges, hist.events, probs, 'log'));
     const allocation = allocateRows(settings.rows, moments.map((s) => s.count), 'proportional', 2);
     return {
       lossSpec: { task: 'survival', grid, pMin: settings.pMin },
@@ -121,8 +123,8 @@ export class SurvivalTask implements CondensationTask {
     groups.forEach(([counts, from, to, isEvent], g) => {
       const k = allocation[g];
       const probs = Array.from({ length: k }, (_, i) => from + ((i + 0.5) / k) * (to - from));
-      let times = histogramQuantiles(hist.edges, counts, probs);
-      if (Number.isNaN(times[0])) times = histogramQuantiles(hist.edges, hist.events, probs); // no censoring seen
+      let times = histogramQuantiles(hist.edges, counts, probs, 'log');
+      if (Number.isNaN(times[0])) times = histogramQuantiles(hist.edges, hist.events, probs, 'log'); // no censoring seen
       for (let i = 0; i < k; i++, row++) {
         time[row] = times[i];
         event[row] = isEvent;

@@ -17,8 +17,8 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { formatTableCsv } from '../../data/format.js';
 import { condense, type CondenseOptions, type CondenseProgress } from '../../condense/condense.js';
-import { OptionError, parseSettings, type CondenseSettings } from '../../condense/settings.js';
-import { addSettingFlags, optionErrorAsUsage, settingsFromFlags } from '../settingsFlags.js';
+import { parseSettings, type CondenseSettings } from '../../condense/settings.js';
+import { addSettingFlags, settingsFromFlags } from '../settingsFlags.js';
 import { loadCsvDataset, type LoadedDataset } from '../../node/bundled.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
 import { planOutputs, type InputFile, type OutputRequest } from '../outputs.js';
@@ -29,12 +29,12 @@ import { compareOnHeldOut } from '../../condense/evaluation.js';
 import { getLearnerSpec, learnerSpecs } from '../../models/registry.js';
 import { renderReport } from '../../report/render.js';
 import { asksForDraft, draftCardForFile, featureTypeCounts } from '../draftCard.js';
-import { checkLearners, defaultCardPath, inputFiles, loadCardOption, loadDataOption, numberOption, readBoundsFile, seedOption, textFormatOf } from '../options.js';
+import { checkLearners, defaultCardPath, inputFiles, loadCardOption, loadDataOption, numberOption, readBoundsFile, seedOption, textFormatOf, trainingSource } from '../options.js';
 import type { DatasetCard } from '../../data/card.js';
 import { SeededRng } from '../../core/rng.js';
 import { CryptoRng } from '../../privacy/random.js';
 import { drawHoldout, splitDocument, type SplitDocument } from '../../data/split.js';
-import { splitTable, type Table } from '../../data/table.js';
+import { requireTrainingRows, splitTable, type Table } from '../../data/table.js';
 
 /** The command's own flags (the settings' flags come from `settingsFlags.ts`). */
 interface CondenseCliOptions {
@@ -191,7 +191,7 @@ export const condenseCommand: CommandModule = {
     addSettingFlags(command).action(async (o: CondenseCliOptions) => {
         const settings = settingsFromFlags(o as unknown as Record<string, unknown>);
         // The settings are checked now, before any data is read.
-        const { rows, epsilon, delta } = withUsageErrors(() => parseSettings(settings as CondenseSettings));
+        const { rows, epsilon, delta } = parseSettings(settings as CondenseSettings);
         const stem = o.out.replace(/\.csv$/i, '');
         const receiptPath = o.receipt ?? stem + '.receipt.json';
         const splitPath = o.holdout !== undefined ? (o.split ?? stem + '.split.json') : undefined;
@@ -216,12 +216,12 @@ export const condenseCommand: CommandModule = {
         const bounds = o.bounds ? await readBoundsFile(o.bounds) : undefined;
         if (publicCard) {
           checkLearners(settings.learners ?? [], publicCard.task);
-          withUsageErrors(() => checkBudgetCovers(publicCard, { ...settings, epsilon, bounds }));
+          checkBudgetCovers(publicCard, { ...settings, epsilon, bounds });
         }
         const { data, label } = cardOutPath ? await draftAndLoad(o, cardOutPath, io.stderr) : await loadDataOption(o, publicCard);
         if (!publicCard) {
           checkLearners(settings.learners ?? [], data.card.task);
-          withUsageErrors(() => checkBudgetCovers(data.card, { ...settings, epsilon, bounds }));
+          checkBudgetCovers(data.card, { ...settings, epsilon, bounds });
         }
         // A card drafted on the fly was asked for explicitly: the run goes ahead, and its receipt says the
         // release is not private (the draft's levels came from the data). A draft card FILE must be reviewed first.
@@ -230,6 +230,7 @@ export const condenseCommand: CommandModule = {
           throw new UsageError(`the card of ${label} is a draft ("draft": true): review it (its category levels were read off the data), delete the flag, and run again; or pass --accept-draft-card for a release that is NOT private`);
         }
         const { train, split } = holdOutRows(data, label, o);
+        requireTrainingRows(train, trainingSource(o));
         // A separate test file is read now with the card, so a bad file fails before a long run.
         const testFile = o.test ? await loadCsvDataset(o.test, data.card, { keepBytes: false, format: textFormatOf(o.test, o) }) : undefined;
         // The custodian's own row count, compared (never printed) so that a condensation is never larger than its input.
@@ -250,9 +251,6 @@ export const condenseCommand: CommandModule = {
         let result;
         try {
           result = await condense({ ...options, onProgress: (p) => progress.update(p) }, { evaluator: pools?.factory });
-        } catch (error) {
-          if (error instanceof OptionError) throw optionErrorAsUsage(error);
-          throw error;
         } finally {
           progress.stop();
           await pools?.close();
@@ -272,6 +270,8 @@ export const condenseCommand: CommandModule = {
           contents.push(await renderReport({ card: data.card, receipt: result.receipt, synthetic: result.synthetic, released: result.released, trace: result.trace, evaluation }));
         }
         await outputs.commit(contents);
+        // Caveats about the released rows (post-processing of the release, e.g. a Cox fit that diverges on it).
+        for (const caveat of result.caveats) io.stderr.write(`warning: ${caveat}\n`);
         const r = result.receipt;
         io.stdout.write(
           requests.map((output) => `wrote ${output.path} (${output.what})\n`).join('') +
@@ -291,12 +291,4 @@ async function inputFingerprint(o: CondenseCliOptions, sha256: string, stderr: T
   const { key, created } = loadOrCreateFingerprintKey(path);
   if (created) stderr.write(`created the fingerprint key ${path}: keep it, and never ship it with a release\n`);
   return keyedFingerprint(key, sha256);
-}
-
-function withUsageErrors<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    throw error instanceof OptionError ? optionErrorAsUsage(error) : error;
-  }
 }

@@ -34,7 +34,9 @@ import { CryptoRng, PrivacyLedger, buildReceipt, epsilonFromRdp, addRdp, type Me
 import { entryRdp } from '../../privacy/ledger.js';
 import { GaussianSumQuery } from '../../privacy/measurements.js';
 import { DataAccessScope } from '../../privacy/dataAccess.js';
+import { OptionError } from '../../core/errors.js';
 import { SOFTWARE } from '../../core/version.js';
+import { releaseCaveats } from '../../models/survival/coxFiniteness.js';
 import {
   attributeSize,
   decodeRecords,
@@ -409,20 +411,22 @@ export interface SynthesiseResult {
   synthetic: Table;
   receipt: Receipt;
   model: MstModel;
+  /** What a recipient should know about the synthetic table (also in the receipt's warnings). */
+  caveats: string[];
 }
 
 /** Fit MST on `train` under (ε, δ) and release `rows` sampled rows with their receipt. */
 export async function synthesise(options: SynthesiseOptions, hooks: { scope?: DataAccessScope } = {}): Promise<SynthesiseResult> {
   const { train, epsilon } = options;
   const delta = options.delta ?? MST_DEFAULTS.delta;
-  const fail = (message: string) => {
-    throw new RangeError(`synthesise: ${message}`);
+  const fail = (option: keyof SynthesiseOptions, message: string) => {
+    throw new OptionError(option, `synthesise: ${message}`);
   };
-  if (!(epsilon > 0)) fail(`epsilon must be > 0 (got ${epsilon}); use Infinity for a non-private run`);
-  if (!(delta > 0 && delta < 1)) fail(`delta must be in (0, 1) (got ${delta})`);
-  if (options.rows !== 'full' && !(Number.isInteger(options.rows) && options.rows >= 1)) fail(`rows must be a positive integer or "full" (got ${options.rows})`);
-  if (options.bins !== undefined && !(Number.isInteger(options.bins) && options.bins >= 2)) fail(`bins must be an integer ≥ 2 (got ${options.bins})`);
-  if (options.iterations !== undefined && !(Number.isInteger(options.iterations) && options.iterations >= 1)) fail(`iterations must be a positive integer (got ${options.iterations})`);
+  if (!(epsilon > 0)) fail('epsilon', `epsilon must be > 0 (got ${epsilon}); use Infinity for a non-private run`);
+  if (!(delta > 0 && delta < 1)) fail('delta', `delta must be in (0, 1) (got ${delta})`);
+  if (options.rows !== 'full' && !(Number.isInteger(options.rows) && options.rows >= 1)) fail('rows', `rows must be a positive integer or "full" (got ${options.rows})`);
+  if (options.bins !== undefined && !(Number.isInteger(options.bins) && options.bins >= 2)) fail('bins', `bins must be an integer ≥ 2 (got ${options.bins})`);
+  if (options.iterations !== undefined && !(Number.isInteger(options.iterations) && options.iterations >= 1)) fail('iterations', `iterations must be a positive integer (got ${options.iterations})`);
   const seeded = options.seed !== undefined ? new SeededRng(options.seed) : undefined;
   const noiseRng: Rng = seeded ? seeded.fork() : new CryptoRng();
   const publicRng: Rng = seeded ? seeded.fork() : new CryptoRng();
@@ -457,5 +461,7 @@ export async function synthesise(options: SynthesiseOptions, hooks: { scope?: Da
     privateRelease: true,
     reasonsNotPrivate,
   });
-  return { synthetic, receipt, model };
+  const caveats = releaseCaveats(synthetic);
+  receipt.warnings.push(...caveats);
+  return { synthetic, receipt, model, caveats };
 }
