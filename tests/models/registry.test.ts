@@ -16,9 +16,7 @@ describe('learner registry', () => {
   it('creates every learner with its own defaults as resolved parameters (defaults written once)', () => {
     for (const spec of learnerSpecs()) {
       const learner = createLearner(spec.name, {}, rng()) as { params: Record<string, unknown> };
-      // cox keeps its options as given (the receipt lists them); every other learner resolves its defaults.
-      if (spec.name === 'cox') expect(learner.params).toEqual({});
-      else expect(learner.params).toEqual(spec.defaults);
+      expect(learner.params).toEqual(spec.defaults);
     }
   });
 

@@ -632,7 +632,6 @@ export class CoxLearner implements SurvivalLearner {
 
   constructor(options: CoxOptions = {}) {
     resolveCoxParams(this.name, options);
-    // The options as given (defaults are applied by fitCox): the receipt lists exactly these.
     this.params = { ...options };
   }
 
@@ -646,5 +645,6 @@ export const coxSpec = defineLearner<CoxOptions>({
   task: 'survival',
   description: 'Cox proportional hazards (Newton–Raphson as R coxph; Efron or Breslow ties; optional ridge 0.5·λ·‖β‖²)',
   defaults: coxDefaults,
-  create: (params) => new CoxLearner(params),
+  // Resolved here, so the receipt lists every parameter with its value (as the other learners).
+  create: (params) => new CoxLearner(resolveCoxParams('cox', params)),
 });
