@@ -17,6 +17,6 @@ for mb in ${1:-25 50 100}; do
   { printf 'note,y\n'; head -c $((mb * 1024 * 1024)) /dev/zero | tr '\0' 'x'; printf ',1'; } >"$work/long.csv"
   /usr/bin/time -f '%e %U %S %M' -o "$work/time" node "$cli" describe "$work/long.csv" --card "$work/long.json" >/dev/null 2>"$work/err"
   code=$?
-  read -r wall user sys rss <"$work/time"
+  read -r wall user sys rss < <(tail -n 1 "$work/time")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mb" "$wall" "$user" "$sys" "$((rss / 1024))" "$code" "$(head -c 120 "$work/err")"
 done
