@@ -26,6 +26,7 @@ import { planBudget } from './budget.js';
 import { DataAccessScope } from '../privacy/dataAccess.js';
 import { buildEncoder, initialiseSyntheticSet } from './initialisation.js';
 import { poolMoments, privateDataRanges, privateFeatureBounds, privateStratumMoments, type NoisyQueryContext } from './privateStatistics.js';
+import { releaseCaveats } from '../models/survival/coxFiniteness.js';
 import { decodeSyntheticTable, releaseReceipt, releasedStatistics, settingsAsRun, type ReleasedStatistics } from './release.js';
 import { resolveSettings, type CondenseOptions, type ResolvedSettings } from './settings.js';
 import { planSteps, runSteps, type TraceRow } from './steps.js';
@@ -48,6 +49,8 @@ export interface CondenseResult {
   settings: ResolvedSettings;
   /** What the private preprocessing released (charged mechanisms' outputs, post-processed). */
   released: ReleasedStatistics;
+  /** What a recipient should know about the synthetic table (also in the receipt's warnings). */
+  caveats: string[];
 }
 
 
@@ -144,5 +147,8 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   const resolved = settingsAsRun(settings, budget, stepPlan, outcomes);
   const receipt = releaseReceipt(ledger, { settings, resolved, task, card, inputFingerprint: options.inputFingerprint, startedAt });
   const released = releasedStatistics(card, featureBounds, pooled, moments, task);
-  return { synthetic: decodeSyntheticTable(synthetic, encoder, card), receipt, trace, encoder, settings: resolved, released };
+  const table = decodeSyntheticTable(synthetic, encoder, card);
+  const caveats = releaseCaveats(table);
+  receipt.warnings.push(...caveats);
+  return { synthetic: table, receipt, trace, encoder, settings: resolved, released, caveats };
 }
