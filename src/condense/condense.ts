@@ -35,7 +35,7 @@ import type { DirectionEvaluator, DirectionEvaluatorFactory } from './zerothOrde
 import { fitMst } from '../synthesis/mst/index.js';
 
 export { NonFiniteReleaseError, assertFiniteRelease } from './release.js';
-export { DEFAULTS, OptionError, SETTINGS, parseSettings, resolveSettings, settingsSchema } from './settings.js';
+export { DEFAULTS, DEFAULT_LEARNERS, OptionError, SETTINGS, parseSettings, resolveSettings, settingsSchema } from './settings.js';
 export type { CondenseOptions, CondenseProgress, CondenseSettings, Initialisation, LearnerChoice, ResolvedSettings, RunSettings } from './settings.js';
 export type { TraceRow } from './steps.js';
 export type { ReleasedFeature, ReleasedStatistics } from './release.js';
