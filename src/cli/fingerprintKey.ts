@@ -13,7 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { UsageError } from './context.js';
+import { keyedFingerprint, type InputFingerprint } from '../privacy/index.js';
+import { UsageError, type TextWriter } from './context.js';
 
 const KEY_BYTES = 32;
 
@@ -36,4 +37,16 @@ export function loadOrCreateFingerprintKey(path: string): { key: Uint8Array; cre
   const text = readFileSync(path, 'utf8').trim();
   if (!/^(?:[0-9a-f]{2}){16,}$/i.test(text)) throw new UsageError(`fingerprint key ${path}: expected at least 16 bytes as hex`);
   return { key: Uint8Array.from(text.match(/../g)!.map((h) => parseInt(h, 16))), created };
+}
+
+/**
+ * The receipt's identifier of the input: a bundled dataset is public, so its plain SHA-256; a
+ * user's file is keyed with the custodian's secret (`--fingerprint-key`, else the default key file).
+ */
+export async function receiptFingerprint(source: { dataset?: string; fingerprintKey?: string }, sha256: string, stderr: TextWriter): Promise<InputFingerprint> {
+  if (source.dataset) return { algorithm: 'SHA-256', hex: sha256 };
+  const path = source.fingerprintKey ?? defaultFingerprintKeyPath();
+  const { key, created } = loadOrCreateFingerprintKey(path);
+  if (created) stderr.write(`created the fingerprint key ${path}: keep it, and never ship it with a release\n`);
+  return keyedFingerprint(key, sha256);
 }

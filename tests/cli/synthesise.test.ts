@@ -34,6 +34,34 @@ describe('dpcondense synthesise --method mst', () => {
     expect(e.stdout).toMatch(/logistic\s+auroc\s+0\.\d+/);
   });
 
+  it("a user's file: the receipt's fingerprint is keyed (HMAC) and no message states the private row count", async () => {
+    const data = join(dir, 'cohort.csv');
+    const card = join(dir, 'cohort.json');
+    const rows = ['age,marker,outcome', ...Array.from({ length: 137 }, (_, i) => `${20 + (i % 60)},${((i * 37) % 100) / 10},${i % 3 === 0 ? 1 : 0}`)];
+    writeFileSync(data, rows.join('\n') + '\n');
+    writeFileSync(
+      card,
+      JSON.stringify({
+        name: 'cohort',
+        task: 'classification',
+        label: 'outcome',
+        positive: 1,
+        features: [
+          { name: 'age', type: 'integer', bounds: [0, 120] },
+          { name: 'marker', type: 'numeric', bounds: [0, 10] },
+        ],
+      }),
+    );
+    const key = join(dir, 'fingerprint.key');
+    const out = join(dir, 'cohort-mst.csv');
+    const r = await run('synthesise', '--data', data, '--card', card, '--rows', '20', '--epsilon', '3', '--fingerprint-key', key, '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr + r.stdout).not.toMatch(/\b137\b/);
+    const receipt = JSON.parse(readFileSync(join(dir, 'cohort-mst.receipt.json'), 'utf8'));
+    expect(receipt.input_fingerprint.algorithm).toMatch(/HMAC/);
+    expect(existsSync(key)).toBe(true);
+  });
+
   it('a seeded run says it is not a private release; --rows N gives N rows', async () => {
     const out = join(dir, 'seeded.csv');
     const r = await run('synthesise', '--dataset', 'rotterdam', '--rows', '40', '--epsilon', '1', '--seed', '7', '--out', out, '--quiet');

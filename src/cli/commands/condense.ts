@@ -23,8 +23,8 @@ import { loadCsvDataset, type LoadedDataset } from '../../node/bundled.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
 import { planOutputs, type InputFile, type OutputRequest } from '../outputs.js';
 import { checkBudgetCovers } from '../../condense/budget.js';
-import { defaultFingerprintKeyPath, loadOrCreateFingerprintKey } from '../fingerprintKey.js';
-import { keyedFingerprint, type InputFingerprint } from '../../privacy/index.js';
+import { receiptFingerprint } from '../fingerprintKey.js';
+
 import { compareOnHeldOut } from '../../condense/evaluation.js';
 import { getLearnerSpec, learnerSpecs } from '../../models/registry.js';
 import { renderReport } from '../../report/render.js';
@@ -241,7 +241,7 @@ export const condenseCommand: CommandModule = {
           rows,
           epsilon,
           bounds,
-          inputFingerprint: await inputFingerprint(o, data.sha256, io.stderr),
+          inputFingerprint: await receiptFingerprint(o, data.sha256, io.stderr),
           acceptDraftCard,
         };
         // No row count: it is read off the private data (n̂, the DP count, is in the receipt).
@@ -281,14 +281,3 @@ export const condenseCommand: CommandModule = {
   },
 };
 
-/**
- * The receipt's identifier of the input: a bundled dataset is public, so its plain SHA-256; a
- * user's file is keyed with the custodian's secret (see fingerprintKey.ts).
- */
-async function inputFingerprint(o: CondenseCliOptions, sha256: string, stderr: TextWriter): Promise<InputFingerprint> {
-  if (o.dataset) return { algorithm: 'SHA-256', hex: sha256 };
-  const path = o.fingerprintKey ?? defaultFingerprintKeyPath();
-  const { key, created } = loadOrCreateFingerprintKey(path);
-  if (created) stderr.write(`created the fingerprint key ${path}: keep it, and never ship it with a release\n`);
-  return keyedFingerprint(key, sha256);
-}

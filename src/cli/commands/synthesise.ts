@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { formatTableCsv } from '../../data/format.js';
 import { synthesise } from '../../synthesis/mst/index.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule } from '../context.js';
+import { receiptFingerprint } from '../fingerprintKey.js';
 import { planOutputs } from '../outputs.js';
 import { inputFiles, loadDataOption, numberOption, readBoundsFile, trainingSource } from '../options.js';
 import { requireTrainingRows } from '../../data/table.js';
@@ -29,6 +30,7 @@ interface SynthesiseCliOptions {
   clampToBounds?: boolean;
   force?: boolean;
   quiet?: boolean;
+  fingerprintKey?: string;
 }
 
 export const synthesiseCommand: CommandModule = {
@@ -53,6 +55,7 @@ export const synthesiseCommand: CommandModule = {
       .option('--clamp-to-bounds', 'clamp input values outside the card bounds (reported) instead of failing')
       .option('--force', 'overwrite existing output files')
       .option('--quiet', 'no progress output')
+      .option('--fingerprint-key <file>', 'secret key for the receipt\'s input fingerprint of --data (default: fingerprint.key in the config directory, created on first use)')
       .action(async (o: SynthesiseCliOptions) => {
         choice('method', o.method, ['mst']);
         const rows = o.rows === 'full' ? 'full' : numberOption('rows', o.rows, (v) => Number.isInteger(v) && v >= 1)!;
@@ -73,9 +76,10 @@ export const synthesiseCommand: CommandModule = {
         const bounds = o.bounds ? await readBoundsFile(o.bounds) : undefined;
         const { data, label } = await loadDataOption(o);
         requireTrainingRows(data.train, trainingSource(o));
-        if (!o.quiet) io.stderr.write(`synthesising from ${label} with MST: ${data.train.nRows} rows → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
+        // No row count: it is read off the private data (full size is N̂, a DP count, in the receipt).
+        if (!o.quiet) io.stderr.write(`synthesising from ${label} with MST → ${rows === 'full' ? 'N̂ (a DP count of the records)' : rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
         // An OptionError of synthesise (a setting out of its domain) is a usage error (cli/main.ts).
-        const result = await synthesise({ train: data.train, rows, epsilon, delta, bins, bounds, accountant, seed, inputFingerprint: data.sha256 });
+        const result = await synthesise({ train: data.train, rows, epsilon, delta, bins, bounds, accountant, seed, inputFingerprint: await receiptFingerprint(o, data.sha256, io.stderr) });
         await outputs.commit([formatTableCsv(result.synthetic), JSON.stringify(result.receipt, null, 2) + '\n']);
         for (const caveat of result.caveats) io.stderr.write(`warning: ${caveat}\n`);
         const r = result.receipt;

@@ -30,7 +30,7 @@
  */
 import { SeededRng, type Rng } from '../../core/rng.js';
 import type { Table } from '../../data/table.js';
-import { CryptoRng, PrivacyLedger, buildReceipt, epsilonFromRdp, addRdp, type MechanismEntry, type Receipt } from '../../privacy/index.js';
+import { CryptoRng, PrivacyLedger, buildReceipt, epsilonFromRdp, addRdp, type InputFingerprint, type MechanismEntry, type Receipt } from '../../privacy/index.js';
 import { entryRdp } from '../../privacy/ledger.js';
 import { GaussianSumQuery } from '../../privacy/measurements.js';
 import { DataAccessScope } from '../../privacy/dataAccess.js';
@@ -404,7 +404,8 @@ export interface SynthesiseOptions {
   /** A seed makes the run reproducible — and therefore not a private release. */
   seed?: number;
   accountant?: 'rdp' | 'pld';
-  inputFingerprint?: string;
+  /** The input's identifier for the receipt: keyed (`keyedFingerprint`) for private data; a bare string is a SHA-256 hex digest (public data only). */
+  inputFingerprint?: string | InputFingerprint;
 }
 
 export interface SynthesiseResult {
@@ -441,7 +442,7 @@ export async function synthesise(options: SynthesiseOptions, hooks: { scope?: Da
   const { plan } = model;
   const receipt = buildReceipt(ledger, {
     software: SOFTWARE,
-    inputFingerprint: options.inputFingerprint ?? 'not provided',
+    inputFingerprint: options.inputFingerprint ?? { algorithm: 'none', hex: '' },
     parameters: {
       method: 'mst',
       dataset: train.card.name,
