@@ -88,7 +88,7 @@ export function whiteBoxOneRun(epsilon: number, config: AuditConfig, seed: numbe
   const included = Uint8Array.from({ length: m }, () => (rng.uniform() < 0.5 ? 1 : 0));
   const members = Int32Array.from([...included.keys()].filter((c) => included[c]));
   const sampler = measurement.batchSampler(members.length);
-  const noiseRng = rng.fork();
+  const noiseRng = Object.assign(rng.fork(), { exactNoise: true }); // the release path's exact sampler
   const vectors = new Float64Array(members.length * width);
   const sum = new Float64Array(width);
   const scores = new Float64Array(m);
