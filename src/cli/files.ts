@@ -11,6 +11,8 @@ import { CsvTokenizer, type CsvRecordSink } from '../data/csv.js';
 import { DataError } from '../data/errors.js';
 import type { TextFormat } from '../data/values.js';
 import { UsageError } from './context.js';
+import { Option } from 'commander';
+import { INVALID_RECORD_POLICIES } from '../data/ingest.js';
 
 export interface StreamedCsv {
   /** SHA-256 of the raw file bytes, hex (the input fingerprint for receipts). */
@@ -119,4 +121,12 @@ export function textFormatOf(path: string, o: { delimiter?: string; decimal?: st
   const decimal = (o.decimal ?? '.') as '.' | ',';
   if (decimal === ',' && delimiter === ',') throw new UsageError('--decimal ",": the fields are comma-separated too; pass --delimiter ";" (or tab) for such a file');
   return { delimiter, decimal };
+}
+
+/** `--on-invalid error|clamp|drop`: what an invalid input record does (data/ingest.ts). */
+export function invalidRecordOption(): Option {
+  return new Option(
+    '--on-invalid <policy>',
+    'an input record with a value outside the card bounds or an invalid cell: error (stop, default), clamp (clamp to the bounds; drop a record that cannot be clamped) or drop (drop the record); record by record, never reported in a release',
+  ).choices(INVALID_RECORD_POLICIES);
 }

@@ -21,7 +21,8 @@ import { OptionError, parseSettings, type CondenseSettings } from '../../condens
 import { addSettingFlags, optionErrorAsUsage, settingsFromFlags } from '../settingsFlags.js';
 import { DATASETS_DIR, isBundledDataset, listBundledDatasets, loadBundledCard, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
-import { readCardFile, textFormatOf } from '../files.js';
+import { invalidRecordOption, readCardFile, textFormatOf } from '../files.js';
+import type { InvalidRecordPolicy } from '../../data/ingest.js';
 import { planOutputs, type InputFile, type OutputRequest } from '../outputs.js';
 import { checkBudgetCovers } from '../../condense/budget.js';
 import { defaultCardPath } from './describe.js';
@@ -47,6 +48,7 @@ interface CondenseCliOptions {
   trace?: string;
   bounds?: string;
   clampToBounds?: boolean;
+  onInvalid?: InvalidRecordPolicy;
   float32Features?: boolean;
   workers?: string;
   force?: boolean;
@@ -100,7 +102,7 @@ async function draftAndLoad(o: CondenseCliOptions, cardOutPath: string, stderr: 
   if (o.dataset) throw new UsageError('--label/--time/--event draft a card for --data; a bundled dataset has its own card');
   if (o.card) throw new UsageError('--card and --label/--time/--event exclude each other: give your reviewed card, or let condense draft one from the data');
   const { card, notes } = await draftCardForFile(o.data!, o, 'condense');
-  const data = await loadCsvDataset(o.data!, card, { clampToBounds: o.clampToBounds, keepBytes: false, format: textFormatOf(o.data!, o) });
+  const data = await loadCsvDataset(o.data!, card, { clampToBounds: o.clampToBounds, onInvalid: o.onInvalid, keepBytes: false, format: textFormatOf(o.data!, o) });
   stderr.write(
     `drafted a card for ${o.data} (${card.features.length} features: ${featureTypeCounts(card)}); it is written to ${cardOutPath} with the outputs.\n` +
       'The column types, the category levels and the outcome coding in it came from the data itself, not from public knowledge:\n' +
@@ -122,13 +124,13 @@ export async function loadCardOption(o: { dataset?: string; data?: string; card?
 
 /** A bundled dataset (training split) or a CSV with its card (all rows). */
 export async function loadDataOption(
-  o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean; float32Features?: boolean; delimiter?: string; decimal?: string },
+  o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean; onInvalid?: InvalidRecordPolicy; float32Features?: boolean; delimiter?: string; decimal?: string },
   card?: DatasetCard,
 ): Promise<{ data: LoadedDataset; label: string }> {
   card ??= await loadCardOption(o);
-  if (o.dataset) return { data: await loadBundledDataset(o.dataset, { clampToBounds: o.clampToBounds }), label: `${o.dataset} (training split)` };
+  if (o.dataset) return { data: await loadBundledDataset(o.dataset, { clampToBounds: o.clampToBounds, onInvalid: o.onInvalid }), label: `${o.dataset} (training split)` };
   const featureStorage = o.float32Features ? 'float32' : 'float64';
-  return { data: await loadCsvDataset(o.data!, card, { clampToBounds: o.clampToBounds, keepBytes: false, featureStorage, format: textFormatOf(o.data!, o) }), label: o.data! };
+  return { data: await loadCsvDataset(o.data!, card, { clampToBounds: o.clampToBounds, onInvalid: o.onInvalid, keepBytes: false, featureStorage, format: textFormatOf(o.data!, o) }), label: o.data! };
 }
 
 /** A seed: any integer from 0 to 2^53, each giving its own stream (read exactly, never rounded). */
@@ -269,7 +271,8 @@ export const condenseCommand: CommandModule = {
       .option('--split-seed <n>', 'reproducible holdout (default: drawn from the secure generator)')
       .option('--split <file.json>', 'where to save the held-out row indices (default: OUT with .split.json)')
       .option('--test <file.csv>', 'real test rows in a separate file, checked against the card now (for `evaluate --test`)')
-      .option('--clamp-to-bounds', 'clamp input values outside the card bounds (reported) instead of failing')
+      .addOption(invalidRecordOption())
+      .option('--clamp-to-bounds', 'the same as --on-invalid clamp')
       .option('--fingerprint-key <file>', 'secret key for the receipt\'s input fingerprint of --data (default: fingerprint.key in the config directory, created on first use)')
       .option('--accept-draft-card', 'condense with a card still marked "draft": true; the receipt then says it is NOT a private release')
       .option('--workers <n>', 'worker threads for the fits (default: one per CPU; used only when a timed step shows they pay; results identical)')
@@ -330,6 +333,8 @@ export const condenseCommand: CommandModule = {
           bounds,
           inputFingerprint: await inputFingerprint(o, data.sha256, io.stderr),
           acceptDraftCard,
+          // The policy is recorded in the receipt; how many records it clamped or dropped is never printed.
+          onInvalid: data.report.onInvalid,
         };
         // No row count: it is read off the private data (n̂, the DP count, is in the receipt).
         if (!o.quiet) io.stderr.write(`condensing ${label} → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);

@@ -10,6 +10,8 @@ import { synthesise } from '../../synthesis/mst/index.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule } from '../context.js';
 import { planOutputs } from '../outputs.js';
 import { inputFiles, loadDataOption, numberOption, readBoundsFile } from './condense.js';
+import { invalidRecordOption } from '../files.js';
+import type { InvalidRecordPolicy } from '../../data/ingest.js';
 
 interface SynthesiseCliOptions {
   method: string;
@@ -26,6 +28,7 @@ interface SynthesiseCliOptions {
   accountant?: string;
   seed?: string;
   clampToBounds?: boolean;
+  onInvalid?: InvalidRecordPolicy;
   force?: boolean;
   quiet?: boolean;
 }
@@ -49,7 +52,8 @@ export const synthesiseCommand: CommandModule = {
       .option('--bounds <file.json>', 'public bounds for features whose card has none: {"name": [low, high]}')
       .option('--accountant <kind>', 'rdp or pld')
       .option('--seed <n>', 'reproducible run (then NOT a private release)')
-      .option('--clamp-to-bounds', 'clamp input values outside the card bounds (reported) instead of failing')
+      .addOption(invalidRecordOption())
+      .option('--clamp-to-bounds', 'the same as --on-invalid clamp')
       .option('--force', 'overwrite existing output files')
       .option('--quiet', 'no progress output')
       .action(async (o: SynthesiseCliOptions) => {
@@ -71,7 +75,7 @@ export const synthesiseCommand: CommandModule = {
         );
         const bounds = o.bounds ? await readBoundsFile(o.bounds) : undefined;
         const { data, label } = await loadDataOption(o);
-        if (!o.quiet) io.stderr.write(`synthesising from ${label} with MST: ${data.train.nRows} rows → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
+        if (!o.quiet) io.stderr.write(`synthesising from ${label} with MST → ${rows === 'full' ? 'the DP estimate of the input size in' : rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
         let result;
         try {
           result = await synthesise({ train: data.train, rows, epsilon, delta, bins, bounds, accountant, seed, inputFingerprint: data.sha256 });
