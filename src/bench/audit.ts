@@ -31,7 +31,7 @@ import { Command } from 'commander';
 import { SeededRng, type Rng } from '../core/rng.js';
 import type { DatasetCard } from '../data/card.js';
 import { subsetTable, type Table } from '../data/table.js';
-import { loadBundledDataset } from '../cli/bundled.js';
+import { loadBundledDataset } from '../node/bundled.js';
 import { DEFAULTS, condense, type CondenseOptions } from '../condense/condense.js';
 import { calibrateNoiseMultiplier } from '../privacy/calibrate.js';
 import { SubsampledGaussianSum } from '../privacy/measurements.js';

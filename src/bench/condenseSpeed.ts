@@ -3,7 +3,7 @@
  * `dpcondense condense --dataset support --model cox --rows 50 --epsilon 3` (issue goal: < 2 min).
  * Uses the secure generator, exactly like the CLI; the median of a few runs is reported.
  */
-import { loadBundledDataset } from '../cli/bundled.js';
+import { loadBundledDataset } from '../node/bundled.js';
 import { condense } from '../condense/condense.js';
 
 export interface CondenseSpeedResult {

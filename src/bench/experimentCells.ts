@@ -6,7 +6,7 @@
  */
 import { SeededRng } from '../core/rng.js';
 import type { Table } from '../data/table.js';
-import { loadBundledDataset, type LoadedDataset } from '../cli/bundled.js';
+import { loadBundledDataset, type LoadedDataset } from '../node/bundled.js';
 import { condense, type CondenseOptions } from '../condense/condense.js';
 import { evaluateUtility } from '../condense/evaluation.js';
 import { kMeansCoreset, randomSubset } from '../condense/baselines.js';

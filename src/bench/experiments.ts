@@ -14,7 +14,7 @@ import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
-import { loadBundledCard } from '../cli/bundled.js';
+import { loadBundledCard } from '../node/bundled.js';
 import type { CondenseOptions } from '../condense/condense.js';
 import { EXTERNAL_COHORT, METHODS, type CellResult, type CellSpec } from './experimentCells.js';
 import { runCells } from './experimentPool.js';

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { loadCsvDataset } from '../cli/bundled.js';
+import { loadCsvDataset } from '../node/bundled.js';
 import { argument, isEntryPoint, report } from './script.js';
 
 const run = promisify(execFile);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { SeededRng } from '../core/rng.js';
 import { formatTableCsv } from '../data/format.js';
-import { loadBundledDataset } from '../cli/bundled.js';
+import { loadBundledDataset } from '../node/bundled.js';
 import { evaluateUtility } from '../condense/evaluation.js';
 import { randomSubset } from '../condense/baselines.js';
 import { synthesise } from '../synthesis/mst/index.js';

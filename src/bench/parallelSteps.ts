@@ -21,7 +21,7 @@ import { Encoder } from '../data/encoding.js';
 import { PerRecordLoss, type LearnerRecipe, type LossSpec } from '../condense/objective.js';
 import { SyntheticParameters } from '../condense/syntheticSet.js';
 import { InlineDirectionEvaluator, drawDirections, type DirectionEvaluator, type DirectionRequest } from '../condense/zerothOrder.js';
-import { ParallelDirectionEvaluator } from '../cli/parallel/directionPool.js';
+import { ParallelDirectionEvaluator } from '../node/parallel/directionPool.js';
 import { createLearner, getLearnerSpec } from '../models/registry.js';
 import type { Target } from '../models/types.js';
 import { median } from './learnerEval.js';

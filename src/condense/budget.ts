@@ -8,7 +8,7 @@
  */
 import type { DatasetCard } from '../data/card.js';
 import { calibrateJointGaussianQueries } from '../privacy/measurements.js';
-import { MECHANISM } from './dataAccess.js';
+import { MECHANISM } from '../privacy/dataAccess.js';
 import { featuresNeedingBounds } from './privateStatistics.js';
 import { checkBudget } from './budgetCheck.js';
 import { DEFAULTS, type CondenseSettings, type RunSettings } from './settings.js';

@@ -23,7 +23,7 @@ import { PrivacyLedger } from '../privacy/ledger.js';
 import { CryptoRng } from '../privacy/random.js';
 import type { Receipt } from '../privacy/receipt.js';
 import { planBudget } from './budget.js';
-import { DataAccessScope } from './dataAccess.js';
+import { DataAccessScope } from '../privacy/dataAccess.js';
 import { buildEncoder, initialiseSyntheticSet } from './initialisation.js';
 import { poolMoments, privateDataRanges, privateFeatureBounds, privateStratumMoments, type NoisyQueryContext } from './privateStatistics.js';
 import { decodeSyntheticTable, releaseReceipt, releasedStatistics, settingsAsRun, type ReleasedStatistics } from './release.js';

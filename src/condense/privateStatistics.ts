@@ -16,7 +16,7 @@ import type { DatasetCard } from '../data/card.js';
 import type { Table } from '../data/table.js';
 import type { PrivacyLedger } from '../privacy/ledger.js';
 import { SumQueryBuilder, type GaussianSumQuery } from '../privacy/measurements.js';
-import { MECHANISM, type DataAccessScope } from './dataAccess.js';
+import { MECHANISM, type DataAccessScope } from '../privacy/dataAccess.js';
 
 export interface NoisyQueryContext {
   /** False in a non-private run: statistics are exact and nothing is charged. */

@@ -14,7 +14,7 @@ import type { StepPlan } from './steps.js';
 import type { SyntheticParameters } from './syntheticSet.js';
 import type { StratumMoments } from './privateStatistics.js';
 import { SurvivalTask, type CondensationTask, type TaskOutcomes } from './task.js';
-import { SOFTWARE } from './version.js';
+import { SOFTWARE } from '../core/version.js';
 
 export function decodeSyntheticTable(synthetic: SyntheticParameters, encoder: Encoder, card: Table['card']): Table {
   const finalOutcome = synthetic.outcome(synthetic.values);

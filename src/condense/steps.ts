@@ -13,7 +13,7 @@ import type { Target } from '../models/types.js';
 import { calibrateNoiseMultiplier } from '../privacy/calibrate.js';
 import type { PrivacyLedger } from '../privacy/ledger.js';
 import { SubsampledGaussianSum } from '../privacy/measurements.js';
-import { MECHANISM, type DataAccessScope } from './dataAccess.js';
+import { MECHANISM, type DataAccessScope } from '../privacy/dataAccess.js';
 import { PerRecordLoss, maxRecordLoss, type LossSpec } from './objective.js';
 import { createOptimiser } from './optimiser.js';
 import { DEFAULTS, type CondenseProgress, type RunSettings } from './settings.js';

@@ -9,7 +9,7 @@ import { DataError } from './errors.js';
 import { readTableFromTextSync, type IngestReport, type InvalidRecordPolicy } from './ingest.js';
 import { parseSplitDocument } from './split.js';
 import { splitTable, subsetTable, type Table } from './table.js';
-import { sha256Hex } from '../privacy/receipt.js';
+import { sha256Hex } from '../core/sha256.js';
 
 export interface AssembledDataset {
   card: DatasetCard;

@@ -4,7 +4,7 @@
  * 0-based index of their level in the card's `categories` list (binary without categories: 0/1).
  */
 import type { DatasetCard, FeatureSpec } from './card.js';
-import type { ClassificationTarget, SurvivalTarget } from '../models/types.js';
+import type { ClassificationTarget, SurvivalTarget } from './target.js';
 import { DataError } from './errors.js';
 
 export interface FeatureColumn {

@@ -9,7 +9,7 @@
  * - malformed input (length mismatch, a label other than 0/1, a NaN score, a negative or non-finite
  *   weight) throws a RangeError naming the metric.
  */
-import { argsortRange } from '../models/tree/argsort.js';
+import { argsortRange } from '../core/argsort.js';
 
 type Labels = ArrayLike<number>;
 type Scores = ArrayLike<number>;

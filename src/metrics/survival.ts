@@ -14,7 +14,7 @@
  * Bad input (length mismatch, non-finite or negative times, events not 0/1, negative weights, NaN
  * risks) throws a RangeError naming the argument; metrics do not silently skip records.
  */
-import { fenwickAdd, fenwickSumBelow } from '../models/survival/fenwick.js';
+import { fenwickAdd, fenwickSumBelow } from '../core/fenwick.js';
 import { countAtOrBefore, countBefore } from '../core/search.js';
 
 // ---------------------------------------------------------------------------------------------

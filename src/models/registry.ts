@@ -10,18 +10,9 @@
 import type { Rng } from '../core/rng.js';
 import { classificationLearnerSpecs } from './classification/index.js';
 import { survivalLearnerSpecs } from './survival/index.js';
-import { type ClassificationLearner, type Learner, ModelInputError, type SurvivalLearner, type Task, UnknownLearnerError } from './types.js';
+import { type ClassificationLearner, type Learner, type LearnerParamValue, type LearnerSpec, ModelInputError, type SurvivalLearner, type Task, UnknownLearnerError } from './types.js';
 
-export type LearnerParamValue = number | string | boolean;
-
-export interface LearnerSpec {
-  name: string;
-  task: Task;
-  description: string;
-  /** Every parameter the learner accepts, with its default; also the parameter type (number/string/boolean). */
-  defaults: Readonly<Record<string, LearnerParamValue>>;
-  create(params: Partial<Record<string, LearnerParamValue>>, rng: Rng): Learner;
-}
+export type { LearnerParamValue, LearnerSpec } from './types.js';
 
 function allSpecs(): readonly LearnerSpec[] {
   return [...classificationLearnerSpecs, ...survivalLearnerSpecs];

@@ -6,8 +6,12 @@
  * Inputs are validated once in `fit` (cheap, O(n·d)); prediction kernels trust their inputs.
  */
 import type { Matrix } from '../core/matrix.js';
+import type { Rng } from '../core/rng.js';
+import type { ClassificationTarget, SurvivalTarget, Task } from '../data/target.js';
 
-export type Task = 'classification' | 'survival';
+// The outcome types live with the data (a table's outcome is a target); learners take them as is.
+export type { ClassificationTarget, SurvivalTarget, Target, Task } from '../data/target.js';
+
 
 /** Diagnostics every numerical fit reports instead of failing silently (R survival's habit). */
 export interface FitDiagnostics {
@@ -35,20 +39,6 @@ export interface SurvivalModel {
   readonly diagnostics: FitDiagnostics;
 }
 
-/** Binary outcome: 1 = positive class. */
-export interface ClassificationTarget {
-  readonly task: 'classification';
-  readonly y: Uint8Array;
-}
-
-/** Right-censored outcome: event 1 = event observed at `time`, 0 = censored at `time`. */
-export interface SurvivalTarget {
-  readonly task: 'survival';
-  readonly time: Float64Array;
-  readonly event: Uint8Array;
-}
-
-export type Target = ClassificationTarget | SurvivalTarget;
 
 export interface ClassificationLearner {
   readonly name: string;
@@ -75,4 +65,16 @@ export class ModelInputError extends Error {
 /** A learner name that is not in the registry (the CLI treats it as wrong usage, like an unknown dataset). */
 export class UnknownLearnerError extends ModelInputError {
   override name = 'UnknownLearnerError';
+}
+
+/** A registry entry (`registry.ts`): a learner's name, task, parameter defaults and factory. */
+export type LearnerParamValue = number | string | boolean;
+
+export interface LearnerSpec {
+  name: string;
+  task: Task;
+  description: string;
+  /** Every parameter the learner accepts, with its default; also the parameter type (number/string/boolean). */
+  defaults: Readonly<Record<string, LearnerParamValue>>;
+  create(params: Partial<Record<string, LearnerParamValue>>, rng: Rng): Learner;
 }

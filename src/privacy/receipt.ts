@@ -14,6 +14,8 @@
  * record could confirm the guess against the receipt. A plain `SHA-256` is for public data only.
  */
 import type { Rng } from '../core/rng.js';
+import { hmacSha256Hex } from '../core/sha256.js';
+export { sha256Hex, hmacSha256Hex } from '../core/sha256.js';
 import type { AccountantName, LedgerEntry, PrivacyLedger } from './ledger.js';
 import type { PldOptions } from './analysis/pld.js';
 import { PrivacyParameterError } from './errors.js';
@@ -170,44 +172,10 @@ export function buildReceipt(ledger: PrivacyLedger, options: ReceiptOptions): Pr
   };
 }
 
-/** Lower-case hex SHA-256 of the bytes, via WebCrypto `crypto.subtle` (Node ≥ 19 and browsers). */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  return toHex(await webCrypto('sha256Hex').digest('SHA-256', plainCopy(bytes)));
-}
-
-/**
- * Lower-case hex HMAC-SHA-256 of `message` under `key` (WebCrypto). With a secret key the result
- * reveals nothing about the message to anyone without the key, yet the key holder can recompute it.
- */
-export async function hmacSha256Hex(key: Uint8Array, message: Uint8Array): Promise<string> {
-  const subtle = webCrypto('hmacSha256Hex');
-  const cryptoKey = await subtle.importKey('raw', plainCopy(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  return toHex(await subtle.sign('HMAC', cryptoKey, plainCopy(message)));
-}
-
 /** The receipt fingerprint of private input: HMAC-SHA-256(key, SHA-256 digest given as hex). */
 export async function keyedFingerprint(key: Uint8Array, sha256HexDigest: string): Promise<InputFingerprint> {
   if (!/^[0-9a-f]{64}$/.test(sha256HexDigest)) throw new PrivacyParameterError('keyedFingerprint: expected a SHA-256 hex digest');
   if (key.length < 16) throw new PrivacyParameterError(`keyedFingerprint: the key must have at least 16 bytes (got ${key.length})`);
   const digest = Uint8Array.from(sha256HexDigest.match(/../g)!.map((h) => parseInt(h, 16)));
   return { algorithm: 'HMAC-SHA-256', hex: await hmacSha256Hex(key, digest) };
-}
-
-function webCrypto(caller: string): SubtleCrypto {
-  const subtle = (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
-  if (!subtle) throw new Error(`${caller}: WebCrypto subtle is not available in this environment`);
-  return subtle;
-}
-
-/** A plain ArrayBuffer-backed copy (WebCrypto rejects SharedArrayBuffer views). */
-function plainCopy(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  const copy = new Uint8Array(bytes.byteLength);
-  copy.set(bytes);
-  return copy;
-}
-
-function toHex(buffer: ArrayBuffer): string {
-  let hex = '';
-  for (const b of new Uint8Array(buffer)) hex += b.toString(16).padStart(2, '0');
-  return hex;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NonFiniteReleaseError, assertFiniteRelease, condense, CondenseAbortedError } from '../../src/condense/condense.js';
-import { DataAccessScope, MECHANISM } from '../../src/condense/dataAccess.js';
+import { DataAccessScope, MECHANISM } from '../../src/privacy/dataAccess.js';
 import { tableTarget, type Table } from '../../src/data/table.js';
 import { PrivacyLedger, type MechanismEntry } from '../../src/privacy/index.js';
 import { auditor, dataset } from './helpers.js';
@@ -230,7 +230,7 @@ describe('condense: the optimisation and the release', () => {
 
 describe('receipt software version', () => {
   it('matches package.json', async () => {
-    const { SOFTWARE } = await import('../../src/condense/version.js');
+    const { SOFTWARE } = await import('../../src/core/version.js');
     const { readFileSync } = await import('node:fs');
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
     expect(SOFTWARE).toEqual({ name: pkg.name, version: pkg.version });

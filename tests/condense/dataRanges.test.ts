@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SeededRng } from '../../src/core/rng.js';
 import { PrivacyLedger } from '../../src/privacy/index.js';
 import { privateDataRanges } from '../../src/condense/privateStatistics.js';
-import { DataAccessScope } from '../../src/condense/dataAccess.js';
+import { DataAccessScope } from '../../src/privacy/dataAccess.js';
 import { dataset } from './helpers.js';
 
 describe('privateDataRanges', () => {

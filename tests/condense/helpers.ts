@@ -1,5 +1,5 @@
-import { loadBundledDataset, type LoadedDataset } from '../../src/cli/bundled.js';
-import type { DataAccessScope } from '../../src/condense/dataAccess.js';
+import { loadBundledDataset, type LoadedDataset } from '../../src/node/bundled.js';
+import type { DataAccessScope } from '../../src/privacy/dataAccess.js';
 import type { Table } from '../../src/data/table.js';
 
 const cache = new Map<string, Promise<LoadedDataset>>();

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DATASETS_DIR } from '../../src/cli/bundled.js';
+import { DATASETS_DIR } from '../../src/node/bundled.js';
 import { main } from '../../src/cli/main.js';
 import { runCondenseJob, type CondenseJobRequest, type JobEvent } from '../../src/condense/job.js';
 import type { Interval } from '../../src/condense/evaluation.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATASETS_DIR, loadBundledDataset } from '../../src/cli/bundled.js';
+import { DATASETS_DIR, loadBundledDataset } from '../../src/node/bundled.js';
 import { CardError } from '../../src/data/card.js';
 import { assembleDataset, parseSplit } from '../../src/data/dataset.js';
 import { DataError } from '../../src/data/errors.js';

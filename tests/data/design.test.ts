@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadBundledDataset } from '../../src/cli/bundled.js';
+import { loadBundledDataset } from '../../src/node/bundled.js';
 import type { Matrix } from '../../src/core/matrix.js';
 import { CLASSIFICATION_DESIGN, SURVIVAL_DESIGN, fitDesign } from '../../src/data/design.js';
 import { readTableFromTextSync } from '../../src/data/ingest.js';

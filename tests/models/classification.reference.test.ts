@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadBundledDataset } from '../../src/cli/bundled.js';
+import { loadBundledDataset } from '../../src/node/bundled.js';
 import type { Matrix } from '../../src/core/matrix.js';
 import { SeededRng } from '../../src/core/rng.js';
 import { CLASSIFICATION_DESIGN, fitDesign } from '../../src/data/design.js';

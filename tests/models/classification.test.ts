@@ -15,7 +15,7 @@ import { BoostedTreesModel, binColumns } from '../../src/models/classification/g
 import { LogisticModel, fitLogisticNewton } from '../../src/models/classification/logistic.js';
 import { ClassificationTreeGrower, ColumnPresorter, presortColumns } from '../../src/models/classification/treeGrower.js';
 import { createClassificationLearner } from '../../src/models/registry.js';
-import { argsortRange, resortFiniteFromHint, resortFromHint } from '../../src/models/tree/argsort.js';
+import { argsortRange, resortFiniteFromHint, resortFromHint } from '../../src/core/argsort.js';
 import {
   ForestBuilder,
   LEAF,

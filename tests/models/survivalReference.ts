@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadBundledDataset } from '../../src/cli/bundled.js';
+import { loadBundledDataset } from '../../src/node/bundled.js';
 import { fitDesign, SURVIVAL_DESIGN } from '../../src/data/design.js';
 import { tableTarget } from '../../src/data/table.js';
 import type { Matrix } from '../../src/core/matrix.js';

@@ -18,7 +18,7 @@ import { condense, type CondenseProgress } from '../../src/condense/condense.js'
 import { formatTableCsv } from '../../src/data/format.js';
 import { subsetTable, type Table } from '../../src/data/table.js';
 import { main } from '../../src/cli/main.js';
-import { loadBundledDataset, DATASETS_DIR } from '../../src/cli/bundled.js';
+import { loadBundledDataset, DATASETS_DIR } from '../../src/node/bundled.js';
 
 const double = vi.hoisted(() => ({ mode: 'off' as 'off' | 'record' | 'replay', outputs: [] as Float64Array[], next: 0 }));
 

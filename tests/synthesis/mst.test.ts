@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PrivacyLedger, calibrateNoiseMultiplier } from '../../src/privacy/index.js';
 import { fitMst, planMstBudget, synthesise } from '../../src/synthesis/mst/index.js';
 import { SeededRng } from '../../src/core/rng.js';
-import { DataAccessScope } from '../../src/condense/dataAccess.js';
+import { DataAccessScope } from '../../src/privacy/dataAccess.js';
 import { auditedTable, dataset } from '../condense/helpers.js';
 
 /** RDP of binary randomised response with parameter ε at order α (the bound for any ε-DP mechanism). */

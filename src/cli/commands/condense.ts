@@ -12,26 +12,25 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { workerPoolEvaluators, workerScriptAvailable } from '../parallel/directionPool.js';
+import { workerPoolEvaluators, workerScriptAvailable } from '../../node/parallel/directionPool.js';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { formatTableCsv } from '../../data/format.js';
 import { condense, type CondenseOptions, type CondenseProgress } from '../../condense/condense.js';
 import { OptionError, parseSettings, type CondenseSettings } from '../../condense/settings.js';
 import { addSettingFlags, optionErrorAsUsage, settingsFromFlags } from '../settingsFlags.js';
-import { DATASETS_DIR, isBundledDataset, listBundledDatasets, loadBundledCard, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
+import { loadCsvDataset, type LoadedDataset } from '../../node/bundled.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
-import { invalidRecordOption, readCardFile, textFormatOf } from '../files.js';
 import type { InvalidRecordPolicy } from '../../data/ingest.js';
 import { planOutputs, type InputFile, type OutputRequest } from '../outputs.js';
 import { checkBudgetCovers } from '../../condense/budget.js';
-import { defaultCardPath } from './describe.js';
 import { defaultFingerprintKeyPath, loadOrCreateFingerprintKey } from '../fingerprintKey.js';
 import { keyedFingerprint, type InputFingerprint } from '../../privacy/index.js';
 import { compareOnHeldOut } from '../../condense/evaluation.js';
 import { getLearnerSpec, learnerSpecs } from '../../models/registry.js';
 import { renderReport } from '../../report/render.js';
-import { asksForDraft, draftCardForFile, featureTypeCounts } from './card.js';
+import { asksForDraft, draftCardForFile, featureTypeCounts } from '../draftCard.js';
+import { checkLearners, defaultCardPath, invalidRecordOption, inputFiles, loadCardOption, loadDataOption, numberOption, readBoundsFile, seedOption, textFormatOf } from '../options.js';
 import type { DatasetCard } from '../../data/card.js';
 import { SeededRng } from '../../core/rng.js';
 import { CryptoRng } from '../../privacy/random.js';
@@ -71,27 +70,6 @@ interface CondenseCliOptions {
   decimal?: string;
 }
 
-/** Parse a number option, naming the option on failure. */
-export function numberOption(name: string, text: string | undefined, check: (v: number) => boolean = Number.isFinite): number | undefined {
-  if (text === undefined) return undefined;
-  const v = text === 'inf' || text === 'Infinity' ? Infinity : Number(text);
-  if (text.trim() === '' || Number.isNaN(v) || !check(v)) throw new UsageError(`--${name}: invalid value "${text}"`);
-  return v;
-}
-
-/** The card of a data file: the one given, else `FILE.json` next to it; a usage error naming both ways out when there is none. */
-export function resolveCardPath(dataPath: string, card: string | undefined, command: string): string {
-  const cardPath = card ?? defaultCardPath(dataPath);
-  if (!card && !existsSync(cardPath)) {
-    const draft =
-      command === 'condense'
-        ? 'or let condense draft one from the data: --label COL [--positive V] (classification) or --time COL --event COL (survival)'
-        : `or draft one with: dpcondense card ${dataPath} --label COL (or --time COL --event COL)`;
-    throw new UsageError(`${command}: no card for ${dataPath} (looked for ${cardPath}): pass --card CARD.json, ${draft}`);
-  }
-  return cardPath;
-}
-
 /**
  * `condense --data FILE --label COL | --time COL --event COL`: draft the card as `card` does and
  * read the file with it. The custodian is told, every time, that the draft's types, category
@@ -110,43 +88,6 @@ async function draftAndLoad(o: CondenseCliOptions, cardOutPath: string, stderr: 
       notes.map((note) => `  - ${note}\n`).join(''),
   );
   return { data, label: o.data!, card };
-}
-
-/** The card of --dataset or of --data (given by --card, or next to the CSV): public, read before any record. */
-export async function loadCardOption(o: { dataset?: string; data?: string; card?: string }): Promise<DatasetCard> {
-  if (Boolean(o.dataset) === Boolean(o.data)) throw new UsageError('give exactly one of --dataset NAME or --data FILE.csv');
-  if (o.dataset) {
-    if (!isBundledDataset(o.dataset)) throw new UsageError(`unknown dataset "${o.dataset}"; bundled: ${listBundledDatasets().join(', ')}`);
-    return loadBundledCard(o.dataset);
-  }
-  return readCardFile(resolveCardPath(o.data!, o.card, 'condense'));
-}
-
-/** A bundled dataset (training split) or a CSV with its card (all rows). */
-export async function loadDataOption(
-  o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean; onInvalid?: InvalidRecordPolicy; float32Features?: boolean; delimiter?: string; decimal?: string },
-  card?: DatasetCard,
-): Promise<{ data: LoadedDataset; label: string }> {
-  card ??= await loadCardOption(o);
-  if (o.dataset) return { data: await loadBundledDataset(o.dataset, { clampToBounds: o.clampToBounds, onInvalid: o.onInvalid }), label: `${o.dataset} (training split)` };
-  const featureStorage = o.float32Features ? 'float32' : 'float64';
-  return { data: await loadCsvDataset(o.data!, card, { clampToBounds: o.clampToBounds, onInvalid: o.onInvalid, keepBytes: false, featureStorage, format: textFormatOf(o.data!, o) }), label: o.data! };
-}
-
-/** A seed: any integer from 0 to 2^53, each giving its own stream (read exactly, never rounded). */
-export function seedOption(text: string | undefined, name = 'seed'): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text.trim()) || BigInt(text.trim()) > 2n ** 53n) throw new UsageError(`--${name}: "${text}" is not an integer from 0 to 2^53 (${2 ** 53})`);
-  return Number(text.trim());
-}
-
-/** Learner names exist and suit the task (exit 2 otherwise, like an unknown dataset). */
-export function checkLearners(learners: readonly (string | { name: string })[], task: 'classification' | 'survival'): void {
-  for (const learner of learners) {
-    const name = typeof learner === 'string' ? learner : learner.name;
-    const spec = getLearnerSpec(name);
-    if (spec.task !== task) throw new UsageError(`learner "${name}" is for ${spec.task} data, but the dataset is ${task}`);
-  }
 }
 
 /**
@@ -179,35 +120,6 @@ function holdOutRows(data: LoadedDataset, source: string, o: CondenseCliOptions)
 function parallelEvaluation(workers: string | undefined): ReturnType<typeof workerPoolEvaluators> | undefined {
   const n = numberOption('workers', workers, (v) => Number.isInteger(v) && v >= 1) ?? availableParallelism();
   return n > 1 && workerScriptAvailable() ? workerPoolEvaluators(n, 'auto') : undefined;
-}
-
-/** The files a run reads (data, card, bounds): no output may replace one of them. */
-export function inputFiles(o: { dataset?: string; data?: string; card?: string; bounds?: string }): InputFile[] {
-  const inputs: InputFile[] = [];
-  if (o.dataset && isBundledDataset(o.dataset)) {
-    for (const ext of ['csv', 'json', 'split.json']) inputs.push({ option: '--dataset', path: join(DATASETS_DIR, `${o.dataset}.${ext}`) });
-  }
-  if (o.data) inputs.push({ option: '--data', path: o.data }, { option: '--card', path: o.card ?? defaultCardPath(o.data) });
-  else if (o.card) inputs.push({ option: '--card', path: o.card });
-  if (o.bounds) inputs.push({ option: '--bounds', path: o.bounds });
-  return inputs;
-}
-
-export async function readBoundsFile(path: string): Promise<Record<string, [number, number]>> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`--bounds ${path}: ${(error as Error).message}`);
-  }
-  const out: Record<string, [number, number]> = {};
-  for (const [name, value] of Object.entries(json as Record<string, unknown>)) {
-    if (!Array.isArray(value) || value.length !== 2 || !value.every(Number.isFinite) || !(value[0] < value[1])) {
-      throw new UsageError(`--bounds ${path}: "${name}" must be [low, high] with low < high`);
-    }
-    out[name] = [value[0], value[1]];
-  }
-  return out;
 }
 
 function progressReporter(stderr: TextWriter, quiet: boolean): { update(p: CondenseProgress): void; stop(): void } {

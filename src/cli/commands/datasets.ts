@@ -1,13 +1,9 @@
 /** `dpcondense datasets`: the bundled datasets, from their cards (no data is read). */
 import type { Command } from 'commander';
-import type { DatasetCard } from '../../data/card.js';
-import { listBundledDatasets, loadBundledCard } from '../bundled.js';
+import { listBundledDatasets, loadBundledCard } from '../../node/bundled.js';
 import { formatTextTable, type CliContext, type CommandModule } from '../context.js';
+import { describeOutcome } from '../options.js';
 
-export function describeOutcome(card: DatasetCard): string {
-  if (card.task === 'classification') return `${card.label} = ${JSON.stringify(card.positive)}`;
-  return `${card.time}${card.time_unit ? ` (${card.time_unit})` : ''}, ${card.event}`;
-}
 
 export const datasetsCommand: CommandModule = {
   name: 'datasets',

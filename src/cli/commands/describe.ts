@@ -8,10 +8,10 @@ import type { Command } from 'commander';
 import type { DatasetCard } from '../../data/card.js';
 import { DEFAULT_MISSING_VALUES } from '../../data/values.js';
 import { summariseFeatures, summariseOutcome } from '../../data/summary.js';
-import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../bundled.js';
+import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../../node/bundled.js';
 import { formatNumber, formatTextTable, UsageError, type CliContext, type CommandModule } from '../context.js';
-import { describeOutcome } from './datasets.js';
-import { invalidRecordOption } from '../files.js';
+import { defaultCardPath, describeOutcome } from '../options.js';
+import { invalidRecordOption } from '../options.js';
 import type { InvalidRecordPolicy } from '../../data/ingest.js';
 
 interface DescribeOptions {
@@ -23,10 +23,6 @@ interface DescribeOptions {
 export const PRIVATE_SUMMARY_WARNING =
   'LOCAL, NON-PRIVATE SUMMARY for the data custodian: computed from every row, not differentially private. Do not release or publish it.';
 
-/** `x.csv` → `x.json` (the bundled convention: the card sits next to its CSV). */
-export function defaultCardPath(csvPath: string): string {
-  return csvPath.replace(/\.csv$/i, '') + '.json';
-}
 
 /** A bundled dataset name, or a CSV path with its card (given, or next to the CSV). */
 export async function loadNamedOrFile(target: string, options: DescribeOptions): Promise<{ data: LoadedDataset; bundled: boolean; csv: string; cardPath?: string }> {

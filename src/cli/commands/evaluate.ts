@@ -10,10 +10,9 @@ import { compareOnHeldOut, type HeldOutComparison, type Interval } from '../../c
 import type { DatasetCard } from '../../data/card.js';
 import { splitTable, type Table } from '../../data/table.js';
 import { learnerSpecs } from '../../models/registry.js';
-import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, readSplitFile } from '../bundled.js';
-import { textFormatOf } from '../files.js';
+import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, readSplitFile } from '../../node/bundled.js';
 import { UsageError, formatTextTable, type CliContext, type CommandModule } from '../context.js';
-import { checkLearners, numberOption, resolveCardPath, seedOption } from './condense.js';
+import { checkLearners, numberOption, resolveCardPath, seedOption, textFormatOf } from '../options.js';
 
 interface EvaluateCliOptions {
   synthetic: string;

@@ -12,9 +12,9 @@ import type { DatasetCard } from '../../data/card.js';
 import { DataError } from '../../data/errors.js';
 import type { PrivacyReceipt } from '../../privacy/receipt.js';
 import { renderReport } from '../../report/render.js';
-import { isBundledDataset, listBundledDatasets, loadBundledCard, loadCsvDataset } from '../bundled.js';
+import { isBundledDataset, listBundledDatasets, loadBundledCard, loadCsvDataset } from '../../node/bundled.js';
 import { UsageError, type CliContext, type CommandModule } from '../context.js';
-import { asDataError, readCardFile } from '../files.js';
+import { asDataError, readCardFile } from '../../node/files.js';
 import { planOutputs } from '../outputs.js';
 
 interface ReportCliOptions {

@@ -9,8 +9,8 @@ import { formatTableCsv } from '../../data/format.js';
 import { synthesise } from '../../synthesis/mst/index.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule } from '../context.js';
 import { planOutputs } from '../outputs.js';
-import { inputFiles, loadDataOption, numberOption, readBoundsFile } from './condense.js';
-import { invalidRecordOption } from '../files.js';
+import { inputFiles, loadDataOption, numberOption, readBoundsFile } from '../options.js';
+import { invalidRecordOption } from '../options.js';
 import type { InvalidRecordPolicy } from '../../data/ingest.js';
 
 interface SynthesiseCliOptions {

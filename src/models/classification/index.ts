@@ -2,7 +2,7 @@
  * The classification learners, as registry entries (see `../registry.ts`), and their public types.
  */
 import type { Rng } from '../../core/rng.js';
-import type { LearnerSpec } from '../registry.js';
+import type { LearnerSpec } from '../types.js';
 import { CartLearner, cartDefaults } from './cart.js';
 import { RandomForestLearner, forestDefaults } from './forest.js';
 import { BoostedTreesLearner, gbtDefaults } from './gbt.js';

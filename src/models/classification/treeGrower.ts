@@ -23,7 +23,7 @@
  */
 import type { Matrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/rng.js';
-import { argsortRange, resortFiniteFromHint, resortFromHint } from '../tree/argsort.js';
+import { argsortRange, resortFiniteFromHint, resortFromHint } from '../../core/argsort.js';
 import { TreeBuilder, treeNodeCapacity } from '../tree/flatTree.js';
 
 export type SplitCriterion = 'gini' | 'entropy';

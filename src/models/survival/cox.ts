@@ -22,8 +22,8 @@
 import type { Matrix } from '../../core/matrix.js';
 import type { FitDiagnostics, SurvivalLearner, SurvivalModel, SurvivalTarget } from '../types.js';
 import { ModelInputError } from '../types.js';
-import { argsortRange } from '../tree/argsort.js';
-import { ldlFactor, ldlSolve } from './cholesky.js';
+import { argsortRange } from '../../core/argsort.js';
+import { ldlFactor, ldlSolve } from '../../core/linalg.js';
 import { validateSurvivalFit } from './validate.js';
 
 export type CoxTies = 'efron' | 'breslow';

@@ -4,7 +4,7 @@
  * plain number/string/boolean so that it can be shown, parsed from the CLI and written to receipts.
  */
 import type { Rng } from '../../core/rng.js';
-import type { LearnerSpec } from '../registry.js';
+import type { LearnerSpec } from '../types.js';
 import { ModelInputError } from '../types.js';
 import { CoxLearner, type CoxTies } from './cox.js';
 import { RandomSurvivalForestLearner, SurvivalTreeLearner } from './forest.js';

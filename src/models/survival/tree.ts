@@ -36,7 +36,7 @@
  */
 import type { Matrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/rng.js';
-import { argsortRange } from '../tree/argsort.js';
+import { argsortRange } from '../../core/argsort.js';
 import { leafOf as leafNode } from '../tree/flatTree.js';
 import { ModelInputError, type SurvivalTarget } from '../types.js';
 import { countBefore } from '../../core/search.js';

@@ -33,8 +33,8 @@ import type { Table } from '../../data/table.js';
 import { CryptoRng, PrivacyLedger, buildReceipt, epsilonFromRdp, addRdp, type MechanismEntry, type Receipt } from '../../privacy/index.js';
 import { entryRdp } from '../../privacy/ledger.js';
 import { GaussianSumQuery } from '../../privacy/measurements.js';
-import { DataAccessScope } from '../../condense/dataAccess.js';
-import { SOFTWARE } from '../../condense/version.js';
+import { DataAccessScope } from '../../privacy/dataAccess.js';
+import { SOFTWARE } from '../../core/version.js';
 import {
   attributeSize,
   decodeRecords,

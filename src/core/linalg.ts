@@ -60,3 +60,41 @@ export function ldlSolve(factor: Float64Array, p: number, b: Float64Array): void
     b[i] = v;
   }
 }
+
+/**
+ * In-place Cholesky factorisation of the symmetric positive definite q×q matrix `a` (row-major,
+ * lower triangle used and overwritten by L). Returns false if a pivot is not positive.
+ */
+export function choleskyInPlace(a: Float64Array, q: number): boolean {
+  for (let j = 0; j < q; j++) {
+    const rowJ = j * q;
+    let diag = a[rowJ + j];
+    for (let k = 0; k < j; k++) diag -= a[rowJ + k] * a[rowJ + k];
+    if (!(diag > 0)) return false;
+    const ljj = Math.sqrt(diag);
+    a[rowJ + j] = ljj;
+    const inv = 1 / ljj;
+    for (let i = j + 1; i < q; i++) {
+      const rowI = i * q;
+      let s = a[rowI + j];
+      for (let k = 0; k < j; k++) s -= a[rowI + k] * a[rowJ + k];
+      a[rowI + j] = s * inv;
+    }
+  }
+  return true;
+}
+
+/** Solve L Lᵀ x = b in place (b becomes x), with L from `choleskyInPlace`. */
+export function choleskySolveInPlace(l: Float64Array, q: number, b: Float64Array): void {
+  for (let i = 0; i < q; i++) {
+    const row = i * q;
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= l[row + k] * b[k];
+    b[i] = s / l[row + i];
+  }
+  for (let i = q - 1; i >= 0; i--) {
+    let s = b[i];
+    for (let k = i + 1; k < q; k++) s -= l[k * q + i] * b[k];
+    b[i] = s / l[i * q + i];
+  }
+}

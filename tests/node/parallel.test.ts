@@ -9,8 +9,8 @@ import type { DirectionEvaluatorFactory, DirectionRequest, InlineDirectionEvalua
 import { formatTableCsv } from '../../src/data/format.js';
 import { dataset } from '../condense/helpers.js';
 
-type PoolModule = typeof import('../../src/cli/parallel/directionPool.js');
-const pool: PoolModule = await import(new URL('../../dist/cli/parallel/directionPool.js', import.meta.url).href);
+type PoolModule = typeof import('../../src/node/parallel/directionPool.js');
+const pool: PoolModule = await import(new URL('../../dist/node/parallel/directionPool.js', import.meta.url).href);
 
 const closers: (() => Promise<void>)[] = [];
 afterAll(async () => {

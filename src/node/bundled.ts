@@ -3,7 +3,7 @@
  * user's CSV with its card. Only the file reading lives here; the tables are assembled from the
  * file contents by the isomorphic `data/dataset.ts`, which the browser app uses too. The folder is
  * located relative to this module, which sits one level below the package root both as
- * `src/cli/bundled.ts` (vitest) and as `dist/cli/bundled.js`.
+ * `src/node/bundled.ts` (vitest) and as `dist/node/bundled.js`.
  */
 import { readdirSync, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';

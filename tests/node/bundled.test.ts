@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listBundledDatasets, loadBundledDataset, loadBundledCard, loadCsvDataset, DATASETS_DIR } from '../../src/cli/bundled.js';
+import { listBundledDatasets, loadBundledDataset, loadBundledCard, loadCsvDataset, DATASETS_DIR } from '../../src/node/bundled.js';
 import { DataError } from '../../src/data/errors.js';
-import { countLines } from '../../src/cli/files.js';
+import { countLines } from '../../src/node/files.js';
 import { readFileSync } from 'node:fs';
 
 const tempDirs: string[] = [];

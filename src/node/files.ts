@@ -9,10 +9,6 @@ import { CardError, type DatasetCard } from '../data/card.js';
 import { parseCardText } from '../data/dataset.js';
 import { CsvTokenizer, type CsvRecordSink } from '../data/csv.js';
 import { DataError } from '../data/errors.js';
-import type { TextFormat } from '../data/values.js';
-import { UsageError } from './context.js';
-import { Option } from 'commander';
-import { INVALID_RECORD_POLICIES } from '../data/ingest.js';
 
 export interface StreamedCsv {
   /** SHA-256 of the raw file bytes, hex (the input fingerprint for receipts). */
@@ -105,28 +101,4 @@ export async function readCardFile(path: string, source = path): Promise<Dataset
     throw e;
   }
   return parseCardText(text, source);
-}
-
-/**
- * The text format of a data file from `--delimiter` / `--decimal`: a delimiter given as one
- * character or as "tab"; by default a tab for `.tsv`/`.tab` files and a comma otherwise.
- */
-export function textFormatOf(path: string, o: { delimiter?: string; decimal?: string }): TextFormat {
-  let delimiter = /\.(tsv|tab)$/i.test(path) ? '\t' : ',';
-  if (o.delimiter !== undefined) {
-    delimiter = o.delimiter === 'tab' || o.delimiter === '\\t' ? '\t' : o.delimiter;
-    if (delimiter.length !== 1 || /["\r\n]/.test(delimiter)) throw new UsageError(`--delimiter: "${o.delimiter}" is not one character (use "tab" for a tab)`);
-  }
-  if (o.decimal !== undefined && o.decimal !== '.' && o.decimal !== ',') throw new UsageError(`--decimal: "${o.decimal}" is not "." or ","`);
-  const decimal = (o.decimal ?? '.') as '.' | ',';
-  if (decimal === ',' && delimiter === ',') throw new UsageError('--decimal ",": the fields are comma-separated too; pass --delimiter ";" (or tab) for such a file');
-  return { delimiter, decimal };
-}
-
-/** `--on-invalid error|clamp|drop`: what an invalid input record does (data/ingest.ts). */
-export function invalidRecordOption(): Option {
-  return new Option(
-    '--on-invalid <policy>',
-    'an input record with a value outside the card bounds or an invalid cell: error (stop, default), clamp (clamp to the bounds; drop a record that cannot be clamped) or drop (drop the record); record by record, never reported in a release',
-  ).choices(INVALID_RECORD_POLICIES);
 }
