@@ -2,6 +2,7 @@
  * The layering of src/, checked by `npm run lint` (dependency-cruiser). Top to bottom:
  *   cli, bench (Node front ends; web/ is the browser one)
  *   node       Node-only services: file loading (bundled datasets, CSV streaming), worker threads
+ *   job        one whole run as messages (condense, held-out evaluation, report) for a worker
  *   report     the release report (HTML with charts)
  *   condense   the engine
  *   synthesis  other synthesisers (MST), which the engine may use as a starting point
@@ -20,9 +21,10 @@ const below = {
   synthesis: ['privacy', 'models', 'metrics', 'data', 'core'],
   condense: ['synthesis', 'privacy', 'models', 'metrics', 'data', 'core'],
   report: ['condense', 'synthesis', 'privacy', 'models', 'metrics', 'data', 'core'],
+  job: ['report', 'condense', 'synthesis', 'privacy', 'models', 'metrics', 'data', 'core'],
   node: ['condense', 'synthesis', 'privacy', 'models', 'metrics', 'data', 'core'],
-  bench: ['node', 'report', 'condense', 'synthesis', 'privacy', 'models', 'metrics', 'data', 'core'],
-  cli: ['node', 'report', 'condense', 'synthesis', 'privacy', 'models', 'metrics', 'data', 'core'],
+  bench: ['node', 'job', 'report', 'condense', 'synthesis', 'privacy', 'models', 'metrics', 'data', 'core'],
+  cli: ['node', 'job', 'report', 'condense', 'synthesis', 'privacy', 'models', 'metrics', 'data', 'core'],
 };
 const layers = Object.keys(below);
 

@@ -6,8 +6,8 @@ export { condense, CondenseAbortedError, DEFAULTS as CONDENSE_DEFAULTS } from '.
 export type { CondenseOptions, CondenseProgress, CondenseResult, TraceRow, LearnerChoice, ReleasedStatistics } from './condense/condense.js';
 export { toPortableResult, fromPortableResult } from './condense/portable.js';
 export type { PortableCondenseResult } from './condense/portable.js';
-export { runCondenseJob, describeJobError } from './condense/job.js';
-export type { CondenseJobRequest, CondenseJobResult, JobCommand, JobEvent, JobError, HeldOutScore } from './condense/job.js';
+export { runCondenseJob, describeJobError } from './job/run.js';
+export type { CondenseJobRequest, CondenseJobResult, JobCommand, JobEvent, JobError } from './job/protocol.js';
 export { evaluateUtility } from './condense/evaluation.js';
 export { synthesise, fitMst, MstModel, MST_DEFAULTS } from './synthesis/mst/index.js';
 export type { SynthesiseOptions, SynthesiseResult } from './synthesis/mst/index.js';

@@ -88,7 +88,7 @@ export function lineChart(options: { title: string; xLabel: string; yLabel: stri
     }
     root.append(svg('path', { d, fill: 'none', stroke: style.stroke, 'stroke-width': 2, 'stroke-dasharray': style.dash || undefined }), g);
   }
-  return h('figure', { class: 'chart-figure' }, root, legend(series.map((s) => ({ label: s.label, style: s.style }))));
+  return h('figure', { class: 'chart-figure' }, h('p', { class: 'chart-title', 'aria-hidden': 'true' }, options.title), root, legend(series.map((s) => ({ label: s.label, style: s.style }))));
 }
 
 export function legend(items: { label: string; style: 0 | 1 | 2 }[]): HTMLElement {
@@ -129,7 +129,7 @@ export function pairedBars(options: { title: string; categories: string[]; a: { 
       root.append(svg('text', { x: left + Math.max(0, scale(v)) + 4, y: yy + 10, class: 'bar-value' }, `${(v * 100).toFixed(0)}%`));
     }
   });
-  return h('figure', { class: 'chart-figure' }, root, legend([{ label: options.a.label, style: 0 }, { label: options.b.label, style: 1 }]));
+  return h('figure', { class: 'chart-figure' }, h('p', { class: 'chart-title', 'aria-hidden': 'true' }, options.title), root, legend([{ label: options.a.label, style: 0 }, { label: options.b.label, style: 1 }]));
 }
 
 /**
@@ -163,5 +163,5 @@ export function rangeComparison(options: { title: string; rows: { name: string; 
       root.append(marker(st.marker, px(share(m.mean)), yy, st.stroke));
     }
   });
-  return h('figure', { class: 'chart-figure' }, root, legend([{ label: `${options.a}: mean ± sd`, style: 0 }, { label: `${options.b}: mean ± sd`, style: 1 }]));
+  return h('figure', { class: 'chart-figure' }, h('p', { class: 'chart-title', 'aria-hidden': 'true' }, options.title), root, legend([{ label: `${options.a}: mean ± sd`, style: 0 }, { label: `${options.b}: mean ± sd`, style: 1 }]));
 }

@@ -7,13 +7,13 @@ import type { DatasetCard } from '../../src/data/card.js';
 import { inferCardFromText } from '../../src/data/inferCard.js';
 import { CsvTokenizer } from '../../src/data/csv.js';
 import type { CondenseProgress } from '../../src/condense/condense.js';
-import { describeJobError, type CondenseJobRequest, type CondenseJobResult, type JobError, type JobEvent } from '../../src/condense/job.js';
+import { describeJobError, type CondenseJobRequest, type CondenseJobResult, type JobError, type JobEvent } from '../../src/job/protocol.js';
 import { learnerSpecs } from '../../src/models/registry.js';
 import { BUNDLED_DATASETS } from './bundled.js';
 import { renderCardEditor } from './cardEditor.js';
 import { lineChart } from './charts.js';
 import { formatNumber, h } from './dom.js';
-import { downloadText, reportHtml } from './downloads.js';
+import { downloadText } from './downloads.js';
 import { renderResults } from './results.js';
 import { JobRunner } from './runner.js';
 import './style.css';
@@ -144,6 +144,9 @@ function renderSettings(card: DatasetCard): void {
     ),
   );
   $<HTMLInputElement>('rows').value = card.task === 'classification' ? '20' : '50';
+  const bundled = Boolean(state.source?.bundled);
+  $('holdout-fields').hidden = bundled;
+  $('bundled-split-note').hidden = !bundled;
   explainSettings();
 }
 
@@ -182,6 +185,11 @@ runButton.addEventListener('click', () => {
   if (!source || !card) return;
   clearError('run-error');
   const learners = [...document.querySelectorAll<HTMLInputElement>('input[name="learner"]:checked')].map((c) => c.value);
+  const holdoutPercent = Number($<HTMLInputElement>('holdout').value);
+  if (!source.bundled && !(holdoutPercent >= 0 && holdoutPercent < 100)) {
+    return showError('run-error', { kind: 'settings', message: 'The share of rows held out for evaluation must be a percentage from 0 to 99.' });
+  }
+  const seed = optionalNumber('seed');
   const request: CondenseJobRequest = {
     dataset: { card, csv: source.csv, split: source.split, sources: { csv: source.name, card: 'the card above' } },
     options: {
@@ -189,7 +197,7 @@ runButton.addEventListener('click', () => {
       epsilon: $<HTMLInputElement>('epsilon').value.trim() === 'inf' ? Infinity : Number($<HTMLInputElement>('epsilon').value),
       delta: Number($<HTMLInputElement>('delta').value),
       learners,
-      seed: optionalNumber('seed'),
+      seed,
       steps: optionalNumber('steps'),
       directions: optionalNumber('directions'),
       // A card drafted from the uploaded file is reviewed in the editor above but its levels still
@@ -198,7 +206,11 @@ runButton.addEventListener('click', () => {
     },
     // A bundled dataset is public, so its receipt may carry a plain hash; an uploaded file gets none.
     fingerprint: source.bundled ? { public: true } : undefined,
+    // An upload has no test split: hold real rows out (as `condense --holdout`, seeded only when
+    // the run is). A bundled dataset keeps its fixed split.
+    holdout: !source.bundled && holdoutPercent > 0 ? { fraction: holdoutPercent / 100, seed } : undefined,
     evaluation: { learners: learners.length ? learners : [card.task === 'classification' ? 'cart' : 'cox'], seed: 1 },
+    report: true,
   };
   trace = [];
   latestProgress = undefined;
@@ -226,7 +238,7 @@ $('show-raw-loss').addEventListener('change', () => drawChart(true));
 function onEvent(event: JobEvent): void {
   switch (event.type) {
     case 'loaded':
-      progressText.textContent = `Condensing ${event.trainRows.toLocaleString('en')} training rows…`;
+      progressText.textContent = `Condensing ${event.trainRows.toLocaleString('en')} training rows (${event.testRows.toLocaleString('en')} held out for evaluation)…`;
       break;
     case 'progress': {
       const p = event.progress;
@@ -238,6 +250,9 @@ function onEvent(event: JobEvent): void {
     }
     case 'evaluating':
       progressText.textContent = `Scoring on held-out rows: ${event.learner} (${event.done + 1} of ${event.total})…`;
+      break;
+    case 'reporting':
+      progressText.textContent = 'Writing the report…';
       break;
     case 'done':
       finishRun('Done');
@@ -321,7 +336,7 @@ function showResults(result: CondenseJobResult): void {
 const baseName = () => (state.source?.name ?? 'data').replace(/\.[^.]*$/, '');
 $('download-csv').addEventListener('click', () => state.result && downloadText(`${baseName()}-synthetic.csv`, state.result.syntheticCsv, 'text/csv'));
 $('download-receipt').addEventListener('click', () => state.result && downloadText(`${baseName()}-synthetic.receipt.json`, state.result.receiptJson, 'application/json'));
-$('download-report').addEventListener('click', () => state.result && downloadText(`${baseName()}-report.html`, reportHtml(state.result, $('results-body')), 'text/html'));
+$('download-report').addEventListener('click', () => state.result?.reportHtml && downloadText(`${baseName()}-report.html`, state.result.reportHtml, 'text/html'));
 
 // ---- Errors ----------------------------------------------------------------------------------
 function showError(id: string, error: JobError): void {

@@ -4,7 +4,8 @@
  * for survival, and the receipt in plain language. Full-precision values sit in `data-value`
  * attributes so tests can compare them with the CLI's exactly.
  */
-import type { CondenseJobResult, HeldOutScore } from '../../src/condense/job.js';
+import type { CondenseJobResult } from '../../src/job/protocol.js';
+import type { HeldOutRow } from '../../src/condense/evaluation.js';
 import type { ReleasedFeature } from '../../src/condense/condense.js';
 import type { FeatureColumn, Table } from '../../src/data/table.js';
 import { kaplanMeier } from '../../src/metrics/survival.js';
@@ -31,23 +32,28 @@ export function renderResults(container: HTMLElement, result: CondenseJobResult)
 
 function heldOutSection(result: CondenseJobResult): HTMLElement {
   const section = h('section', { 'aria-labelledby': 'heldout-heading' }, h('h3', { id: 'heldout-heading' }, 'How well models trained on it predict held-out patients'));
-  if (!result.evaluation.length) {
-    section.append(h('p', {}, 'No held-out rows: this file has no test split, so there is nothing to score on. (Bundled datasets come with one.)'));
+  const c = result.evaluation;
+  if (!c) {
+    section.append(h('p', {}, 'No held-out rows were kept back for this run (the holdout was set to 0 %), so there is nothing to score on.'));
     return section;
   }
-  const m = result.condensed.synthetic.nRows;
   const round3 = (v: number) => formatNumber(Math.round(v * 1000) / 1000);
-  const cell = (r: HeldOutScore, kind: 'synthetic' | 'full' | 'subset') => {
-    const { estimate, low, high } = r.intervals[kind];
+  const signed = (v: number) => (v > 0 ? '+' : '') + round3(v);
+  const cell = (r: HeldOutRow, kind: 'synthetic' | 'full' | 'subset' | 'gap') => {
+    const { estimate, low, high } = r[kind];
+    const show = kind === 'gap' ? signed : round3;
     return h('td', { 'data-value': String(estimate), 'data-low': String(low), 'data-high': String(high), 'data-kind': kind, 'data-learner': r.learner },
-      round3(estimate), h('span', { class: 'interval' }, ` (${round3(low)} to ${round3(high)})`));
+      show(estimate), h('span', { class: 'interval' }, ` (${show(low)} to ${show(high)})`));
   };
   section.append(
-    h('p', { class: 'custodian-note' }, `Custodian only: these scores are computed on ${result.testRows} real held-out patients and are not part of the release.`),
+    h('p', { class: 'custodian-note' },
+      h('strong', {}, 'For your eyes only. '),
+      `This evaluation reads real data: ${c.testRows} real patients the condensation never saw, and the ${c.trainRows} real training rows. ` +
+        'It is not differentially private and is not part of the release (the synthetic CSV and its receipt); do not share it.'),
     h('table', { id: 'heldout-table' },
-      h('caption', {}, 'Held-out score of each learner by what it was trained on (higher is better), with 95% bootstrap intervals over the held-out patients'),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Learner'), h('th', { scope: 'col' }, 'Metric'), h('th', { scope: 'col' }, `Synthetic (${m} rows)`), h('th', { scope: 'col' }, `All real training rows (${result.trainRows})`), h('th', { scope: 'col' }, `Random real subsets (${m} rows)`))),
-      h('tbody', {}, ...result.evaluation.map((r) => h('tr', {}, h('th', { scope: 'row' }, r.learner), h('td', {}, METRIC_NAMES[r.metric]), cell(r, 'synthetic'), cell(r, 'full'), cell(r, 'subset'))))),
+      h('caption', {}, `Held-out ${METRIC_NAMES[c.metric]} of each learner by what it was trained on (higher is better), with ${Math.round(c.bootstrap.level * 100)}% bootstrap intervals over the held-out patients (${c.bootstrap.replicates} resamples)`),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Learner'), h('th', { scope: 'col' }, `Synthetic (${c.syntheticRows} rows)`), h('th', { scope: 'col' }, `All real training rows (${c.trainRows})`), h('th', { scope: 'col' }, `Random real subsets (${c.subsetRows} rows, mean of ${c.subsets})`), h('th', { scope: 'col' }, 'Synthetic − all real'))),
+      h('tbody', {}, ...c.rows.map((r) => h('tr', {}, h('th', { scope: 'row' }, r.learner), cell(r, 'synthetic'), cell(r, 'full'), cell(r, 'subset'), cell(r, 'gap'))))),
   );
   return section;
 }

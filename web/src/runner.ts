@@ -3,7 +3,7 @@
  * stops at its next step and answers `aborted`); if the worker is inside a long computation and has
  * not answered within `ABORT_GRACE_MS`, it is terminated, so a cancel always takes effect promptly.
  */
-import type { CondenseJobRequest, JobEvent } from '../../src/condense/job.js';
+import type { CondenseJobRequest, JobEvent } from '../../src/job/protocol.js';
 import CondenseWorker from './worker.ts?worker&inline';
 
 const ABORT_GRACE_MS = 400;

@@ -1,8 +1,8 @@
 /**
  * The Web Worker that runs condensations, so the page stays responsive. It speaks the core's job
- * protocol (`src/condense/job.ts`): `start` runs one job, `abort` stops it at the next step.
+ * protocol (`src/job/protocol.ts`): `start` runs one job, `abort` stops it at the next step.
  */
-import { runCondenseJob, type JobCommand, type JobEvent } from '../../src/condense/job.js';
+import { runCondenseJob, type JobCommand, type JobEvent } from '../../src/job/run.js';
 
 declare const self: DedicatedWorkerGlobalScope;
 

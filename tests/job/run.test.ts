@@ -1,12 +1,14 @@
 import { createHash, createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DATASETS_DIR } from '../../src/node/bundled.js';
 import { main } from '../../src/cli/main.js';
-import { runCondenseJob, type CondenseJobRequest, type JobEvent } from '../../src/condense/job.js';
-import type { Interval } from '../../src/condense/evaluation.js';
+import { runCondenseJob, type CondenseJobRequest, type JobEvent } from '../../src/job/run.js';
+import { CUSTODIAN_ONLY_NOTICE } from '../../src/cli/commands/evaluate.js';
+import { learnerSpecs } from '../../src/models/registry.js';
+import { CLINIC_CARD, clinicCsv } from '../fixtures/ownData.js';
 import { fromPortableResult } from '../../src/condense/portable.js';
 
 const read = (file: string) => readFileSync(join(DATASETS_DIR, file), 'utf8');
@@ -53,10 +55,13 @@ describe('runCondenseJob (the worker protocol)', () => {
     let json = '';
     const jsonIo = { stdout: { write: (s: string) => (json += s) }, stderr: io.stderr };
     expect(await main(['evaluate', '--synthetic', out, '--dataset', 'pima', '--models', 'cart,logistic', '--json'], jsonIo)).toBe(0);
-    const cli = JSON.parse(json).rows as { learner: string; synthetic: Interval; full: Interval; subset: Interval; gap: Interval }[];
-    expect(result.evaluation.map((r) => [r.learner, r.synthetic, r.full, r.subset])).toEqual(cli.map((r) => [r.learner, r.synthetic.estimate, r.full.estimate, r.subset.estimate]));
-    expect(result.evaluation.map((r) => r.intervals)).toEqual(cli.map(({ synthetic, full, subset, gap }) => ({ synthetic, full, subset, gap })));
-    expect(result.evaluation.every((r) => r.subset > 0.5 && r.subset < 1)).toBe(true);
+    // The job's comparison is `evaluate --json`'s, field for field (learners fitted one call each).
+    const { notice, data, synthetic, ...cliComparison } = JSON.parse(json);
+    expect([notice, data, synthetic]).toEqual([CUSTODIAN_ONLY_NOTICE, 'pima', out]);
+    expect(result.evaluation).toEqual(cliComparison);
+    expect(result.evaluation!.rows.map((r) => r.learner)).toEqual(['cart', 'logistic']);
+    expect(result.evaluation!.rows.every((r) => r.subset.estimate > 0.5 && r.subset.estimate < 1)).toBe(true);
+    expect(result.reportHtml).toBeUndefined();
 
     // The encoder crossed the boundary as data and decodes as the original did.
     const rebuilt = fromPortableResult(result.condensed);
@@ -66,6 +71,42 @@ describe('runCondenseJob (the worker protocol)', () => {
     });
     expect(Array.from(again.features[1].values)).toEqual(Array.from(result.condensed.synthetic.features[1].values));
     expect(result.condensed.released.features.map((f) => f.name)).toEqual(rebuilt.encoder.card.features.map((f) => f.name));
+  });
+
+  it('holds real rows of an upload out as `condense --holdout` does, and renders the report `condense --report` writes', async () => {
+    const csv = clinicCsv({ rows: 240 });
+    const files = { csv: join(dir, 'clinic.csv'), card: join(dir, 'clinic.json'), key: join(dir, 'fingerprint.key'), out: join(dir, 'clinic-synthetic.csv'), report: join(dir, 'clinic-report.html'), split: join(dir, 'clinic.split.json') };
+    const key = new Uint8Array(32).map((_, i) => 3 * i + 1);
+    writeFileSync(files.csv, csv);
+    writeFileSync(files.card, JSON.stringify(CLINIC_CARD));
+    writeFileSync(files.key, Buffer.from(key).toString('hex') + '\n');
+    const settings = ['--rows', '16', '--epsilon', '2', '--steps', '5', '--directions', '2', '--seed', '3'];
+    let stderr = '';
+    const io = { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) } };
+    const args = ['condense', '--data', files.csv, '--card', files.card, ...settings, '--holdout', '0.25', '--split-seed', '9', '--split', files.split, '--fingerprint-key', files.key, '--report', files.report, '--out', files.out, '--quiet'];
+    expect(await main(args, io), stderr).toBe(0);
+
+    const events = await collect({
+      dataset: { card: JSON.stringify(CLINIC_CARD), csv, sources: { csv: files.csv } },
+      options: { rows: 16, epsilon: 2, steps: 5, directions: 2, seed: 3 },
+      fingerprint: { key },
+      holdout: { fraction: 0.25, seed: 9 },
+      evaluation: { learners: learnerSpecs('classification').map((l) => l.name), seed: 1 },
+      report: true,
+    });
+    const done = events.at(-1)!;
+    if (done.type !== 'done') throw new Error(`expected done, got ${JSON.stringify(done)}`);
+    const split = JSON.parse(readFileSync(files.split, 'utf8')) as { test: number[] };
+    expect(split.test.length).toBeGreaterThan(30);
+    expect(events.find((e) => e.type === 'loaded')).toMatchObject({ trainRows: 240 - split.test.length, testRows: split.test.length });
+    expect(done.result.testRows).toBe(split.test.length);
+    expect(done.result.syntheticCsv).toBe(readFileSync(files.out, 'utf8'));
+    expect(done.result.evaluation!.testRows).toBe(split.test.length);
+    expect(events.some((e) => e.type === 'reporting')).toBe(true);
+    // The same renderer on the same inputs: equal up to the receipt's creation time.
+    const created = (html: string) => html.replace(/receipt created [^ ]+ /, 'receipt created … ');
+    expect(created(done.result.reportHtml!)).toBe(created(readFileSync(files.report, 'utf8')));
+    expect(done.result.reportHtml).toMatch(/CUSTODIAN ONLY/);
   });
 
   it('stops on abort with an aborted event, and reports bad input with its row and column', async () => {
