@@ -95,6 +95,25 @@ export function kaplanMeier(time: Float64Array, event: Uint8Array, weights?: Flo
   return productLimit(time, event, weights, false);
 }
 
+/**
+ * Kaplan–Meier of a histogram of event and censoring times (the DP histograms a survival run
+ * releases): each bin's counts as weighted records at the bin's upper edge, negative counts (noise)
+ * as 0. Undefined when no bin has an event. The report and the browser app draw it beside the
+ * synthetic table's curve.
+ */
+export function kaplanMeierOfHistogram(h: { edges: ArrayLike<number>; events: ArrayLike<number>; censored: ArrayLike<number> }): KaplanMeierCurve | undefined {
+  const time: number[] = [];
+  const event: number[] = [];
+  const weight: number[] = [];
+  for (let b = 0; b < h.events.length; b++) {
+    for (const [count, kind] of [[h.events[b], 1], [h.censored[b], 0]]) {
+      if (count > 0) time.push(h.edges[b + 1]), event.push(kind), weight.push(count);
+    }
+  }
+  if (!event.includes(1)) return undefined;
+  return kaplanMeier(Float64Array.from(time), Uint8Array.from(event), Float64Array.from(weight));
+}
+
 /** Kaplan–Meier survival at `times` (right-continuous; 1 before the first event). */
 export function kaplanMeierAt(curve: KaplanMeierCurve, times: ArrayLike<number>, out?: Float64Array): Float64Array {
   return stepFunctionAt(curve.times, curve.survival, times, 1, out);

@@ -110,7 +110,7 @@ export interface CurvePoint {
   series: string;
 }
 
-/** Step curves (Kaplan–Meier), one per series. */
+/** Step curves (Kaplan–Meier), one per series: the first solid, the others dashed, so colour is not the only cue. */
 export function stepCurvesSpec(xTitle: string, yTitle: string, points: CurvePoint[], colours: Record<string, string>): TopLevelSpec {
   const series = Object.keys(colours);
   return {
@@ -122,6 +122,7 @@ export function stepCurvesSpec(xTitle: string, yTitle: string, points: CurvePoin
       x: { field: 'x', type: 'quantitative', title: xTitle },
       y: { field: 'y', type: 'quantitative', title: yTitle, scale: { domain: [0, 1] } },
       color: { field: 'series', type: 'nominal', title: null, scale: { domain: series, range: series.map((s) => colours[s]) } },
+      strokeDash: { field: 'series', type: 'nominal', title: null, scale: { domain: series, range: series.map((_, k) => (k === 0 ? [1, 0] : [6, 3])) } },
     },
     config: baseConfig,
   } as TopLevelSpec;

@@ -13,7 +13,7 @@ import type { ReleasedStatistics } from '../condense/condense.js';
 import type { HeldOutComparison, Interval } from '../condense/evaluation.js';
 import type { DatasetCard, FeatureSpec } from '../data/card.js';
 import type { FeatureColumn, Table } from '../data/table.js';
-import { kaplanMeier } from '../metrics/survival.js';
+import { kaplanMeier, kaplanMeierOfHistogram } from '../metrics/survival.js';
 import type { PrivacyReceipt } from '../privacy/receipt.js';
 import { SERIES_COLOURS, histogramSpec, levelSharesSpec, renderSvg, stepCurvesSpec, traceSpec, type CurvePoint, type HistogramBar, type LevelShare } from './charts.js';
 
@@ -228,18 +228,18 @@ async function survivalSection(input: ReportInput): Promise<string> {
   const histogram = input.released?.timeHistogram;
   let note = 'The DP time histogram of the run was not given to the report.';
   if (histogram) {
-    const curve = histogramKaplanMeier(histogram);
+    const curve = kaplanMeierOfHistogram(histogram);
     if (curve) {
       pushCurve(points, 'released DP histogram', curve.times, curve.survival);
       colours['released DP histogram'] = SERIES_COLOURS.released;
-      note = 'Red: the Kaplan–Meier curve implied by the DP histograms of event and censoring times that the run released (events and censorings placed at the upper edge of their bin of the public log-time grid).';
+      note = 'Red, dashed: the Kaplan–Meier curve implied by the DP histograms of event and censoring times that the run released (events and censorings placed at the upper edge of their bin of the public log-time grid).';
     }
   }
   const unit = input.card.task === 'survival' && input.card.time_unit ? ` (${input.card.time_unit})` : '';
   const svg = await renderSvg(stepCurvesSpec(`follow-up time${unit}`, 'survival probability', points, colours));
   return `<section>
 <h2>Survival</h2>
-<p>Blue: Kaplan–Meier curve of the synthetic table. ${note} No real record is shown here.</p>
+<p>Blue, solid: Kaplan–Meier curve of the synthetic table. ${note} No real record is shown here.</p>
 <figure>${svg}</figure>
 </section>`;
 }
@@ -247,20 +247,6 @@ async function survivalSection(input: ReportInput): Promise<string> {
 function pushCurve(points: CurvePoint[], series: string, times: Float64Array, survival: Float64Array): void {
   points.push({ x: 0, y: 1, series });
   for (let k = 0; k < times.length; k++) points.push({ x: times[k], y: survival[k], series });
-}
-
-/** Kaplan–Meier of the DP histograms, as weighted records at each bin's upper edge (negative noisy counts as 0). */
-function histogramKaplanMeier(h: NonNullable<ReleasedStatistics['timeHistogram']>): { times: Float64Array; survival: Float64Array } | undefined {
-  const time: number[] = [];
-  const event: number[] = [];
-  const weight: number[] = [];
-  h.events.forEach((count, b) => {
-    if (count > 0) time.push(h.edges[b + 1]), event.push(1), weight.push(count);
-    if (h.censored[b] > 0) time.push(h.edges[b + 1]), event.push(0), weight.push(h.censored[b]);
-  });
-  if (!event.includes(1)) return undefined;
-  const curve = kaplanMeier(Float64Array.from(time), Uint8Array.from(event), Float64Array.from(weight));
-  return { times: curve.times, survival: curve.survival };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import {
   integratedBrierScore,
   kaplanMeier,
   kaplanMeierAt,
+  kaplanMeierOfHistogram,
   survivalNllPerRecord,
   unoC,
   type ConcordancePairs,
@@ -199,6 +200,17 @@ describe('Kaplan–Meier', () => {
     const grid = [0.5, 1, 2, 3, 4, 5, 6, 9, 10];
     const a = kaplanMeierAt(kaplanMeier(time, event, w), grid), b = kaplanMeierAt(kaplanMeier(f64(rt), u8(re)), grid);
     grid.forEach((_, k) => expect(a[k]).toBeCloseTo(b[k], 14));
+  });
+
+  it('of a noisy histogram: counts as weighted records at the bin upper edges, negative counts as none', () => {
+    // DP counts can be negative; a weight below 0 would be rejected by kaplanMeier.
+    const histogram = { edges: [0, 1, 2, 4, 8], events: [2.5, -0.7, 3, 0], censored: [-1.2, 1.5, 0.5, 2] };
+    const km = kaplanMeierOfHistogram(histogram)!;
+    const records = kaplanMeier(f64([1, 2, 4, 4, 8]), u8([1, 0, 1, 0, 0]), f64([2.5, 1.5, 3, 0.5, 2]));
+    expect(Array.from(km.times)).toEqual([1, 4]);
+    expect(Array.from(km.survival)).toEqual(Array.from(records.survival));
+    expect(km.survival[0]).toBeCloseTo(1 - 2.5 / 9.5, 14);
+    expect(kaplanMeierOfHistogram({ edges: [0, 1, 2], events: [0, -1], censored: [3, 1] })).toBeUndefined();
   });
 
   it('censoring distribution: events come first at tied times', () => {

@@ -70,7 +70,7 @@ describe('renderReport', () => {
     const result = await condense({ train: table, rows: 20, epsilon: 3, steps: 2, directions: 2, seed: 4 });
     const html = await renderReport({ card, receipt: result.receipt, synthetic: result.synthetic, released: result.released });
     expect(html).toContain('<h2>Survival</h2>');
-    expect(html).toMatch(/Red: the Kaplan–Meier curve implied by the DP histograms/);
+    expect(html).toMatch(/Red, dashed: the Kaplan–Meier curve implied by the DP histograms/);
     const survivalFigure = html.slice(html.indexOf('<h2>Survival</h2>'));
     expect(survivalFigure).toContain('released DP histogram');
     expect(survivalFigure).toContain('synthetic table');

@@ -8,7 +8,7 @@ import type { CondenseJobResult } from '../../src/job/protocol.js';
 import type { HeldOutRow } from '../../src/condense/evaluation.js';
 import type { ReleasedFeature } from '../../src/condense/condense.js';
 import type { FeatureColumn, Table } from '../../src/data/table.js';
-import { kaplanMeier } from '../../src/metrics/survival.js';
+import { kaplanMeier, kaplanMeierOfHistogram } from '../../src/metrics/survival.js';
 import { lineChart, pairedBars, rangeComparison } from './charts.js';
 import { formatNumber, h } from './dom.js';
 import { receiptInPlainLanguage } from './receiptText.js';
@@ -123,23 +123,11 @@ function columnStats(column: FeatureColumn): { mean: number; sd: number; shares:
 
 function survivalSection(result: CondenseJobResult): HTMLElement {
   const synthetic = result.condensed.synthetic;
-  const hist = result.condensed.released.timeHistogram!;
   const syn = kaplanMeier(synthetic.time!, synthetic.event!);
-  // The released DP histograms as a weighted sample: each bin's noisy counts at the bin's upper edge.
-  const bins = hist.events.length;
-  const time = new Float64Array(2 * bins);
-  const event = new Uint8Array(2 * bins);
-  const weight = new Float64Array(2 * bins);
-  for (let b = 0; b < bins; b++) {
-    time[2 * b] = time[2 * b + 1] = hist.edges[b + 1];
-    event[2 * b] = 1;
-    weight[2 * b] = hist.events[b];
-    weight[2 * b + 1] = hist.censored[b];
-  }
-  const dp = kaplanMeier(time, event, weight);
+  const dp = kaplanMeierOfHistogram(result.condensed.released.timeHistogram!);
   const withStart = (c: { times: Float64Array; survival: Float64Array }) => ({ xs: [0, ...c.times], ys: [1, ...c.survival] });
   const lastTime = Math.max(syn.times.at(-1) ?? 0, ...synthetic.time!);
-  const dpCurve = withStart(dp);
+  const dpCurve = dp ? withStart(dp) : { xs: [], ys: [] };
   const keep = dpCurve.xs.filter((x) => x <= lastTime * 1.05).length;
   return h('section', { 'aria-labelledby': 'km-heading' },
     h('h3', { id: 'km-heading' }, 'Kaplan–Meier survival'),
