@@ -24,8 +24,11 @@ function normalCdf(z: number): number {
   return 0.5 + sum / Math.sqrt(Math.PI);
 }
 
-/** χ² statistic of draws against the ideal bin probabilities, bins cut at half-grid points. */
-function chiSquare(x: number, sigma: number, draws: number, seed: number): { statistic: number; bins: number } {
+/**
+ * χ² statistic of draws at noise `drawnSigma` against the ideal bin probabilities at `sigma`, bins
+ * cut at half-grid points.
+ */
+function chiSquare(x: number, sigma: number, draws: number, seed: number, drawnSigma = sigma): { statistic: number; bins: number } {
   const gamma = snappingGrid(sigma);
   const rng = seededCrypto(seed);
   // Cut points every σ/2 (rounded to the grid) from −3σ to 3σ around x, each half a step of γ
@@ -35,7 +38,7 @@ function chiSquare(x: number, sigma: number, draws: number, seed: number): { sta
   const cuts = Array.from({ length: 13 }, (_, i) => (centre + (i - 6) * step + 0.5) * gamma);
   const counts = new Array(cuts.length + 1).fill(0);
   for (let d = 0; d < draws; d++) {
-    const y = Number(exactSnappedGaussianIndex(x, sigma, gamma, rng)) * gamma;
+    const y = Number(exactSnappedGaussianIndex(x, drawnSigma, gamma, rng)) * gamma;
     let bin = 0;
     while (bin < cuts.length && y > cuts[bin]) bin++;
     counts[bin]++;
@@ -65,20 +68,7 @@ describe('exact snapped Gaussian', () => {
 
   it('detects a wrong σ (the test has power)', () => {
     // Draws at σ = 1.05 judged against σ = 1: the same χ² check must fail.
-    const gamma = snappingGrid(1);
-    const rng = seededCrypto(12);
-    const draws = Float64Array.from({ length: 20_000 }, () => Number(exactSnappedGaussianIndex(0, 1.05, gamma, rng)) * gamma);
-    const cuts = Array.from({ length: 13 }, (_, i) => (i - 6) * 0.5 + gamma / 2);
-    const counts = new Array(14).fill(0);
-    for (const y of draws) {
-      let bin = 0;
-      while (bin < cuts.length && y > cuts[bin]) bin++;
-      counts[bin]++;
-    }
-    const cdf = cuts.map((c) => normalCdf(c));
-    const p = [cdf[0], ...cdf.slice(1).map((q, i) => q - cdf[i]), 1 - cdf.at(-1)!];
-    const statistic = counts.reduce((s, c, i) => s + (c - 20_000 * p[i]) ** 2 / (20_000 * p[i]), 0);
-    expect(statistic).toBeGreaterThan(34.53);
+    expect(chiSquare(0, 1, 20_000, 12, 1.05).statistic).toBeGreaterThan(34.53);
   });
 
   it('refuses a non-finite input and a grid that is not a power of two', () => {
