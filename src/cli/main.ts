@@ -10,6 +10,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { OptionError } from '../core/errors.js';
 import { CardError } from '../data/card.js';
 import { DataError } from '../data/errors.js';
 import { ModelInputError, UnknownLearnerError } from '../models/types.js';
@@ -23,6 +24,7 @@ import { reportCommand } from './commands/report.js';
 import { synthesiseCommand } from './commands/synthesise.js';
 import { UsageError, type CliIo, type CommandModule } from './context.js';
 import { installInterruptHandlers } from './interrupt.js';
+import { optionErrorAsUsage } from './settingsFlags.js';
 
 const COMMANDS: readonly CommandModule[] = [datasetsCommand, describeCommand, cardCommand, condenseCommand, synthesiseCommand, evaluateCommand, reportCommand];
 
@@ -54,9 +56,21 @@ export function buildProgram(io: CliIo): Command {
   return program;
 }
 
-/** Errors a user can fix from the message alone: printed as one line, exit code 1. */
-function isInputError(error: unknown): error is Error {
-  return error instanceof DataError || error instanceof CardError || error instanceof ModelInputError;
+/**
+ * How the CLI reports an error: `usage` (exit 2) for the caller's options — the CLI's own
+ * `UsageError`, an `OptionError` of the settings or of a synthesiser (reported against its flag), an
+ * unknown learner, a budget that cannot pay for the run or a privacy parameter out of its domain;
+ * `input` (exit 1, one line) for bad data, card or model input; `internal` for anything else — a bare
+ * `RangeError` from V8 or a metric included, which is not the caller's option.
+ */
+export function classifyError(error: unknown): { kind: 'usage' | 'input' | 'internal'; message: string } {
+  if (error instanceof OptionError) return { kind: 'usage', message: optionErrorAsUsage(error).message };
+  if (error instanceof UsageError || error instanceof UnknownLearnerError || error instanceof PrivacyBudgetError || error instanceof PrivacyParameterError) {
+    return { kind: 'usage', message: error.message };
+  }
+  if (error instanceof DataError || error instanceof CardError || error instanceof ModelInputError) return { kind: 'input', message: error.message };
+  const message = error instanceof Error ? (process.env.DPCONDENSE_DEBUG ? (error.stack ?? error.message) : error.message) : String(error);
+  return { kind: 'internal', message };
 }
 
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
@@ -73,18 +87,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       // Help and version exit 0; commander has already printed its own usage message otherwise.
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    // Wrong usage: options (including an unknown learner, or a budget that cannot pay for the run).
-    if (error instanceof UsageError || error instanceof UnknownLearnerError || error instanceof PrivacyBudgetError || error instanceof PrivacyParameterError) {
-      io.stderr.write(`error: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (isInputError(error)) {
-      io.stderr.write(`error: ${error.message}\n`);
+    const { kind, message } = classifyError(error);
+    if (kind === 'internal') {
+      io.stderr.write(`internal error: ${message}\n(set DPCONDENSE_DEBUG=1 for a stack trace; please report this)\n`);
       return EXIT_INPUT_ERROR;
     }
-    const message = error instanceof Error ? (process.env.DPCONDENSE_DEBUG ? error.stack : error.message) : String(error);
-    io.stderr.write(`internal error: ${message}\n(set DPCONDENSE_DEBUG=1 for a stack trace; please report this)\n`);
-    return EXIT_INPUT_ERROR;
+    io.stderr.write(`error: ${message}\n`);
+    return kind === 'usage' ? EXIT_USAGE : EXIT_INPUT_ERROR;
   }
 }
 

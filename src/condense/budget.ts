@@ -44,7 +44,7 @@ function preprocessingQueries(card: DatasetCard, bounds: Record<string, [number,
 }
 
 /**
- * Throws BudgetTooSmallError (a RangeError naming the smallest workable ε and the options that
+ * Throws BudgetTooSmallError (an OptionError naming the smallest workable ε and the options that
  * change it) when (ε, δ) cannot pay for a run with these settings on data with this card. Public
  * settings only: the CLI runs it before reading any record, and `planBudget` runs it first.
  */

@@ -17,6 +17,8 @@ import type { Table } from '../data/table.js';
 import type { PrivacyLedger } from '../privacy/ledger.js';
 import { SumQueryBuilder, type GaussianSumQuery } from '../privacy/measurements.js';
 import { MECHANISM, type DataAccessScope } from '../privacy/dataAccess.js';
+import { addColumnMoments, clearNoiseFloor, decodeColumnMoments, momentPart, type FeatureMoments, type MomentKind } from '../privacy/statistics.js';
+
 
 export interface NoisyQueryContext {
   /** False in a non-private run: statistics are exact and nothing is charged. */
@@ -28,8 +30,8 @@ export interface NoisyQueryContext {
   readonly scope: DataAccessScope;
 }
 
-function release(ctx: NoisyQueryContext, query: GaussianSumQuery, sums: Float64Array): Float64Array {
-  return query.release(sums, ctx.ledger, ctx.noiseRng, ctx.isPrivate);
+function release(ctx: NoisyQueryContext, query: GaussianSumQuery, sums: Float64Array): void {
+  query.release(sums, ctx.ledger, ctx.noiseRng, ctx.isPrivate);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -218,63 +220,14 @@ export function privateTimeHistogram(table: Table, ctx: NoisyQueryContext, noise
     return counts;
   });
   release(ctx, query.build({ name: MECHANISM.timeHistogram, purpose: 'survival time grid and synthetic follow-up times' }, noiseMultiplier), sums);
-  const cutoff = ctx.isPrivate ? 2 * noiseMultiplier : 0;
-  for (let b = 0; b < sums.length; b++) if (sums[b] <= cutoff) sums[b] = 0;
+  clearNoiseFloor(sums, ctx.isPrivate ? noiseMultiplier : 0);
   const edges = new Float64Array(LOGT_BINS + 1);
   for (let b = 0; b <= LOGT_BINS; b++) edges[b] = 10 ** (LOGT_MIN + b * width);
   return { edges, events: sums.slice(0, LOGT_BINS), censored: sums.slice(LOGT_BINS) };
 }
 
-/**
- * Quantiles of a histogram (linear interpolation inside a bin on the log scale), for probabilities
- * `probs` in (0, 1). Post-processing of DP counts only.
- */
-export function histogramQuantiles(edges: Float64Array, counts: Float64Array, probs: readonly number[]): Float64Array {
-  let total = 0;
-  for (const c of counts) total += c;
-  const out = new Float64Array(probs.length);
-  if (total <= 0) {
-    out.fill(NaN);
-    return out;
-  }
-  probs.forEach((p, k) => {
-    const target = p * total;
-    let cum = 0;
-    for (let b = 0; b < counts.length; b++) {
-      if (counts[b] <= 0) continue;
-      if (cum + counts[b] >= target) {
-        const frac = (target - cum) / counts[b];
-        const lo = Math.log(edges[b]);
-        const hi = Math.log(edges[b + 1]);
-        out[k] = Math.exp(lo + frac * (hi - lo));
-        return;
-      }
-      cum += counts[b];
-    }
-    out[k] = edges[edges.length - 1];
-  });
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Per-stratum moments (strata = classes, or survival risk groups).
-
-export interface FeatureMoments {
-  /** Numeric/integer: mean and standard deviation in data units. Binary: mean = P(1). */
-  mean: number;
-  sd: number;
-  /** Categorical: level probabilities (card order). */
-  levelProbabilities?: Float64Array;
-}
-
-/**
- * Weights of a record's second-moment and presence contributions. The means drive the encoding and
- * the initial rows, so they get full weight; halving the weight of u² and of the presence count cuts
- * the query's sensitivity per numeric feature from √3 to √1.5 — less noise on every mean — at the
- * price of twice the relative noise on spreads and missing-value rates, which matter less.
- */
-const SECOND_MOMENT_WEIGHT = 0.5;
-const PRESENCE_WEIGHT = 0.5;
 
 export interface StratumMoments {
   /** Noisy number of records in the stratum (at least 1). */
@@ -284,11 +237,10 @@ export interface StratumMoments {
 
 /**
  * Per-stratum counts, means, spreads and level frequencies in one Gaussian query. A record in stratum
- * s contributes only to stratum s's block: its count (1), and per feature — numeric: the clipped,
- * centred value u ∈ [−1, 1] (data mapped by the bounds), w₂·u² and a weighted presence count w_p
- * (norm² ≤ 1 + w₂² + w_p²); binary: value and w_p (≤ 1 + w_p²); categorical: a 1 for its level (1).
- * Missing values contribute nothing, so means are over the present values. The sensitivity is the
- * square root of 1 plus the sum of those per-feature bounds.
+ * s contributes only to stratum s's block: its count (1), and per feature its moment part
+ * (`momentPart` in privacy/statistics.ts: numeric, binary or categorical). Missing values
+ * contribute nothing, so means are over the present values. The sensitivity is the square root of
+ * 1 plus the sum of the parts' squared-norm bounds.
  */
 export function privateStratumMoments(
   table: Table,
@@ -304,9 +256,10 @@ export function privateStratumMoments(
   builder.part(1, 1); // the stratum count comes first
   const layout = table.features.map((column) => {
     const type = column.spec.type;
-    const w = type === 'categorical' ? column.spec.categories!.length : type === 'binary' ? 2 : 3;
-    const bound = type === 'categorical' ? 1 : type === 'binary' ? 1 + PRESENCE_WEIGHT ** 2 : 1 + SECOND_MOMENT_WEIGHT ** 2 + PRESENCE_WEIGHT ** 2;
-    return { offset: builder.part(w, bound), width: w };
+    const kind: MomentKind = type === 'categorical' || type === 'binary' ? type : 'numeric';
+    const levels = kind === 'categorical' ? column.spec.categories!.length : 0;
+    const { width, squaredNormBound } = momentPart(kind, levels);
+    return { offset: builder.part(width, squaredNormBound), kind, levels };
   });
   builder.disjointBlocks(nStrata);
   const width = builder.blockWidth;
@@ -315,27 +268,8 @@ export function privateStratumMoments(
     const strata = stratify(table);
     const acc = new Float64Array(builder.totalWidth);
     table.features.forEach((column, f) => {
-      const { values, missing } = column;
-      const type = column.spec.type;
-      const { offset } = layout[f];
-      const [low, high] = bounds[f];
-      const mid = (low + high) / 2;
-      const half = (high - low) / 2;
-      for (let i = 0; i < table.nRows; i++) {
-        const s = strata[i];
-        if (s < 0 || missing[i]) continue;
-        const base = s * width + offset;
-        if (type === 'categorical') acc[base + values[i]] += 1;
-        else if (type === 'binary') {
-          acc[base] += values[i];
-          acc[base + 1] += PRESENCE_WEIGHT;
-        } else {
-          const u = Math.min(1, Math.max(-1, (values[i] - mid) / half));
-          acc[base] += u;
-          acc[base + 1] += SECOND_MOMENT_WEIGHT * u * u;
-          acc[base + 2] += PRESENCE_WEIGHT;
-        }
-      }
+      const { offset, kind } = layout[f];
+      addColumnMoments(acc, column, kind, bounds[f], { offset, stride: width, blockOf: strata, rows: table.nRows });
     });
     for (let i = 0; i < table.nRows; i++) if (strata[i] >= 0) acc[strata[i] * width] += 1;
     return acc;
@@ -345,32 +279,10 @@ export function privateStratumMoments(
   const result: StratumMoments[] = [];
   for (let s = 0; s < nStrata; s++) {
     const count = Math.max(1, sums[s * width]);
-    const features = table.features.map((column, f): FeatureMoments => {
-      const base = s * width + layout[f].offset;
-      const type = column.spec.type;
-      if (type === 'categorical') {
-        const k = layout[f].width;
-        const p = new Float64Array(k);
-        let total = 0;
-        for (let l = 0; l < k; l++) total += p[l] = Math.max(0, sums[base + l]);
-        if (total <= 0) p.fill(1 / k);
-        else for (let l = 0; l < k; l++) p[l] /= total;
-        return { mean: NaN, sd: NaN, levelProbabilities: p };
-      }
-      if (type === 'binary') {
-        const present = Math.max(1, sums[base + 1] / PRESENCE_WEIGHT);
-        const p = Math.min(1, Math.max(0, sums[base] / present));
-        return { mean: p, sd: Math.sqrt(p * (1 - p)) };
-      }
-      const [low, high] = bounds[f];
-      const half = (high - low) / 2;
-      const present = Math.max(1, sums[base + 2] / PRESENCE_WEIGHT);
-      const meanU = Math.min(1, Math.max(-1, sums[base] / present));
-      const varU = Math.max(0, sums[base + 1] / SECOND_MOMENT_WEIGHT / present - meanU * meanU);
-      // Floor the spread at 1% of the bounds' width: noise can drive the variance to 0, and a zero
-      // spread would make the standardised encoding blow up.
-      const sd = Math.max(half * Math.sqrt(varU), 0.01 * (high - low));
-      return { mean: (low + high) / 2 + half * meanU, sd: Math.min(sd, high - low) };
+    const features = table.features.map((_, f): FeatureMoments => {
+      const { offset, kind, levels } = layout[f];
+      const { mean, sd, levelProbabilities } = decodeColumnMoments(sums, s * width + offset, kind, bounds[f], levels);
+      return levelProbabilities ? { mean, sd, levelProbabilities } : { mean, sd };
     });
     result.push({ count, features });
   }

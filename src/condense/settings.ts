@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { SeededRng } from '../core/rng.js';
+import { OptionError } from '../core/errors.js';
 import type { Table } from '../data/table.js';
 import type { InvalidRecordPolicy } from '../data/ingest.js';
 import { createLearner, getLearnerSpec } from '../models/registry.js';
@@ -20,17 +21,7 @@ import type { InputFingerprint } from '../privacy/receipt.js';
 import type { ClassificationLossKind, LearnerRecipe } from './objective.js';
 import type { OptimiserKind } from './optimiser.js';
 
-/** A setting the caller got wrong (value out of range, unknown learner, ...): the CLI's usage error. */
-export class OptionError extends RangeError {
-  override name = 'OptionError';
-  constructor(
-    /** The setting (`CondenseSettings` key) at fault. */
-    readonly option: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { OptionError } from '../core/errors.js';
 
 export type LearnerChoice = string | { name: string; params?: Record<string, unknown> };
 export type Initialisation = 'private' | 'uniform' | 'real-rows' | 'mst';

@@ -7,7 +7,8 @@
 import type { Table } from '../data/table.js';
 import type { Target, Task } from '../models/types.js';
 import { type LossSpec } from './objective.js';
-import { histogramQuantiles, privateTimeHistogram, type NoisyQueryContext, type StratumMoments, type TimeHistogram } from './privateStatistics.js';
+import { histogramQuantiles } from '../privacy/statistics.js';
+import { privateTimeHistogram, type NoisyQueryContext, type StratumMoments, type TimeHistogram } from './privateStatistics.js';
 import type { RunSettings } from './settings.js';
 import { allocateRows } from './syntheticSet.js';
 
@@ -72,7 +73,7 @@ export class SurvivalTask implements CondensationTask {
   readonly medianEventTime: number;
 
   constructor(readonly timeHistogram: TimeHistogram) {
-    this.medianEventTime = histogramQuantiles(timeHistogram.edges, timeHistogram.events, [0.5])[0];
+    this.medianEventTime = histogramQuantiles(timeHistogram.edges, timeHistogram.events, [0.5], 'log')[0];
   }
 
   stratify(table: Table): Int32Array {
@@ -89,7 +90,7 @@ export class SurvivalTask implements CondensationTask {
       throw new RangeError(`the DP histogram of event times is empty (every bin is below its noise threshold): too few events for ε = ${settings.epsilon}; use a larger --epsilon or more rows`);
     }
     const probs = Array.from({ length: settings.gridPoints }, (_, k) => (k + 1) / (settings.gridPoints + 1));
-    const grid = uniqueAscending(histogramQuantiles(hist.edges, hist.events, probs));
+    const grid = uniqueAscending(histogramQuantiles(hist.edges, hist.events, probs, 'log'));
     const allocation = allocateRows(settings.rows, moments.map((s) => s.count), 'proportional', 2);
     return {
       lossSpec: { task: 'survival', grid, pMin: settings.pMin },
@@ -121,8 +122,8 @@ export class SurvivalTask implements CondensationTask {
     groups.forEach(([counts, from, to, isEvent], g) => {
       const k = allocation[g];
       const probs = Array.from({ length: k }, (_, i) => from + ((i + 0.5) / k) * (to - from));
-      let times = histogramQuantiles(hist.edges, counts, probs);
-      if (Number.isNaN(times[0])) times = histogramQuantiles(hist.edges, hist.events, probs); // no censoring seen
+      let times = histogramQuantiles(hist.edges, counts, probs, 'log');
+      if (Number.isNaN(times[0])) times = histogramQuantiles(hist.edges, hist.events, probs, 'log'); // no censoring seen
       for (let i = 0; i < k; i++, row++) {
         time[row] = times[i];
         event[row] = isEvent;

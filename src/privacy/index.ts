@@ -53,16 +53,13 @@ export {
 export {
   dpClassCounts,
   dpCount,
-  dpMean,
   dpMeanAndSpread,
   dpQuantiles,
-  gaussianSumQuery,
-  resolveNoiseMultiplier,
+  histogramQuantiles,
   type MechanismLabels,
   type NoiseSpec,
   type NoisyClassCounts,
   type NoisyCount,
-  type NoisyMean,
   type NoisyMeanAndSpread,
   type NoisyQuantiles,
 } from './statistics.js';

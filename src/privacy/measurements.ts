@@ -16,7 +16,6 @@ import type { Rng } from '../core/rng.js';
 import { calibrateGaussianExact, calibrateNoiseMultiplier } from './calibrate.js';
 import { PrivacyParameterError } from './errors.js';
 import type { AccountantName, LedgerEntry, PrivacyLedger } from './ledger.js';
-import { gaussianSumQuery } from './statistics.js';
 import { PoissonSampler } from './poissonSampling.js';
 import { addGaussianNoise } from './random.js';
 
@@ -61,7 +60,7 @@ export class SumQueryBuilder {
     return Math.sqrt(this.squaredBound);
   }
 
-  build(labels: { name: string; purpose: string }, noiseMultiplier: number): GaussianSumQuery {
+  build(labels: { name: string; purpose?: string }, noiseMultiplier: number): GaussianSumQuery {
     return new GaussianSumQuery(labels.name, labels.purpose, noiseMultiplier, this.l2Sensitivity);
   }
 }
@@ -70,7 +69,7 @@ export class SumQueryBuilder {
 export class GaussianSumQuery {
   constructor(
     readonly name: string,
-    readonly purpose: string,
+    readonly purpose: string | undefined,
     /** Noise standard deviation divided by the L2 sensitivity; 0 in a non-private run. */
     readonly noiseMultiplier: number,
     readonly l2Sensitivity: number,
@@ -81,13 +80,17 @@ export class GaussianSumQuery {
   }
 
   /**
-   * Charge the ledger, then add the noise to `sums` in place. A non-private run (`isPrivate` false)
-   * records the query with noise multiplier 0 (so the receipt's ε is ∞) and adds nothing.
+   * Charge the ledger, register the generator, then add snapped Gaussian noise of std
+   * noiseMultiplier·l2Sensitivity to `sums` in place; returns the entry charged. A refused charge
+   * releases nothing. A non-private run (`isPrivate` false) records the query with noise
+   * multiplier 0 (so the receipt's ε is ∞) and adds nothing.
    */
-  release(sums: Float64Array, ledger: PrivacyLedger, rng: Rng, isPrivate: boolean): Float64Array {
-    if (isPrivate) gaussianSumQuery(sums, this.l2Sensitivity, ledger, { noiseMultiplier: this.noiseMultiplier }, rng, this.name, this.purpose);
-    else ledger.charge({ kind: 'gaussian', name: this.name, noiseMultiplier: 0, purpose: this.purpose });
-    return sums;
+  release(sums: Float64Array, ledger: PrivacyLedger, rng: Rng, isPrivate = true): LedgerEntry {
+    if (!isPrivate) return ledger.charge({ kind: 'gaussian', name: this.name, noiseMultiplier: 0, purpose: this.purpose });
+    const entry = ledger.charge({ kind: 'gaussian', name: this.name, noiseMultiplier: this.noiseMultiplier, purpose: this.purpose });
+    ledger.registerRandomness(rng);
+    addGaussianNoise(sums, this.noiseStd, rng);
+    return entry;
   }
 }
 

@@ -1,22 +1,28 @@
 /**
-^ * DP statistics for the public API (counts, class counts, means, spreads, quantiles). Each one charges the ledger it is given FIRST (so a refused
- * charge releases nothing), registers the generator it draws from, then computes its noisy answer.
- * Each returns its value(s) and the ledger entry it charged.
+ * DP counts, means, spreads and quantiles: one implementation, used by the condensation engine
+ * (`condense/privateStatistics.ts`, which releases many of them in one joint query) and by the
+ * public API (`dpCount`, `dpClassCounts`, `dpMeanAndSpread`, `dpQuantiles`, one query each).
  *
- * Adjacency is add/remove-one record throughout; a missing value (NaN) contributes nothing to
- * any statistic (it is neither counted nor summed), which is itself a function of the record, so
- * the sensitivities below hold with missing values too.
+ * Both build their queries from the same parts — a record's contribution to a count, to a
+ * column's moments, to a histogram — and decode the noisy sums with the same functions, so the
+ * conventions (centring, weights, floors, clamps) are the engine's everywhere. Every release goes
+ * through a `GaussianSumQuery` (`measurements.ts`), which charges the ledger FIRST (a refused
+ * charge releases nothing), registers the generator, then adds the noise.
  *
- * Noise is specified either by a noise multiplier (noise std / L2 sensitivity) or by a standalone
- * ε: the smallest multiplier for which this one mechanism alone is (ε, δ_ledger)-DP under the
- * ledger's accountant (RDP conversion, or the exact Gaussian profile for 'pld'). What the ledger
- * charges is always the entry; the total is computed by composition.
+ * Adjacency is add/remove-one record throughout; a missing value contributes nothing to any
+ * statistic (it is neither counted nor summed), which is itself a function of the record, so the
+ * sensitivities below hold with missing values too.
+ *
+ * In the public API noise is specified either by a noise multiplier (noise std / L2 sensitivity)
+ * or by a standalone ε: the smallest multiplier for which this one mechanism alone is
+ * (ε, δ_ledger)-DP under the ledger's accountant (RDP conversion, or the exact Gaussian profile
+ * for 'pld'). What the ledger charges is always the entry; the total is computed by composition.
  */
 import type { Rng } from '../core/rng.js';
 import { PrivacyParameterError } from './errors.js';
 import { calibrateGaussianExact, calibrateNoiseMultiplier } from './calibrate.js';
 import type { LedgerEntry, PrivacyLedger } from './ledger.js';
-import { addGaussianNoise } from './random.js';
+import { SumQueryBuilder } from './measurements.js';
 
 /** How much noise: a noise multiplier, or a standalone ε at the ledger's δ. */
 export type NoiseSpec = { noiseMultiplier: number; epsilon?: undefined } | { epsilon: number; noiseMultiplier?: undefined };
@@ -42,54 +48,167 @@ export function resolveNoiseMultiplier(ledger: PrivacyLedger, spec: NoiseSpec): 
   return calibrateNoiseMultiplier({ targetEpsilon: epsilon, delta, samplingRate: 1, steps: 1, orders: ledger.orders }).noiseMultiplier;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The parts: a column's moments inside a joint sum query.
+
 /**
- * The Gaussian sum query every primitive here is built on, exported for joint queries (one vector
- * of sums whose per-record contribution has a known L2 bound): charge the ledger, register the
- * generator, then add snapped Gaussian noise of std noiseMultiplier·l2Sensitivity in place.
+ * Weights of a record's second-moment and presence contributions. The means drive the encoding and
+ * the initial rows, so they get full weight; halving the weight of u² and of the presence count cuts
+ * a numeric column's sensitivity from √3 to √1.5 — less noise on every mean — at the price of twice
+ * the relative noise on spreads and missing-value rates, which matter less.
  */
-export function gaussianSumQuery(
-  values: Float64Array,
-  l2Sensitivity: number,
-  ledger: PrivacyLedger,
-  spec: NoiseSpec,
-  rng: Rng,
-  name: string,
-  purpose: string | undefined,
-): { entry: LedgerEntry; noiseStd: number } {
-  const noiseMultiplier = resolveNoiseMultiplier(ledger, spec);
-  const entry = ledger.charge({ kind: 'gaussian', name, noiseMultiplier, purpose });
-  ledger.registerRandomness(rng);
-  const noiseStd = noiseMultiplier * l2Sensitivity;
-  addGaussianNoise(values, noiseStd, rng);
-  return { entry, noiseStd };
+const SECOND_MOMENT_WEIGHT = 0.5;
+const PRESENCE_WEIGHT = 0.5;
+
+/** A column's kind for its moments: numeric (mean, spread), binary (P(1)) or categorical (level shares). */
+export type MomentKind = 'numeric' | 'binary' | 'categorical';
+
+/** Moments of one column, decoded from noisy sums. */
+export interface FeatureMoments {
+  /** Numeric/integer: mean and standard deviation in data units. Binary: mean = P(1). */
+  mean: number;
+  sd: number;
+  /** Categorical: level probabilities (card order). */
+  levelProbabilities?: Float64Array;
+  /** Noisy number of present values (at least 1); numeric and binary only. */
+  present?: number;
 }
+
+/**
+ * The sum-query part of a column's moments: its width and the bound on a record's squared
+ * contribution — numeric: the clipped, centred value u ∈ [−1, 1] (data mapped by the bounds),
+ * w₂·u² and a weighted presence count w_p (norm² ≤ 1 + w₂² + w_p²); binary: the value and w_p
+ * (≤ 1 + w_p²); categorical: a 1 for its level (1).
+ */
+export function momentPart(kind: MomentKind, levels = 0): { width: number; squaredNormBound: number } {
+  if (kind === 'categorical') return { width: levels, squaredNormBound: 1 };
+  if (kind === 'binary') return { width: 2, squaredNormBound: 1 + PRESENCE_WEIGHT ** 2 };
+  return { width: 3, squaredNormBound: 1 + SECOND_MOMENT_WEIGHT ** 2 + PRESENCE_WEIGHT ** 2 };
+}
+
+/**
+ * Add the moment contribution of each of the first `rows` records (default: all) for one column
+ * (READS REAL RECORDS) at `acc[block·stride + offset …]`, where `block` is the record's block
+ * (`blockOf[i]`, −1 for none; block 0 for all without `blockOf`). A value is missing where `missing[i]` is set, or, without a
+ * mask, where it is NaN. Categorical values are level indices; binary values 0/1.
+ */
+export function addColumnMoments(
+  acc: Float64Array,
+  column: { values: ArrayLike<number>; missing?: Uint8Array },
+  kind: MomentKind,
+  bounds: readonly [number, number],
+  layout: { offset: number; stride: number; blockOf?: Int32Array; rows?: number },
+): void {
+  const { values, missing } = column;
+  const { offset, stride, blockOf } = layout;
+  const rows = layout.rows ?? values.length;
+  const [low, high] = bounds;
+  const mid = (low + high) / 2;
+  const half = (high - low) / 2;
+  for (let i = 0; i < rows; i++) {
+    const s = blockOf ? blockOf[i] : 0;
+    if (s < 0 || (missing ? missing[i] : Number.isNaN(values[i]))) continue;
+    const base = s * stride + offset;
+    if (kind === 'categorical') acc[base + values[i]] += 1;
+    else if (kind === 'binary') {
+      acc[base] += values[i];
+      acc[base + 1] += PRESENCE_WEIGHT;
+    } else {
+      const u = Math.min(1, Math.max(-1, (values[i] - mid) / half));
+      acc[base] += u;
+      acc[base + 1] += SECOND_MOMENT_WEIGHT * u * u;
+      acc[base + 2] += PRESENCE_WEIGHT;
+    }
+  }
+}
+
+/**
+ * A column's moments from the noisy sums at `sums[base …]` (post-processing). The number of present
+ * values is floored at 1; a mean is clamped into the bounds (P(1) into [0, 1]); level shares are
+ * clamped at 0 and renormalised (uniform when nothing is left). The variance E[u²] − E[u]² can be
+ * ≤ 0 or tiny under noise, so the sd is floored at 1% of the bounds' width — a spread that small
+ * would blow up a standardised encoding — and capped at the width.
+ */
+export function decodeColumnMoments(sums: Float64Array, base: number, kind: MomentKind, bounds: readonly [number, number], levels = 0): FeatureMoments {
+  if (kind === 'categorical') {
+    const p = new Float64Array(levels);
+    let total = 0;
+    for (let l = 0; l < levels; l++) total += p[l] = Math.max(0, sums[base + l]);
+    if (total <= 0) p.fill(1 / levels);
+    else for (let l = 0; l < levels; l++) p[l] /= total;
+    return { mean: NaN, sd: NaN, levelProbabilities: p };
+  }
+  if (kind === 'binary') {
+    const present = Math.max(1, sums[base + 1] / PRESENCE_WEIGHT);
+    const p = Math.min(1, Math.max(0, sums[base] / present));
+    return { mean: p, sd: Math.sqrt(p * (1 - p)), present };
+  }
+  const [low, high] = bounds;
+  const half = (high - low) / 2;
+  const present = Math.max(1, sums[base + 2] / PRESENCE_WEIGHT);
+  const meanU = Math.min(1, Math.max(-1, sums[base] / present));
+  const varU = Math.max(0, sums[base + 1] / SECOND_MOMENT_WEIGHT / present - meanU * meanU);
+  const sd = Math.max(half * Math.sqrt(varU), 0.01 * (high - low));
+  return { mean: (low + high) / 2 + half * meanU, sd: Math.min(sd, high - low), present };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Histograms and their quantiles.
+
+/**
+ * Clear the bins of a noisy histogram (released with noise std `noiseStd`) whose count is at most
+ * two noise standard deviations, so noise in the many empty bins does not become mass; with
+ * `noiseStd` 0 (exact counts) only empty bins are cleared.
+ */
+export function clearNoiseFloor(counts: Float64Array, noiseStd: number): Float64Array {
+  const cutoff = 2 * noiseStd;
+  for (let b = 0; b < counts.length; b++) if (counts[b] <= cutoff) counts[b] = 0;
+  return counts;
+}
+
+/** The scale on which a histogram's bins are interpolated: data units, or logarithmic (positive edges). */
+export type HistogramScale = 'linear' | 'log';
+
+/**
+ * Quantiles of a histogram with bin `edges`, for probabilities `probs` in (0, 1), interpolated
+ * linearly inside a bin on `scale`; NaN when the histogram is empty. Post-processing of DP counts.
+ */
+export function histogramQuantiles(edges: Float64Array, counts: Float64Array, probs: readonly number[], scale: HistogramScale = 'linear'): Float64Array {
+  const forward = scale === 'log' ? Math.log : (x: number) => x;
+  const inverse = scale === 'log' ? Math.exp : (x: number) => x;
+  let total = 0;
+  for (const c of counts) total += c;
+  const out = new Float64Array(probs.length);
+  if (total <= 0) {
+    out.fill(NaN);
+    return out;
+  }
+  probs.forEach((p, k) => {
+    const target = p * total;
+    let cum = 0;
+    for (let b = 0; b < counts.length; b++) {
+      if (counts[b] <= 0) continue;
+      if (cum + counts[b] >= target) {
+        const frac = (target - cum) / counts[b];
+        const lo = forward(edges[b]);
+        const hi = forward(edges[b + 1]);
+        out[k] = inverse(lo + frac * (hi - lo));
+        return;
+      }
+      cum += counts[b];
+    }
+    out[k] = edges[edges.length - 1];
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The public API: one statistic per query.
 
 function checkBounds(bounds: readonly [number, number]): [number, number] {
   const [lo, hi] = bounds;
   if (!(Number.isFinite(lo) && Number.isFinite(hi) && hi > lo)) throw new PrivacyParameterError(`bounds must be finite with lo < hi (got [${lo}, ${hi}])`);
   return [lo, hi];
-}
-
-/**
- * One pass over a column for the moment queries: values clamped into [lo, hi] and centred,
- * u = (x − mid)/halfWidth ∈ [−1, 1] (centring halves the sensitivity of Σu); NaN excluded.
- * Returns the count n, Σu and Σ(u² − ½) (the −½ centres u² in [0, 1] the same way).
- */
-function centredSums(values: Float64Array, lo: number, hi: number): { mid: number; half: number; n: number; s1: number; s2: number } {
-  const mid = 0.5 * (lo + hi);
-  const half = 0.5 * (hi - lo);
-  let n = 0;
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i];
-    if (Number.isNaN(x)) continue;
-    const u = Math.min(1, Math.max(-1, (x - mid) / half));
-    n++;
-    s1 += u;
-    s2 += u * u - 0.5;
-  }
-  return { mid, half, n, s1, s2 };
 }
 
 export interface NoisyCount {
@@ -99,12 +218,15 @@ export interface NoisyCount {
   entry: LedgerEntry;
 }
 
-/** DP count of n records: Gaussian mechanism with sensitivity 1. */
+/** DP count of n records: Gaussian mechanism with sensitivity 1 (a stratum count in the engine). */
 export function dpCount(n: number, ledger: PrivacyLedger, spec: NoiseSpec & MechanismLabels, rng: Rng): NoisyCount {
   if (!(n >= 0 && Number.isFinite(n))) throw new PrivacyParameterError(`count must be finite and ≥ 0 (got ${n})`);
+  const builder = new SumQueryBuilder();
+  builder.part(1, 1);
+  const query = builder.build({ name: spec.name ?? 'dp_count', purpose: spec.purpose }, resolveNoiseMultiplier(ledger, spec));
   const values = Float64Array.of(n);
-  const { entry, noiseStd } = gaussianSumQuery(values, 1, ledger, spec, rng, spec.name ?? 'dp_count', spec.purpose);
-  return { value: values[0], noiseStd, entry };
+  const entry = query.release(values, ledger, rng);
+  return { value: values[0], noiseStd: query.noiseStd, entry };
 }
 
 export interface NoisyClassCounts {
@@ -115,8 +237,8 @@ export interface NoisyClassCounts {
 }
 
 /**
- * DP class counts: one histogram query; a record adds 1 to exactly one class, so the L2
- * sensitivity is 1. `numClasses` must be public (it is not read from the data).
+ * DP class counts: one count per class, each record adding 1 to its class only (disjoint blocks,
+ * as the engine's stratum counts), so the L2 sensitivity is 1. `numClasses` must be public.
  */
 export function dpClassCounts(
   labels: Uint8Array | Int32Array,
@@ -126,174 +248,94 @@ export function dpClassCounts(
 ): NoisyClassCounts {
   const { numClasses } = options;
   if (!(Number.isInteger(numClasses) && numClasses >= 1)) throw new PrivacyParameterError(`numClasses must be a positive integer (got ${numClasses})`);
-  const counts = new Float64Array(numClasses);
+  const builder = new SumQueryBuilder();
+  builder.part(1, 1);
+  builder.disjointBlocks(numClasses);
+  const query = builder.build({ name: options.name ?? 'dp_class_counts', purpose: options.purpose }, resolveNoiseMultiplier(ledger, options));
+  const counts = new Float64Array(builder.totalWidth);
   for (let i = 0; i < labels.length; i++) {
     const c = labels[i];
     if (c >= 0 && c < numClasses) counts[c] += 1;
   }
-  const { entry, noiseStd } = gaussianSumQuery(counts, 1, ledger, options, rng, options.name ?? 'dp_class_counts', options.purpose);
-  return { counts, noiseStd, entry };
-}
-
-export interface NoisyMean {
-  /** DP mean, clamped into the bounds. */
-  mean: number;
-  /** Count used as denominator: the given one, or the noisy count of non-missing values. */
-  count: number;
-  noiseStd: number;
-  entry: LedgerEntry;
-  warnings: string[];
-}
-
-/**
- * DP mean of values clamped into public bounds [lo, hi]; NaN values are excluded. Released as one
- * Gaussian query on (Σu, n) with u = (x − mid)/halfWidth ∈ [−1, 1] (centring halves the
- * sensitivity of the sum): L2 sensitivity √2. If `count` is given (public, or a DP count released
- * before) only Σu is noised (sensitivity 1) and that count is the denominator. The denominator is
- * floored at 1; the mean is mid + halfWidth·Σu/n, clamped into the bounds.
- */
-export function dpMean(
-  values: Float64Array,
-  bounds: readonly [number, number],
-  ledger: PrivacyLedger,
-  options: NoiseSpec & MechanismLabels & { count?: number },
-  rng: Rng,
-): NoisyMean {
-  const [lo, hi] = checkBounds(bounds);
-  const { mid, half, n, s1: sum } = centredSums(values, lo, hi);
-  const given = options.count;
-  if (given !== undefined && !(given >= 0 && Number.isFinite(given))) throw new PrivacyParameterError(`count must be finite and ≥ 0 (got ${given})`);
-  const query = given === undefined ? Float64Array.of(sum, n) : Float64Array.of(sum);
-  const { entry, noiseStd } = gaussianSumQuery(query, given === undefined ? Math.SQRT2 : 1, ledger, options, rng, options.name ?? 'dp_mean', options.purpose);
-  const warnings: string[] = [];
-  const rawCount = given ?? query[1];
-  if (rawCount < 1) warnings.push(`noisy count ${rawCount.toPrecision(3)} < 1; denominator floored at 1`);
-  const count = Math.max(1, rawCount);
-  const meanU = Math.min(1, Math.max(-1, query[0] / count));
-  return { mean: mid + half * meanU, count, noiseStd, entry, warnings };
+  const entry = query.release(counts, ledger, rng);
+  return { counts, noiseStd: query.noiseStd, entry };
 }
 
 export interface NoisyMeanAndSpread {
+  /** DP mean, clamped into the bounds. */
   mean: number;
-  /** DP standard deviation, clamped to [minSpreadFraction·(hi − lo), (hi − lo)/2]. */
+  /** DP standard deviation, floored at 1% of the bounds' width and capped at the width. */
   sd: number;
+  /** Noisy number of non-missing values (at least 1): the denominator. */
   count: number;
   noiseStd: number;
   entry: LedgerEntry;
-  warnings: string[];
 }
 
 /**
- * DP mean and standard deviation (for standardising a feature) of values clamped into [lo, hi];
- * NaN excluded. One Gaussian query on (n, Σu, Σ(u² − ½)) with u = (x − mid)/halfWidth ∈ [−1, 1]:
- * the record's vector has norm ≤ √(1 + 1 + ¼) = 1.5 (the L2 sensitivity). The variance is
- * E[u²] − E[u]² from the noisy sums; noise can make it ≤ 0 or tiny, so the sd is floored at
- * minSpreadFraction (default 0.01) of the bounds' width — a spread that small would blow up a
- * standardised encoding — and capped at half the width (the largest possible sd in the bounds).
+ * DP mean and standard deviation of values clamped into public bounds [lo, hi]; NaN excluded. One
+ * Gaussian query on the engine's numeric moment part (Σu, w₂Σu², w_p·count) with
+ * u = (x − mid)/halfWidth ∈ [−1, 1], L2 sensitivity √1.5; decoded as the engine decodes a feature's
+ * moments (`decodeColumnMoments`).
  */
 export function dpMeanAndSpread(
   values: Float64Array,
   bounds: readonly [number, number],
   ledger: PrivacyLedger,
-  options: NoiseSpec & MechanismLabels & { minSpreadFraction?: number },
+  options: NoiseSpec & MechanismLabels,
   rng: Rng,
 ): NoisyMeanAndSpread {
-  const [lo, hi] = checkBounds(bounds);
-  const minSpreadFraction = options.minSpreadFraction ?? 0.01;
-  if (!(minSpreadFraction > 0 && minSpreadFraction <= 0.5)) throw new PrivacyParameterError('minSpreadFraction must be in (0, 0.5]');
-  const { mid, half, n, s1, s2 } = centredSums(values, lo, hi);
-  const query = Float64Array.of(n, s1, s2);
-  const { entry, noiseStd } = gaussianSumQuery(query, 1.5, ledger, options, rng, options.name ?? 'dp_mean_and_spread', options.purpose);
-  const warnings: string[] = [];
-  if (query[0] < 1) warnings.push(`noisy count ${query[0].toPrecision(3)} < 1; denominator floored at 1`);
-  const count = Math.max(1, query[0]);
-  const meanU = Math.min(1, Math.max(-1, query[1] / count));
-  const secondMoment = query[2] / count + 0.5;
-  const variance = secondMoment - meanU * meanU;
-  let sd = half * Math.sqrt(Math.max(0, variance));
-  const floor = minSpreadFraction * (hi - lo);
-  if (!(sd >= floor)) {
-    warnings.push(`DP spread ${sd.toPrecision(3)} below the floor; using ${floor.toPrecision(3)}`);
-    sd = floor;
-  }
-  sd = Math.min(sd, half);
-  return { mean: mid + half * meanU, sd, count, noiseStd, entry, warnings };
+  const checked = checkBounds(bounds);
+  const { width, squaredNormBound } = momentPart('numeric');
+  const builder = new SumQueryBuilder();
+  builder.part(width, squaredNormBound);
+  const query = builder.build({ name: options.name ?? 'dp_mean_and_spread', purpose: options.purpose }, resolveNoiseMultiplier(ledger, options));
+  const sums = new Float64Array(width);
+  addColumnMoments(sums, { values }, 'numeric', checked, { offset: 0, stride: width });
+  const entry = query.release(sums, ledger, rng);
+  const { mean, sd, present } = decodeColumnMoments(sums, 0, 'numeric', checked);
+  return { mean, sd, count: present!, noiseStd: query.noiseStd, entry };
 }
 
 export interface NoisyQuantiles {
-  /** One DP quantile per requested probability, in the order given. */
+  /** One DP quantile per requested probability, in the order given (NaN if no bin survived the noise). */
   quantiles: Float64Array;
-  /** ε spent per quantile (the entry charges `count` = probs.length of them). */
-  epsilonPerQuantile: number;
+  noiseStd: number;
   entry: LedgerEntry;
 }
 
 /**
- * DP quantiles by the exponential mechanism of Smith 2011 (as in Gillenwater, Joseph & Kulesza
- * 2021, §3.1), one independent run per probability with ε split equally. Values (NaN excluded) are
- * clamped into [lo, hi] and sorted: x_(0) = lo ≤ x_(1) ≤ … ≤ x_(n) ≤ x_(n+1) = hi. Interval
- * k = [x_(k), x_(k+1)] has utility −|k − p·n| (k = number of values below it) and is chosen with
- * probability ∝ length·exp(ε_q·utility/2); the output is uniform inside it. Adding or removing a
- * record moves k and p·n by at most 1 together, so each run is ε_q-DP; the ledger gets one
- * 'pure_dp' entry with count = number of quantiles. Sampling is done in log space; outputs are
- * snapped to a public grid of spacing 2^⌊log₂((hi−lo)·2⁻²⁴)⌋ (post-processing, against
- * floating-point leakage of the data values through the low bits).
+ * DP quantiles as the engine takes them (its follow-up times): a Gaussian histogram of the values
+ * (NaN excluded, clamped into [lo, hi]) on a public grid of `bins` equal bins (default 64), each
+ * record adding 1 to one bin (sensitivity 1); bins within two noise standard deviations of zero are
+ * cleared (`clearNoiseFloor`) and the quantiles interpolated linearly inside their bins
+ * (`histogramQuantiles`). All probabilities come from the one histogram, so asking for more
+ * quantiles costs nothing more.
  */
 export function dpQuantiles(
   values: Float64Array,
   bounds: readonly [number, number],
   probs: readonly number[],
   ledger: PrivacyLedger,
-  options: MechanismLabels & { epsilon: number },
+  options: NoiseSpec & MechanismLabels & { bins?: number },
   rng: Rng,
 ): NoisyQuantiles {
   const [lo, hi] = checkBounds(bounds);
   if (probs.length === 0 || !probs.every((p) => p >= 0 && p <= 1)) throw new PrivacyParameterError('probs must be a non-empty list in [0, 1]');
-  const { epsilon } = options;
-  if (!(epsilon > 0 && Number.isFinite(epsilon))) throw new PrivacyParameterError(`ε must be finite and > 0 (got ${epsilon})`);
-  const epsilonPerQuantile = epsilon / probs.length;
-  const entry = ledger.charge({ kind: 'pure_dp', name: options.name ?? 'dp_quantiles', epsilon: epsilonPerQuantile, count: probs.length, purpose: options.purpose });
-  ledger.registerRandomness(rng);
-
-  let n = 0;
-  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) n++;
-  const sorted = new Float64Array(n + 2);
-  sorted[0] = lo;
-  sorted[n + 1] = hi;
-  for (let i = 0, j = 1; i < values.length; i++) {
+  const bins = options.bins ?? 64;
+  if (!(Number.isInteger(bins) && bins >= 1)) throw new PrivacyParameterError(`bins must be a positive integer (got ${bins})`);
+  const builder = new SumQueryBuilder();
+  builder.part(bins, 1);
+  const query = builder.build({ name: options.name ?? 'dp_quantiles', purpose: options.purpose }, resolveNoiseMultiplier(ledger, options));
+  const counts = new Float64Array(bins);
+  for (let i = 0; i < values.length; i++) {
     const x = values[i];
-    if (!Number.isNaN(x)) sorted[j++] = Math.min(hi, Math.max(lo, x));
+    if (Number.isNaN(x)) continue;
+    counts[Math.min(bins - 1, Math.max(0, Math.floor(((x - lo) / (hi - lo)) * bins)))] += 1;
   }
-  sorted.subarray(1, n + 1).sort();
-  const grid = 2 ** Math.floor(Math.log2((hi - lo) * 2 ** -24));
-  const logWeights = new Float64Array(n + 1);
-  const quantiles = new Float64Array(probs.length);
-  probs.forEach((p, qi) => {
-    let maxLog = -Infinity;
-    for (let k = 0; k <= n; k++) {
-      const length = sorted[k + 1] - sorted[k];
-      const lw = length > 0 ? Math.log(length) - (epsilonPerQuantile / 2) * Math.abs(k - p * n) : -Infinity;
-      logWeights[k] = lw;
-      if (lw > maxLog) maxLog = lw;
-    }
-    let total = 0;
-    for (let k = 0; k <= n; k++) total += Math.exp(logWeights[k] - maxLog);
-    let target = rng.uniform() * total;
-    let chosen = n;
-    for (let k = 0; k <= n; k++) {
-      const w = Math.exp(logWeights[k] - maxLog);
-      if (target < w) {
-        chosen = k;
-        break;
-      }
-      target -= w;
-    }
-    // Guard against landing on a zero-length interval through rounding at the very end.
-    while (chosen > 0 && !(sorted[chosen + 1] > sorted[chosen])) chosen--;
-    const a = sorted[chosen];
-    const b = sorted[chosen + 1];
-    const y = a + rng.uniform() * (b - a);
-    quantiles[qi] = Math.min(hi, Math.max(lo, grid * Math.round(y / grid)));
-  });
-  return { quantiles, epsilonPerQuantile, entry };
+  const entry = query.release(counts, ledger, rng);
+  const edges = new Float64Array(bins + 1);
+  for (let b = 0; b <= bins; b++) edges[b] = lo + ((hi - lo) * b) / bins;
+  const quantiles = histogramQuantiles(edges, clearNoiseFloor(counts, query.noiseStd), probs);
+  return { quantiles, noiseStd: query.noiseStd, entry };
 }

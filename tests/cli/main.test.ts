@@ -2,7 +2,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { classifyError, main } from '../../src/cli/main.js';
+import { UsageError } from '../../src/cli/context.js';
+import { OptionError } from '../../src/core/errors.js';
+import { DataError } from '../../src/data/errors.js';
+import { UnknownLearnerError } from '../../src/models/types.js';
 import { parseCard } from '../../src/data/card.js';
 
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -216,5 +220,23 @@ describe('dpcondense card', () => {
       expect(existsSync(join(dir, 'bad.json'))).toBe(false);
       expect(readdirSync(dir)).toEqual(['bad.csv']);
     }
+  });
+});
+
+describe('classifyError', () => {
+  it('makes typed option errors usage errors (against their flag) and a bare RangeError an internal error', () => {
+    expect(classifyError(new OptionError('rows', 'rows must be ≥ 2'))).toEqual({ kind: 'usage', message: '--rows: rows must be ≥ 2' });
+    expect(classifyError(new UsageError('--seed: bad')).kind).toBe('usage');
+    expect(classifyError(new UnknownLearnerError('unknown learner "x"')).kind).toBe('usage');
+    expect(classifyError(new DataError('bad cell', { file: 'a.csv' })).kind).toBe('input');
+    expect(classifyError(new RangeError('auroc: 3 labels but 2 predictions')).kind).toBe('internal');
+    let v8: unknown;
+    try {
+      new Array(-1);
+    } catch (error) {
+      v8 = error;
+    }
+    expect(v8).toBeInstanceOf(RangeError);
+    expect(classifyError(v8).kind).toBe('internal');
   });
 });

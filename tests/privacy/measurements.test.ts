@@ -25,7 +25,9 @@ describe('GaussianSumQuery', () => {
     const ledger = new PrivacyLedger({ epsilon: 100, delta: 1e-5 });
     const q = new GaussianSumQuery('sums', 'test', 1, 2);
     const n = 20000;
-    const sums = q.release(new Float64Array(n), ledger, new SeededRng(1), true);
+    const sums = new Float64Array(n);
+    const entry = q.release(sums, ledger, new SeededRng(1), true);
+    expect(entry).toMatchObject({ kind: 'gaussian', name: 'sums', noiseMultiplier: 1, purpose: 'test' });
     let s2 = 0;
     for (const v of sums) s2 += v * v;
     expect(Math.sqrt(s2 / n)).toBeGreaterThan(1.9);
@@ -33,7 +35,8 @@ describe('GaussianSumQuery', () => {
     expect(ledger.entries().map((e) => e.name)).toEqual(['sums']);
 
     const open = new PrivacyLedger({ epsilon: Infinity, delta: 1e-5 });
-    const exact = q.release(Float64Array.of(3, 4), open, new SeededRng(1), false);
+    const exact = Float64Array.of(3, 4);
+    expect(q.release(exact, open, new SeededRng(1), false)).toMatchObject({ noiseMultiplier: 0 });
     expect(Array.from(exact)).toEqual([3, 4]);
     expect(open.spent().epsilon).toBe(Infinity);
   });

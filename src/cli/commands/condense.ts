@@ -17,8 +17,8 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { formatTableCsv } from '../../data/format.js';
 import { condense, type CondenseOptions, type CondenseProgress } from '../../condense/condense.js';
-import { OptionError, parseSettings, type CondenseSettings } from '../../condense/settings.js';
-import { addSettingFlags, optionErrorAsUsage, settingsFromFlags } from '../settingsFlags.js';
+import { parseSettings, type CondenseSettings } from '../../condense/settings.js';
+import { addSettingFlags, settingsFromFlags } from '../settingsFlags.js';
 import { loadCsvDataset, type LoadedDataset } from '../../node/bundled.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
 import type { InvalidRecordPolicy } from '../../data/ingest.js';
@@ -194,7 +194,7 @@ export const condenseCommand: CommandModule = {
     addSettingFlags(command).action(async (o: CondenseCliOptions) => {
         const settings = settingsFromFlags(o as unknown as Record<string, unknown>);
         // The settings are checked now, before any data is read.
-        const { rows, epsilon, delta } = withUsageErrors(() => parseSettings(settings as CondenseSettings));
+        const { rows, epsilon, delta } = parseSettings(settings as CondenseSettings);
         const stem = o.out.replace(/\.csv$/i, '');
         const receiptPath = o.receipt ?? stem + '.receipt.json';
         const splitPath = o.holdout !== undefined ? (o.split ?? stem + '.split.json') : undefined;
@@ -219,12 +219,12 @@ export const condenseCommand: CommandModule = {
         const bounds = o.bounds ? await readBoundsFile(o.bounds) : undefined;
         if (publicCard) {
           checkLearners(settings.learners ?? [], publicCard.task);
-          withUsageErrors(() => checkBudgetCovers(publicCard, { ...settings, epsilon, bounds }));
+          checkBudgetCovers(publicCard, { ...settings, epsilon, bounds });
         }
         const { data, label } = cardOutPath ? await draftAndLoad(o, cardOutPath, io.stderr) : await loadDataOption(o, publicCard);
         if (!publicCard) {
           checkLearners(settings.learners ?? [], data.card.task);
-          withUsageErrors(() => checkBudgetCovers(data.card, { ...settings, epsilon, bounds }));
+          checkBudgetCovers(data.card, { ...settings, epsilon, bounds });
         }
         // A card drafted on the fly was asked for explicitly: the run goes ahead, and its receipt says the
         // release is not private (the draft's levels came from the data). A draft card FILE must be reviewed first.
@@ -255,9 +255,6 @@ export const condenseCommand: CommandModule = {
         let result;
         try {
           result = await condense({ ...options, onProgress: (p) => progress.update(p) }, { evaluator: pools?.factory });
-        } catch (error) {
-          if (error instanceof OptionError) throw optionErrorAsUsage(error);
-          throw error;
         } finally {
           progress.stop();
           await pools?.close();
@@ -296,12 +293,4 @@ async function inputFingerprint(o: CondenseCliOptions, sha256: string, stderr: T
   const { key, created } = loadOrCreateFingerprintKey(path);
   if (created) stderr.write(`created the fingerprint key ${path}: keep it, and never ship it with a release\n`);
   return keyedFingerprint(key, sha256);
-}
-
-function withUsageErrors<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    throw error instanceof OptionError ? optionErrorAsUsage(error) : error;
-  }
 }

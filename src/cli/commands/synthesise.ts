@@ -76,13 +76,8 @@ export const synthesiseCommand: CommandModule = {
         const bounds = o.bounds ? await readBoundsFile(o.bounds) : undefined;
         const { data, label } = await loadDataOption(o);
         if (!o.quiet) io.stderr.write(`synthesising from ${label} with MST → ${rows === 'full' ? 'the DP estimate of the input size in' : rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
-        let result;
-        try {
-          result = await synthesise({ train: data.train, rows, epsilon, delta, bins, bounds, accountant, seed, inputFingerprint: data.sha256 });
-        } catch (error) {
-          if (error instanceof RangeError) throw new UsageError(error.message);
-          throw error;
-        }
+        // An OptionError of synthesise (a setting out of its domain) is a usage error (cli/main.ts).
+        const result = await synthesise({ train: data.train, rows, epsilon, delta, bins, bounds, accountant, seed, inputFingerprint: data.sha256 });
         await outputs.commit([formatTableCsv(result.synthetic), JSON.stringify(result.receipt, null, 2) + '\n']);
         const r = result.receipt;
         io.stdout.write(

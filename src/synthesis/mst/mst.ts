@@ -34,6 +34,7 @@ import { CryptoRng, PrivacyLedger, buildReceipt, epsilonFromRdp, addRdp, type Me
 import { entryRdp } from '../../privacy/ledger.js';
 import { GaussianSumQuery } from '../../privacy/measurements.js';
 import { DataAccessScope } from '../../privacy/dataAccess.js';
+import { OptionError } from '../../core/errors.js';
 import { SOFTWARE } from '../../core/version.js';
 import {
   attributeSize,
@@ -415,14 +416,14 @@ export interface SynthesiseResult {
 export async function synthesise(options: SynthesiseOptions, hooks: { scope?: DataAccessScope } = {}): Promise<SynthesiseResult> {
   const { train, epsilon } = options;
   const delta = options.delta ?? MST_DEFAULTS.delta;
-  const fail = (message: string) => {
-    throw new RangeError(`synthesise: ${message}`);
+  const fail = (option: keyof SynthesiseOptions, message: string) => {
+    throw new OptionError(option, `synthesise: ${message}`);
   };
-  if (!(epsilon > 0)) fail(`epsilon must be > 0 (got ${epsilon}); use Infinity for a non-private run`);
-  if (!(delta > 0 && delta < 1)) fail(`delta must be in (0, 1) (got ${delta})`);
-  if (options.rows !== 'full' && !(Number.isInteger(options.rows) && options.rows >= 1)) fail(`rows must be a positive integer or "full" (got ${options.rows})`);
-  if (options.bins !== undefined && !(Number.isInteger(options.bins) && options.bins >= 2)) fail(`bins must be an integer ≥ 2 (got ${options.bins})`);
-  if (options.iterations !== undefined && !(Number.isInteger(options.iterations) && options.iterations >= 1)) fail(`iterations must be a positive integer (got ${options.iterations})`);
+  if (!(epsilon > 0)) fail('epsilon', `epsilon must be > 0 (got ${epsilon}); use Infinity for a non-private run`);
+  if (!(delta > 0 && delta < 1)) fail('delta', `delta must be in (0, 1) (got ${delta})`);
+  if (options.rows !== 'full' && !(Number.isInteger(options.rows) && options.rows >= 1)) fail('rows', `rows must be a positive integer or "full" (got ${options.rows})`);
+  if (options.bins !== undefined && !(Number.isInteger(options.bins) && options.bins >= 2)) fail('bins', `bins must be an integer ≥ 2 (got ${options.bins})`);
+  if (options.iterations !== undefined && !(Number.isInteger(options.iterations) && options.iterations >= 1)) fail('iterations', `iterations must be a positive integer (got ${options.iterations})`);
   const seeded = options.seed !== undefined ? new SeededRng(options.seed) : undefined;
   const noiseRng: Rng = seeded ? seeded.fork() : new CryptoRng();
   const publicRng: Rng = seeded ? seeded.fork() : new CryptoRng();
