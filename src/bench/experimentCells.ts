@@ -71,7 +71,7 @@ export const METHODS: Record<string, (ctx: MethodContext) => Promise<Table>> = {
   'mst-full': async ({ data, spec }) => mstFullSize(data, spec),
   mst: async ({ data, spec }) => randomSubset(await mstFullSize(data, spec), spec.rows, new SeededRng(1000 * spec.seed + 7)),
   dpcondense: async ({ data, spec }) =>
-    (await condense({ ...spec.settings, train: data.train, rows: spec.rows, epsilon: spec.epsilon!, seed: spec.seed, learners: spec.model })).synthetic,
+    (await condense({ ...spec.settings, train: data.train, rows: spec.rows, epsilon: spec.epsilon!, seed: spec.seed, learners: spec.settings.learners ?? spec.model })).synthetic,
 };
 
 /** MST's release of N̂ rows (the same table for a given dataset, ε and seed, whatever m). */

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { loadBundledCard } from '../node/bundled.js';
-import type { CondenseOptions } from '../condense/condense.js';
+import { DEFAULT_LEARNERS, type CondenseOptions } from '../condense/condense.js';
 import { EXTERNAL_COHORT, METHODS, type CellResult, type CellSpec } from './experimentCells.js';
 import { runCells } from './experimentPool.js';
 
@@ -98,7 +98,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--epsilons <list>', 'ε values (inf = non-private condensation)', '1,3,8,inf')
     .option('--seeds <n>', 'seeds per cell (seeds 1..n)', '5')
     .option('--rows <list>', 'synthetic rows m, comma-separated (default 20 for classification, 50 for survival)')
-    .option('--model <list>', 'condensation learner(s), comma-separated (default: cart / cox)')
+    .option('--model <list>', 'condensation learner(s), comma-separated (default: the engine\'s, logistic,cart / cox)')
     .option('--eval <list>', 'evaluation learners (default: the condensation learner)')
     .option('--set <json>', 'extra condense options as JSON, e.g. {"steps":200}; a JSON array runs each as its own column', '{}')
     .option('--methods <list>', `methods to run (known: ${Object.keys(METHODS).join(', ')})`, 'full,random,kmeans,dp-gaussian,mst,mst-full,dpcondense')
@@ -122,7 +122,7 @@ async function main(argv: string[]): Promise<void> {
   const specs: CellSpec[] = [];
   for (const name of datasets) {
     const task = (await loadBundledCard(name)).task;
-    const model = o.model ? String(o.model).split(',') : [task === 'classification' ? 'cart' : 'cox'];
+    const model = o.model ? String(o.model).split(',') : [...DEFAULT_LEARNERS[task]];
     const evalLearners = o.eval ? String(o.eval).split(',') : model;
     const sizes = o.rows ? String(o.rows).split(',').map(Number) : [DEFAULT_ROWS[task]];
     const external = Boolean(o.external) && name in EXTERNAL_COHORT;

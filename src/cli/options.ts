@@ -85,6 +85,11 @@ export async function loadDataOption(
   return { data: await loadCsvDataset(o.data!, card, { clampToBounds: o.clampToBounds, onInvalid: o.onInvalid, keepBytes: false, featureStorage, format: textFormatOf(o.data!, o) }), label: o.data! };
 }
 
+/** Where a run's training rows are chosen: the bundled split file, or the data file. */
+export function trainingSource(o: { dataset?: string; data?: string }): string {
+  return o.dataset ? `${o.dataset}.split.json` : o.data!;
+}
+
 /** The files a run reads (data, card, bounds): no output may replace one of them. */
 export function inputFiles(o: { dataset?: string; data?: string; card?: string; bounds?: string }): InputFile[] {
   const inputs: InputFile[] = [];

@@ -26,6 +26,7 @@ import { planBudget } from './budget.js';
 import { DataAccessScope } from '../privacy/dataAccess.js';
 import { buildEncoder, initialiseSyntheticSet } from './initialisation.js';
 import { poolMoments, privateDataRanges, privateFeatureBounds, privateStratumMoments, type NoisyQueryContext } from './privateStatistics.js';
+import { releaseCaveats } from '../models/survival/coxFiniteness.js';
 import { decodeSyntheticTable, releaseReceipt, releasedStatistics, settingsAsRun, type ReleasedStatistics } from './release.js';
 import { resolveSettings, type CondenseOptions, type ResolvedSettings } from './settings.js';
 import { planSteps, runSteps, type TraceRow } from './steps.js';
@@ -34,7 +35,7 @@ import type { DirectionEvaluator, DirectionEvaluatorFactory } from './zerothOrde
 import { fitMst } from '../synthesis/mst/index.js';
 
 export { NonFiniteReleaseError, assertFiniteRelease } from './release.js';
-export { DEFAULTS, OptionError, SETTINGS, parseSettings, resolveSettings, settingsSchema } from './settings.js';
+export { DEFAULTS, DEFAULT_LEARNERS, OptionError, SETTINGS, parseSettings, resolveSettings, settingsSchema } from './settings.js';
 export type { CondenseOptions, CondenseProgress, CondenseSettings, Initialisation, LearnerChoice, ResolvedSettings, RunSettings } from './settings.js';
 export type { TraceRow } from './steps.js';
 export type { ReleasedFeature, ReleasedStatistics } from './release.js';
@@ -48,6 +49,8 @@ export interface CondenseResult {
   settings: ResolvedSettings;
   /** What the private preprocessing released (charged mechanisms' outputs, post-processed). */
   released: ReleasedStatistics;
+  /** What a recipient should know about the synthetic table (also in the receipt's warnings). */
+  caveats: string[];
 }
 
 
@@ -144,5 +147,8 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   const resolved = settingsAsRun(settings, budget, stepPlan, outcomes);
   const receipt = releaseReceipt(ledger, { settings, resolved, task, card, inputFingerprint: options.inputFingerprint, onInvalid: options.onInvalid, startedAt });
   const released = releasedStatistics(card, featureBounds, pooled, moments, task);
-  return { synthetic: decodeSyntheticTable(synthetic, encoder, card), receipt, trace, encoder, settings: resolved, released };
+  const table = decodeSyntheticTable(synthetic, encoder, card);
+  const caveats = releaseCaveats(table);
+  receipt.warnings.push(...caveats);
+  return { synthetic: table, receipt, trace, encoder, settings: resolved, released, caveats };
 }

@@ -4,6 +4,7 @@
  * the synthetic outcomes — so the rest of the pipeline has no task branches. Survival's setup runs
  * its own private query (the time histogram) that fixes the risk groups and the time grid.
  */
+import { DataError } from '../data/errors.js';
 import type { Table } from '../data/table.js';
 import type { Target, Task } from '../models/types.js';
 import { type LossSpec } from './objective.js';
@@ -87,7 +88,7 @@ export class SurvivalTask implements CondensationTask {
     // Small cohorts at low ε: every bin can fall below its noise threshold, leaving no event time
     // to build the grid or the synthetic follow-up from. Say so instead of failing inside a learner.
     if (!hist.events.some((c) => c > 0)) {
-      throw new RangeError(`the DP histogram of event times is empty (every bin is below its noise threshold): too few events for ε = ${settings.epsilon}; use a larger --epsilon or more rows`);
+      throw new DataError(`the DP histogram of event times is empty (every bin is below its noise threshold): too few events for ε = ${settings.epsilon}; use a larger --epsilon or more rows`);
     }
     const probs = Array.from({ length: settings.gridPoints }, (_, k) => (k + 1) / (settings.gridPoints + 1));
     const grid = uniqueAscending(histogramQuantiles(hist.edges, hist.events, probs, 'log'));

@@ -114,6 +114,16 @@ export function subsetTable(table: Table, indices: ArrayLike<number>): Table {
 }
 
 /**
+ * A custodian-side check before a run reads anything else: a training table with no rows (e.g. a
+ * split that marks every row as test data, like the external validation cohort gbsg) cannot be
+ * condensed — every statistic would be noise alone. `source` names the split or the file.
+ */
+export function requireTrainingRows(train: Table, source?: string): void {
+  if (train.nRows > 0) return;
+  throw new DataError(`no training rows: the split marks every row as test data (${train.card.name} is for evaluation only, e.g. an external validation cohort)`, { file: source });
+}
+
+/**
  * Split by a fixed list of test rows: `test` holds them in the given order, `train` every other row
  * in table order (the convention of the bundled `NAME.split.json` files).
  */

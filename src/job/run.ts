@@ -18,7 +18,7 @@ import { keyedFingerprint, type InputFingerprint } from '../privacy/index.js';
 import { CryptoRng } from '../privacy/random.js';
 import { SeededRng } from '../core/rng.js';
 import { drawHoldout } from '../data/split.js';
-import { splitTable, type Table } from '../data/table.js';
+import { requireTrainingRows, splitTable, type Table } from '../data/table.js';
 import { renderReport } from '../report/render.js';
 
 export * from './protocol.js';
@@ -31,10 +31,7 @@ export async function runCondenseJob(id: number, request: CondenseJobRequest, em
   try {
     const dataset = await assembleDataset(request.dataset);
     const { train, test } = heldOutRows(dataset, request);
-    if (train.nRows === 0) {
-      // e.g. an external validation cohort whose split marks every row as test
-      throw new DataError('no training rows: the split marks every row as test data', { file: request.dataset.sources.split ?? request.dataset.sources.csv });
-    }
+    requireTrainingRows(train, request.dataset.sources.split ?? request.dataset.sources.csv);
     emit({ type: 'loaded', id, trainRows: train.nRows, testRows: test.nRows });
     const result = await condense({
       ...request.options,

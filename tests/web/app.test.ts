@@ -16,6 +16,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { SeededRng } from '../../src/core/rng.js';
+import { DEFAULT_LEARNERS } from '../../src/condense/settings.js';
 import { formatNumber } from '../../web/src/dom.js';
 import { ROOT, buildApp, launchChromium, serveStatic } from './server.js';
 
@@ -207,17 +208,19 @@ describe('browser app (headless Chromium)', () => {
 
     const out = join(work, 'pima.csv');
     const statistics = join(work, 'pima.statistics.json');
-    await cli('condense', '--dataset', 'pima', '--rows', '20', '--epsilon', '3', '--steps', '12', '--directions', '4', '--seed', '5', '--model', 'cart', '--out', out, '--statistics', statistics, '--quiet');
-    const cliRow = JSON.parse(await cli('evaluate', '--synthetic', out, '--dataset', 'pima', '--models', 'cart', '--json')).rows[0];
+    // Both sides use their default learners (the engine's DEFAULT_LEARNERS: CART and logistic regression).
+    await cli('condense', '--dataset', 'pima', '--rows', '20', '--epsilon', '3', '--steps', '12', '--directions', '4', '--seed', '5', '--out', out, '--statistics', statistics, '--quiet');
+    const cliRows = JSON.parse(await cli('evaluate', '--synthetic', out, '--dataset', 'pima', '--models', DEFAULT_LEARNERS.classification.join(','), '--json')).rows;
     const shown = await page.$$eval('#heldout-table td[data-value]', (cells) =>
       cells.map((c) => {
         const d = (c as HTMLElement).dataset;
-        return [d.kind, { estimate: Number(d.value), low: Number(d.low), high: Number(d.high) }, c.textContent] as const;
+        return [d.kind, { estimate: Number(d.value), low: Number(d.low), high: Number(d.high) }, c.textContent, d.learner] as const;
       }),
     );
-    expect(shown.map(([kind]) => kind)).toEqual(['synthetic', 'full', 'subset', 'gap']);
-    for (const [kind, interval, text] of shown) {
-      expect(interval, kind).toEqual(cliRow[kind!]);
+    expect(shown.map(([kind]) => kind)).toEqual(DEFAULT_LEARNERS.classification.flatMap(() => ['synthetic', 'full', 'subset', 'gap']));
+    expect(new Set(shown.map(([, , , learner]) => learner))).toEqual(new Set(DEFAULT_LEARNERS.classification));
+    for (const [kind, interval, text, learner] of shown) {
+      expect(interval, `${learner} ${kind}`).toEqual(cliRows.find((r: { learner: string }) => r.learner === learner)[kind!]);
       expect(text, kind).toMatch(new RegExp(`^\\+?${String(Math.round(interval.estimate * 1000) / 1000).replace('.', '\\.')} `));
     }
     // The released DP statistics as the page prints them, against the CLI's --statistics file.
@@ -247,7 +250,7 @@ describe('browser app (headless Chromium)', () => {
     expect(report.name).toBe('pima-report.html');
     const reportPage = await checkReport(report.text, JSON.parse(receipt.text));
     // Made by src/report (as `dpcondense report`): its custodian-only utility section has the page's scores.
-    expect(await reportPage.textContent('section.custodian')).toContain(`${cliRow.synthetic.estimate.toFixed(3)} [${cliRow.synthetic.low.toFixed(3)}, ${cliRow.synthetic.high.toFixed(3)}]`);
+    for (const row of cliRows) expect(await reportPage.textContent('section.custodian')).toContain(`${row.synthetic.estimate.toFixed(3)} [${row.synthetic.low.toFixed(3)}, ${row.synthetic.high.toFixed(3)}]`);
     expect(await reportPage.textContent('.banner')).toMatch(/CUSTODIAN ONLY/);
     await reportPage.close();
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());

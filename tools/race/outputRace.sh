@@ -4,14 +4,16 @@
 # version of the same race on the commit step alone, tests/cli/outputs.test.ts).
 # One run makes 20 rows and the other 21, so the CSV's row count names its run; the receipt must
 # name the same run (parameters.rows). Without --force exactly one run may succeed.
-#   usage: tools/race/outputRace.sh [TRIALS=200]     (after npm run build)
+#   usage: tools/race/outputRace.sh [TRIALS=200] [both|force|no-force]     (after npm run build)
+# (the two halves can run as two processes at once on a slow machine)
 set -u
 trials=${1:-200}
+case ${2:-both} in both) modes=("" "--force") ;; force) modes=("--force") ;; no-force) modes=("") ;; *) echo "mode: both, force or no-force" >&2; exit 2 ;; esac
 cli="$(cd "$(dirname "$0")/../.." && pwd)/dist/cli/main.js"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mismatched=0; bad_exit=0; leftovers=0
-for force in "" "--force"; do
+for force in "${modes[@]}"; do
   for ((t = 1; t <= trials; t++)); do
     dir="$work/t$t$force"; mkdir -p "$dir"
     # With --force, start from an existing pair of a third run (18 rows) that both must replace.

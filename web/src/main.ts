@@ -9,6 +9,7 @@ import { CsvTokenizer } from '../../src/data/csv.js';
 import type { CondenseProgress } from '../../src/condense/condense.js';
 import { describeJobError, type CondenseJobRequest, type CondenseJobResult, type JobError, type JobEvent } from '../../src/job/protocol.js';
 import { learnerSpecs } from '../../src/models/registry.js';
+import { DEFAULT_LEARNERS } from '../../src/condense/settings.js';
 import { BUNDLED_DATASETS } from './bundled.js';
 import { renderCardEditor } from './cardEditor.js';
 import { lineChart } from './charts.js';
@@ -136,11 +137,11 @@ function setCard(card: DatasetCard): void {
 // ---- 3. Settings -----------------------------------------------------------------------------
 function renderSettings(card: DatasetCard): void {
   const specs = learnerSpecs(card.task);
-  const defaultLearner = card.task === 'classification' ? 'cart' : 'cox';
+  const defaults = DEFAULT_LEARNERS[card.task];
   $('learners').replaceChildren(
     h('legend', {}, 'Learner(s) to condense for'),
     ...specs.map((s) =>
-      h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'learner', value: s.name, checked: s.name === defaultLearner }), ` ${s.name} — ${s.description}`),
+      h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'learner', value: s.name, checked: defaults.includes(s.name) }), ` ${s.name} — ${s.description}`),
     ),
   );
   $<HTMLInputElement>('rows').value = card.task === 'classification' ? '20' : '50';

@@ -30,12 +30,12 @@ import { compareOnHeldOut } from '../../condense/evaluation.js';
 import { getLearnerSpec, learnerSpecs } from '../../models/registry.js';
 import { renderReport } from '../../report/render.js';
 import { asksForDraft, draftCardForFile, featureTypeCounts } from '../draftCard.js';
-import { checkLearners, defaultCardPath, invalidRecordOption, inputFiles, loadCardOption, loadDataOption, numberOption, readBoundsFile, seedOption, textFormatOf } from '../options.js';
+import { checkLearners, defaultCardPath, invalidRecordOption, inputFiles, loadCardOption, loadDataOption, numberOption, readBoundsFile, seedOption, textFormatOf, trainingSource } from '../options.js';
 import type { DatasetCard } from '../../data/card.js';
 import { SeededRng } from '../../core/rng.js';
 import { CryptoRng } from '../../privacy/random.js';
 import { drawHoldout, splitDocument, type SplitDocument } from '../../data/split.js';
-import { splitTable, type Table } from '../../data/table.js';
+import { requireTrainingRows, splitTable, type Table } from '../../data/table.js';
 
 /** The command's own flags (the settings' flags come from `settingsFlags.ts`). */
 interface CondenseCliOptions {
@@ -233,6 +233,7 @@ export const condenseCommand: CommandModule = {
           throw new UsageError(`the card of ${label} is a draft ("draft": true): review it (its category levels were read off the data), delete the flag, and run again; or pass --accept-draft-card for a release that is NOT private`);
         }
         const { train, split } = holdOutRows(data, label, o);
+        requireTrainingRows(train, trainingSource(o));
         // A separate test file is read now with the card, so a bad file fails before a long run.
         const testFile = o.test ? await loadCsvDataset(o.test, data.card, { keepBytes: false, format: textFormatOf(o.test, o) }) : undefined;
         // The custodian's own row count, compared (never printed) so that a condensation is never larger than its input.
@@ -274,6 +275,8 @@ export const condenseCommand: CommandModule = {
           contents.push(await renderReport({ card: data.card, receipt: result.receipt, synthetic: result.synthetic, released: result.released, trace: result.trace, evaluation }));
         }
         await outputs.commit(contents);
+        // Caveats about the released rows (post-processing of the release, e.g. a Cox fit that diverges on it).
+        for (const caveat of result.caveats) io.stderr.write(`warning: ${caveat}\n`);
         const r = result.receipt;
         io.stdout.write(
           requests.map((output) => `wrote ${output.path} (${output.what})\n`).join('') +

@@ -10,6 +10,7 @@ import { compareOnHeldOut, type HeldOutComparison, type Interval } from '../../c
 import type { DatasetCard } from '../../data/card.js';
 import { splitTable, type Table } from '../../data/table.js';
 import { learnerSpecs } from '../../models/registry.js';
+import { DataError } from '../../data/errors.js';
 import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, readSplitFile } from '../../node/bundled.js';
 import { UsageError, formatTextTable, type CliContext, type CommandModule } from '../context.js';
 import { checkLearners, numberOption, resolveCardPath, seedOption, textFormatOf } from '../options.js';
@@ -39,6 +40,14 @@ async function loadRealSplit(o: EvaluateCliOptions): Promise<{ card: DatasetCard
     if (!isBundledDataset(o.dataset)) throw new UsageError(`unknown dataset "${o.dataset}"; bundled: ${listBundledDatasets().join(', ')}`);
     if (o.split || o.test) throw new UsageError('evaluate: a bundled dataset has its own fixed test split; --split and --test are for --data');
     const real = await loadBundledDataset(o.dataset);
+    if (real.train.nRows === 0) {
+      // The "full data" and "random subset" baselines train on real training rows: there are none.
+      throw new DataError(
+        `no training rows: the split marks every row as test data (${o.dataset} is an external validation cohort); to score a release on it, ` +
+          `name it as the test file beside the training data: evaluate --synthetic S.csv --data TRAIN.csv --card TRAIN.json --test ${o.dataset}.csv`,
+        { file: `${o.dataset}.split.json` },
+      );
+    }
     return { card: real.card, train: real.train, test: real.test, name: o.dataset };
   }
   if (Boolean(o.split) === Boolean(o.test)) {

@@ -9,8 +9,8 @@ import { formatTableCsv } from '../../data/format.js';
 import { synthesise } from '../../synthesis/mst/index.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule } from '../context.js';
 import { planOutputs } from '../outputs.js';
-import { inputFiles, loadDataOption, numberOption, readBoundsFile } from '../options.js';
-import { invalidRecordOption } from '../options.js';
+import { inputFiles, invalidRecordOption, loadDataOption, numberOption, readBoundsFile, trainingSource } from '../options.js';
+import { requireTrainingRows } from '../../data/table.js';
 import type { InvalidRecordPolicy } from '../../data/ingest.js';
 
 interface SynthesiseCliOptions {
@@ -75,10 +75,12 @@ export const synthesiseCommand: CommandModule = {
         );
         const bounds = o.bounds ? await readBoundsFile(o.bounds) : undefined;
         const { data, label } = await loadDataOption(o);
+        requireTrainingRows(data.train, trainingSource(o));
         if (!o.quiet) io.stderr.write(`synthesising from ${label} with MST → ${rows === 'full' ? 'the DP estimate of the input size in' : rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
         // An OptionError of synthesise (a setting out of its domain) is a usage error (cli/main.ts).
         const result = await synthesise({ train: data.train, rows, epsilon, delta, bins, bounds, accountant, seed, inputFingerprint: data.sha256 });
         await outputs.commit([formatTableCsv(result.synthetic), JSON.stringify(result.receipt, null, 2) + '\n']);
+        for (const caveat of result.caveats) io.stderr.write(`warning: ${caveat}\n`);
         const r = result.receipt;
         io.stdout.write(
           `wrote ${o.out} (${result.synthetic.nRows} rows) and ${receiptPath}\n` +

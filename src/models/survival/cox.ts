@@ -24,7 +24,7 @@ import type { FitDiagnostics, SurvivalLearner, SurvivalModel, SurvivalTarget } f
 import { ModelInputError } from '../types.js';
 import { argsortRange } from '../../core/argsort.js';
 import { ldlFactor, ldlSolve } from '../../core/linalg.js';
-import { validateSurvivalFit } from './validate.js';
+import { noEventsWarning, validateSurvivalFit } from './validate.js';
 
 export type CoxTies = 'efron' | 'breslow';
 
@@ -52,6 +52,8 @@ export interface CoxDiagnostics extends FitDiagnostics {
   loglikNull: number;
   /** loglik − ½·λ·‖β‖² (equals loglik when ridge = 0). */
   penalisedLoglik: number;
+  /** 0-based columns whose coefficient may be infinite (coxph's toler.inf rule; see fitCox). */
+  divergentColumns: number[];
   warnings: string[];
 }
 
@@ -405,7 +407,7 @@ function checkColumns(X: Matrix, p: number): void {
  * coefficients are reported in `diagnostics` (converged = false / warnings), never silently.
  */
 export function fitCox(X: Matrix, target: SurvivalTarget, weights?: Float64Array, options: CoxOptions = {}): CoxModel {
-  validateSurvivalFit('cox', X, target, weights);
+  const eventWeight = validateSurvivalFit('cox', X, target, weights);
   const ties = options.ties ?? 'efron';
   if (ties !== 'efron' && ties !== 'breslow') throw new ModelInputError(`cox: ties must be "efron" or "breslow", got "${String(ties)}"`);
   const ridge = options.ridge ?? 0;
@@ -416,6 +418,7 @@ export function fitCox(X: Matrix, target: SurvivalTarget, weights?: Float64Array
   const cholTolerance = options.cholTolerance ?? DEFAULT_CHOL_TOLERANCE;
   const infTolerance = options.infTolerance ?? Math.sqrt(eps);
   const efron = ties === 'efron';
+  if (eventWeight === 0) return noEventCoxModel(X.cols);
 
   const { ws, centre, scale, sortedTime } = buildWorkspace(X, target, weights);
   const p = ws.p;
@@ -509,6 +512,7 @@ export function fitCox(X: Matrix, target: SurvivalTarget, weights?: Float64Array
   }
 
   const warnings: string[] = [];
+  const divergentColumns: number[] = [];
   const coefficients = new Float64Array(p);
   for (let j = 0; j < p; j++) coefficients[j] = finalBeta[j] * scale[j];
   // Final factorisation at the returned β: singular columns, and the Newton step that would follow.
@@ -525,12 +529,11 @@ export function fitCox(X: Matrix, target: SurvivalTarget, weights?: Float64Array
   } else if (maxIterations > 1) {
     // coxph.fit: a coefficient whose remaining Newton step is still large relative to itself after
     // the loglik has converged is running off to ±∞ (monotone likelihood, separated data).
-    const infinite: number[] = [];
     for (let j = 0; j < p; j++) {
       const remaining = Math.abs(step[j] * scale[j]);
-      if (remaining > eps && remaining > infTolerance * Math.abs(coefficients[j])) infinite.push(j + 1);
+      if (remaining > eps && remaining > infTolerance * Math.abs(coefficients[j])) divergentColumns.push(j);
     }
-    if (infinite.length > 0) warnings.push(`Loglik converged before variable ${infinite.join(', ')}; coefficient may be infinite`);
+    if (divergentColumns.length > 0) warnings.push(`Loglik converged before variable ${divergentColumns.map((j) => j + 1).join(', ')}; coefficient may be infinite`);
   }
   for (let j = 0; j < p; j++) {
     if (!Number.isFinite(coefficients[j])) {
@@ -546,9 +549,20 @@ export function fitCox(X: Matrix, target: SurvivalTarget, weights?: Float64Array
     loglik: finalUnpenalised,
     loglikNull,
     penalisedLoglik: finalLoglik,
+    divergentColumns,
     warnings,
   };
   return new CoxModel(coefficients, centre, times, centredCumulativeHazard, diagnostics);
+}
+
+/**
+ * Without events the partial likelihood is 1 for every β (R `coxph`: NA coefficients, loglik 0):
+ * β = 0 (our convention for coefficients the data do not determine, as for singular columns) and
+ * no baseline jump, so S(t | x) = 1 and every row has risk 0.
+ */
+function noEventCoxModel(p: number): CoxModel {
+  const diagnostics: CoxDiagnostics = { iterations: 0, converged: true, loglik: 0, loglikNull: 0, penalisedLoglik: 0, divergentColumns: [], warnings: [noEventsWarning('cox')] };
+  return new CoxModel(new Float64Array(p), new Float64Array(p), new Float64Array(0), new Float64Array(0), diagnostics);
 }
 
 /**

@@ -35,7 +35,7 @@ import {
   type SurvivalTreeGrowth,
 } from './tree.js';
 import { checkMaxFeatures, resolveMaxFeatures } from '../classification/common.js';
-import { integerParam, validateSurvivalFit } from './validate.js';
+import { integerParam, noEventsWarning, validateSurvivalFit } from './validate.js';
 
 export interface SurvivalEnsembleDiagnostics extends FitDiagnostics {
   trees: number;
@@ -110,11 +110,13 @@ function growthOf(learner: string, maxDepth: number, minSamplesLeaf: number, max
   };
 }
 
-function diagnosticsOf(trees: FlatSurvivalTree[]): SurvivalEnsembleDiagnostics {
+function diagnosticsOf(learner: string, trees: FlatSurvivalTree[], eventWeight: number): SurvivalEnsembleDiagnostics {
   let leaves = 0;
   for (const t of trees) leaves += t.leafCount;
   const warnings: string[] = [];
-  if (trees.every((t) => t.leafCount === 1)) warnings.push('no split was found: every tree is a single leaf (the Kaplan–Meier-like Nelson–Aalen curve of all rows)');
+  // Without events no log-rank split exists: one leaf with H = 0 (see validateSurvivalFit).
+  if (eventWeight === 0) warnings.push(noEventsWarning(learner));
+  else if (trees.every((t) => t.leafCount === 1)) warnings.push('no split was found: every tree is a single leaf (the Kaplan–Meier-like Nelson–Aalen curve of all rows)');
   return { trees: trees.length, meanLeaves: leaves / trees.length, warnings };
 }
 
@@ -133,13 +135,13 @@ export class SurvivalTreeLearner implements SurvivalLearner {
   }
 
   fit(X: Matrix, target: SurvivalTarget, weights?: Float64Array): SurvivalTreeEnsemble {
-    validateSurvivalFit('survtree', X, target, weights);
+    const eventWeight = validateSurvivalFit('survtree', X, target, weights);
     const data = new SurvivalTrainingSet(X, target);
     const count = new Int32Array(X.rows).fill(1);
     const { maxDepth, minSamplesLeaf, maxFeatures } = this.params;
     const growth = growthOf('survtree', maxDepth, minSamplesLeaf, maxFeatures, X.cols);
     const tree = new SurvivalTreeBuilder(data).grow(count, normalisedWeights(X.rows, weights), growth, this.rng);
-    return new SurvivalTreeEnsemble([tree], X.cols, data.riskGrid, diagnosticsOf([tree]));
+    return new SurvivalTreeEnsemble([tree], X.cols, data.riskGrid, diagnosticsOf('survtree', [tree], eventWeight));
   }
 }
 
@@ -175,7 +177,7 @@ export class RandomSurvivalForestLearner implements SurvivalLearner {
   }
 
   fit(X: Matrix, target: SurvivalTarget, weights?: Float64Array): SurvivalTreeEnsemble {
-    validateSurvivalFit('rsf', X, target, weights);
+    const eventWeight = validateSurvivalFit('rsf', X, target, weights);
     const n = X.rows, d = X.cols;
     const { maxDepth, minSamplesLeaf, maxFeatures } = this.params;
     const growth = growthOf('rsf', maxDepth, minSamplesLeaf, maxFeatures, d);
@@ -193,6 +195,6 @@ export class RandomSurvivalForestLearner implements SurvivalLearner {
       // A bootstrap sample without events still yields a valid tree (a single leaf with H = 0).
       trees.push(builder.grow(count, weight, growth, this.rng));
     }
-    return new SurvivalTreeEnsemble(trees, d, data.riskGrid, diagnosticsOf(trees));
+    return new SurvivalTreeEnsemble(trees, d, data.riskGrid, diagnosticsOf('rsf', trees, eventWeight));
   }
 }

@@ -8,10 +8,15 @@ import { ModelInputError, type SurvivalTarget } from '../types.js';
  * Throws ModelInputError for: zero rows; X/target/weights length mismatch; a non-finite feature
  * value (survival learners do not impute: NaN must be handled by the design before fitting);
  * time not finite or < 0 (time 0 is valid: R's survival accepts it, and every formula here is
- * defined for it — an event at 0 is in the first risk set, which holds everyone); event not 0/1; a negative or non-finite weight; no event with positive
- * weight (all censored: no hazard can be estimated).
+ * defined for it — an event at 0 is in the first risk set, which holds everyone); event not 0/1; a negative or non-finite weight.
+ *
+ * Returns the total weight of the events. Zero (every row censored, e.g. a small random subset or
+ * a degenerate synthetic table) is not an error: no hazard can be estimated, so each learner falls
+ * back to the model of "no events seen" — cumulative hazard 0, S(t) = 1 and the same risk for every
+ * row — and says so in its diagnostics (`noEventsWarning`). R `coxph` returns NA coefficients and
+ * a zero log-likelihood on such data; ranger's trees are single leaves with H = 0.
  */
-export function validateSurvivalFit(learner: string, X: Matrix, target: SurvivalTarget, weights?: Float64Array): void {
+export function validateSurvivalFit(learner: string, X: Matrix, target: SurvivalTarget, weights?: Float64Array): number {
   const n = X.rows;
   if (n === 0) throw new ModelInputError(`${learner}: cannot fit on zero rows`);
   if (X.data.length !== n * X.cols) throw new ModelInputError(`${learner}: X.data has ${X.data.length} values, expected ${n}x${X.cols}`);
@@ -35,7 +40,12 @@ export function validateSurvivalFit(learner: string, X: Matrix, target: Survival
     if (!Number.isFinite(w) || w < 0) throw new ModelInputError(`${learner}: weight[${i}] = ${w} is not a finite non-negative number`);
     if (e === 1) eventWeight += w;
   }
-  if (!(eventWeight > 0)) throw new ModelInputError(`${learner}: no events (all rows censored or zero-weight): nothing to fit`);
+  return eventWeight;
+}
+
+/** The diagnostics line of a fit on data without events (see `validateSurvivalFit`). */
+export function noEventsWarning(learner: string): string {
+  return `${learner}: no events (all rows censored or zero-weight): no hazard can be estimated; the model predicts S(t) = 1 and the same risk for every row`;
 }
 
 /** Reads a numeric hyperparameter, rejecting values of the wrong type or outside [min, max]. */

@@ -36,6 +36,7 @@ import { GaussianSumQuery } from '../../privacy/measurements.js';
 import { DataAccessScope } from '../../privacy/dataAccess.js';
 import { OptionError } from '../../core/errors.js';
 import { SOFTWARE } from '../../core/version.js';
+import { releaseCaveats } from '../../models/survival/coxFiniteness.js';
 import {
   attributeSize,
   decodeRecords,
@@ -410,6 +411,8 @@ export interface SynthesiseResult {
   synthetic: Table;
   receipt: Receipt;
   model: MstModel;
+  /** What a recipient should know about the synthetic table (also in the receipt's warnings). */
+  caveats: string[];
 }
 
 /** Fit MST on `train` under (ε, δ) and release `rows` sampled rows with their receipt. */
@@ -458,5 +461,7 @@ export async function synthesise(options: SynthesiseOptions, hooks: { scope?: Da
     privateRelease: true,
     reasonsNotPrivate,
   });
-  return { synthetic, receipt, model };
+  const caveats = releaseCaveats(synthetic);
+  receipt.warnings.push(...caveats);
+  return { synthetic, receipt, model, caveats };
 }
