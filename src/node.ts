@@ -5,5 +5,5 @@
  * `condense`'s `hooks.evaluator`). Everything else is in the isomorphic entry point `dpcondense`.
  */
 export { DATASETS_DIR, isBundledDataset, listBundledDatasets, loadBundledCard, loadBundledDataset, loadCsvDataset, readSplitFile, type LoadedDataset, type LoadOptions } from './node/bundled.js';
-export { readCardFile, streamCsvFile } from './node/files.js';
+export { isParquetFile, readCardFile, streamRecordsFile, streamRecordsFile as streamCsvFile } from './node/files.js';
 export { workerPoolEvaluators } from './node/parallel/directionPool.js';

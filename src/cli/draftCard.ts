@@ -7,7 +7,7 @@ import type { DatasetCard } from '../data/card.js';
 import { CardInferrer, type CardDraft } from '../data/inferCard.js';
 import { TableBuilder } from '../data/ingest.js';
 import type { Table } from '../data/table.js';
-import { streamCsvFile } from '../node/files.js';
+import { isParquetFile, streamRecordsFile } from '../node/files.js';
 import { UsageError } from './context.js';
 import { textFormatOf } from './options.js';
 
@@ -41,7 +41,8 @@ export async function draftCardForFile(csvPath: string, o: DraftOutcomeOptions, 
   if (o.positive !== undefined && survival) throw new UsageError(`${command}: --positive only applies with --label`);
   const maxLevels = Number(o.maxLevels ?? '20');
   if (!Number.isInteger(maxLevels) || maxLevels < 2) throw new UsageError(`${command}: --max-levels must be an integer >= 2, got ${o.maxLevels}`);
-  const format = textFormatOf(csvPath, o);
+  // Parquet holds typed numbers: the text options (--delimiter, --decimal) are for CSV-like files.
+  const format = (await isParquetFile(csvPath)) ? {} : textFormatOf(csvPath, o);
   const inferrer = new CardInferrer({
     format,
     name: o.name ?? basename(csvPath).replace(/\.[^.]*$/, ''),
@@ -53,11 +54,11 @@ export async function draftCardForFile(csvPath: string, o: DraftOutcomeOptions, 
     exclude: o.exclude ? o.exclude.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
     maxLevels,
   });
-  await streamCsvFile(csvPath, (fields, _i, line) => inferrer.addRecord(fields, line), { delimiter: format.delimiter });
+  await streamRecordsFile(csvPath, (fields, _i, line) => inferrer.addRecord(fields, line), { delimiter: format.delimiter });
   const draft = inferrer.finish();
   // Second pass: the draft must read its own file under every ingestion rule.
   const builder = new TableBuilder(draft.card, { source: csvPath, format });
-  await streamCsvFile(csvPath, (fields, _i, line) => builder.addRecord(fields, line), { delimiter: format.delimiter });
+  await streamRecordsFile(csvPath, (fields, _i, line) => builder.addRecord(fields, line), { delimiter: format.delimiter });
   const { table } = builder.finish();
   return { ...draft, table };
 }

@@ -32,7 +32,7 @@ export function seedOption(text: string | undefined, name = 'seed'): number | un
 
 /** `x.csv` → `x.json` (the bundled convention: the card sits next to its CSV). */
 export function defaultCardPath(csvPath: string): string {
-  return csvPath.replace(/\.csv$/i, '') + '.json';
+  return csvPath.replace(/\.(csv|parquet|parq)$/i, '') + '.json';
 }
 
 /** The card of a data file: the one given, else `FILE.json` next to it; a usage error naming both ways out when there is none. */

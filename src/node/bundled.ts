@@ -15,7 +15,7 @@ import { assembleDataset, parseSplit, type AssembledDataset } from '../data/data
 import { TableBuilder, type InvalidRecordPolicy } from '../data/ingest.js';
 import type { TextFormat } from '../data/values.js';
 import { subsetTable } from '../data/table.js';
-import { asDataError, countLines, readCardFile, streamCsvFile } from './files.js';
+import { asDataError, countLines, isParquetFile, readCardFile, streamRecordsFile } from './files.js';
 
 export const DATASETS_DIR = fileURLToPath(new URL('../../datasets/', import.meta.url));
 
@@ -80,10 +80,13 @@ export async function loadBundledDataset(name: string, options: Omit<LoadOptions
 export async function loadCsvDataset(csvPath: string, cardOrPath: string | DatasetCard, options: LoadOptions = {}): Promise<LoadedDataset> {
   const card = typeof cardOrPath === 'string' ? await readCardFile(cardOrPath) : cardOrPath;
   const source = options.source ?? csvPath;
-  // Header plus data rows ≤ lines: one allocation at the final size instead of doublings.
-  const rowsHint = Math.max(0, (await countLines(csvPath, source)) - 1);
-  const builder = new TableBuilder(card, { source, clampToBounds: options.clampToBounds, onInvalid: options.onInvalid, rowsHint, featureStorage: options.featureStorage, format: options.format });
-  const streamed = await streamCsvFile(csvPath, (fields, _index, line) => builder.addRecord(fields, line), {
+  // Header plus data rows ≤ lines: one allocation at the final size instead of doublings. Parquet
+  // cells are numbers written with a decimal point, whatever --decimal says about text files.
+  const parquet = await isParquetFile(csvPath, source);
+  const rowsHint = parquet ? undefined : Math.max(0, (await countLines(csvPath, source)) - 1);
+  const format = parquet ? {} : options.format;
+  const builder = new TableBuilder(card, { source, clampToBounds: options.clampToBounds, onInvalid: options.onInvalid, rowsHint, featureStorage: options.featureStorage, format });
+  const streamed = await streamRecordsFile(csvPath, (fields, _index, line) => builder.addRecord(fields, line), {
     source,
     delimiter: options.format?.delimiter,
     keepBytes: options.keepBytes ?? true,

@@ -1,16 +1,18 @@
 /**
- * Node file helpers for the CLI: stream a CSV file through the isomorphic tokenizer and read a card
- * file. Outputs are written by outputs.ts (one transaction per run).
+ * Node file helpers for the CLI: stream a CSV file through the isomorphic tokenizer (or decode a
+ * Parquet file into the same records) and read a card file. Outputs are written by outputs.ts (one
+ * transaction per run).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { CardError, type DatasetCard } from '../data/card.js';
 import { parseCardText } from '../data/dataset.js';
 import { CsvTokenizer, type CsvRecordSink } from '../data/csv.js';
 import { DataError } from '../data/errors.js';
+import { hasParquetExtension, hasParquetMagic, readParquetRecords } from '../data/parquet.js';
 
-export interface StreamedCsv {
+export interface StreamedRecords {
   /** SHA-256 of the raw file bytes, hex (the input fingerprint for receipts). */
   sha256: string;
   /** The raw bytes, when requested (otherwise empty). */
@@ -22,9 +24,12 @@ export interface StreamedCsv {
 /**
  * Stream `path` through the CSV tokenizer, delivering records to `sink`. The bytes are hashed as
  * they pass; they are kept only if `keepBytes` (a large file is otherwise never held in memory).
+ * A Parquet file (see `isParquetFile`) is decoded instead and delivers the same records: header
+ * first, then one text cell per column (`data/parquet.ts`); `delimiter` does not apply to it.
  */
-export async function streamCsvFile(path: string, sink: CsvRecordSink, options: { source?: string; keepBytes?: boolean; delimiter?: string } = {}): Promise<StreamedCsv> {
+export async function streamRecordsFile(path: string, sink: CsvRecordSink, options: { source?: string; keepBytes?: boolean; delimiter?: string } = {}): Promise<StreamedRecords> {
   const source = options.source ?? path;
+  if (await isParquetFile(path, source)) return readParquetFile(path, sink, source, options.keepBytes ?? false);
   const tokenizer = new CsvTokenizer(source, { delimiter: options.delimiter });
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const hash = createHash('sha256');
@@ -45,6 +50,38 @@ export async function streamCsvFile(path: string, sink: CsvRecordSink, options: 
   }
   const bytes = options.keepBytes ? concatBuffers(kept, total) : new Uint8Array(0);
   return { sha256: hash.digest('hex'), bytes, blankLines: tokenizer.blankLines, records: tokenizer.recordCount };
+}
+
+/** Parquet by name (`.parquet`, `.parq`) or by its first bytes ("PAR1"), whatever the name. */
+export async function isParquetFile(path: string, source = path): Promise<boolean> {
+  if (hasParquetExtension(path)) return true;
+  let file;
+  try {
+    file = await open(path, 'r');
+    const head = new Uint8Array(4);
+    const { bytesRead } = await file.read(head, 0, 4, 0);
+    return bytesRead === 4 && hasParquetMagic(head);
+  } catch (error) {
+    throw asDataError(error, source);
+  } finally {
+    await file?.close();
+  }
+}
+
+/** A Parquet file is columnar, so it is read whole, then delivered record by record. */
+async function readParquetFile(path: string, sink: CsvRecordSink, source: string, keepBytes: boolean): Promise<StreamedRecords> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch (error) {
+    throw asDataError(error, source);
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const records = await readParquetRecords(bytes, source);
+  // Line numbers as a CSV would have them (header = line 1), so errors name the data row alone.
+  sink(records.header, 0, 1);
+  for (let r = 0; r < records.rows; r++) sink(records.record(r), r + 1, r + 2);
+  return { sha256, bytes: keepBytes ? bytes : new Uint8Array(0), blankLines: 0, records: records.rows + 1 };
 }
 
 function concatBuffers(chunks: Buffer[], total: number): Uint8Array {
