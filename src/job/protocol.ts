@@ -9,7 +9,7 @@ import { DataError } from '../data/errors.js';
 import type { CondenseOptions, CondenseProgress } from '../condense/condense.js';
 import type { HeldOutComparison } from '../condense/evaluation.js';
 import type { PortableCondenseResult } from '../condense/portable.js';
-import { OptionError } from '../condense/settings.js';
+import { OptionError } from '../core/errors.js';
 
 /** `condense()` options without the table and the callbacks, which the job supplies. */
 export type CondenseJobOptions = Omit<CondenseOptions, 'train' | 'onProgress' | 'signal' | 'inputFingerprint'>;

@@ -262,6 +262,8 @@ describe('browser app (headless Chromium)', () => {
 
   it('works from file:// (classic script, inline worker) with a bundled survival dataset', async () => {
     const { page, errors } = await openApp(`file://${appDir}/index.html`);
+    // Every bundled dataset with training rows; not gbsg, whose rows are all test rows (external validation of rotterdam).
+    expect(await page.$$eval('#dataset-select option', (options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(['metabric', 'physionet2012', 'pima', 'rotterdam', 'support', 'wdbc']);
     await page.selectOption('#dataset-select', 'metabric');
     await page.click('#use-bundled');
     await runSettings(page, { rows: '12', steps: '4', directions: '2', seed: '4' });
