@@ -13,6 +13,13 @@ import { ModelInputError } from '../../src/models/types.js';
 const rng = () => new SeededRng(1);
 
 describe('learner registry', () => {
+  it('creates every learner with its own defaults as resolved parameters (defaults written once)', () => {
+    for (const spec of learnerSpecs()) {
+      const learner = createLearner(spec.name, {}, rng()) as { params: Record<string, unknown> };
+      expect(learner.params).toEqual(spec.defaults);
+    }
+  });
+
   it('lists the classification and survival learners by task', () => {
     expect(learnerSpecs('classification').map((s) => s.name)).toEqual(['logistic', 'cart', 'rf', 'gbt']);
     expect(learnerSpecs('survival').map((s) => s.name)).toEqual(expect.arrayContaining(['cox', 'survtree', 'rsf']));

@@ -7,15 +7,8 @@ import type { Matrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/rng.js';
 import type { ClassificationLearner, ClassificationTarget, ClassifierModel, FitDiagnostics } from '../types.js';
 import { type FlatTree, predictTreeInto } from '../tree/flatTree.js';
-import {
-  type ParamValue,
-  checkMaxFeatures,
-  choiceParam,
-  intParam,
-  resolveMaxFeatures,
-  singleClassModel,
-  validateClassificationFit,
-} from './common.js';
+import { type ParamValue, checkMaxFeatures, choiceParam, defineLearner, intParam, resolveMaxFeatures } from '../params.js';
+import { singleClassModel, validateClassificationFit } from './common.js';
 import { ClassificationTreeGrower, ColumnPresorter, type SplitCriterion } from './treeGrower.js';
 
 export const cartDefaults = {
@@ -24,7 +17,7 @@ export const cartDefaults = {
   minSamplesLeaf: 1,
   minSamplesSplit: 2,
   maxFeatures: 'all',
-} as const satisfies Record<string, ParamValue>;
+} as const satisfies CartParams;
 
 export interface CartParams {
   criterion: SplitCriterion;
@@ -36,7 +29,8 @@ export interface CartParams {
   maxFeatures: ParamValue;
 }
 
-export function resolveCartParams(learner: string, p: Partial<Record<string, ParamValue>>, defaults: CartParams): CartParams {
+/** Check the given parameters' ranges and fill in `defaults` (the forest shares this with its own defaults). */
+export function resolveCartParams(learner: string, p: Partial<CartParams>, defaults: CartParams = cartDefaults): CartParams {
   return {
     criterion: choiceParam(learner, 'criterion', p.criterion ?? defaults.criterion, ['gini', 'entropy'] as const),
     maxDepth: intParam(learner, 'maxDepth', p.maxDepth ?? defaults.maxDepth, 0),
@@ -69,10 +63,10 @@ export class CartLearner implements ClassificationLearner {
   private readonly presorter = new ColumnPresorter();
 
   constructor(
-    params: Partial<Record<string, ParamValue>>,
+    params: Partial<CartParams>,
     private readonly rng: Rng,
   ) {
-    this.params = Object.freeze(resolveCartParams(this.name, params, cartDefaults));
+    this.params = Object.freeze(resolveCartParams(this.name, params));
   }
 
   fit(X: Matrix, target: ClassificationTarget, weights?: Float64Array): ClassifierModel {
@@ -98,3 +92,11 @@ export class CartLearner implements ClassificationLearner {
     return new TreeClassifierModel(tree, { warnings: [] });
   }
 }
+
+export const cartSpec = defineLearner<CartParams>({
+  name: 'cart',
+  task: 'classification',
+  description: 'CART decision tree (gini/entropy, learned missing-value direction; maxDepth 0 = unlimited)',
+  defaults: cartDefaults,
+  create: (params, rng) => new CartLearner(params, rng),
+});

@@ -1,12 +1,10 @@
 /**
  * What every classification learner shares: one validation pass at the `fit` boundary (so the
  * kernels can trust their inputs), the constant model used when the training labels hold a single
- * class, and hyperparameter checking.
+ * class (hyperparameters are checked by `../params.ts`).
  */
 import type { Matrix } from '../../core/matrix.js';
 import { ModelInputError, type ClassificationTarget, type ClassifierModel, type FitDiagnostics } from '../types.js';
-
-export type ParamValue = number | string | boolean;
 
 export interface ValidatedFit {
   readonly n: number;
@@ -124,71 +122,4 @@ export function sigmoid(z: number): number {
   if (z >= 0) return 1 / (1 + Math.exp(-z));
   const e = Math.exp(z);
   return e / (1 + e);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Hyperparameter checking (used by the learner factories; errors name the learner and the key).
-
-function paramError(learner: string, key: string, value: unknown, expected: string): ModelInputError {
-  return new ModelInputError(`${learner}: parameter "${key}" = ${JSON.stringify(value)} is invalid; expected ${expected}`);
-}
-
-export function intParam(learner: string, key: string, value: ParamValue, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw paramError(learner, key, value, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`);
-  }
-  return value;
-}
-
-export function numberParam(
-  learner: string,
-  key: string,
-  value: ParamValue,
-  range: { min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean },
-): number {
-  const { min = -Infinity, max = Infinity, minExclusive = false, maxExclusive = false } = range;
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    (minExclusive ? value > min : value >= min) &&
-    (maxExclusive ? value < max : value <= max);
-  if (!ok) {
-    const lo = min === -Infinity ? '' : `${minExclusive ? '>' : '>='} ${min}`;
-    const hi = max === Infinity ? '' : `${maxExclusive ? '<' : '<='} ${max}`;
-    throw paramError(learner, key, value, `a finite number ${[lo, hi].filter(Boolean).join(' and ')}`.trim());
-  }
-  return value;
-}
-
-export function choiceParam<T extends string>(learner: string, key: string, value: ParamValue, choices: readonly T[]): T {
-  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
-    throw paramError(learner, key, value, `one of ${choices.map((c) => `"${c}"`).join(', ')}`);
-  }
-  return value as T;
-}
-
-export function booleanParam(learner: string, key: string, value: ParamValue): boolean {
-  if (typeof value !== 'boolean') throw paramError(learner, key, value, 'true or false');
-  return value;
-}
-
-/**
- * `maxFeatures` as scikit-learn spells it: "all", "sqrt" (⌊√d⌋), "log2" (⌊log2 d⌋), an integer
- * count ≥ 1, or a fraction in (0, 1) of d; always at least 1 and at most d.
- */
-export function resolveMaxFeatures(learner: string, value: ParamValue, d: number): number {
-  let k: number;
-  if (value === 'all') k = d;
-  else if (value === 'sqrt') k = Math.floor(Math.sqrt(d));
-  else if (value === 'log2') k = Math.floor(Math.log2(Math.max(d, 1)));
-  else if (typeof value === 'number' && Number.isInteger(value) && value >= 1) k = value;
-  else if (typeof value === 'number' && value > 0 && value < 1) k = Math.floor(value * d);
-  else throw paramError(learner, 'maxFeatures', value, '"all", "sqrt", "log2", an integer >= 1 or a fraction in (0, 1)');
-  return Math.max(1, Math.min(d, k));
-}
-
-/** Validate a `maxFeatures` value without knowing d (at learner construction). */
-export function checkMaxFeatures(learner: string, value: ParamValue): ParamValue {
-  resolveMaxFeatures(learner, value, 1);
-  return value;
 }

@@ -13,7 +13,8 @@ import type { Rng } from '../../core/rng.js';
 import type { ClassificationLearner, ClassificationTarget, ClassifierModel, FitDiagnostics } from '../types.js';
 import { type FlatForest, ForestBuilder, predictForestInto } from '../tree/flatTree.js';
 import { type CartParams, resolveCartParams } from './cart.js';
-import { type ParamValue, booleanParam, intParam, resolveMaxFeatures, singleClassModel, validateClassificationFit } from './common.js';
+import { booleanParam, defineLearner, intParam, resolveMaxFeatures } from '../params.js';
+import { singleClassModel, validateClassificationFit } from './common.js';
 import { ClassificationTreeGrower, ColumnPresorter } from './treeGrower.js';
 
 export const forestDefaults = {
@@ -24,11 +25,20 @@ export const forestDefaults = {
   minSamplesSplit: 2,
   maxFeatures: 'sqrt',
   bootstrap: true,
-} as const satisfies Record<string, ParamValue>;
+} as const satisfies ForestParams;
 
 export interface ForestParams extends CartParams {
   nTrees: number;
   bootstrap: boolean;
+}
+
+/** Check the given parameters' ranges and fill in the defaults (the tree parameters as CART's). */
+export function resolveForestParams(learner: string, params: Partial<ForestParams>): ForestParams {
+  return {
+    ...resolveCartParams(learner, params, forestDefaults),
+    nTrees: intParam(learner, 'nTrees', params.nTrees ?? forestDefaults.nTrees, 1),
+    bootstrap: booleanParam(learner, 'bootstrap', params.bootstrap ?? forestDefaults.bootstrap),
+  };
 }
 
 export class ForestClassifierModel implements ClassifierModel {
@@ -55,14 +65,10 @@ export class RandomForestLearner implements ClassificationLearner {
   private readonly presorter = new ColumnPresorter();
 
   constructor(
-    params: Partial<Record<string, ParamValue>>,
+    params: Partial<ForestParams>,
     private readonly rng: Rng,
   ) {
-    this.params = Object.freeze({
-      ...resolveCartParams(this.name, params, forestDefaults),
-      nTrees: intParam(this.name, 'nTrees', params.nTrees ?? forestDefaults.nTrees, 1),
-      bootstrap: booleanParam(this.name, 'bootstrap', params.bootstrap ?? forestDefaults.bootstrap),
-    });
+    this.params = Object.freeze(resolveForestParams(this.name, params));
   }
 
   fit(X: Matrix, target: ClassificationTarget, weights?: Float64Array): ClassifierModel {
@@ -108,3 +114,11 @@ export class RandomForestLearner implements ClassificationLearner {
     return new ForestClassifierModel(forest.finish(), { warnings });
   }
 }
+
+export const forestSpec = defineLearner<ForestParams>({
+  name: 'rf',
+  task: 'classification',
+  description: 'Random forest of CART trees (bootstrap, maxFeatures per node; maxDepth 0 = unlimited)',
+  defaults: forestDefaults,
+  create: (params, rng) => new RandomForestLearner(params, rng),
+});

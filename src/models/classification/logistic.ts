@@ -19,13 +19,14 @@ import { choleskyInPlace, choleskySolveInPlace } from '../../core/linalg.js';
 import type { Matrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/rng.js';
 import type { ClassificationLearner, ClassificationTarget, ClassifierModel, FitDiagnostics } from '../types.js';
-import { type ParamValue, intParam, numberParam, sigmoid, singleClassModel, validateClassificationFit } from './common.js';
+import { defineLearner, intParam, numberParam } from '../params.js';
+import { sigmoid, singleClassModel, validateClassificationFit } from './common.js';
 
 export const logisticDefaults = {
   C: 1,
   maxIter: 100,
   tol: 1e-10,
-} as const satisfies Record<string, ParamValue>;
+} as const satisfies LogisticParams;
 
 export interface LogisticParams {
   /** Inverse penalty strength (scikit-learn's C). */
@@ -33,6 +34,15 @@ export interface LogisticParams {
   maxIter: number;
   /** Convergence tolerance on max |gradient| / Σw. */
   tol: number;
+}
+
+/** Check the given parameters' ranges and fill in the defaults. */
+export function resolveLogisticParams(learner: string, params: Partial<LogisticParams>): LogisticParams {
+  return {
+    C: numberParam(learner, 'C', params.C ?? logisticDefaults.C, { min: 0, minExclusive: true }),
+    maxIter: intParam(learner, 'maxIter', params.maxIter ?? logisticDefaults.maxIter, 1),
+    tol: numberParam(learner, 'tol', params.tol ?? logisticDefaults.tol, { min: 0, minExclusive: true }),
+  };
 }
 
 export interface LogisticDiagnostics extends FitDiagnostics {
@@ -299,12 +309,8 @@ export class LogisticLearner implements ClassificationLearner {
    */
   private lastSolution: Float64Array | undefined;
 
-  constructor(params: Partial<Record<string, ParamValue>>, _rng?: Rng) {
-    this.params = Object.freeze({
-      C: numberParam(this.name, 'C', params.C ?? logisticDefaults.C, { min: 0, minExclusive: true }),
-      maxIter: intParam(this.name, 'maxIter', params.maxIter ?? logisticDefaults.maxIter, 1),
-      tol: numberParam(this.name, 'tol', params.tol ?? logisticDefaults.tol, { min: 0, minExclusive: true }),
-    });
+  constructor(params: Partial<LogisticParams>, _rng?: Rng) {
+    this.params = Object.freeze(resolveLogisticParams(this.name, params));
   }
 
   fit(X: Matrix, target: ClassificationTarget, weights?: Float64Array): ClassifierModel {
@@ -330,3 +336,11 @@ export class LogisticLearner implements ClassificationLearner {
     return new LogisticModel(fit.coef, fit.intercept, fit.diagnostics);
   }
 }
+
+export const logisticSpec = defineLearner<LogisticParams>({
+  name: 'logistic',
+  task: 'classification',
+  description: 'L2-penalised logistic regression (Newton–Cholesky; C = inverse penalty, intercept unpenalised)',
+  defaults: logisticDefaults,
+  create: (params, rng) => new LogisticLearner(params, rng),
+});

@@ -24,6 +24,7 @@ import type { FitDiagnostics, SurvivalLearner, SurvivalModel, SurvivalTarget } f
 import { ModelInputError } from '../types.js';
 import { argsortRange } from '../../core/argsort.js';
 import { ldlFactor, ldlSolve } from '../../core/linalg.js';
+import { defineLearner } from '../params.js';
 import { noEventsWarning, validateSurvivalFit } from './validate.js';
 
 export type CoxTies = 'efron' | 'breslow';
@@ -57,7 +58,9 @@ export interface CoxDiagnostics extends FitDiagnostics {
   warnings: string[];
 }
 
-const DEFAULT_EPS = 1e-9;
+/** The `cox` defaults, as R's coxph: Efron ties, no penalty, 20 Newton iterations, tolerance 1e-9. */
+export const coxDefaults = { ties: 'efron', ridge: 0, maxIterations: 20, eps: 1e-9 } as const satisfies CoxOptions;
+
 const DEFAULT_CHOL_TOLERANCE = Math.pow(2.220446049250313e-16, 0.75);
 
 /** Time-sorted, centred and scaled copy of the data plus every buffer the Newton loop reuses. */
@@ -401,6 +404,19 @@ function checkColumns(X: Matrix, p: number): void {
   if (X.cols !== p) throw new ModelInputError(`cox: X has ${X.cols} columns, the model was fitted on ${p}`);
 }
 
+/** Check the given options' ranges and fill in the defaults (`coxDefaults`). */
+export function resolveCoxParams(learner: string, options: CoxOptions): Required<Pick<CoxOptions, keyof typeof coxDefaults>> {
+  const ties = options.ties ?? coxDefaults.ties;
+  if (ties !== 'efron' && ties !== 'breslow') throw new ModelInputError(`${learner}: ties must be "efron" or "breslow", got "${String(ties)}"`);
+  const ridge = options.ridge ?? coxDefaults.ridge;
+  if (!(ridge >= 0) || !Number.isFinite(ridge)) throw new ModelInputError(`${learner}: ridge = ${ridge} must be a finite number ≥ 0`);
+  const maxIterations = options.maxIterations ?? coxDefaults.maxIterations;
+  if (!(Number.isInteger(maxIterations) && maxIterations >= 0)) throw new ModelInputError(`${learner}: maxIterations = ${maxIterations} must be an integer ≥ 0`);
+  const eps = options.eps ?? coxDefaults.eps;
+  if (!(eps > 0 && Number.isFinite(eps))) throw new ModelInputError(`${learner}: eps = ${eps} must be a finite number > 0`);
+  return { ties, ridge, maxIterations, eps };
+}
+
 /**
  * Fits a Cox model (see the module comment for the algorithm and its R counterpart). Throws
  * ModelInputError for invalid input (see `validateSurvivalFit`). Non-convergence and divergent
@@ -408,13 +424,7 @@ function checkColumns(X: Matrix, p: number): void {
  */
 export function fitCox(X: Matrix, target: SurvivalTarget, weights?: Float64Array, options: CoxOptions = {}): CoxModel {
   const eventWeight = validateSurvivalFit('cox', X, target, weights);
-  const ties = options.ties ?? 'efron';
-  if (ties !== 'efron' && ties !== 'breslow') throw new ModelInputError(`cox: ties must be "efron" or "breslow", got "${String(ties)}"`);
-  const ridge = options.ridge ?? 0;
-  if (!(ridge >= 0) || !Number.isFinite(ridge)) throw new ModelInputError(`cox: ridge = ${ridge} must be a finite number ≥ 0`);
-  const maxIterations = options.maxIterations ?? 20;
-  if (!(Number.isInteger(maxIterations) && maxIterations >= 0)) throw new ModelInputError(`cox: maxIterations = ${maxIterations} must be an integer ≥ 0`);
-  const eps = options.eps ?? DEFAULT_EPS;
+  const { ties, ridge, maxIterations, eps } = resolveCoxParams('cox', options);
   const cholTolerance = options.cholTolerance ?? DEFAULT_CHOL_TOLERANCE;
   const infTolerance = options.infTolerance ?? Math.sqrt(eps);
   const efron = ties === 'efron';
@@ -621,6 +631,7 @@ export class CoxLearner implements SurvivalLearner {
   readonly params: Readonly<CoxOptions>;
 
   constructor(options: CoxOptions = {}) {
+    resolveCoxParams(this.name, options);
     this.params = { ...options };
   }
 
@@ -628,3 +639,12 @@ export class CoxLearner implements SurvivalLearner {
     return fitCox(X, target, weights, this.params);
   }
 }
+
+export const coxSpec = defineLearner<CoxOptions>({
+  name: 'cox',
+  task: 'survival',
+  description: 'Cox proportional hazards (Newton–Raphson as R coxph; Efron or Breslow ties; optional ridge 0.5·λ·‖β‖²)',
+  defaults: coxDefaults,
+  // Resolved here, so the receipt lists every parameter with its value (as the other learners).
+  create: (params) => new CoxLearner(resolveCoxParams('cox', params)),
+});

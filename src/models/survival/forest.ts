@@ -23,7 +23,7 @@
  */
 import type { Matrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/rng.js';
-import { ModelInputError, type FitDiagnostics, type SurvivalLearner, type SurvivalModel, type SurvivalTarget } from '../types.js';
+import type { FitDiagnostics, SurvivalLearner, SurvivalModel, SurvivalTarget } from '../types.js';
 import {
   checkFeatureCount,
   findLeaf,
@@ -34,8 +34,8 @@ import {
   type FlatSurvivalTree,
   type SurvivalTreeGrowth,
 } from './tree.js';
-import { checkMaxFeatures, resolveMaxFeatures } from '../classification/common.js';
-import { integerParam, noEventsWarning, validateSurvivalFit } from './validate.js';
+import { booleanParam, checkMaxFeatures, defineLearner, intParam, resolveMaxFeatures } from '../params.js';
+import { noEventsWarning, validateSurvivalFit } from './validate.js';
 
 export interface SurvivalEnsembleDiagnostics extends FitDiagnostics {
   trees: number;
@@ -89,12 +89,24 @@ export class SurvivalTreeEnsemble implements SurvivalModel {
 }
 
 export interface SurvivalTreeOptions {
-  /** Maximum depth (root = 0). Default 4 (the condensation default); 0 = unlimited (ranger's max.depth convention). */
-  maxDepth?: number;
-  /** Minimum rows per child. Default 3 (ranger's survival min.node.size). */
-  minSamplesLeaf?: number;
-  /** Features tried per node: "all" (default), "sqrt", "log2", a count ≥ 1 or a fraction in (0, 1) of d. */
-  maxFeatures?: number | string;
+  /** Maximum depth (root = 0); 0 = unlimited (ranger's max.depth convention). */
+  maxDepth: number;
+  /** Minimum rows per child (ranger's survival min.node.size). */
+  minSamplesLeaf: number;
+  /** Features tried per node: "all", "sqrt", "log2", a count ≥ 1 or a fraction in (0, 1) of d. */
+  maxFeatures: number | string;
+}
+
+/** The condensation defaults of `survtree`: depth 4, leaves of 3 rows, every feature at every node. */
+export const survtreeDefaults = { maxDepth: 4, minSamplesLeaf: 3, maxFeatures: 'all' } as const satisfies SurvivalTreeOptions;
+
+/** Check the given parameters' ranges and fill in the defaults. */
+export function resolveSurvtreeParams(learner: string, options: Partial<SurvivalTreeOptions>): SurvivalTreeOptions {
+  return {
+    maxDepth: intParam(learner, 'maxDepth', options.maxDepth ?? survtreeDefaults.maxDepth, 0),
+    minSamplesLeaf: intParam(learner, 'minSamplesLeaf', options.minSamplesLeaf ?? survtreeDefaults.minSamplesLeaf, 1),
+    maxFeatures: checkMaxFeatures(learner, options.maxFeatures ?? survtreeDefaults.maxFeatures) as number | string,
+  };
 }
 
 /**
@@ -124,14 +136,10 @@ function diagnosticsOf(learner: string, trees: FlatSurvivalTree[], eventWeight: 
 export class SurvivalTreeLearner implements SurvivalLearner {
   readonly name = 'survtree';
   readonly task = 'survival' as const;
-  readonly params: Readonly<Required<SurvivalTreeOptions>>;
+  readonly params: Readonly<SurvivalTreeOptions>;
 
-  constructor(options: SurvivalTreeOptions, private readonly rng: Rng) {
-    this.params = {
-      maxDepth: integerParam('survtree', 'maxDepth', options.maxDepth, 4, 0),
-      minSamplesLeaf: integerParam('survtree', 'minSamplesLeaf', options.minSamplesLeaf, 3, 1),
-      maxFeatures: checkMaxFeatures('survtree', options.maxFeatures ?? 'all') as number | string,
-    };
+  constructor(options: Partial<SurvivalTreeOptions>, private readonly rng: Rng) {
+    this.params = resolveSurvtreeParams(this.name, options);
   }
 
   fit(X: Matrix, target: SurvivalTarget, weights?: Float64Array): SurvivalTreeEnsemble {
@@ -146,34 +154,38 @@ export class SurvivalTreeLearner implements SurvivalLearner {
 }
 
 export interface RandomSurvivalForestOptions {
-  /** Default 100. */
-  nTrees?: number;
-  /** Features tried per node: "sqrt" = ⌊√d⌋ (default, ranger's mtry), "all", "log2", a count or a fraction. */
-  maxFeatures?: number | string;
-  /** Minimum rows per child. Default 3. */
-  minSamplesLeaf?: number;
-  /** Maximum depth; default 0 = unlimited. */
-  maxDepth?: number;
-  /** Bootstrap n rows with replacement per tree (default true); false grows every tree on all rows. */
-  bootstrap?: boolean;
+  nTrees: number;
+  /** Features tried per node: "sqrt" = ⌊√d⌋ (ranger's mtry), "all", "log2", a count or a fraction. */
+  maxFeatures: number | string;
+  /** Minimum rows per child. */
+  minSamplesLeaf: number;
+  /** Maximum depth; 0 = unlimited. */
+  maxDepth: number;
+  /** Bootstrap n rows with replacement per tree; false grows every tree on all rows. */
+  bootstrap: boolean;
+}
+
+/** ranger's defaults: 100 bootstrapped trees, mtry ⌊√d⌋, min node size 3, unlimited depth. */
+export const rsfDefaults = { nTrees: 100, maxFeatures: 'sqrt', minSamplesLeaf: 3, maxDepth: 0, bootstrap: true } as const satisfies RandomSurvivalForestOptions;
+
+/** Check the given parameters' ranges and fill in the defaults. */
+export function resolveRsfParams(learner: string, options: Partial<RandomSurvivalForestOptions>): RandomSurvivalForestOptions {
+  return {
+    nTrees: intParam(learner, 'nTrees', options.nTrees ?? rsfDefaults.nTrees, 1),
+    maxFeatures: checkMaxFeatures(learner, options.maxFeatures ?? rsfDefaults.maxFeatures) as number | string,
+    minSamplesLeaf: intParam(learner, 'minSamplesLeaf', options.minSamplesLeaf ?? rsfDefaults.minSamplesLeaf, 1),
+    maxDepth: intParam(learner, 'maxDepth', options.maxDepth ?? rsfDefaults.maxDepth, 0),
+    bootstrap: booleanParam(learner, 'bootstrap', options.bootstrap ?? rsfDefaults.bootstrap),
+  };
 }
 
 export class RandomSurvivalForestLearner implements SurvivalLearner {
   readonly name = 'rsf';
   readonly task = 'survival' as const;
-  readonly params: Readonly<Required<RandomSurvivalForestOptions>>;
+  readonly params: Readonly<RandomSurvivalForestOptions>;
 
-  constructor(options: RandomSurvivalForestOptions, private readonly rng: Rng) {
-    if (options.bootstrap !== undefined && typeof options.bootstrap !== 'boolean') {
-      throw new ModelInputError(`rsf: parameter bootstrap = ${String(options.bootstrap)} must be true or false`);
-    }
-    this.params = {
-      nTrees: integerParam('rsf', 'nTrees', options.nTrees, 100, 1),
-      maxFeatures: checkMaxFeatures('rsf', options.maxFeatures ?? 'sqrt') as number | string,
-      minSamplesLeaf: integerParam('rsf', 'minSamplesLeaf', options.minSamplesLeaf, 3, 1),
-      maxDepth: integerParam('rsf', 'maxDepth', options.maxDepth, 0, 0),
-      bootstrap: options.bootstrap ?? true,
-    };
+  constructor(options: Partial<RandomSurvivalForestOptions>, private readonly rng: Rng) {
+    this.params = resolveRsfParams(this.name, options);
   }
 
   fit(X: Matrix, target: SurvivalTarget, weights?: Float64Array): SurvivalTreeEnsemble {
@@ -198,3 +210,19 @@ export class RandomSurvivalForestLearner implements SurvivalLearner {
     return new SurvivalTreeEnsemble(trees, d, data.riskGrid, diagnosticsOf('rsf', trees, eventWeight));
   }
 }
+
+export const survtreeSpec = defineLearner<SurvivalTreeOptions>({
+  name: 'survtree',
+  task: 'survival',
+  description: 'Survival tree with log-rank splits and Nelson–Aalen leaves (maxDepth 0 = unlimited)',
+  defaults: survtreeDefaults,
+  create: (params, rng) => new SurvivalTreeLearner(params, rng),
+});
+
+export const rsfSpec = defineLearner<RandomSurvivalForestOptions>({
+  name: 'rsf',
+  task: 'survival',
+  description: 'Random survival forest (ranger defaults: bootstrap, mtry ⌊√d⌋, min node size 3, log-rank; maxDepth 0 = unlimited)',
+  defaults: rsfDefaults,
+  create: (params, rng) => new RandomSurvivalForestLearner(params, rng),
+});

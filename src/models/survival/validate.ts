@@ -47,19 +47,3 @@ export function validateSurvivalFit(learner: string, X: Matrix, target: Survival
 export function noEventsWarning(learner: string): string {
   return `${learner}: no events (all rows censored or zero-weight): no hazard can be estimated; the model predicts S(t) = 1 and the same risk for every row`;
 }
-
-/** Reads a numeric hyperparameter, rejecting values of the wrong type or outside [min, max]. */
-export function numberParam(learner: string, name: string, value: unknown, fallback: number, min: number, max = Infinity): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= min && value <= max)) {
-    throw new ModelInputError(`${learner}: parameter ${name} = ${String(value)} must be a number in [${min}, ${max}]`);
-  }
-  return value;
-}
-
-/** Reads an integer hyperparameter (Infinity allowed when max is Infinity, e.g. unlimited depth). */
-export function integerParam(learner: string, name: string, value: unknown, fallback: number, min: number, max = Infinity): number {
-  const v = numberParam(learner, name, value, fallback, min, max);
-  if (!Number.isInteger(v) && v !== Infinity) throw new ModelInputError(`${learner}: parameter ${name} = ${v} must be an integer`);
-  return v;
-}

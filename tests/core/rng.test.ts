@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SeededRng } from '../src/core/rng.js';
+import { SeededRng } from '../../src/core/rng.js';
 
 describe('SeededRng', () => {
   it('is reproducible for a seed and differs across seeds', () => {
