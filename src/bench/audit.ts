@@ -26,6 +26,7 @@
  *   node dist/bench/audit.js [--quick] [--runs 100] [--canaries 1000] [--json FILE]
  */
 import { realpathSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { SeededRng, type Rng } from '../core/rng.js';
@@ -35,7 +36,7 @@ import { loadBundledDataset } from '../node/bundled.js';
 import { DEFAULTS, condense, type CondenseOptions } from '../condense/condense.js';
 import { calibrateNoiseMultiplier } from '../privacy/calibrate.js';
 import { SubsampledGaussianSum } from '../privacy/measurements.js';
-import { aucWithInterval, oneRunEpsilonLowerBound, scoreGuesses, tprAtFpr } from './auditStatistics.js';
+import { aucWithInterval, membershipEpsilonLower, oneRunEpsilonLowerBound, scoreGuesses, tprAtFpr } from './auditStatistics.js';
 
 export interface AuditConfig {
   epsilons: number[];
@@ -47,7 +48,12 @@ export interface AuditConfig {
   seed: number;
   /** Also run the no-noise control (default true). */
   control?: boolean;
+  /** The attacks to run (default all three). */
+  parts?: AuditPart[];
 }
+
+export type AuditPart = 'white-box' | 'black-box' | 'membership';
+export const AUDIT_PARTS: readonly AuditPart[] = ['white-box', 'black-box', 'membership'];
 
 export const DEFAULT_AUDIT: AuditConfig = {
   epsilons: [1, 3, 8],
@@ -88,7 +94,7 @@ export function whiteBoxOneRun(epsilon: number, config: AuditConfig, seed: numbe
   const included = Uint8Array.from({ length: m }, () => (rng.uniform() < 0.5 ? 1 : 0));
   const members = Int32Array.from([...included.keys()].filter((c) => included[c]));
   const sampler = measurement.batchSampler(members.length);
-  const noiseRng = rng.fork();
+  const noiseRng = Object.assign(rng.fork(), { exactNoise: true }); // the release path's exact sampler
   const vectors = new Float64Array(members.length * width);
   const sum = new Float64Array(width);
   const scores = new Float64Array(m);
@@ -197,15 +203,29 @@ export async function blackBoxOneRun(epsilon: number, config: AuditConfig, seed:
 export interface MembershipResult {
   epsilon: number | 'none';
   target: number;
+  /** `distance`: minus the distance to the nearest released row of its class; `count`: the released DP count of its class. */
+  score: MembershipScore;
   runs: number;
   auc: { auc: number; low: number; high: number };
   tprAt1PctFpr: { tpr: number; low: number; high: number; achievedFpr: number };
+  /** 95 % lower bound on ε from TPR and FPR at that threshold (`membershipEpsilonLower`). */
+  epsilonLower: number;
+}
+
+export type MembershipScore = 'distance' | 'count';
+const MEMBERSHIP_SCORES: readonly MembershipScore[] = ['distance', 'count'];
+
+/** A target's scores against one release: the released table (distance) and the released statistics (its class's DP count). */
+function membershipScores(target: Float64Array, label: number, result: { synthetic: Table; released: { strataCounts: number[] } }): Record<MembershipScore, number> {
+  return { distance: distanceScore(target, label, result.synthetic), count: result.released.strataCounts[label] };
 }
 
 /**
  * Membership inference on the `targets` most isolated training rows of pima: `runs` runs on the
  * training split without every target (the "out" worlds, shared by the targets) and, per target,
- * `runs` runs with that target added back.
+ * `runs` runs with that target added back. Two scores per release: the distance from the target
+ * to the released table, and the released DP count of the target's class (the statistics every
+ * release publishes beside the table: with no noise it moves by exactly one with the target).
  */
 export async function membershipInference(epsilon: number, config: AuditConfig, seed: number): Promise<MembershipResult[]> {
   const { train } = await loadBundledDataset('pima');
@@ -214,19 +234,33 @@ export async function membershipInference(epsilon: number, config: AuditConfig, 
   const targets = [...nearest.keys()].sort((a, b) => nearest[b] - nearest[a]).slice(0, config.blackBox.targets);
   const rest = subsetTable(train, Int32Array.from([...Array(train.nRows).keys()].filter((i) => !targets.includes(i))));
   const { runs } = config.blackBox;
-  const outScores: number[][] = targets.map(() => []);
+  const outScores = targets.map(() => [] as Record<MembershipScore, number>[]);
   for (let r = 0; r < runs; r++) {
-    const released = (await condense(condenseOptions(rest, epsilon, config, seed + r))).synthetic;
-    targets.forEach((t, j) => outScores[j].push(distanceScore(scaled[t], train.label![t], released)));
+    const result = await condense(condenseOptions(rest, epsilon, config, seed + r));
+    targets.forEach((t, j) => outScores[j].push(membershipScores(scaled[t], train.label![t], result)));
   }
+  const delta = Number.isFinite(epsilon) ? config.delta : 0;
   const results: MembershipResult[] = [];
   for (const [j, t] of targets.entries()) {
-    const inScores: number[] = [];
+    const inScores: Record<MembershipScore, number>[] = [];
     for (let r = 0; r < runs; r++) {
-      const released = (await condense(condenseOptions(withRows(rest, train, [t]), epsilon, config, seed + 100000 + j * runs + r))).synthetic;
-      inScores.push(distanceScore(scaled[t], train.label![t], released));
+      const result = await condense(condenseOptions(withRows(rest, train, [t]), epsilon, config, seed + 100000 + j * runs + r));
+      inScores.push(membershipScores(scaled[t], train.label![t], result));
     }
-    results.push({ epsilon: Number.isFinite(epsilon) ? epsilon : 'none', target: t, runs, auc: aucWithInterval(inScores, outScores[j]), tprAt1PctFpr: tprAtFpr(inScores, outScores[j], 0.01) });
+    for (const score of MEMBERSHIP_SCORES) {
+      const members = inScores.map((s) => s[score]);
+      const nonMembers = outScores[j].map((s) => s[score]);
+      const tpr = tprAtFpr(members, nonMembers, 0.01);
+      results.push({
+        epsilon: Number.isFinite(epsilon) ? epsilon : 'none',
+        target: t,
+        score,
+        runs,
+        auc: aucWithInterval(members, nonMembers),
+        tprAt1PctFpr: { tpr: tpr.tpr, low: tpr.low, high: tpr.high, achievedFpr: tpr.achievedFpr },
+        epsilonLower: membershipEpsilonLower(tpr.hits, runs, tpr.falseHits, runs, delta),
+      });
+    }
   }
   return results;
 }
@@ -242,17 +276,18 @@ export interface AuditReport {
 export async function runAudit(config: AuditConfig, log: (line: string) => void = () => {}): Promise<AuditReport> {
   const started = Date.now();
   const settings = [...config.epsilons, ...(config.control === false ? [] : [Infinity])];
-  const whiteBox = settings.map((eps) => Array.from({ length: config.whiteBox.repeats }, (_, r) => whiteBoxOneRun(eps, config, config.seed + r)));
+  const runs = (part: AuditPart) => (config.parts ?? AUDIT_PARTS).includes(part);
+  const whiteBox = settings.filter(() => runs('white-box')).map((eps) => Array.from({ length: config.whiteBox.repeats }, (_, r) => whiteBoxOneRun(eps, config, config.seed + r)));
   for (const rows of whiteBox) log(`white-box ε=${rows[0].epsilon}: σ=${rows[0].noiseMultiplier.toFixed(3)}, lower bounds ${rows.map((r) => r.epsilonLower.toFixed(2)).join(' ')}`);
   const blackBox: OneRunResult[] = [];
-  for (const eps of settings) {
+  for (const eps of settings.filter(() => runs('black-box'))) {
     blackBox.push(await blackBoxOneRun(eps, config, config.seed));
     log(`black-box one-run ε=${blackBox.at(-1)!.epsilon}: ${blackBox.at(-1)!.correct}/${blackBox.at(-1)!.guesses} correct, lower bound ${blackBox.at(-1)!.epsilonLower.toFixed(2)}`);
   }
   const membership: MembershipResult[][] = [];
-  for (const eps of settings) {
+  for (const eps of settings.filter(() => runs('membership'))) {
     membership.push(await membershipInference(eps, config, config.seed));
-    for (const m of membership.at(-1)!) log(`membership ε=${m.epsilon} target ${m.target}: AUC ${m.auc.auc.toFixed(3)} [${m.auc.low.toFixed(3)}, ${m.auc.high.toFixed(3)}], TPR@1%FPR ${m.tprAt1PctFpr.tpr.toFixed(3)} [${m.tprAt1PctFpr.low.toFixed(3)}, ${m.tprAt1PctFpr.high.toFixed(3)}]`);
+    for (const m of membership.at(-1)!) log(`membership ε=${m.epsilon} target ${m.target} (${m.score}): ε ≥ ${m.epsilonLower.toFixed(2)}, AUC ${m.auc.auc.toFixed(3)} [${m.auc.low.toFixed(3)}, ${m.auc.high.toFixed(3)}], TPR@1%FPR ${m.tprAt1PctFpr.tpr.toFixed(3)} [${m.tprAt1PctFpr.low.toFixed(3)}, ${m.tprAt1PctFpr.high.toFixed(3)}]`);
   }
   return { config, whiteBox, blackBox, membership, seconds: (Date.now() - started) / 1000 };
 }
@@ -266,10 +301,10 @@ export function formatAudit(report: AuditReport): string {
   }
   lines.push('', '| ε (accountant) | σ (steps) | correct / guesses | 95 % lower bound on ε |', '|---|---|---|---|');
   for (const r of report.blackBox) lines.push(`| ${eps(r.epsilon)} | ${r.noiseMultiplier.toFixed(3)} | ${r.correct}/${r.guesses} | ${r.epsilonLower.toFixed(2)} |`);
-  lines.push('', '| ε | target row | runs in / out | AUC [95 % CI] | TPR at FPR ≤ 1 % [95 % CI] (achieved FPR) |', '|---|---|---|---|---|');
+  lines.push('', '| ε | target row | score | runs in / out | AUC [95 % CI] | TPR at FPR ≤ 1 % [95 % CI] (achieved FPR) | 95 % lower bound on ε |', '|---|---|---|---|---|---|---|');
   for (const rows of report.membership) {
     for (const m of rows) {
-      lines.push(`| ${eps(m.epsilon)} | ${m.target} | ${m.runs} / ${m.runs} | ${m.auc.auc.toFixed(3)} [${m.auc.low.toFixed(3)}, ${m.auc.high.toFixed(3)}] | ${m.tprAt1PctFpr.tpr.toFixed(3)} [${m.tprAt1PctFpr.low.toFixed(3)}, ${m.tprAt1PctFpr.high.toFixed(3)}] (${m.tprAt1PctFpr.achievedFpr.toFixed(3)}) |`);
+      lines.push(`| ${eps(m.epsilon)} | ${m.target} | ${m.score} | ${m.runs} / ${m.runs} | ${m.auc.auc.toFixed(3)} [${m.auc.low.toFixed(3)}, ${m.auc.high.toFixed(3)}] | ${m.tprAt1PctFpr.tpr.toFixed(3)} [${m.tprAt1PctFpr.low.toFixed(3)}, ${m.tprAt1PctFpr.high.toFixed(3)}] (${m.tprAt1PctFpr.achievedFpr.toFixed(3)}) | ${m.epsilonLower.toFixed(2)} |`);
     }
   }
   return lines.join('\n') + '\n';
@@ -284,19 +319,25 @@ async function main(argv: string[]): Promise<void> {
     .option('--no-control', 'skip the no-noise control')
     .option('--canaries <m>', 'white-box canaries (default 1000)')
     .option('--json <file>', 'also write the full report as JSON')
+    .option('--only <parts>', `attacks to run, comma-separated (default all: ${AUDIT_PARTS.join(',')})`)
     .parse(argv);
-  const o = program.opts<{ quick?: boolean; runs?: string; canaries?: string; json?: string; epsilons?: string; control: boolean }>();
+  const o = program.opts<{ quick?: boolean; runs?: string; canaries?: string; json?: string; epsilons?: string; control: boolean; only?: string }>();
+  const parts = o.only?.split(',').map((p) => p.trim());
+  const unknown = parts?.filter((p) => !(AUDIT_PARTS as readonly string[]).includes(p));
+  if (unknown?.length) throw new Error(`--only: unknown part(s) ${unknown.join(', ')} (known: ${AUDIT_PARTS.join(', ')})`);
   const base = o.quick ? QUICK_AUDIT : DEFAULT_AUDIT;
   const config: AuditConfig = {
     ...base,
     ...(o.epsilons ? { epsilons: o.epsilons.split(',').map(Number) } : {}),
     control: o.control,
+    ...(parts ? { parts: parts as AuditPart[] } : {}),
     whiteBox: { ...base.whiteBox, ...(o.canaries ? { canaries: Number(o.canaries) } : {}) },
     blackBox: { ...base.blackBox, ...(o.runs ? { runs: Number(o.runs) } : {}) },
   };
   const report = await runAudit(config, (line) => process.stderr.write(line + '\n'));
   process.stdout.write(formatAudit(report));
-  process.stdout.write(`\n(${report.seconds.toFixed(0)} s)\n`);
+  // The machine's load decides whether the wall time is representative (docs/AUDIT.md quotes both).
+  process.stdout.write(`\n(${report.seconds.toFixed(0)} s; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' / ')} over 1 / 5 / 15 min, ${availableParallelism()} cores)\n`);
   if (o.json) writeFileSync(o.json, JSON.stringify(report, null, 2) + '\n');
 }
 

@@ -84,14 +84,25 @@ export function aucWithInterval(members: readonly number[], nonMembers: readonly
  * N < 1/fpr it is the largest non-member score, and the achieved FPR is 0); Clopper–Pearson 95 %
  * interval on the TPR.
  */
-export function tprAtFpr(members: readonly number[], nonMembers: readonly number[], fpr = 0.01): { tpr: number; low: number; high: number; achievedFpr: number } {
+export function tprAtFpr(members: readonly number[], nonMembers: readonly number[], fpr = 0.01): { tpr: number; low: number; high: number; achievedFpr: number; hits: number; falseHits: number } {
   const sorted = [...nonMembers].sort((a, b) => b - a);
   const allowed = Math.floor(fpr * sorted.length);
   const threshold = sorted[allowed] ?? -Infinity;
   const hits = members.filter((s) => s > threshold).length;
   const falseHits = nonMembers.filter((s) => s > threshold).length;
   const { low, high } = clopperPearson(hits, members.length);
-  return { tpr: hits / members.length, low, high, achievedFpr: falseHits / nonMembers.length };
+  return { tpr: hits / members.length, low, high, achievedFpr: falseHits / nonMembers.length, hits, falseHits };
+}
+
+/**
+ * The ε a membership test at one threshold proves: an (ε, δ)-DP release has TPR ≤ e^ε·FPR + δ, so
+ * with TPR ≥ its Clopper–Pearson lower end and FPR ≤ its upper end (each holding with 97.5 %),
+ * ε ≥ ln((TPR_low − δ) / FPR_high) with 95 % confidence (0 when that is not positive).
+ */
+export function membershipEpsilonLower(hits: number, members: number, falseHits: number, nonMembers: number, delta = 0): number {
+  const tprLow = clopperPearson(hits, members).low;
+  const fprHigh = clopperPearson(falseHits, nonMembers).high;
+  return tprLow - delta > fprHigh ? Math.log((tprLow - delta) / fprHigh) : 0;
 }
 
 /** Exact (Clopper–Pearson) 95 % interval for a binomial proportion k/n. */

@@ -11,6 +11,8 @@ import { getLearnerSpec } from '../models/registry.js';
 import { DATASETS_DIR, isBundledDataset, listBundledDatasets, loadBundledCard, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../node/bundled.js';
 import { readCardFile } from '../node/files.js';
 import { UsageError } from './context.js';
+import { Option } from 'commander';
+import { INVALID_RECORD_POLICIES, type InvalidRecordPolicy } from '../data/ingest.js';
 import type { InputFile } from './outputs.js';
 
 /** Parse a number option, naming the option on failure. */
@@ -74,13 +76,13 @@ export async function loadCardOption(o: { dataset?: string; data?: string; card?
 
 /** A bundled dataset (training split) or a CSV with its card (all rows). */
 export async function loadDataOption(
-  o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean; float32Features?: boolean; delimiter?: string; decimal?: string },
+  o: { dataset?: string; data?: string; card?: string; clampToBounds?: boolean; onInvalid?: InvalidRecordPolicy; float32Features?: boolean; delimiter?: string; decimal?: string },
   card?: DatasetCard,
 ): Promise<{ data: LoadedDataset; label: string }> {
   card ??= await loadCardOption(o);
-  if (o.dataset) return { data: await loadBundledDataset(o.dataset, { clampToBounds: o.clampToBounds }), label: `${o.dataset} (training split)` };
+  if (o.dataset) return { data: await loadBundledDataset(o.dataset, { clampToBounds: o.clampToBounds, onInvalid: o.onInvalid }), label: `${o.dataset} (training split)` };
   const featureStorage = o.float32Features ? 'float32' : 'float64';
-  return { data: await loadCsvDataset(o.data!, card, { clampToBounds: o.clampToBounds, keepBytes: false, featureStorage, format: textFormatOf(o.data!, o) }), label: o.data! };
+  return { data: await loadCsvDataset(o.data!, card, { clampToBounds: o.clampToBounds, onInvalid: o.onInvalid, keepBytes: false, featureStorage, format: textFormatOf(o.data!, o) }), label: o.data! };
 }
 
 /** Where a run's training rows are chosen: the bundled split file, or the data file. */
@@ -131,4 +133,12 @@ export function checkLearners(learners: readonly (string | { name: string })[], 
 export function describeOutcome(card: DatasetCard): string {
   if (card.task === 'classification') return `${card.label} = ${JSON.stringify(card.positive)}`;
   return `${card.time}${card.time_unit ? ` (${card.time_unit})` : ''}, ${card.event}`;
+}
+
+/** `--on-invalid error|clamp|drop`: what an invalid input record does (data/ingest.ts). */
+export function invalidRecordOption(): Option {
+  return new Option(
+    '--on-invalid <policy>',
+    'an input record with a value outside the card bounds or an invalid cell: error (stop, default), clamp (clamp to the bounds; drop a record that cannot be clamped) or drop (drop the record); record by record, never reported in a release',
+  ).choices(INVALID_RECORD_POLICIES);
 }

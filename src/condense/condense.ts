@@ -145,7 +145,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
 
   // 6. Release.
   const resolved = settingsAsRun(settings, budget, stepPlan, outcomes);
-  const receipt = releaseReceipt(ledger, { settings, resolved, task, card, inputFingerprint: options.inputFingerprint, startedAt });
+  const receipt = releaseReceipt(ledger, { settings, resolved, task, card, inputFingerprint: options.inputFingerprint, onInvalid: options.onInvalid, startedAt });
   const released = releasedStatistics(card, featureBounds, pooled, moments, task);
   const table = decodeSyntheticTable(synthetic, encoder, card);
   const caveats = releaseCaveats(table);

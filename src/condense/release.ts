@@ -4,6 +4,7 @@
  */
 import type { Encoder } from '../data/encoding.js';
 import { publicNegativeLabel, type Table } from '../data/table.js';
+import type { InvalidRecordPolicy } from '../data/ingest.js';
 import type { PrivacyLedger } from '../privacy/ledger.js';
 import { buildReceipt, type InputFingerprint, type Receipt } from '../privacy/receipt.js';
 import type { Target } from '../models/types.js';
@@ -81,7 +82,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
 
 export function releaseReceipt(
   ledger: PrivacyLedger,
-  run: { settings: RunSettings; resolved: ResolvedSettings; task: CondensationTask; card: Table['card']; inputFingerprint?: string | InputFingerprint; startedAt: Date },
+  run: { settings: RunSettings; resolved: ResolvedSettings; task: CondensationTask; card: Table['card']; inputFingerprint?: string | InputFingerprint; onInvalid?: InvalidRecordPolicy; startedAt: Date },
 ): Receipt {
   const { settings, resolved } = run;
   return buildReceipt(ledger, {
@@ -97,6 +98,8 @@ export function releaseReceipt(
       ...run.task.receiptParameters(),
       // A seeded run is reproducible: the receipt says how.
       seed: settings.seed,
+      // What invalid input records did (the policy only: their number is never released).
+      onInvalid: run.onInvalid ?? 'error',
     },
     privateRelease: true,
     reasonsNotPrivate: settings.reasonsNotPrivate,

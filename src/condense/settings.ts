@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { SeededRng } from '../core/rng.js';
 import { OptionError } from '../core/errors.js';
 import type { Table } from '../data/table.js';
+import type { InvalidRecordPolicy } from '../data/ingest.js';
 import { createLearner, getLearnerSpec } from '../models/registry.js';
 import { ModelInputError, type Task } from '../models/types.js';
 import type { InputFingerprint } from '../privacy/receipt.js';
@@ -129,6 +130,11 @@ export interface CondenseOptions extends CondenseSettings {
    * receipt lists the draft among `reasons_not_private`.
    */
   acceptDraftCard?: boolean;
+  /**
+   * How the input's invalid records were handled when it was read (`IngestOptions.onInvalid`;
+   * default `error`): recorded in the receipt, as the policy only — never how many records it touched.
+   */
+  onInvalid?: InvalidRecordPolicy;
   onProgress?: (progress: CondenseProgress) => void;
   signal?: AbortSignal;
 }
@@ -218,7 +224,7 @@ export type RunSettings = Omit<z.output<typeof settingsSchema>, 'learners' | 'le
 /** Step 1 of the pipeline: defaults, validation and learners (throws OptionError before anything is spent). */
 export function resolveSettings(options: CondenseOptions): RunSettings {
   const task = options.train.card.task;
-  const { train: _train, inputFingerprint: _fingerprint, acceptDraftCard, onProgress: _progress, signal: _signal, ...given } = options;
+  const { train: _train, inputFingerprint: _fingerprint, acceptDraftCard, onInvalid: _onInvalid, onProgress: _progress, signal: _signal, ...given } = options;
   const s = parseSettings(given);
   if (task === 'survival' && s.rows < 6) throw new OptionError('rows', 'condense: survival condensation needs at least 6 rows (2 per risk group)');
   // Unknown learners or parameters fail here, before any privacy is spent.

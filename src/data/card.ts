@@ -54,6 +54,12 @@ export const classificationCardSchema = z.object({
   label: z.string().min(1),
   /** The label value that counts as the positive class. */
   positive: categoryValue,
+  /**
+   * The label value of the negative class (optional). With it, a record whose label is neither
+   * value is invalid on its own (dropped under `--on-invalid clamp|drop`); without it, a third
+   * label value is a file-level error.
+   */
+  negative: categoryValue.optional(),
 });
 
 export const survivalCardSchema = z.object({
@@ -79,6 +85,9 @@ export const datasetCardSchema = z
     for (const n of [...names, ...outcome]) {
       if (seen.has(n)) ctx.addIssue({ code: 'custom', message: `column "${n}" appears twice in the card` });
       seen.add(n);
+    }
+    if (card.task === 'classification' && card.negative !== undefined && String(card.negative).trim() === String(card.positive).trim()) {
+      ctx.addIssue({ code: 'custom', message: 'negative: the negative and positive label values must differ' });
     }
     if (card.task === 'survival' && card.event_codes && String(card.event_codes.event) === String(card.event_codes.censored)) {
       ctx.addIssue({ code: 'custom', message: 'event_codes: the event and censored codes must differ' });

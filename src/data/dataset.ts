@@ -6,7 +6,7 @@
  */
 import { CardError, parseCard, type DatasetCard } from './card.js';
 import { DataError } from './errors.js';
-import { readTableFromTextSync, type IngestReport } from './ingest.js';
+import { readTableFromTextSync, type IngestReport, type InvalidRecordPolicy } from './ingest.js';
 import { parseSplitDocument } from './split.js';
 import { splitTable, subsetTable, type Table } from './table.js';
 import { sha256Hex } from '../core/sha256.js';
@@ -34,6 +34,7 @@ export interface DatasetTexts {
   /** Names for error messages. */
   sources: { csv: string; card?: string; split?: string };
   clampToBounds?: boolean;
+  onInvalid?: InvalidRecordPolicy;
 }
 
 /** Read the card, the CSV and the split into tables; any defect is a DataError/CardError naming its source. */
@@ -41,7 +42,7 @@ export async function assembleDataset(input: DatasetTexts): Promise<AssembledDat
   const card = typeof input.card === 'string' ? parseCardText(input.card, input.sources.card ?? 'card') : input.card;
   const bytes = typeof input.csv === 'string' ? new TextEncoder().encode(input.csv) : input.csv;
   const text = typeof input.csv === 'string' ? input.csv : decodeUtf8(input.csv, input.sources.csv);
-  const { table, report } = readTableFromTextSync(text, card, { source: input.sources.csv, clampToBounds: input.clampToBounds });
+  const { table, report } = readTableFromTextSync(text, card, { source: input.sources.csv, clampToBounds: input.clampToBounds, onInvalid: input.onInvalid });
   const testIndices = input.split === undefined ? new Int32Array(0) : parseSplit(input.split, input.sources.split ?? 'split', table.nRows);
   const { train, test } = testIndices.length ? splitTable(table, testIndices) : { train: table, test: subsetTable(table, testIndices) };
   return { card, table, testIndices, train, test, sha256: await sha256Hex(bytes), report };

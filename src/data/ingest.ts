@@ -7,6 +7,16 @@
  * the card says — 1/0 unless `event_codes` — and at least one event). Each failure is a `DataError` naming the file, the 1-based data row and the column.
  * Missing feature values are kept (NaN plus a mask) and counted in the report, never dropped.
  *
+ * What an invalid *record* does is the caller's explicit choice (`onInvalid`): `error` (default)
+ * stops at the first one; `clamp` clamps values outside the card's bounds to the nearest bound and
+ * drops records with any other invalid cell (no clamp can repair an unreadable number or an unknown
+ * category); `drop` drops every record with an invalid cell. Both act on each record alone, so they
+ * are functions of that record only — safe under DP, unlike the file-level checks (two label
+ * classes, at least one event), which stay errors. A third label value is a record-level fault
+ * only when the card names the negative class (`negative`); otherwise which value is "third"
+ * depends on the order of the other records, and it stays an error. Structural faults (header,
+ * field counts) are errors in every mode.
+ *
  * Storage is one typed array per column (no per-row objects), allocated at `rowsHint` (an upper
  * bound such as the file's line count) or else the card's `rows`, grown by doubling if the rows
  * outnumber it, and trimmed column by column at the end (no copy when the hint was exact), so the
@@ -22,10 +32,12 @@ export interface IngestOptions {
   /** Name of the input (file name as the user gave it), used in every error message. */
   source: string;
   /**
-   * Clamp values outside the card's public bounds to the nearest bound instead of failing. Off by
-   * default: out-of-bounds data usually means a wrong card or a unit mix-up. Clamps are counted
-   * per column in the report so the caller can show them.
+   * What an invalid record does (module comment): `error` (default: out-of-bounds data usually means
+   * a wrong card or a unit mix-up), `clamp` or `drop`. Clamps and drops are counted in the report
+   * for the custodian; a private release prints neither.
    */
+  onInvalid?: InvalidRecordPolicy;
+  /** Same as `onInvalid: 'clamp'` (the older flag). */
   clampToBounds?: boolean;
   /** Cell texts read as missing (after trimming); default `DEFAULT_MISSING_VALUES`. */
   missingValues?: readonly string[];
@@ -48,6 +60,9 @@ export interface IngestOptions {
   featureStorage?: 'float64' | 'float32';
 }
 
+export type InvalidRecordPolicy = 'error' | 'clamp' | 'drop';
+export const INVALID_RECORD_POLICIES: readonly InvalidRecordPolicy[] = ['error', 'clamp', 'drop'];
+
 export interface IngestReport {
   source: string;
   /** Data rows read (header excluded). */
@@ -65,6 +80,9 @@ export interface IngestReport {
   /** Values clamped to the card's bounds, per feature (only features with at least one clamp). */
   clamped: Record<string, number>;
   clampToBounds: boolean;
+  onInvalid: InvalidRecordPolicy;
+  /** Records dropped as invalid (`onInvalid` clamp or drop). */
+  dropped: number;
   /** Empty lines skipped by the tokenizer. */
   blankLines: number;
 }
@@ -72,6 +90,10 @@ export interface IngestReport {
 /** How a feature's cells are parsed: a number, an integer, or a level of a binary/categorical. */
 const Kind = { Numeric: 0, Integer: 1, Level: 2 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
+
+/** What reading a valid feature cell did (counted only once the whole record is accepted). */
+const Cell = { Value: 0, Missing: 1, Clamped: 2 } as const;
+type Cell = (typeof Cell)[keyof typeof Cell];
 
 interface FeaturePlan {
   spec: FeatureSpec;
@@ -94,6 +116,7 @@ export class TableBuilder {
   private readonly card: DatasetCard;
   private readonly source: string;
   private readonly clampToBounds: boolean;
+  private readonly onInvalid: InvalidRecordPolicy;
   private readonly float32: boolean;
   private readonly missingTokens: Set<string>;
   /** A missing token such as "-999" spells a number, so missing must be checked before parsing. */
@@ -114,7 +137,11 @@ export class TableBuilder {
   private censoredKey = 'n:0';
   /** Distinct label keys in order of appearance, with the text first seen for each. */
   private readonly labelClasses = new Map<string, string>();
+  private negativeKey: string | undefined;
   private eventCount = 0;
+  private dropped = 0;
+  /** Per feature, what reading the current record's cell did. */
+  private cells = new Uint8Array(0);
   private ignoredColumns: string[] = [];
   /** Missing feature cells per token that spelled them ("" for empty cells). */
   private readonly missingTokenCounts = new Map<string, number>();
@@ -123,7 +150,8 @@ export class TableBuilder {
   constructor(card: DatasetCard, options: IngestOptions) {
     this.card = card;
     this.source = options.source;
-    this.clampToBounds = options.clampToBounds ?? false;
+    this.onInvalid = options.onInvalid ?? (options.clampToBounds ? 'clamp' : 'error');
+    this.clampToBounds = this.onInvalid === 'clamp';
     this.float32 = options.featureStorage === 'float32';
     this.missingTokens = new Set(options.missingValues ?? DEFAULT_MISSING_VALUES);
     this.numericMissingToken = [...this.missingTokens].some((t) => !Number.isNaN(parseStrictNumber(t)));
@@ -156,10 +184,34 @@ export class TableBuilder {
     }
     if (this.nRows === this.capacity) this.grow();
     const i = this.nRows;
-    for (const plan of this.plans) this.parseFeature(plan, fields[plan.headerIndex].trim(), i, row, line);
-    if (this.card.task === 'classification') this.parseLabel(fields[this.labelIndex].trim(), i, row, line);
-    else this.parseSurvival(fields[this.timeIndex].trim(), fields[this.eventIndex].trim(), i, row, line);
+    // Cells are read into row i; the record's counts are taken only once every cell is valid, so
+    // a dropped record leaves no trace (row i is simply overwritten by the next record).
+    const plans = this.plans;
+    for (let p = 0; p < plans.length; p++) {
+      const cell = this.parseFeature(plans[p], fields[plans[p].headerIndex].trim(), i, row, line);
+      if (cell instanceof DataError) return this.invalidRecord(cell);
+      this.cells[p] = cell;
+    }
+    const outcome = this.card.task === 'classification' ? this.parseLabel(fields[this.labelIndex].trim(), i, row, line) : this.parseSurvival(fields[this.timeIndex].trim(), fields[this.eventIndex].trim(), i, row, line);
+    if (outcome instanceof DataError) return this.invalidRecord(outcome);
+    for (let p = 0; p < plans.length; p++) {
+      if (this.cells[p] === Cell.Missing) {
+        const text = fields[plans[p].headerIndex].trim();
+        plans[p].missingCount++;
+        this.missingTokenCounts.set(text, (this.missingTokenCounts.get(text) ?? 0) + 1);
+      } else if (this.cells[p] === Cell.Clamped) plans[p].clampCount++;
+    }
+    if (this.card.task === 'classification') {
+      const key = outcome as string;
+      if (!this.labelClasses.has(key)) this.labelClasses.set(key, fields[this.labelIndex].trim());
+    } else this.eventCount += outcome as number;
     this.nRows++;
+  }
+
+  /** An invalid record: the error in `error` mode, else the record is dropped. */
+  private invalidRecord(error: DataError): void {
+    if (this.onInvalid === 'error') throw error;
+    this.dropped++;
   }
 
   finish(): { table: Table; report: IngestReport } {
@@ -223,6 +275,8 @@ export class TableBuilder {
       allMissing: this.plans.filter((plan) => plan.missingCount === n).map((plan) => plan.spec.name),
       clamped,
       clampToBounds: this.clampToBounds,
+      onInvalid: this.onInvalid,
+      dropped: this.dropped,
       blankLines: this.blankLines,
     };
     return { table, report };
@@ -251,6 +305,7 @@ export class TableBuilder {
     const known = new Set(wanted);
     this.ignoredColumns = header.filter((name) => !known.has(name));
     this.header = header;
+    this.cells = new Uint8Array(card.features.length);
     this.plans = card.features.map((spec) => {
       const kind = spec.type === 'numeric' ? Kind.Numeric : spec.type === 'integer' ? Kind.Integer : Kind.Level;
       const bounds = kind === Kind.Level ? null : spec.bounds ?? null;
@@ -271,6 +326,7 @@ export class TableBuilder {
       this.labelIndex = position.get(card.label)!;
       this.label = new Uint8Array(this.capacity);
       this.positiveKey = labelKey(String(card.positive).trim());
+      this.negativeKey = card.negative === undefined ? undefined : labelKey(String(card.negative).trim());
     } else {
       const codes = eventCodes(card);
       this.eventKey = labelKey(String(codes.event).trim());
@@ -282,22 +338,22 @@ export class TableBuilder {
     }
   }
 
-  private parseFeature(plan: FeaturePlan, text: string, i: number, row: number, line: number | undefined): void {
+  /** Read one feature cell into row i: what it did, or the reason it is invalid. */
+  private parseFeature(plan: FeaturePlan, text: string, i: number, row: number, line: number | undefined): Cell | DataError {
     // Numeric cells (the bulk of a large file) try the number first; the missing-token lookup
     // runs only for cells that are not numbers, unless a missing token itself spells a number.
     let v = plan.kind === Kind.Level || this.numericMissingToken ? NaN : parseStrictNumber(text);
     if (v !== v && this.missingTokens.has(text)) {
       plan.values[i] = NaN;
       plan.missing[i] = 1;
-      plan.missingCount++;
-      this.missingTokenCounts.set(text, (this.missingTokenCounts.get(text) ?? 0) + 1);
-      return;
+      return Cell.Missing;
     }
+    plan.missing[i] = 0;
     if (plan.kind === Kind.Level) {
       const level = plan.levels!.indexOf(text);
       if (level < 0) {
         const listed = plan.levels!.labels.map((l) => JSON.stringify(l)).join(', ');
-        throw new DataError(`${quoteCell(text)} is not a category in the card (${plan.spec.type}: ${listed})`, {
+        return new DataError(`${quoteCell(text)} is not a category in the card (${plan.spec.type}: ${listed})`, {
           file: this.source,
           row,
           line,
@@ -305,70 +361,82 @@ export class TableBuilder {
         });
       }
       plan.values[i] = level;
-      return;
+      return Cell.Value;
     }
     if (v !== v) v = parseNumberIn(text, this.format.decimal);
     if (v !== v) {
       const lookalike = numberLookalike(text);
-      throw new DataError(`${quoteCell(text)} is not a number${lookalike ? ` (${lookalike})` : ''}`, { file: this.source, row, line, column: plan.spec.name });
+      return new DataError(`${quoteCell(text)} is not a number${lookalike ? ` (${lookalike})` : ''}`, { file: this.source, row, line, column: plan.spec.name });
     }
     if (plan.kind === Kind.Integer && !Number.isInteger(v)) {
-      throw new DataError(`${quoteCell(text)} is not an integer (the card says type "integer")`, {
+      return new DataError(`${quoteCell(text)} is not an integer (the card says type "integer")`, {
         file: this.source,
         row,
         line,
         column: plan.spec.name,
       });
     }
+    let cell: Cell = Cell.Value;
     if (v < plan.low || v > plan.high) {
       if (!this.clampToBounds) {
-        throw new DataError(
-          `${text} is outside the card's bounds [${plan.low}, ${plan.high}]; fix the data or the card, or request clamping explicitly (--clamp-to-bounds)`,
+        return new DataError(
+          `${text} is outside the card's bounds [${plan.low}, ${plan.high}]; fix the data or the card, or choose a record-by-record policy explicitly (--on-invalid clamp|drop)`,
           { file: this.source, row, line, column: plan.spec.name },
         );
       }
       v = v < plan.low ? plan.low : plan.high;
-      plan.clampCount++;
+      cell = Cell.Clamped;
     }
     plan.values[i] = v;
+    return cell;
   }
 
-  private parseLabel(text: string, i: number, row: number, line: number | undefined): void {
+  /** Read the label into row i: its key, or the reason it is invalid. */
+  private parseLabel(text: string, i: number, row: number, line: number | undefined): string | DataError {
     const column = this.card.task === 'classification' ? this.card.label : '';
     if (this.missingTokens.has(text)) {
-      throw new DataError('the outcome label is missing; rows without an outcome cannot be used', { file: this.source, row, line, column });
+      return new DataError('the outcome label is missing; rows without an outcome cannot be used', { file: this.source, row, line, column });
     }
     const key = labelKey(text);
-    if (!this.labelClasses.has(key)) {
-      if (this.labelClasses.size === 2) {
-        const seen = [...this.labelClasses.values()].map(quoteCell).join(' and ');
-        throw new DataError(`a third label value ${quoteCell(text)} after ${seen}; a binary outcome needs exactly two`, {
-          file: this.source,
-          row,
-          line,
-          column,
-        });
-      }
-      this.labelClasses.set(key, text);
+    if (this.negativeKey !== undefined && key !== this.positiveKey && key !== this.negativeKey) {
+      const card = this.card as { positive: unknown; negative?: unknown };
+      return new DataError(`label ${quoteCell(text)} is neither the positive (${JSON.stringify(card.positive)}) nor the negative (${JSON.stringify(card.negative)}) value of the card`, {
+        file: this.source,
+        row,
+        line,
+        column,
+      });
+    }
+    if (!this.labelClasses.has(key) && this.labelClasses.size === 2) {
+      // Without the card's negative value this depends on the records before it: a file-level error.
+      const seen = [...this.labelClasses.values()].map(quoteCell).join(' and ');
+      throw new DataError(`a third label value ${quoteCell(text)} after ${seen}; a binary outcome needs exactly two (name the card's "negative" value to drop such records instead)`, {
+        file: this.source,
+        row,
+        line,
+        column,
+      });
     }
     this.label![i] = key === this.positiveKey ? 1 : 0;
+    return key;
   }
 
-  private parseSurvival(timeText: string, eventText: string, i: number, row: number, line: number | undefined): void {
+  /** Read follow-up time and event into row i: the event (0/1), or the reason they are invalid. */
+  private parseSurvival(timeText: string, eventText: string, i: number, row: number, line: number | undefined): number | DataError {
     const card = this.card;
-    if (card.task !== 'survival') return;
+    if (card.task !== 'survival') return 0;
     // Time 0 (an event or censoring on the day of entry) is valid follow-up, as in R's survival.
     const t = parseNumberIn(timeText, this.format.decimal);
     if (Number.isNaN(t) || t < 0) {
       const why = this.missingTokens.has(timeText) ? 'the follow-up time is missing' : `follow-up time ${quoteCell(timeText)} is not a finite number ≥ 0`;
-      throw new DataError(why, { file: this.source, row, line, column: card.time });
+      return new DataError(why, { file: this.source, row, line, column: card.time });
     }
     const key = labelKey(eventText);
     const e = key === this.eventKey ? 1 : key === this.censoredKey ? 0 : -1;
     if (e < 0) {
       const codes = eventCodes(card);
       const hint = card.event_codes ? "(the card's event_codes)" : '(set the card\'s "event_codes" for other codings, e.g. {"event": 2, "censored": 1} as in R\'s Surv)';
-      throw new DataError(`event ${quoteCell(eventText)} is not ${JSON.stringify(codes.censored)} (censored) or ${JSON.stringify(codes.event)} (event) ${hint}`, {
+      return new DataError(`event ${quoteCell(eventText)} is not ${JSON.stringify(codes.censored)} (censored) or ${JSON.stringify(codes.event)} (event) ${hint}`, {
         file: this.source,
         row,
         line,
@@ -377,7 +445,7 @@ export class TableBuilder {
     }
     this.time![i] = t;
     this.event![i] = e;
-    this.eventCount += e;
+    return e;
   }
 
   private grow(): void {

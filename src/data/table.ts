@@ -52,12 +52,13 @@ export function negativeLabelOf(table: Table): string | number {
 }
 
 /**
- * The class-0 label derived from the card alone (no data): the conventional complement of the
- * positive value (1↔0, "yes"↔"no", "true"↔"false"), else `not <positive>`. A private release uses
+ * The class-0 label derived from the card alone (no data): the card's `negative` when it names
+ * one, else the conventional complement of the positive value (1↔0, "yes"↔"no", "true"↔"false"), else `not <positive>`. A private release uses
  * this, since the spelling of the other class in the data is itself read off the records.
  */
 export function publicNegativeLabel(card: DatasetCard): string | number {
   if (card.task !== 'classification') throw new DataError(`card "${card.name}" is not a classification card`);
+  if (card.negative !== undefined) return card.negative;
   const positive = card.positive;
   const complements: Record<string, string> = { '1': '0', '0': '1', yes: 'no', no: 'yes', true: 'false', false: 'true' };
   const key = String(positive).trim().toLowerCase();

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { DatasetCard } from '../data/card.js';
 import { DataError } from '../data/errors.js';
 import { assembleDataset, parseSplit, type AssembledDataset } from '../data/dataset.js';
-import { TableBuilder } from '../data/ingest.js';
+import { TableBuilder, type InvalidRecordPolicy } from '../data/ingest.js';
 import type { TextFormat } from '../data/values.js';
 import { subsetTable } from '../data/table.js';
 import { asDataError, countLines, isParquetFile, readCardFile, streamRecordsFile } from './files.js';
@@ -27,6 +27,8 @@ export interface LoadedDataset extends AssembledDataset {
 
 export interface LoadOptions {
   clampToBounds?: boolean;
+  /** What an invalid record does (`IngestOptions.onInvalid`). */
+  onInvalid?: InvalidRecordPolicy;
   /** Keep the raw bytes in the result (default true); the hash is computed either way. */
   keepBytes?: boolean;
   /** Name for the CSV in error messages (default: the path as given). */
@@ -65,6 +67,7 @@ export async function loadBundledDataset(name: string, options: Omit<LoadOptions
     split: await readFile(join(DATASETS_DIR, `${name}.split.json`), 'utf8'),
     sources: { csv: `datasets/${name}.csv`, card: `datasets/${name}.json`, split: `datasets/${name}.split.json` },
     clampToBounds: options.clampToBounds,
+    onInvalid: options.onInvalid,
   });
   return { ...dataset, bytes };
 }
@@ -82,7 +85,7 @@ export async function loadCsvDataset(csvPath: string, cardOrPath: string | Datas
   const parquet = await isParquetFile(csvPath, source);
   const rowsHint = parquet ? undefined : Math.max(0, (await countLines(csvPath, source)) - 1);
   const format = parquet ? {} : options.format;
-  const builder = new TableBuilder(card, { source, clampToBounds: options.clampToBounds, rowsHint, featureStorage: options.featureStorage, format });
+  const builder = new TableBuilder(card, { source, clampToBounds: options.clampToBounds, onInvalid: options.onInvalid, rowsHint, featureStorage: options.featureStorage, format });
   const streamed = await streamRecordsFile(csvPath, (fields, _index, line) => builder.addRecord(fields, line), {
     source,
     delimiter: options.format?.delimiter,

@@ -10,26 +10,25 @@
  * Floating-point guard (the choice, and why). Naively adding a floating-point Gaussian sample to a
  * value leaks: the set of doubles reachable from x + Z differs in its low-order bits for different
  * x, which can reveal x exactly (Mironov 2012 for Laplace; Jin, McMurtry, Rubinstein & Ohrimenko
- * 2022 "Are we there yet? Timing and floating-point attacks on DP systems" for Gaussians). We use
- * *snapping*: the noisy value is rounded to a grid of spacing γ = the largest power of two ≤ σ/64,
- * y = γ·round((x + σZ)/γ), clamped to ±2⁴⁴γ. Because γ is a power of two, the rounding and the
- * output are exact in binary floating point, and the output carries no bits finer than γ, so the
- * attack's signal is gone. The ideal mechanism "round(x + exact Gaussian)" is post-processing of
- * the Gaussian mechanism (same privacy); our implementation differs from it only by the
- * discretisation of the sampler (Box–Muller on 53-bit uniforms: every output bin of width γ ≥
- * σ/128 receives its probability up to an error of order 2⁻⁵³ per bin boundary, and the tail beyond
- * |Z| ≈ 8.57 that 53-bit uniforms cannot reach has mass < 1e−17), i.e. a total-variation distance
- * below ~1e−13 per draw — negligible next to any δ used in practice, and not charged to the ledger.
- * The grid adds variance γ²/12 ≤ σ²/49152 (+0.002% of the noise variance). We chose snapping over
- * the discrete Gaussian (Canonne, Kamath & Steinke 2020) because the latter needs integer-valued
- * queries and its own, different subsampled-RDP analysis, while snapping keeps the continuous
- * Gaussian accounting of the whole project exact.
+ * 2022 "Are we there yet? Timing and floating-point attacks on DP systems" for Gaussians). Every
+ * released value is therefore *snapped*: y = γ·round((x + σZ)/γ), γ = the largest power of two
+ * ≤ σ/64, clamped to ±2⁴⁴γ — the output carries no bits finer than γ, and the ideal mechanism
+ * "round x + σZ to the grid" is post-processing of the Gaussian mechanism the accountants analyse.
+ * For a release (a non-reproducible generator) the implementation *is* that ideal mechanism:
+ * `exactGaussian.ts` draws Z exactly (Karney 2016) and decides the rounding in exact rational
+ * arithmetic, so no floating-point residual is left and nothing is added to δ. We chose this over
+ * a discrete Gaussian on integer-scaled sums (Canonne, Kamath & Steinke 2020) because the accountants
+ * (RDP with fractional orders, PLD) and the Opacus reference values analyse the Poisson-subsampled
+ * *continuous* Gaussian; a discrete Gaussian would need its own subsampled analysis. Seeded
+ * research runs (never private releases) keep the faster Box–Muller draw, snapped the same way.
+ * The grid adds variance γ²/12 ≤ σ²/49152 (+0.002% of the noise variance).
  *
  * Poisson sampling (`poissonSampling.ts`) is exact too, and skips from one included record to the
  * next instead of drawing a trial per record.
  */
 import type { Rng } from '../core/rng.js';
 import { PrivacyParameterError } from './errors.js';
+import { exactSnappedGaussianIndex } from './exactGaussian.js';
 
 interface WebCryptoLike {
   getRandomValues<T extends ArrayBufferView | null>(array: T): T;
@@ -75,10 +74,7 @@ export class CryptoRng implements Rng {
     return (hi * TWO_POW_26 + lo) / TWO_POW_53;
   }
 
-  /**
-   * Standard normal by the Box–Muller transform (a fixed map of two uniforms, which is what the
-   * total-variation argument in the module comment needs; no rejection loop).
-   */
+  /** Standard normal by the Box–Muller transform (public randomness; releases use the exact sampler). */
   normal(): number {
     if (!Number.isNaN(this.spareNormal)) {
       const z = this.spareNormal;
@@ -117,12 +113,22 @@ export function snappingGrid(sigma: number): number {
   return 2 ** Math.floor(Math.log2(sigma / 64));
 }
 
+/**
+ * Whether `addGaussianNoise` uses the exact sampler (`exactGaussian.ts`): always for a release
+ * generator (not reproducible); a seeded research generator may opt in with `exactNoise: true`
+ * (the audit does, so that it attacks the release path). Other seeded runs — never private
+ * releases — keep the faster Box–Muller draw.
+ */
+export function usesExactNoise(rng: Rng): boolean {
+  return !rng.reproducible || (rng as Rng & { exactNoise?: boolean }).exactNoise === true;
+}
+
 /** Values are clamped to ±SNAP_RANGE·γ so that γ stays far above their floating-point spacing. */
 const SNAP_RANGE = 2 ** 44;
 
 /**
  * Add N(0, σ²) noise to every value IN PLACE and snap each noisy value to the grid of
- * `snappingGrid(σ)` (see the module comment); returns `values`. σ = 0 leaves the values unchanged
+ * `snappingGrid(σ)` (see the module comment; exactly, for a release generator); returns `values`. σ = 0 leaves the values unchanged
  * (a non-private run). This is the function to use for anything released from the real data.
  */
 export function addGaussianNoise(values: Float64Array, sigma: number, rng: Rng): Float64Array {
@@ -130,6 +136,15 @@ export function addGaussianNoise(values: Float64Array, sigma: number, rng: Rng):
   if (sigma === 0) return values;
   const gamma = snappingGrid(sigma);
   const bound = SNAP_RANGE * gamma;
+  if (usesExactNoise(rng)) {
+    const range = BigInt(SNAP_RANGE);
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i])) continue; // stays non-finite: such a release is refused downstream
+      const index = exactSnappedGaussianIndex(values[i], sigma, gamma, rng);
+      values[i] = gamma * Number(index > range ? range : index < -range ? -range : index);
+    }
+    return values;
+  }
   for (let i = 0; i < values.length; i++) {
     const noisy = values[i] + sigma * rng.normal();
     const snapped = gamma * Math.round(noisy / gamma);

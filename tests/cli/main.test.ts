@@ -118,7 +118,7 @@ describe('dpcondense (in-process)', () => {
       ['age,age,time,event\n50,I,1,0\n', /c\.csv: column "age": header: the name appears twice/],
       ['', /c\.csv: the file is empty/],
       ['age,stage,time,event\n', /c\.csv: the file has a header but no data rows/],
-      ['age,stage,time,event\n150,I,1,1\n', /c\.csv: row 1, column "age": 150 is outside the card's bounds \[18, 100\].*--clamp-to-bounds/],
+      ['age,stage,time,event\n150,I,1,1\n', /c\.csv: row 1, column "age": 150 is outside the card's bounds \[18, 100\].*--on-invalid clamp\|drop/],
     ];
     for (const [text, pattern] of cases) {
       const csv = join(dir, 'c.csv');

@@ -130,5 +130,31 @@ describe('neighbouring datasets, with every mechanism output fixed, give byte-id
       const everything = Object.values(reference).join('\n');
       expect(everything).not.toContain('ab'.repeat(32));
     });
+
+    // An invalid record (outside the card's bounds, or unreadable) present vs absent is a pair of
+    // neighbouring inputs: with clamp or drop the outputs must not tell them apart, and no output
+    // says how many records were clamped or dropped, or quotes their values.
+    it.each([
+      ['clamp', '7,9999.5,72.0,35.0,,33.6,0.627,50,1'],
+      ['drop', '7,9999.5,72.0,35.0,,33.6,0.627,50,1'],
+      ['drop', '7,x1.5,72.0,35.0,,33.6,0.627,50,1'],
+    ])('--on-invalid %s: a record %s present or absent gives byte-identical outputs', async (policy, invalid) => {
+      const csv = readFileSync(join(DATASETS_DIR, 'pima.csv'), 'utf8').trimEnd().split('\n');
+      writeFileSync(join(dir, 'card.json'), readFileSync(join(DATASETS_DIR, 'pima.json')));
+      const key = join(dir, 'secret.key');
+      writeFileSync(key, 'cd'.repeat(32));
+      const argv = ['condense', '--data', join(dir, 'data.csv'), '--card', join(dir, 'card.json'), '--out', join(dir, 'out.csv'), '--trace', join(dir, 'trace.csv'),
+        '--fingerprint-key', key, '--on-invalid', policy, '--rows', '20', '--epsilon', '3', '--seed', '4', '--steps', '6', '--directions', '2', '--batch-size', '64', '--force'];
+      writeFileSync(join(dir, 'data.csv'), csv.join('\n') + '\n');
+      record();
+      const reference = await cli(argv);
+      expect(JSON.parse(reference.receipt).parameters.onInvalid).toBe(policy);
+      writeFileSync(join(dir, 'data.csv'), [...csv.slice(0, 200), invalid, ...csv.slice(200)].join('\n') + '\n');
+      replay();
+      const neighbour = await cli(argv);
+      for (const name of Object.keys(reference)) expect(neighbour[name], `${name}, with the invalid record`).toBe(reference[name]);
+      const said = neighbour.stdout + neighbour.stderr;
+      expect(said).not.toMatch(/9999|x1\.5|clamp|drop/i);
+    });
   });
 });

@@ -21,6 +21,7 @@ import { parseSettings, type CondenseSettings } from '../../condense/settings.js
 import { addSettingFlags, settingsFromFlags } from '../settingsFlags.js';
 import { loadCsvDataset, type LoadedDataset } from '../../node/bundled.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
+import type { InvalidRecordPolicy } from '../../data/ingest.js';
 import { planOutputs, type InputFile, type OutputRequest } from '../outputs.js';
 import { checkBudgetCovers } from '../../condense/budget.js';
 import { receiptFingerprint } from '../fingerprintKey.js';
@@ -29,7 +30,7 @@ import { compareOnHeldOut } from '../../condense/evaluation.js';
 import { getLearnerSpec, learnerSpecs } from '../../models/registry.js';
 import { renderReport } from '../../report/render.js';
 import { asksForDraft, draftCardForFile, featureTypeCounts } from '../draftCard.js';
-import { checkLearners, defaultCardPath, inputFiles, loadCardOption, loadDataOption, numberOption, readBoundsFile, seedOption, textFormatOf, trainingSource } from '../options.js';
+import { checkLearners, defaultCardPath, invalidRecordOption, inputFiles, loadCardOption, loadDataOption, numberOption, readBoundsFile, seedOption, textFormatOf, trainingSource } from '../options.js';
 import type { DatasetCard } from '../../data/card.js';
 import { SeededRng } from '../../core/rng.js';
 import { CryptoRng } from '../../privacy/random.js';
@@ -46,6 +47,7 @@ interface CondenseCliOptions {
   trace?: string;
   bounds?: string;
   clampToBounds?: boolean;
+  onInvalid?: InvalidRecordPolicy;
   float32Features?: boolean;
   workers?: string;
   force?: boolean;
@@ -78,7 +80,7 @@ async function draftAndLoad(o: CondenseCliOptions, cardOutPath: string, stderr: 
   if (o.dataset) throw new UsageError('--label/--time/--event draft a card for --data; a bundled dataset has its own card');
   if (o.card) throw new UsageError('--card and --label/--time/--event exclude each other: give your reviewed card, or let condense draft one from the data');
   const { card, notes } = await draftCardForFile(o.data!, o, 'condense');
-  const data = await loadCsvDataset(o.data!, card, { clampToBounds: o.clampToBounds, keepBytes: false, format: textFormatOf(o.data!, o) });
+  const data = await loadCsvDataset(o.data!, card, { clampToBounds: o.clampToBounds, onInvalid: o.onInvalid, keepBytes: false, format: textFormatOf(o.data!, o) });
   stderr.write(
     `drafted a card for ${o.data} (${card.features.length} features: ${featureTypeCounts(card)}); it is written to ${cardOutPath} with the outputs.\n` +
       'The column types, the category levels and the outcome coding in it came from the data itself, not from public knowledge:\n' +
@@ -181,7 +183,8 @@ export const condenseCommand: CommandModule = {
       .option('--split-seed <n>', 'reproducible holdout (default: drawn from the secure generator)')
       .option('--split <file.json>', 'where to save the held-out row indices (default: OUT with .split.json)')
       .option('--test <file.csv>', 'real test rows in a separate file, checked against the card now (for `evaluate --test`)')
-      .option('--clamp-to-bounds', 'clamp input values outside the card bounds (reported) instead of failing')
+      .addOption(invalidRecordOption())
+      .option('--clamp-to-bounds', 'the same as --on-invalid clamp')
       .option('--fingerprint-key <file>', 'secret key for the receipt\'s input fingerprint of --data (default: fingerprint.key in the config directory, created on first use)')
       .option('--accept-draft-card', 'condense with a card still marked "draft": true; the receipt then says it is NOT a private release')
       .option('--workers <n>', 'worker threads for the fits (default: one per CPU; used only when a timed step shows they pay; results identical)')
@@ -243,6 +246,8 @@ export const condenseCommand: CommandModule = {
           bounds,
           inputFingerprint: await receiptFingerprint(o, data.sha256, io.stderr),
           acceptDraftCard,
+          // The policy is recorded in the receipt; how many records it clamped or dropped is never printed.
+          onInvalid: data.report.onInvalid,
         };
         // No row count: it is read off the private data (n̂, the DP count, is in the receipt).
         if (!o.quiet) io.stderr.write(`condensing ${label} → ${rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);

@@ -11,10 +11,13 @@ import { summariseFeatures, summariseOutcome } from '../../data/summary.js';
 import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, type LoadedDataset } from '../../node/bundled.js';
 import { formatNumber, formatTextTable, UsageError, type CliContext, type CommandModule } from '../context.js';
 import { defaultCardPath, describeOutcome } from '../options.js';
+import { invalidRecordOption } from '../options.js';
+import type { InvalidRecordPolicy } from '../../data/ingest.js';
 
 interface DescribeOptions {
   card?: string;
   clampToBounds?: boolean;
+  onInvalid?: InvalidRecordPolicy;
 }
 
 export const PRIVATE_SUMMARY_WARNING =
@@ -28,14 +31,14 @@ export async function loadNamedOrFile(target: string, options: DescribeOptions):
     if (!isBundledDataset(target)) {
       throw new UsageError(`"${target}" is neither a bundled dataset (${listBundledDatasets().join(', ')}) nor a CSV file`);
     }
-    const data = await loadBundledDataset(target, { clampToBounds: options.clampToBounds });
+    const data = await loadBundledDataset(target, { clampToBounds: options.clampToBounds, onInvalid: options.onInvalid });
     return { data, bundled: true, csv: `datasets/${target}.csv` };
   }
   const cardPath = options.card ?? defaultCardPath(target);
   if (!options.card && !existsSync(cardPath)) {
     throw new UsageError(`no card for ${target}: pass --card CARD.json, or draft one with: dpcondense card ${target} --label COL (or --time COL --event COL)`);
   }
-  const data = await loadCsvDataset(target, cardPath, { clampToBounds: options.clampToBounds, keepBytes: false });
+  const data = await loadCsvDataset(target, cardPath, { clampToBounds: options.clampToBounds, onInvalid: options.onInvalid, keepBytes: false });
   return { data, bundled: false, csv: target, cardPath };
 }
 
@@ -57,7 +60,8 @@ export const describeCommand: CommandModule = {
       .description('print a dataset card and per-feature summaries (local, non-private)')
       .argument('<dataset>', 'a bundled dataset name (see `dpcondense datasets`) or a CSV file')
       .option('--card <card.json>', 'the dataset card for a CSV file (default: the .json next to it)')
-      .option('--clamp-to-bounds', 'clamp values outside the card bounds instead of failing (the clamps are reported)')
+      .addOption(invalidRecordOption())
+      .option('--clamp-to-bounds', 'the same as --on-invalid clamp')
       .action(async (target: string, options: DescribeOptions) => {
         const { data, bundled, csv, cardPath } = await loadNamedOrFile(target, options);
         const { card, table, report } = data;
@@ -87,6 +91,7 @@ export const describeCommand: CommandModule = {
         if (report.clampToBounds) {
           out.push(`Clamped   ${clamps.length ? clamps.map(([name, n]) => `${name}: ${n}`).join(', ') : 'nothing (all values inside the bounds)'}`);
         }
+        if (report.onInvalid !== 'error') out.push(`Dropped   ${report.dropped} invalid record(s) (--on-invalid ${report.onInvalid})`);
         out.push('');
         const rows = summariseFeatures(table).map((s) => {
           const bounds = s.spec.type === 'numeric' || s.spec.type === 'integer' ? (s.spec.bounds ? `[${s.spec.bounds[0]}, ${s.spec.bounds[1]}]` : 'none') : '-';

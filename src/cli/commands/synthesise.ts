@@ -10,8 +10,9 @@ import { synthesise } from '../../synthesis/mst/index.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule } from '../context.js';
 import { receiptFingerprint } from '../fingerprintKey.js';
 import { planOutputs } from '../outputs.js';
-import { inputFiles, loadDataOption, numberOption, readBoundsFile, trainingSource } from '../options.js';
+import { inputFiles, invalidRecordOption, loadDataOption, numberOption, readBoundsFile, trainingSource } from '../options.js';
 import { requireTrainingRows } from '../../data/table.js';
+import type { InvalidRecordPolicy } from '../../data/ingest.js';
 
 interface SynthesiseCliOptions {
   method: string;
@@ -28,6 +29,7 @@ interface SynthesiseCliOptions {
   accountant?: string;
   seed?: string;
   clampToBounds?: boolean;
+  onInvalid?: InvalidRecordPolicy;
   force?: boolean;
   quiet?: boolean;
   fingerprintKey?: string;
@@ -52,7 +54,8 @@ export const synthesiseCommand: CommandModule = {
       .option('--bounds <file.json>', 'public bounds for features whose card has none: {"name": [low, high]}')
       .option('--accountant <kind>', 'rdp or pld')
       .option('--seed <n>', 'reproducible run (then NOT a private release)')
-      .option('--clamp-to-bounds', 'clamp input values outside the card bounds (reported) instead of failing')
+      .addOption(invalidRecordOption())
+      .option('--clamp-to-bounds', 'the same as --on-invalid clamp')
       .option('--force', 'overwrite existing output files')
       .option('--quiet', 'no progress output')
       .option('--fingerprint-key <file>', 'secret key for the receipt\'s input fingerprint of --data (default: fingerprint.key in the config directory, created on first use)')
@@ -77,7 +80,7 @@ export const synthesiseCommand: CommandModule = {
         const { data, label } = await loadDataOption(o);
         requireTrainingRows(data.train, trainingSource(o));
         // No row count: it is read off the private data (full size is N̂, a DP count, in the receipt).
-        if (!o.quiet) io.stderr.write(`synthesising from ${label} with MST → ${rows === 'full' ? 'N̂ (a DP count of the records)' : rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
+        if (!o.quiet) io.stderr.write(`synthesising from ${label} with MST → ${rows === 'full' ? 'the DP estimate of the input size in' : rows} synthetic rows, ε = ${epsilon}, δ = ${delta}\n`);
         // An OptionError of synthesise (a setting out of its domain) is a usage error (cli/main.ts).
         const result = await synthesise({ train: data.train, rows, epsilon, delta, bins, bounds, accountant, seed, inputFingerprint: await receiptFingerprint(o, data.sha256, io.stderr) });
         await outputs.commit([formatTableCsv(result.synthetic), JSON.stringify(result.receipt, null, 2) + '\n']);
