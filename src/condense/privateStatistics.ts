@@ -220,10 +220,38 @@ export function privateTimeHistogram(table: Table, ctx: NoisyQueryContext, noise
     return counts;
   });
   release(ctx, query.build({ name: MECHANISM.timeHistogram, purpose: 'survival time grid and synthetic follow-up times' }, noiseMultiplier), sums);
-  clearNoiseFloor(sums, ctx.isPrivate ? noiseMultiplier : 0);
+  const noiseStd = ctx.isPrivate ? noiseMultiplier : 0;
   const edges = new Float64Array(LOGT_BINS + 1);
   for (let b = 0; b <= LOGT_BINS; b++) edges[b] = 10 ** (LOGT_MIN + b * width);
-  return { edges, events: sums.slice(0, LOGT_BINS), censored: sums.slice(LOGT_BINS) };
+  return { edges, events: clearOrCoarsen(sums.subarray(0, LOGT_BINS), noiseStd), censored: clearOrCoarsen(sums.subarray(LOGT_BINS), noiseStd) };
+}
+
+/**
+ * The noisy histogram with bins at or below twice the noise sd cleared (`clearNoiseFloor`). In a
+ * small cohort every fine bin can fall below that floor; then adjacent bins are merged in groups of
+ * 2, 4, 8, … (a merged count's noise sd grows as √group, its count as group) until some group clears
+ * its floor, and each surviving group's count is spread evenly over its bins. Post-processing of
+ * the same noisy counts: nothing more is spent, and a histogram with a surviving fine bin is
+ * returned exactly as `clearNoiseFloor` would.
+ */
+export function clearOrCoarsen(noisy: Float64Array, noiseStd: number): Float64Array {
+  const fine = clearNoiseFloor(noisy.slice(), noiseStd);
+  if (fine.some((c) => c > 0)) return fine;
+  const n = noisy.length;
+  for (let group = 2; group < 2 * n; group *= 2) {
+    const out = new Float64Array(n);
+    let any = false;
+    for (let start = 0; start < n; start += group) {
+      const end = Math.min(n, start + group);
+      let sum = 0;
+      for (let b = start; b < end; b++) sum += noisy[b];
+      if (sum <= 2 * noiseStd * Math.sqrt(end - start)) continue;
+      any = true;
+      for (let b = start; b < end; b++) out[b] = sum / (end - start);
+    }
+    if (any) return out;
+  }
+  return new Float64Array(n);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRng } from '../../src/core/rng.js';
 import { PrivacyLedger } from '../../src/privacy/index.js';
-import { poolMoments, privateDataRanges, privateStratumMoments } from '../../src/condense/privateStatistics.js';
+import { clearOrCoarsen, poolMoments, privateDataRanges, privateStratumMoments } from '../../src/condense/privateStatistics.js';
+import { clearNoiseFloor } from '../../src/privacy/statistics.js';
 import { DataAccessScope } from '../../src/privacy/dataAccess.js';
 import { dataset } from './helpers.js';
 
@@ -63,5 +64,31 @@ describe('privateStratumMoments', () => {
     privateStratumMoments(train, bounds, (t) => Int32Array.from(t.label!), 2, ctx, 2, 'test');
     expect(ledger.entries()).toHaveLength(1);
     expect(ledger.entries()[0]).toMatchObject({ kind: 'gaussian', name: 'stratum_moments', noiseMultiplier: 2 });
+  });
+});
+
+describe('clearOrCoarsen (the survival time histogram of a small cohort)', () => {
+  it('returns the cleared fine histogram whenever one bin survives its noise floor', () => {
+    const noisy = Float64Array.from({ length: 16 }, (_, b) => (b === 5 ? 9 : b % 3) - 0.5);
+    expect(Array.from(clearOrCoarsen(noisy, 2))).toEqual(Array.from(clearNoiseFloor(noisy.slice(), 2)));
+    expect(clearOrCoarsen(noisy, 2)[5]).toBe(8.5);
+  });
+
+  it('merges adjacent bins until a group clears 2·sd·√group, and spreads its count over its bins', () => {
+    // Every fine bin holds 1 (below the floor 2); pairs hold 2 (≤ 2√2) and fours 4 (≤ 4); eights 8 > 4√2.
+    const out = clearOrCoarsen(new Float64Array(160).fill(1), 1);
+    expect(Array.from(out)).toEqual(new Array(160).fill(1));
+    // One dense region among noise: only its group survives, at its mean count.
+    const noisy = new Float64Array(32);
+    noisy.fill(-0.2);
+    for (let b = 8; b < 12; b++) noisy[b] = 1.9;
+    const merged = clearOrCoarsen(noisy, 1);
+    expect(Array.from(merged.subarray(8, 12))).toEqual([1.9, 1.9, 1.9, 1.9]);
+    expect(merged.reduce((a, c) => a + c, 0)).toBeCloseTo(7.6, 12);
+  });
+
+  it('stays empty when no group of any size clears its floor', () => {
+    expect(clearOrCoarsen(new Float64Array(8).fill(-1), 1).every((c) => c === 0)).toBe(true);
+    expect(clearOrCoarsen(new Float64Array(8), 0).every((c) => c === 0)).toBe(true);
   });
 });
