@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { CLINIC_CARD, clinicCsv } from '../fixtures/ownData.js';
 
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -37,21 +38,8 @@ describe('dpcondense synthesise --method mst', () => {
   it("a user's file: the receipt's fingerprint is keyed (HMAC) and no message states the private row count", async () => {
     const data = join(dir, 'cohort.csv');
     const card = join(dir, 'cohort.json');
-    const rows = ['age,marker,outcome', ...Array.from({ length: 137 }, (_, i) => `${20 + (i % 60)},${((i * 37) % 100) / 10},${i % 3 === 0 ? 1 : 0}`)];
-    writeFileSync(data, rows.join('\n') + '\n');
-    writeFileSync(
-      card,
-      JSON.stringify({
-        name: 'cohort',
-        task: 'classification',
-        label: 'outcome',
-        positive: 1,
-        features: [
-          { name: 'age', type: 'integer', bounds: [0, 120] },
-          { name: 'marker', type: 'numeric', bounds: [0, 10] },
-        ],
-      }),
-    );
+    writeFileSync(data, clinicCsv({ rows: 137 }));
+    writeFileSync(card, JSON.stringify(CLINIC_CARD));
     const key = join(dir, 'fingerprint.key');
     const out = join(dir, 'cohort-mst.csv');
     const r = await run('synthesise', '--data', data, '--card', card, '--rows', '20', '--epsilon', '3', '--fingerprint-key', key, '--out', out);
