@@ -1,12 +1,13 @@
 /**
- * The shared memory of a parallel step: one SharedArrayBuffer per array, written by the main thread
+ * The shared memory of a parallel step, the same for Node's worker threads (`src/node/parallel`) and
+ * the browser app's Web Workers (`web/src/parallel`): one SharedArrayBuffer per array, written by the main thread
  * once per step (the synthetic parameters, the K directions and seeds, the encoded real batch and
  * its outcomes) and read by every worker in place, and the result arrays each worker fills in its
  * own columns. Nothing of the batch is copied per task: a task message carries only the buffers'
  * handles (shared, not cloned), the batch size, μ and the range of directions.
  */
 import type { Target } from '../../models/types.js';
-import type { DirectionRequest } from '../../condense/zerothOrder.js';
+import type { DirectionRequest } from '../zerothOrder.js';
 import { matrix } from '../../core/matrix.js';
 
 export interface SharedStepBuffers {
