@@ -10,6 +10,12 @@ export interface Rng {
   normal(): number;
   /** Uniform integer in [0, n). */
   int(n: number): number;
+  /**
+   * Optional: `out[from … to)` filled with `normal()` draws, in order (the same numbers the calls
+   * would give). A generator's own loop keeps each draw unboxed, where a caller's loop over
+   * `normal()` through this interface allocates one heap number per draw.
+   */
+  fillNormal?(out: Float64Array, from: number, to: number): void;
   /** True for a seeded, reproducible generator (a run using one is not a private release). */
   readonly reproducible: boolean;
 }
@@ -25,6 +31,8 @@ export class SeededRng implements Rng {
   private s2 = 0;
   private s3 = 0;
   private spareNormal = NaN;
+  /** Scratch for the pair `normal()` draws. */
+  private readonly pair = new Float64Array(2);
 
   constructor(seed: number) {
     this.reseed(seed);
@@ -74,7 +82,16 @@ export class SeededRng implements Rng {
       this.spareNormal = NaN;
       return z;
     }
-    // Marsaglia polar method: two normals per accepted pair.
+    this.polarPair(this.pair, 0);
+    this.spareNormal = this.pair[1];
+    return this.pair[0];
+  }
+
+  /**
+   * Marsaglia polar method: two normals per accepted pair, written to out[at] and out[at + 1]
+   * (into an array rather than returned or kept in a field, where each double would be boxed).
+   */
+  private polarPair(out: Float64Array, at: number): void {
     let u: number, v: number, s: number;
     do {
       u = 2 * this.uniform() - 1;
@@ -82,12 +99,23 @@ export class SeededRng implements Rng {
       s = u * u + v * v;
     } while (s >= 1 || s === 0);
     const f = Math.sqrt((-2 * Math.log(s)) / s);
-    this.spareNormal = v * f;
-    return u * f;
+    out[at] = u * f;
+    out[at + 1] = v * f;
   }
 
   int(n: number): number {
     return Math.floor(this.uniform() * n);
+  }
+
+  /** The draws of successive `normal()` calls: a pending spare first, then whole pairs in place. */
+  fillNormal(out: Float64Array, from: number, to: number): void {
+    let i = from;
+    if (i < to && !Number.isNaN(this.spareNormal)) {
+      out[i++] = this.spareNormal;
+      this.spareNormal = NaN;
+    }
+    for (; i + 1 < to; i += 2) this.polarPair(out, i);
+    if (i < to) out[i] = this.normal();
   }
 
   /** An independent child stream (for per-tree or per-worker generators). */
@@ -101,8 +129,9 @@ function rotl(x: number, k: number): number {
 }
 
 /** Fill `out` with standard normal draws. */
-export function fillNormal(rng: Rng, out: Float64Array): Float64Array {
-  for (let i = 0; i < out.length; i++) out[i] = rng.normal();
+export function fillNormal(rng: Rng, out: Float64Array, from = 0, to = out.length): Float64Array {
+  if (rng.fillNormal) rng.fillNormal(out, from, to);
+  else for (let i = from; i < to; i++) out[i] = rng.normal();
   return out;
 }
 

@@ -48,6 +48,8 @@ export class CryptoRng implements Rng {
   private readonly buffer = new Uint32Array(BUFFER_WORDS);
   private position = BUFFER_WORDS;
   private spareNormal = NaN;
+  /** Scratch for the pair `normal()` draws. */
+  private readonly pair = new Float64Array(2);
 
   constructor(source?: WebCryptoLike) {
     const fallback = (globalThis as { crypto?: WebCryptoLike }).crypto;
@@ -81,12 +83,30 @@ export class CryptoRng implements Rng {
       this.spareNormal = NaN;
       return z;
     }
+    this.boxMullerPair(this.pair, 0);
+    this.spareNormal = this.pair[1];
+    return this.pair[0];
+  }
+
+  /** The draws of successive `normal()` calls: a pending spare first, then whole pairs in place. */
+  fillNormal(out: Float64Array, from: number, to: number): void {
+    let i = from;
+    if (i < to && !Number.isNaN(this.spareNormal)) {
+      out[i++] = this.spareNormal;
+      this.spareNormal = NaN;
+    }
+    for (; i + 1 < to; i += 2) this.boxMullerPair(out, i);
+    if (i < to) out[i] = this.normal();
+  }
+
+  /** Two normals into out[at] (cosine) and out[at + 1] (sine): written, not returned, so not boxed. */
+  private boxMullerPair(out: Float64Array, at: number): void {
     const u1 = 1 - this.uniform(); // (0, 1]
     const u2 = this.uniform();
     const r = Math.sqrt(-2 * Math.log(u1));
     const theta = 2 * Math.PI * u2;
-    this.spareNormal = r * Math.sin(theta);
-    return r * Math.cos(theta);
+    out[at] = r * Math.cos(theta);
+    out[at + 1] = r * Math.sin(theta);
   }
 
   /** Exactly uniform integer in [0, n) by rejection (no modulo bias); n ≤ 2⁵³. */
