@@ -7,7 +7,7 @@
  * handles (shared, not cloned), the batch size, μ and the range of directions.
  */
 import type { Target } from '../../models/types.js';
-import type { DirectionRequest } from '../zerothOrder.js';
+import type { DirectionEvaluation, DirectionRequest, EvaluatorSetup } from '../zerothOrder.js';
 import { matrix } from '../../core/matrix.js';
 
 export interface SharedStepBuffers {
@@ -106,5 +106,55 @@ export class StepViews {
       batchX: matrix(b, dim, this.batchX.subarray(0, b * dim)),
       batchTarget,
     };
+  }
+}
+
+/**
+ * The main thread's side of a pooled step: the shared buffers (reallocated, with a new generation,
+ * when a batch exceeds their capacity), the request written into them once, and the K directions
+ * split into contiguous ranges, one task per worker (any split gives the same numbers).
+ */
+export class SharedStepWriter {
+  private views: StepViews;
+  private capacity: number;
+  private readonly survival: boolean;
+  private readonly p: number;
+  private readonly dim: number;
+  private last = { b: 0, K: 0 };
+
+  constructor(setup: EvaluatorSetup) {
+    this.survival = setup.synthetic.target.task === 'survival';
+    this.p = setup.synthetic.size;
+    this.dim = setup.synthetic.encoder.dim;
+    this.capacity = setup.batchCapacity;
+    this.views = new StepViews(allocateStepBuffers(0, this.p, setup.directions, this.dim, this.capacity, this.survival));
+  }
+
+  /** Publish a step's request; returns one task per worker (at most K). */
+  publish(request: DirectionRequest, workers: number): DirectionTask[] {
+    const K = request.seeds.length;
+    const b = request.batchX.rows;
+    if (b > this.capacity) {
+      this.capacity = Math.max(b, Math.ceil(1.5 * this.capacity));
+      this.views = new StepViews(allocateStepBuffers(this.views.buffers.generation + 1, this.p, K, this.dim, this.capacity, this.survival));
+    }
+    this.views.write(request);
+    this.last = { b, K };
+    const tasks = Math.min(workers, K);
+    return Array.from({ length: tasks }, (_, t) => ({
+      buffers: this.views.buffers,
+      batchSize: b,
+      smoothing: request.smoothing,
+      from: Math.floor((t * K) / tasks),
+      to: Math.floor(((t + 1) * K) / tasks),
+    }));
+  }
+
+  /** Once every task of the step has completed: its results (valid until the next `publish`). */
+  collect(): DirectionEvaluation {
+    const { views } = this;
+    const n = this.last.b * this.last.K;
+    Atomics.load(views.done, 0); // pairs with the workers' Atomics.add: their writes are visible
+    return { differences: views.differences.subarray(0, n), sums: views.sums.subarray(0, n) };
   }
 }

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { poolEvaluators, type PooledDirectionEvaluator } from '../../condense/parallel/adaptive.js';
 import { workerSetupOf, type WorkerSetup } from '../../condense/parallel/rangeWorker.js';
-import { StepViews, allocateStepBuffers } from '../../condense/parallel/sharedStep.js';
+import { SharedStepWriter } from '../../condense/parallel/sharedStep.js';
 import type { DirectionEvaluation, DirectionEvaluatorFactory, DirectionRequest, EvaluatorSetup } from '../../condense/zerothOrder.js';
 
 export { AdaptiveDirectionEvaluator, MIN_PARALLEL_STEP_MS } from '../../condense/parallel/adaptive.js';
@@ -32,43 +32,19 @@ export function workerScriptAvailable(): boolean {
 
 export class ParallelDirectionEvaluator implements PooledDirectionEvaluator {
   private readonly pool: Piscina;
-  private views: StepViews;
-  private capacity: number;
-  private readonly survival: boolean;
-  private readonly p: number;
-  private readonly dim: number;
+  private readonly step: SharedStepWriter;
 
   constructor(setup: EvaluatorSetup, readonly workers: number) {
     if (!(Number.isInteger(workers) && workers >= 1)) throw new RangeError(`workers must be a positive integer (got ${workers})`);
     const workerData: WorkerSetup = workerSetupOf(setup);
-    const state = workerData.synthetic;
     this.pool = new Piscina({ filename: WORKER_FILE.href, minThreads: workers, maxThreads: workers, idleTimeout: 60_000, workerData });
-    this.survival = state.target.task === 'survival';
-    this.p = setup.synthetic.size;
-    this.dim = setup.synthetic.encoder.dim;
-    this.capacity = setup.batchCapacity;
-    this.views = new StepViews(allocateStepBuffers(0, this.p, setup.directions, this.dim, this.capacity, this.survival));
+    this.step = new SharedStepWriter(setup);
   }
 
   async evaluateDirections(request: DirectionRequest): Promise<DirectionEvaluation> {
-    const K = request.seeds.length;
-    const b = request.batchX.rows;
-    if (b > this.capacity) {
-      this.capacity = Math.max(b, Math.ceil(1.5 * this.capacity));
-      this.views = new StepViews(allocateStepBuffers(this.views.buffers.generation + 1, this.p, K, this.dim, this.capacity, this.survival));
-    }
-    const views = this.views;
-    views.write(request);
-    const tasks = Math.min(this.workers, K);
-    const runs: Promise<unknown>[] = [];
-    for (let t = 0; t < tasks; t++) {
-      const from = Math.floor((t * K) / tasks);
-      const to = Math.floor(((t + 1) * K) / tasks);
-      runs.push(this.pool.run({ buffers: views.buffers, batchSize: b, smoothing: request.smoothing, from, to }));
-    }
-    await Promise.all(runs);
-    Atomics.load(views.done, 0); // pairs with the workers' Atomics.add: their writes are visible
-    return { differences: views.differences.subarray(0, b * K), sums: views.sums.subarray(0, b * K) };
+    const tasks = this.step.publish(request, this.workers);
+    await Promise.all(tasks.map((task) => this.pool.run(task)));
+    return this.step.collect();
   }
 
   close(): Promise<void> {
