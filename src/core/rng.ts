@@ -21,20 +21,53 @@ export interface Rng {
 }
 
 /**
+ * Normals drawn two at a time by a subclass's `drawPair` and handed out one by one, the second kept
+ * as a spare for the next `normal()`. Pairs are written into arrays, never returned: a double
+ * returned from a call the optimiser does not inline is boxed (a heap allocation per draw).
+ */
+export abstract class PairedNormals {
+  protected spareNormal = NaN;
+  private readonly pair = new Float64Array(2);
+
+  /** Two standard normals into out[at] and out[at + 1]. */
+  protected abstract drawPair(out: Float64Array, at: number): void;
+
+  normal(): number {
+    if (!Number.isNaN(this.spareNormal)) {
+      const z = this.spareNormal;
+      this.spareNormal = NaN;
+      return z;
+    }
+    this.drawPair(this.pair, 0);
+    this.spareNormal = this.pair[1];
+    return this.pair[0];
+  }
+
+  /** The draws of successive `normal()` calls: a pending spare first, then whole pairs in place. */
+  fillNormal(out: Float64Array, from: number, to: number): void {
+    let i = from;
+    if (i < to && !Number.isNaN(this.spareNormal)) {
+      out[i++] = this.spareNormal;
+      this.spareNormal = NaN;
+    }
+    for (; i + 1 < to; i += 2) this.drawPair(out, i);
+    if (i < to) out[i] = this.normal();
+  }
+}
+
+/**
  * xoshiro128** (Blackman & Vigna) on 32-bit state words, seeded through splitmix32: fast, small,
  * good statistical quality, and identical in Node and the browser. Not for release randomness.
  */
-export class SeededRng implements Rng {
+export class SeededRng extends PairedNormals implements Rng {
   readonly reproducible = true;
   private s0 = 0;
   private s1 = 0;
   private s2 = 0;
   private s3 = 0;
-  private spareNormal = NaN;
-  /** Scratch for the pair `normal()` draws. */
-  private readonly pair = new Float64Array(2);
 
   constructor(seed: number) {
+    super();
     this.reseed(seed);
   }
 
@@ -76,22 +109,8 @@ export class SeededRng implements Rng {
     return (hi * 67108864 + lo) / 9007199254740992;
   }
 
-  normal(): number {
-    if (!Number.isNaN(this.spareNormal)) {
-      const z = this.spareNormal;
-      this.spareNormal = NaN;
-      return z;
-    }
-    this.polarPair(this.pair, 0);
-    this.spareNormal = this.pair[1];
-    return this.pair[0];
-  }
-
-  /**
-   * Marsaglia polar method: two normals per accepted pair, written to out[at] and out[at + 1]
-   * (into an array rather than returned or kept in a field, where each double would be boxed).
-   */
-  private polarPair(out: Float64Array, at: number): void {
+  /** Marsaglia polar method: two normals per accepted pair. */
+  protected drawPair(out: Float64Array, at: number): void {
     let u: number, v: number, s: number;
     do {
       u = 2 * this.uniform() - 1;
@@ -105,17 +124,6 @@ export class SeededRng implements Rng {
 
   int(n: number): number {
     return Math.floor(this.uniform() * n);
-  }
-
-  /** The draws of successive `normal()` calls: a pending spare first, then whole pairs in place. */
-  fillNormal(out: Float64Array, from: number, to: number): void {
-    let i = from;
-    if (i < to && !Number.isNaN(this.spareNormal)) {
-      out[i++] = this.spareNormal;
-      this.spareNormal = NaN;
-    }
-    for (; i + 1 < to; i += 2) this.polarPair(out, i);
-    if (i < to) out[i] = this.normal();
   }
 
   /** An independent child stream (for per-tree or per-worker generators). */

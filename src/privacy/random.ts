@@ -26,7 +26,7 @@
  * Poisson sampling (`poissonSampling.ts`) is exact too, and skips from one included record to the
  * next instead of drawing a trial per record.
  */
-import type { Rng } from '../core/rng.js';
+import { PairedNormals, type Rng } from '../core/rng.js';
 import { PrivacyParameterError } from './errors.js';
 import { exactSnappedGaussianIndex } from './exactGaussian.js';
 
@@ -40,18 +40,16 @@ const TWO_POW_53 = 9007199254740992;
 const BUFFER_WORDS = 4096;
 
 /** Cryptographically secure Rng over WebCrypto `getRandomValues`, buffered. Not reproducible. */
-export class CryptoRng implements Rng {
+export class CryptoRng extends PairedNormals implements Rng {
   readonly reproducible = false;
   /** Marks this generator as suitable for private releases (checked by the ledger). */
   readonly cryptographicallySecure = true;
   private readonly source: WebCryptoLike;
   private readonly buffer = new Uint32Array(BUFFER_WORDS);
   private position = BUFFER_WORDS;
-  private spareNormal = NaN;
-  /** Scratch for the pair `normal()` draws. */
-  private readonly pair = new Float64Array(2);
 
   constructor(source?: WebCryptoLike) {
+    super();
     const fallback = (globalThis as { crypto?: WebCryptoLike }).crypto;
     const chosen = source ?? fallback;
     if (!chosen || typeof chosen.getRandomValues !== 'function') {
@@ -76,31 +74,11 @@ export class CryptoRng implements Rng {
     return (hi * TWO_POW_26 + lo) / TWO_POW_53;
   }
 
-  /** Standard normal by the Box–Muller transform (public randomness; releases use the exact sampler). */
-  normal(): number {
-    if (!Number.isNaN(this.spareNormal)) {
-      const z = this.spareNormal;
-      this.spareNormal = NaN;
-      return z;
-    }
-    this.boxMullerPair(this.pair, 0);
-    this.spareNormal = this.pair[1];
-    return this.pair[0];
-  }
-
-  /** The draws of successive `normal()` calls: a pending spare first, then whole pairs in place. */
-  fillNormal(out: Float64Array, from: number, to: number): void {
-    let i = from;
-    if (i < to && !Number.isNaN(this.spareNormal)) {
-      out[i++] = this.spareNormal;
-      this.spareNormal = NaN;
-    }
-    for (; i + 1 < to; i += 2) this.boxMullerPair(out, i);
-    if (i < to) out[i] = this.normal();
-  }
-
-  /** Two normals into out[at] (cosine) and out[at + 1] (sine): written, not returned, so not boxed. */
-  private boxMullerPair(out: Float64Array, at: number): void {
+  /**
+   * Standard normals by the Box–Muller transform, the cosine draw first (public randomness; releases
+   * use the exact sampler).
+   */
+  protected drawPair(out: Float64Array, at: number): void {
     const u1 = 1 - this.uniform(); // (0, 1]
     const u2 = this.uniform();
     const r = Math.sqrt(-2 * Math.log(u1));
