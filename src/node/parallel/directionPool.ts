@@ -1,9 +1,10 @@
 /**
  * Parallel direction evaluation on Node worker threads (piscina), behind the same async
  * `DirectionEvaluator` interface as the inline evaluator, with bit-identical results for any number
- * of workers: the K directions of a step are split into contiguous ranges, one task per worker; each
- * direction's numbers do not depend on where it runs (see `InlineDirectionEvaluator.evaluateRange`),
- * and the privatisation that sums over records stays on the main thread, in a fixed order.
+ * of workers: the 2K evaluations of a step (each side of each antithetic pair) are claimed one at a
+ * time by whichever worker is free (`sharedStep.ts`); each evaluation's numbers do not depend on
+ * where it runs (see `InlineDirectionEvaluator.evaluateOne`), and the privatisation that sums over
+ * records stays on the main thread, in a fixed order.
  *
  * What crosses threads: the run's setup (the synthetic set's encoder state and outcomes, the learner
  * recipes, the loss) once per worker, as `workerData` when it starts; per step the synthetic
@@ -28,7 +29,7 @@ import type {
   EvaluatorSetup,
   InlineDirectionEvaluator,
 } from '../../condense/zerothOrder.js';
-import { StepViews, allocateStepBuffers } from './sharedStep.js';
+import { StepViews, allocateStepBuffers, type DirectionTask } from './sharedStep.js';
 
 /** Sent once to each worker when it starts. */
 export interface WorkerSetup {
@@ -83,16 +84,13 @@ export class ParallelDirectionEvaluator implements DirectionEvaluator {
     }
     const views = this.views;
     views.write(request);
-    const tasks = Math.min(this.workers, K);
+    // Every worker gets the same task and claims evaluations until none is left (see sharedStep.ts).
+    const task: DirectionTask = { buffers: views.buffers, batchSize: b, smoothing: request.smoothing, from: 0, to: K };
+    const tasks = Math.min(this.workers, 2 * K);
     const runs: Promise<unknown>[] = [];
-    for (let t = 0; t < tasks; t++) {
-      const from = Math.floor((t * K) / tasks);
-      const to = Math.floor(((t + 1) * K) / tasks);
-      runs.push(this.pool.run({ buffers: views.buffers, batchSize: b, smoothing: request.smoothing, from, to }));
-    }
+    for (let t = 0; t < tasks; t++) runs.push(this.pool.run(task));
     await Promise.all(runs);
-    Atomics.load(views.done, 0); // pairs with the workers' Atomics.add: their writes are visible
-    return { differences: views.differences.subarray(0, b * K), sums: views.sums.subarray(0, b * K) };
+    return views.collect(b, K);
   }
 
   close(): Promise<void> {
@@ -100,10 +98,21 @@ export class ParallelDirectionEvaluator implements DirectionEvaluator {
   }
 }
 
-/** Inline or pooled, whichever a timed step shows to be faster (same results either way). */
+/**
+ * Inline or pooled, whichever timed steps show to be faster (same results either way). Steps 0–2 run
+ * inline (0 warms the kernels up, 1 and 2 are timed); if the faster of those is over the threshold,
+ * steps 3–6 run on the pool (3 starts the workers and 4 warms their kernels up, 5 and 6 are timed),
+ * and the run keeps whichever side's faster timed step was faster. Two timings a side, and warm
+ * workers, keep one slow spell of a shared machine or a worker still compiling from deciding.
+ */
 export class AdaptiveDirectionEvaluator implements DirectionEvaluator {
+  static readonly INLINE_STEPS = 3;
+  static readonly POOL_STEPS = 4;
+  /** Of each side's steps, the last TIMED_STEPS are timed. */
+  static readonly TIMED_STEPS = 2;
   private step = 0;
   private inlineMs = Infinity;
+  private poolMs = Infinity;
   private parallel: ParallelDirectionEvaluator | undefined;
   private choice: 'undecided' | 'inline' | 'parallel' = 'undecided';
 
@@ -122,21 +131,21 @@ export class AdaptiveDirectionEvaluator implements DirectionEvaluator {
     const step = this.step++;
     if (this.choice === 'inline') return this.inline.evaluateNow(request);
     if (this.choice === 'parallel') return this.parallel!.evaluateDirections(request);
-    // Step 0 warms the inline kernels up, step 1 is timed; steps 2 (workers starting) and 3 (timed) try the pool.
-    if (step < 2) {
+    const { INLINE_STEPS, POOL_STEPS, TIMED_STEPS } = AdaptiveDirectionEvaluator;
+    if (step < INLINE_STEPS) {
       const started = performance.now();
       const result = this.inline.evaluateNow(request);
-      if (step === 1) {
-        this.inlineMs = performance.now() - started;
-        if (this.inlineMs < this.minParallelStepMs) this.choice = 'inline';
-      }
+      if (step >= INLINE_STEPS - TIMED_STEPS) this.inlineMs = Math.min(this.inlineMs, performance.now() - started);
+      if (step === INLINE_STEPS - 1 && this.inlineMs < this.minParallelStepMs) this.choice = 'inline';
       return result;
     }
     this.parallel ??= this.startPool();
     const started = performance.now();
     const result = await this.parallel.evaluateDirections(request);
-    if (step >= 3) {
-      this.choice = performance.now() - started < this.inlineMs ? 'parallel' : 'inline';
+    const poolStep = step - INLINE_STEPS;
+    if (poolStep >= POOL_STEPS - TIMED_STEPS) this.poolMs = Math.min(this.poolMs, performance.now() - started);
+    if (poolStep === POOL_STEPS - 1) {
+      this.choice = this.poolMs < this.inlineMs ? 'parallel' : 'inline';
       if (this.choice === 'inline') await this.close();
     }
     return result;

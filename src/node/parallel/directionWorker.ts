@@ -1,7 +1,7 @@
 /**
  * A worker thread of the direction pool: rebuilds the run's synthetic set and learners once (from
- * `workerData`, sent when the thread starts), then evaluates the directions each task names,
- * reading the step from shared memory and writing its columns of the result in place.
+ * `workerData`, sent when the thread starts), then runs the evaluations it claims for each task,
+ * reading the step from shared memory and writing their columns of the result in place.
  */
 import { workerData } from 'node:worker_threads';
 import { PerRecordLoss } from '../../condense/objective.js';
@@ -18,8 +18,7 @@ let views: StepViews | undefined;
 
 export default function evaluateDirectionRange(task: DirectionTask): number {
   if (!views || views.buffers.generation !== task.buffers.generation) views = new StepViews(task.buffers);
-  const request = views.request(task, synthetic.encoder.dim, survival);
-  evaluator.evaluateRange(request, task.from, task.to, views.differences, views.sums);
+  views.evaluateClaimed(evaluator, views.request(task, synthetic.encoder.dim, survival), task);
   // Sequentially consistent: everything written above is visible to whoever loads this counter.
   return Atomics.add(views.done, 0, 1);
 }

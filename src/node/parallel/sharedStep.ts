@@ -4,9 +4,14 @@
  * its outcomes) and read by every worker in place, and the result arrays each worker fills in its
  * own columns. Nothing of the batch is copied per task: a task message carries only the buffers'
  * handles (shared, not cloned), the batch size, μ and the range of directions.
+ *
+ * Work is handed out one evaluation (one side of one antithetic pair) at a time: every task of a
+ * step claims the next of the 2K evaluations from a shared counter until none is left, so a worker
+ * that drew cheap fits takes more of them and none waits for a slow half (fits of the same learner
+ * differ in cost with the seed and the perturbed rows: a forest's trees, Newton's iterations).
  */
 import type { Target } from '../../models/types.js';
-import type { DirectionRequest } from '../../condense/zerothOrder.js';
+import { combineAntitheticLosses, type DirectionEvaluation, type DirectionRequest, type InlineDirectionEvaluator } from '../../condense/zerothOrder.js';
 import { matrix } from '../../core/matrix.js';
 
 export interface SharedStepBuffers {
@@ -24,9 +29,15 @@ export interface SharedStepBuffers {
   sums: SharedArrayBuffer;
   /** One Int32 the workers increment with Atomics when done: the fence that publishes their writes. */
   done: SharedArrayBuffer;
+  /** One Int32: the next evaluation of the step to claim (reset to 0 by the main thread per step). */
+  claims: SharedArrayBuffer;
 }
 
-/** One task: directions [from, to) of the step now in the buffers. */
+/**
+ * One task: evaluations of directions [from, to) of the step now in the buffers, claimed one at a
+ * time from the shared counter (evaluation j is direction from + ⌊j/2⌋, at +μ for even j, −μ for
+ * odd j) until all 2(to − from) are taken; a step sends the same task to every worker.
+ */
 export interface DirectionTask {
   buffers: SharedStepBuffers;
   batchSize: number;
@@ -49,6 +60,7 @@ export function allocateStepBuffers(generation: number, p: number, K: number, di
     differences: new SharedArrayBuffer(capacity * K * F64),
     sums: new SharedArrayBuffer(capacity * K * F64),
     done: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT),
+    claims: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT),
   };
 }
 
@@ -63,6 +75,7 @@ export class StepViews {
   readonly differences: Float64Array;
   readonly sums: Float64Array;
   readonly done: Int32Array;
+  readonly claims: Int32Array;
 
   constructor(readonly buffers: SharedStepBuffers) {
     this.parameters = new Float64Array(buffers.parameters);
@@ -74,11 +87,13 @@ export class StepViews {
     this.differences = new Float64Array(buffers.differences);
     this.sums = new Float64Array(buffers.sums);
     this.done = new Int32Array(buffers.done);
+    this.claims = new Int32Array(buffers.claims);
   }
 
-  /** Main thread: publish a step's request. */
+  /** Main thread: publish a step's request (and put all its evaluations up for claiming). */
   write(request: DirectionRequest): void {
     const b = request.batchX.rows;
+    Atomics.store(this.claims, 0, 0);
     this.parameters.set(request.parameters);
     this.directions.set(request.directions);
     this.seeds.set(request.seeds);
@@ -105,5 +120,26 @@ export class StepViews {
       batchX: matrix(b, dim, this.batchX.subarray(0, b * dim)),
       batchTarget,
     };
+  }
+
+  /**
+   * Worker side: claim and run evaluations of the task until none is left, writing the losses at
+   * +μ into `differences` and at −μ into `sums` (column k, record-major). Returns how many it ran.
+   */
+  evaluateClaimed(evaluator: InlineDirectionEvaluator, request: DirectionRequest, task: DirectionTask): number {
+    const count = 2 * (task.to - task.from);
+    let evaluated = 0;
+    for (let j = Atomics.add(this.claims, 0, 1); j < count; j = Atomics.add(this.claims, 0, 1), evaluated++) {
+      const k = task.from + (j >> 1);
+      if (j & 1) evaluator.evaluateOne(request, k, -1, this.sums);
+      else evaluator.evaluateOne(request, k, 1, this.differences);
+    }
+    return evaluated;
+  }
+
+  /** Main thread, once every task of the step is done: the losses at ±μ become differences and sums. */
+  collect(batchSize: number, directions: number): DirectionEvaluation {
+    Atomics.load(this.done, 0); // pairs with the workers' Atomics.add: their writes are visible
+    return combineAntitheticLosses(this.differences, this.sums, batchSize * directions);
   }
 }
