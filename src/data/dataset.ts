@@ -6,7 +6,8 @@
  */
 import { CardError, parseCard, type DatasetCard } from './card.js';
 import { DataError } from './errors.js';
-import { readTableFromTextSync, type IngestReport, type InvalidRecordPolicy } from './ingest.js';
+import { TableBuilder, readTableFromTextSync, type IngestOptions, type IngestReport, type InvalidRecordPolicy } from './ingest.js';
+import { deliverParquetRecords, hasParquetMagic, readParquetRecords } from './parquet.js';
 import { parseSplitDocument } from './split.js';
 import { splitTable, subsetTable, type Table } from './table.js';
 import { sha256Hex } from '../core/sha256.js';
@@ -27,7 +28,10 @@ export interface AssembledDataset {
 export interface DatasetTexts {
   /** The card, parsed or as JSON text. */
   card: DatasetCard | string;
-  /** The CSV as bytes (fingerprinted as given) or text (fingerprinted as its UTF-8 encoding). */
+  /**
+   * The CSV as bytes (fingerprinted as given) or text (fingerprinted as its UTF-8 encoding); bytes
+   * that start with Parquet's magic number are read as Parquet (`data/parquet.ts`).
+   */
   csv: Uint8Array | string;
   /** The split file's JSON text, `{"test": [0-based row indices]}`; absent = no split. */
   split?: string;
@@ -41,11 +45,19 @@ export interface DatasetTexts {
 export async function assembleDataset(input: DatasetTexts): Promise<AssembledDataset> {
   const card = typeof input.card === 'string' ? parseCardText(input.card, input.sources.card ?? 'card') : input.card;
   const bytes = typeof input.csv === 'string' ? new TextEncoder().encode(input.csv) : input.csv;
-  const text = typeof input.csv === 'string' ? input.csv : decodeUtf8(input.csv, input.sources.csv);
-  const { table, report } = readTableFromTextSync(text, card, { source: input.sources.csv, clampToBounds: input.clampToBounds, onInvalid: input.onInvalid });
+  const options = { source: input.sources.csv, clampToBounds: input.clampToBounds, onInvalid: input.onInvalid };
+  const { table, report } = hasParquetMagic(bytes) ? await readParquetTable(bytes, card, options) : readTableFromTextSync(typeof input.csv === 'string' ? input.csv : decodeUtf8(input.csv, input.sources.csv), card, options);
   const testIndices = input.split === undefined ? new Int32Array(0) : parseSplit(input.split, input.sources.split ?? 'split', table.nRows);
   const { train, test } = testIndices.length ? splitTable(table, testIndices) : { train: table, test: subsetTable(table, testIndices) };
   return { card, table, testIndices, train, test, sha256: await sha256Hex(bytes), report };
+}
+
+/** A Parquet file's records (`data/parquet.ts`) into a table, by the same rules as a CSV's. */
+async function readParquetTable(bytes: Uint8Array, card: DatasetCard, options: IngestOptions): Promise<{ table: Table; report: IngestReport }> {
+  const records = await readParquetRecords(bytes, options.source);
+  const builder = new TableBuilder(card, options);
+  deliverParquetRecords(records, (fields, _i, line) => builder.addRecord(fields, line));
+  return builder.finish();
 }
 
 /** A card from JSON text (a byte-order mark is fine); JSON syntax errors are card errors too. */

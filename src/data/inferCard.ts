@@ -22,7 +22,7 @@
  * into `event_codes` when it is not 0/1. Times are checked when the draft reads the file (ingest.ts).
  */
 import { parseCard, type DatasetCard } from './card.js';
-import { CsvTokenizer } from './csv.js';
+import { CsvTokenizer, type CsvRecordSink } from './csv.js';
 import { DataError } from './errors.js';
 import { TableBuilder } from './ingest.js';
 import { DEFAULT_MISSING_VALUES, delimiterHint, labelKey, numberLookalike, parseNumberIn, parseStrictNumber, quoteCell, type TextFormat } from './values.js';
@@ -333,17 +333,23 @@ function compareLevels(a: string, b: string): number {
  * survival time > 0 and at least one event), so a draft is only returned if it can load its data.
  */
 export function inferCardFromText(text: string, options: CardInferenceOptions): CardDraft {
+  return inferCardFromRecords((sink) => {
+    const tokenizer = new CsvTokenizer(options.source, { delimiter: options.format?.delimiter });
+    tokenizer.push(text, sink);
+    tokenizer.end(sink);
+  }, options);
+}
+
+/**
+ * Draft a card from records that `replay` delivers (header first) each time it is called — a CSV
+ * text's, or a Parquet file's (`deliverParquetRecords`) — then read them again with the draft.
+ */
+export function inferCardFromRecords(replay: (sink: CsvRecordSink) => void, options: CardInferenceOptions): CardDraft {
   const inferrer = new CardInferrer(options);
-  const tokenizer = new CsvTokenizer(options.source, { delimiter: options.format?.delimiter });
-  const sink = (fields: string[], _i: number, line: number) => inferrer.addRecord(fields, line);
-  tokenizer.push(text, sink);
-  tokenizer.end(sink);
+  replay((fields, _i, line) => inferrer.addRecord(fields, line));
   const draft = inferrer.finish();
   const builder = new TableBuilder(draft.card, { source: options.source, missingValues: options.missingValues, format: options.format });
-  const check = new CsvTokenizer(options.source, { delimiter: options.format?.delimiter });
-  const load = (fields: string[], _i: number, line: number) => builder.addRecord(fields, line);
-  check.push(text, load);
-  check.end(load);
+  replay((fields, _i, line) => builder.addRecord(fields, line));
   builder.finish();
   return draft;
 }

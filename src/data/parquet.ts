@@ -20,6 +20,7 @@
  * numbers or strings before export; nothing is coerced silently.
  */
 import { parquetMetadata, parquetRead, parquetSchema, type ColumnData, type FileMetaData, type SchemaTree } from 'hyparquet';
+import type { CsvRecordSink } from './csv.js';
 import { DataError } from './errors.js';
 
 /** "PAR1": the first and last four bytes of every Parquet file. */
@@ -93,6 +94,15 @@ export async function readParquetRecords(bytes: Uint8Array, source: string): Pro
       return cells;
     },
   };
+}
+
+/**
+ * Hand the records to a CSV record sink, numbered as the file's CSV export would be (header = line
+ * 1, data row r counted from 1 = line r + 1), so that errors name the same data row whichever format was read.
+ */
+export function deliverParquetRecords(records: ParquetRecords, sink: CsvRecordSink): void {
+  sink(records.header, 0, 1);
+  for (let r = 0; r < records.rows; r++) sink(records.record(r), r + 1, r + 2);
 }
 
 /** One column's values for rows 0 … rows − 1, from its chunks (which may overlap or come unordered). */

@@ -10,7 +10,7 @@ import { CardError, type DatasetCard } from '../data/card.js';
 import { parseCardText } from '../data/dataset.js';
 import { CsvTokenizer, type CsvRecordSink } from '../data/csv.js';
 import { DataError } from '../data/errors.js';
-import { hasParquetExtension, hasParquetMagic, readParquetRecords } from '../data/parquet.js';
+import { deliverParquetRecords, hasParquetExtension, hasParquetMagic, readParquetRecords } from '../data/parquet.js';
 
 export interface StreamedRecords {
   /** SHA-256 of the raw file bytes, hex (the input fingerprint for receipts). */
@@ -78,9 +78,7 @@ async function readParquetFile(path: string, sink: CsvRecordSink, source: string
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const records = await readParquetRecords(bytes, source);
-  // Line numbers as a CSV would have them (header = line 1), so errors name the data row alone.
-  sink(records.header, 0, 1);
-  for (let r = 0; r < records.rows; r++) sink(records.record(r), r + 1, r + 2);
+  deliverParquetRecords(records, sink);
   return { sha256, bytes: keepBytes ? bytes : new Uint8Array(0), blankLines: 0, records: records.rows + 1 };
 }
 

@@ -11,7 +11,9 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCard } from '../../src/data/card.js';
 import { CsvTokenizer } from '../../src/data/csv.js';
-import { readParquetRecords } from '../../src/data/parquet.js';
+import { assembleDataset } from '../../src/data/dataset.js';
+import { inferCardFromRecords, inferCardFromText } from '../../src/data/inferCard.js';
+import { deliverParquetRecords, readParquetRecords } from '../../src/data/parquet.js';
 import { readTableFromTextSync } from '../../src/data/ingest.js';
 import { loadCsvDataset } from '../../src/node/bundled.js';
 import { runCli } from '../cli/runCli.js';
@@ -57,6 +59,22 @@ describe('readParquetRecords (isomorphic: bytes in, records out)', () => {
       expect(Array.from(fromParquet.table.features[j].missing)).toEqual(Array.from(column.missing));
     });
     expect(fromParquet.report.missing).toEqual({ age: 7, bmi: 5, sex: 0, smoker: 0, visits: 0, sodium: 0 });
+  });
+});
+
+describe('the isomorphic entry points the browser app uses read Parquet bytes', () => {
+  it('assembleDataset reads Parquet bytes (by their magic number) to the CSV\'s table, and inferCardFromRecords drafts the CSV\'s card', async () => {
+    const bytes = new Uint8Array(readFileSync(parquetPath));
+    const card = readFileSync(cardPath, 'utf8');
+    const fromParquet = await assembleDataset({ card, csv: bytes, sources: { csv: 'cohort.parquet' } });
+    const fromCsv = await assembleDataset({ card, csv: readFileSync(csvPath, 'utf8'), sources: { csv: 'cohort.csv' } });
+    expect(fromParquet.table.nRows).toBe(120);
+    expect(Array.from(fromParquet.table.label!)).toEqual(Array.from(fromCsv.table.label!));
+    fromCsv.table.features.forEach((column, j) => expect(Array.from(fromParquet.table.features[j].values)).toEqual(Array.from(column.values)));
+    expect(fromParquet.report.missing).toEqual(fromCsv.report.missing);
+    const records = await readParquetRecords(bytes, 'cohort.parquet');
+    const options = { name: 'cohort', source: 'cohort', label: 'readmitted', positive: 'yes' };
+    expect(inferCardFromRecords((sink) => deliverParquetRecords(records, sink), options)).toEqual(inferCardFromText(readFileSync(csvPath, 'utf8'), options));
   });
 });
 

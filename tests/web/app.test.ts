@@ -13,14 +13,18 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AxeResults } from 'axe-core';
 import type { Browser, Page } from 'playwright-core';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { readParquetRecords } from '../../src/data/parquet.js';
 import { SeededRng } from '../../src/core/rng.js';
 import { DEFAULT_LEARNERS } from '../../src/condense/settings.js';
 import { formatNumber } from '../../web/src/dom.js';
 import { ROOT, buildApp, launchChromium, serveStatic } from './server.js';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts');
+/** The Parquet fixture of tests/data/parquet.test.ts (three row groups; nulls, booleans, FLOAT, INT64). */
+const PARQUET = join(ROOT, 'tests/fixtures/parquet/cohort.parquet');
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** A laptop screen: the whole flow must be usable at this size. */
 const VIEWPORT = { width: 1366, height: 768 };
@@ -334,6 +338,72 @@ describe('browser app (headless Chromium)', () => {
     expect(errors).toEqual([]);
     await page.context().close();
   }, 120_000);
+
+  it('reads an uploaded Parquet file in the page as the Node reader does: same columns and rows, same drafted card, and a seeded run equal to the CLI on the same file', async () => {
+    const { page, errors } = await openApp();
+    const bytes = readFileSync(PARQUET);
+    const node = await readParquetRecords(new Uint8Array(bytes), 'cohort.parquet');
+    await page.setInputFiles('#file-input', { name: 'cohort.parquet', mimeType: 'application/vnd.apache.parquet', buffer: bytes });
+    await page.waitForSelector('#outcome-fieldset:not([hidden])');
+    expect(await page.textContent('#data-status')).toContain(`Read cohort.parquet (Parquet, ${node.rows} rows × ${node.header.length} columns) in this browser`);
+    expect(await page.$$eval('#label-column option', (options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(node.header);
+    await page.selectOption('#label-column', 'readmitted');
+    await page.fill('#positive-value', 'yes');
+    await page.click('#draft-card');
+    await page.waitForSelector('#card-section:not([hidden])');
+
+    // The CLI drafts its card from the same file with Node's reader; the page's editor shows the same one.
+    const out = join(work, 'cohort-parquet.csv');
+    await cli('condense', '--data', PARQUET, '--label', 'readmitted', '--positive', 'yes', '--rows', '10', '--steps', '6', '--directions', '4', '--seed', '3', '--workers', '1', '--out', out, '--quiet', '--fingerprint-key', join(work, 'parquet.key'));
+    const cliCard = JSON.parse(readFileSync(join(work, 'cohort-parquet.card.json'), 'utf8')) as { features: { name: string; type: string; categories?: unknown[] }[] };
+    const editor = await page.$$eval('.card-table tbody tr', (trs) =>
+      trs.map((tr) => [tr.querySelector('th')!.textContent, tr.querySelector('select')!.value, (tr.querySelector('input[type="text"]') as HTMLInputElement).value]),
+    );
+    expect(editor).toEqual(cliCard.features.map((f) => [f.name, f.type, (f.categories ?? []).join(', ')]));
+
+    // No holdout (the CLI's default) and the same seed: the release is the CLI's, cell for cell
+    // (see the first test for why not byte for byte), and it condensed all 120 rows.
+    await page.fill('#holdout', '0');
+    await runSettings(page, { rows: '10', steps: '6', directions: '4', seed: '3' });
+    await page.click('#run');
+    await waitForRun(page);
+    const csv = await download(page, '#download-csv');
+    expect(csv.name).toBe('cohort-synthetic.csv');
+    expectSameValues(csvCells(csv.text), csvCells(readFileSync(out, 'utf8')));
+    const pageReceipt = JSON.parse((await download(page, '#download-receipt')).text);
+    const cliReceipt = JSON.parse(readFileSync(join(work, 'cohort-parquet.receipt.json'), 'utf8'));
+    // The clock differs, and so does the fingerprint: the CLI keys it with the custodian's secret; the page records none for an upload.
+    expect(pageReceipt.input_fingerprint.algorithm).toBe('none');
+    expect(pageReceipt.warnings).toEqual([...cliReceipt.warnings, 'no input fingerprint recorded']);
+    for (const r of [pageReceipt, cliReceipt]) {
+      delete r.created_at;
+      delete r.input_fingerprint;
+      delete r.warnings;
+    }
+    expectSameValues(pageReceipt, cliReceipt);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 120_000);
+
+  it('names the file (and the column) of a bad Parquet upload on the page, and the page stays usable', async () => {
+    const { page, errors } = await openApp();
+    const upload = async (name: string, buffer: Buffer) => {
+      await page.setInputFiles('#file-input', { name, mimeType: 'application/vnd.apache.parquet', buffer });
+      await page.locator('#data-error:not([hidden])').waitFor();
+      return page.textContent('#data-error');
+    };
+    expect(await upload('truncated.parquet', readFileSync(PARQUET).subarray(0, 1500))).toMatch(/^Please fix the input: truncated\.parquet: not a Parquet file \(it must start and end with "PAR1"\).* \(file truncated\.parquet\)$/);
+    expect(await page.isHidden('#outcome-fieldset')).toBe(true);
+    const dates = Buffer.from(parquetWriteBuffer({ columnData: [{ name: 'admitted', data: [new Date(0), new Date(86400000)], type: 'TIMESTAMP' }] }));
+    expect(await upload('dates.parquet', dates)).toMatch(/Parquet timestamp_millis columns are not accepted.* \(file dates\.parquet, column “admitted”\)$/);
+    await expectAccessible(page, 'Parquet error');
+    // A good file after a bad one clears the message and goes on.
+    await page.setInputFiles('#file-input', { name: 'cohort.parquet', mimeType: 'application/vnd.apache.parquet', buffer: readFileSync(PARQUET) });
+    await page.waitForSelector('#outcome-fieldset:not([hidden])');
+    expect(await page.isHidden('#data-error')).toBe(true);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
 
   it('keeps the page responsive while condensing 10,000 rows, and Cancel stops the run within a second', async () => {
     const { page, errors } = await openApp();

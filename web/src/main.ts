@@ -4,8 +4,9 @@
  */
 import { parseCardText } from '../../src/data/dataset.js';
 import type { DatasetCard } from '../../src/data/card.js';
-import { inferCardFromText } from '../../src/data/inferCard.js';
-import { CsvTokenizer } from '../../src/data/csv.js';
+import { inferCardFromRecords } from '../../src/data/inferCard.js';
+import { CsvTokenizer, type CsvRecordSink } from '../../src/data/csv.js';
+import { deliverParquetRecords, hasParquetExtension, hasParquetMagic, readParquetRecords } from '../../src/data/parquet.js';
 import type { CondenseProgress } from '../../src/condense/condense.js';
 import { describeJobError, type CondenseJobRequest, type CondenseJobResult, type JobError, type JobEvent } from '../../src/job/protocol.js';
 import { learnerSpecs } from '../../src/models/registry.js';
@@ -23,8 +24,10 @@ interface Source {
   /** Bundled dataset name, or the uploaded file's name. */
   name: string;
   bundled: boolean;
+  /** The file's bytes (CSV or Parquet: the job tells them apart by Parquet's magic number), or a bundled CSV's text. */
   csv: string | Uint8Array;
-  text: string;
+  /** Delivers the file's records, header first, to card drafting (a CSV's tokens, or a Parquet file's cells as CSV text). */
+  replay?: (sink: CsvRecordSink) => void;
   split?: string;
 }
 
@@ -39,7 +42,7 @@ $('use-bundled').addEventListener('click', () => {
   const d = BUNDLED_DATASETS.find((x) => x.name === datasetSelect.value);
   if (!d) return showError('data-error', { kind: 'data', message: 'Choose a dataset first.' });
   clearError('data-error');
-  state.source = { name: d.name, bundled: true, csv: d.csv, text: d.csv, split: d.split };
+  state.source = { name: d.name, bundled: true, csv: d.csv, split: d.split };
   $('outcome-fieldset').hidden = true;
   setCard(parseCardText(d.card, `${d.name}.json`));
   $('data-status').textContent = `Using the bundled dataset “${d.name}” with its fixed test split.`;
@@ -63,26 +66,46 @@ dropZone.addEventListener('drop', (e) => {
 async function loadFile(file: File): Promise<void> {
   clearError('data-error');
   const bytes = new Uint8Array(await file.arrayBuffer());
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return showError('data-error', { kind: 'data', file: file.name, message: `${file.name}: the file is not valid UTF-8 text` });
-  }
   let header: string[] = [];
-  try {
-    const tokenizer = new CsvTokenizer(file.name);
-    const firstLine = text.slice(0, text.search(/\r?\n/) >= 0 ? text.search(/\r?\n/) : undefined);
-    tokenizer.push(firstLine, (fields) => (header = header.length ? header : fields));
-    tokenizer.end((fields) => (header = header.length ? header : fields));
-  } catch (error) {
-    return showError('data-error', describeJobError(error));
+  let replay: (sink: CsvRecordSink) => void;
+  let described: string;
+  if (hasParquetExtension(file.name) || hasParquetMagic(bytes)) {
+    // Parquet is decoded here, in the page (hyparquet, as the CLI), into the records of its CSV export.
+    try {
+      const records = await readParquetRecords(bytes, file.name);
+      header = [...records.header];
+      replay = (sink) => deliverParquetRecords(records, sink);
+      described = `Parquet, ${records.rows.toLocaleString('en')} rows × ${header.length} columns`;
+    } catch (error) {
+      return showError('data-error', describeJobError(error));
+    }
+  } else {
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      return showError('data-error', { kind: 'data', file: file.name, message: `${file.name}: the file is not valid UTF-8 text` });
+    }
+    try {
+      const tokenizer = new CsvTokenizer(file.name);
+      const firstLine = text.slice(0, text.search(/\r?\n/) >= 0 ? text.search(/\r?\n/) : undefined);
+      tokenizer.push(firstLine, (fields) => (header = header.length ? header : fields));
+      tokenizer.end((fields) => (header = header.length ? header : fields));
+    } catch (error) {
+      return showError('data-error', describeJobError(error));
+    }
+    replay = (sink) => {
+      const tokenizer = new CsvTokenizer(file.name);
+      tokenizer.push(text, sink);
+      tokenizer.end(sink);
+    };
+    described = `${bytes.length.toLocaleString('en')} bytes`;
   }
   header = header.map((s) => s.replace(/^\uFEFF/, '').trim());
-  state.source = { name: file.name, bundled: false, csv: bytes, text };
+  state.source = { name: file.name, bundled: false, csv: bytes, replay };
   state.card = undefined;
   $('card-section').hidden = $('settings-section').hidden = true;
-  $('data-status').textContent = `Read ${file.name} (${bytes.length.toLocaleString('en')} bytes) in this browser; it is not uploaded anywhere. Now say which column is the outcome.`;
+  $('data-status').textContent = `Read ${file.name} (${described}) in this browser; it is not uploaded anywhere. Now say which column is the outcome.`;
   for (const id of ['label-column', 'time-column', 'event-column']) {
     const select = $<HTMLSelectElement>(id);
     select.replaceChildren(...header.map((name) => h('option', { value: name }, name)));
@@ -105,12 +128,12 @@ taskRadios.forEach((r) => r.addEventListener('change', updateOutcomeKind));
 
 $('draft-card').addEventListener('click', () => {
   const source = state.source;
-  if (!source || source.bundled) return;
+  if (!source?.replay) return;
   clearError('data-error');
   const survival = $<HTMLInputElement>('task-survival').checked;
   const positive = $<HTMLInputElement>('positive-value').value.trim();
   try {
-    const draft = inferCardFromText(source.text, {
+    const draft = inferCardFromRecords(source.replay, {
       name: source.name.replace(/\.[^.]*$/, ''),
       source: source.name,
       ...(survival
