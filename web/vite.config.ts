@@ -18,6 +18,14 @@ const root = fileURLToPath(new URL('.', import.meta.url));
  */
 const CONTENT_SECURITY_POLICY = "connect-src 'none'; form-action 'none'";
 
+/**
+ * Cross-origin isolation, which browsers require before they give a page SharedArrayBuffer (the
+ * memory the parallel fits share with their Web Workers). Sent by the dev and preview servers; a
+ * deployment must send the same two headers (see the README), or the app runs every fit in one
+ * worker and says so.
+ */
+const CROSS_ORIGIN_ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 /** Rewrite Vite's module script tag into a classic deferred script (works from file://). */
 function classicScript(): Plugin {
   return {
@@ -37,7 +45,8 @@ export default defineConfig({
   root,
   base: './',
   plugins: [classicScript()],
-  server: { fs: { allow: ['..'] } },
+  server: { fs: { allow: ['..'] }, headers: CROSS_ORIGIN_ISOLATION },
+  preview: { headers: CROSS_ORIGIN_ISOLATION },
   worker: { format: 'iife' },
   build: {
     outDir: fileURLToPath(new URL('../dist-web', import.meta.url)),

@@ -109,10 +109,10 @@ export class InlineDirectionEvaluator implements DirectionEvaluator {
   }
 
   /**
-   * Directions `from` ≤ k < `to` only, written into columns k of the record-major outputs (r·K + k):
-   * how a worker computes its share of a step. Each direction's numbers do not depend on which
-   * others the same evaluator computed (every fit reseeds its learner), so any split of the K
-   * directions gives bit-identical results.
+   * Directions `from` ≤ k < `to` only, written into columns k of the record-major outputs (r·K + k).
+   * Each direction's numbers do not depend on which others the same evaluator computed (every fit
+   * reseeds its learner), so any split of the K directions, or of the 2K evaluations
+   * (`evaluateOne`), gives bit-identical results.
    */
   evaluateRange({ parameters, directions, seeds, smoothing, batchX, batchTarget }: DirectionRequest, from: number, to: number, differences: Float64Array, sums: Float64Array): void {
     const K = seeds.length;

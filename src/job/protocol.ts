@@ -35,6 +35,12 @@ export interface CondenseJobRequest {
   evaluation?: { learners: string[]; seed: number };
   /** Also render the HTML report (`src/report`, as `dpcondense report`); it includes the evaluation. */
   report?: boolean;
+  /**
+   * For the host that runs the job (the browser app's worker, which owns the pool): evaluate the
+   * directions on a pool of workers when a timed step shows it pays (`auto`, the default), or on
+   * this many workers (1 = inline in the job's thread). The results do not depend on it.
+   */
+  parallel?: 'auto' | number;
 }
 
 /** Messages to the worker. */
@@ -43,6 +49,13 @@ export type JobCommand = { type: 'start'; id: number; request: CondenseJobReques
 /** Messages from the worker; `id` is the start message's. */
 export type JobEvent =
   | { type: 'loaded'; id: number; trainRows: number; testRows: number }
+  /**
+   * Where the fits of the steps run, from the host: `pool` on `workers` workers, `timing` (inline
+   * until a timed step shows whether a pool of `workers` pays), inline because that was faster
+   * (`inline-cheaper`) or asked for (`inline-chosen`), or because the page cannot share memory with
+   * workers (`not-isolated`).
+   */
+  | { type: 'fits'; id: number; placement: 'pool' | 'timing' | 'inline-cheaper' | 'inline-chosen' | 'not-isolated'; workers: number }
   | { type: 'progress'; id: number; progress: CondenseProgress }
   | { type: 'evaluating'; id: number; learner: string; done: number; total: number }
   | { type: 'reporting'; id: number }

@@ -10,7 +10,7 @@
 import { assembleDataset, type AssembledDataset } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
 import { formatTableCsv } from '../data/format.js';
-import { condense, CondenseAbortedError } from '../condense/condense.js';
+import { condense, CondenseAbortedError, type CondenseHooks } from '../condense/condense.js';
 import { compareOnHeldOut, type HeldOutComparison } from '../condense/evaluation.js';
 import { describeJobError, type CondenseJobRequest, type JobEvent } from './protocol.js';
 import { toPortableResult } from '../condense/portable.js';
@@ -25,9 +25,10 @@ export * from './protocol.js';
 
 /**
  * Run a job, reporting through `emit`. Never throws: failures become an `error` event and an abort
- * an `aborted` event, so a worker can forward every outcome as one message.
+ * an `aborted` event, so a worker can forward every outcome as one message. `hooks` are the host's
+ * (e.g. a pool of workers as the direction evaluator).
  */
-export async function runCondenseJob(id: number, request: CondenseJobRequest, emit: (event: JobEvent) => void, signal: AbortSignal): Promise<void> {
+export async function runCondenseJob(id: number, request: CondenseJobRequest, emit: (event: JobEvent) => void, signal: AbortSignal, hooks: CondenseHooks = {}): Promise<void> {
   try {
     const dataset = await assembleDataset(request.dataset);
     const { train, test } = heldOutRows(dataset, request);
@@ -39,7 +40,7 @@ export async function runCondenseJob(id: number, request: CondenseJobRequest, em
       inputFingerprint: await receiptFingerprint(request.fingerprint, dataset.sha256),
       signal,
       onProgress: (progress) => emit({ type: 'progress', id, progress }),
-    });
+    }, hooks);
     const plan = request.evaluation;
     let evaluation: HeldOutComparison | undefined;
     if (plan && test.nRows > 0) {

@@ -20,7 +20,7 @@ import { readParquetRecords } from '../../src/data/parquet.js';
 import { SeededRng } from '../../src/core/rng.js';
 import { DEFAULT_LEARNERS } from '../../src/condense/settings.js';
 import { formatNumber } from '../../web/src/dom.js';
-import { ROOT, buildApp, launchChromium, serveStatic } from './server.js';
+import { CROSS_ORIGIN_ISOLATION, ROOT, buildApp, launchChromium, serveStatic } from './server.js';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 /** The Parquet fixture of tests/data/parquet.test.ts (three row groups; nulls, booleans, FLOAT, INT64). */
@@ -37,7 +37,8 @@ let origin: string;
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   buildApp(appDir);
-  ({ origin, server } = await serveStatic(appDir));
+  // Served as a deployment should be: cross-origin isolated, so the parallel fits are available.
+  ({ origin, server } = await serveStatic(appDir, CROSS_ORIGIN_ISOLATION));
   browser = await launchChromium();
 }, 120_000);
 
@@ -275,6 +276,11 @@ describe('browser app (headless Chromium)', () => {
     await waitForRun(page);
     expect(await page.textContent('#heldout-table')).toContain("Harrell's C");
     expect(await page.locator('figure svg[aria-label^="Kaplan–Meier"]').count()).toBe(1);
+    // From a file the page is not cross-origin isolated: no shared memory, so no pool, and it says so.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+    expect(await page.isDisabled('#workers')).toBe(true);
+    expect(await page.textContent('#workers-help')).toMatch(/Parallel fits are off: this page is not cross-origin isolated/);
+    expect(await page.textContent('#fits-status')).toMatch(/one Web Worker: this page is not cross-origin isolated/);
     expect(errors).toEqual([]);
     await page.context().close();
   }, 120_000);
@@ -405,6 +411,34 @@ describe('browser app (headless Chromium)', () => {
     await page.context().close();
   }, 60_000);
 
+  it('with a fixed seed, the release made on a pool of 2 Web Workers equals the one made on 1, byte for byte (random forest, an expensive learner)', async () => {
+    const { page, errors } = await openApp();
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    await page.selectOption('#dataset-select', 'pima');
+    await page.click('#use-bundled');
+    await page.waitForSelector('#settings-section:not([hidden])');
+    for (const box of await page.$$('input[name="learner"]')) await box.setChecked((await box.getAttribute('value')) === 'rf');
+    await runSettings(page, { rows: '20', steps: '8', directions: '4', seed: '9' });
+    expect(await page.$$eval('#workers option', (options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(['auto', '1', '2']); // this machine: 2 processors
+    const release = async (workers: string) => {
+      await page.selectOption('#workers', workers);
+      await page.click('#run');
+      await waitForRun(page);
+      const receipt = JSON.parse((await download(page, '#download-receipt')).text);
+      delete receipt.created_at;
+      return { placement: await page.textContent('#fits-status'), csv: (await download(page, '#download-csv')).text, receipt: JSON.stringify(receipt) };
+    };
+    const one = await release('1');
+    const two = await release('2');
+    expect(one.placement).toMatch(/one Web Worker, as chosen/);
+    expect(two.placement).toMatch(/in parallel on 2 Web Workers/);
+    expect(JSON.parse(one.receipt).parameters.learners.map((l: { name: string }) => l.name)).toEqual(['rf']);
+    expect(two.csv).toBe(one.csv);
+    expect(two.receipt).toBe(one.receipt);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 120_000);
+
   it('keeps the page responsive while condensing 10,000 rows, and Cancel stops the run within a second', async () => {
     const { page, errors } = await openApp();
     await page.setInputFiles('#file-input', { name: 'large.csv', mimeType: 'text/csv', buffer: Buffer.from(generatedCsv(10_000, 7)) });
@@ -413,8 +447,11 @@ describe('browser app (headless Chromium)', () => {
     await page.click('#draft-card');
     await page.waitForSelector('#card-section:not([hidden])');
     await runSettings(page, { steps: '100000', rows: '20' });
+    // On a pool of Web Workers, so that Cancel must stop them too.
+    await page.selectOption('#workers', '2');
     await page.click('#run');
     await page.waitForFunction(() => Number((document.getElementById('progress') as HTMLProgressElement).value) >= 3, undefined, { timeout: 60_000 });
+    expect(await page.textContent('#fits-status')).toMatch(/in parallel on 2 Web Workers/);
 
     // The main thread answers input during the run: timers fire on time and a click takes effect.
     // (A frozen page would not run its timers at all until the run ends; a shared 2-core machine

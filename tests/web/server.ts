@@ -21,8 +21,11 @@ export function buildApp(outDir: string): void {
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml' };
 
-/** A static file server for `dir`; resolves with its origin. */
-export async function serveStatic(dir: string): Promise<{ origin: string; server: Server }> {
+/** The headers that make a page cross-origin isolated (so it may share memory with Web Workers), as a deployment should send them. */
+export const CROSS_ORIGIN_ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
+/** A static file server for `dir`, sending `headers` with every file; resolves with its origin. */
+export async function serveStatic(dir: string, headers: Record<string, string> = {}): Promise<{ origin: string; server: Server }> {
   const server = createServer((request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     const file = join(dir, path === '/' ? 'index.html' : path);
@@ -30,7 +33,7 @@ export async function serveStatic(dir: string): Promise<{ origin: string; server
       response.writeHead(404).end();
       return;
     }
-    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    response.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();

@@ -18,6 +18,7 @@ import { formatNumber, h } from './dom.js';
 import { downloadText } from './downloads.js';
 import { renderResults } from './results.js';
 import { JobRunner } from './runner.js';
+import { MAX_POOL_WORKERS, defaultPoolSize } from './parallel/poolSize.js';
 import './style.css';
 
 interface Source {
@@ -191,6 +192,24 @@ function explainSettings(): void {
 }
 for (const id of ['epsilon', 'delta', 'rows', 'seed']) $(id).addEventListener('input', explainSettings);
 
+// Parallel fits need SharedArrayBuffer, which browsers give only to a cross-origin isolated page.
+const poolSize = defaultPoolSize();
+const workersSelect = $<HTMLSelectElement>('workers');
+if (crossOriginIsolated && poolSize > 1) {
+  workersSelect.append(
+    h('option', { value: 'auto' }, `automatic (up to ${poolSize})`),
+    h('option', { value: '1' }, '1 (no pool)'),
+    ...Array.from({ length: poolSize - 1 }, (_, i) => h('option', { value: String(i + 2) }, String(i + 2))),
+  );
+  $('workers-help').textContent = `Automatic: the fits of a step are shared among up to ${poolSize} Web Workers (one per processor, at most ${MAX_POOL_WORKERS}) when a timed step shows that pays, as for expensive learners such as forests and boosting. A number forces that many. The results are identical either way.`;
+} else {
+  workersSelect.append(h('option', { value: '1' }, '1 (no pool)'));
+  workersSelect.disabled = true;
+  $('workers-help').textContent = crossOriginIsolated
+    ? 'This browser reports one processor: every fit runs in one Web Worker.'
+    : 'Parallel fits are off: this page is not cross-origin isolated (it was opened from a file, or its server does not send the COOP/COEP headers), so it cannot share memory with Web Workers. Every fit runs in one Web Worker; the results are the same, only slower for expensive learners.';
+}
+
 // ---- Run -------------------------------------------------------------------------------------
 const runButton = $<HTMLButtonElement>('run');
 const cancelButton = $<HTMLButtonElement>('cancel');
@@ -235,6 +254,7 @@ runButton.addEventListener('click', () => {
     holdout: !source.bundled && holdoutPercent > 0 ? { fraction: holdoutPercent / 100, seed } : undefined,
     evaluation: { learners: learners.length ? learners : [card.task === 'classification' ? 'cart' : 'cox'], seed: 1 },
     report: true,
+    parallel: workersSelect.value === 'auto' ? 'auto' : Number(workersSelect.value),
   };
   trace = [];
   latestProgress = undefined;
@@ -245,6 +265,7 @@ runButton.addEventListener('click', () => {
   progressBar.value = 0;
   progressBar.removeAttribute('value');
   progressText.textContent = 'Reading the data…';
+  $('fits-status').textContent = '';
   $('run-status').textContent = 'Running';
   runButton.disabled = true;
   cancelButton.disabled = false;
@@ -263,6 +284,10 @@ function onEvent(event: JobEvent): void {
   switch (event.type) {
     case 'loaded':
       progressText.textContent = `Condensing ${event.trainRows.toLocaleString('en')} training rows (${event.testRows.toLocaleString('en')} held out for evaluation)…`;
+      break;
+    case 'fits':
+      $('fits-status').textContent = FITS_PLACEMENT[event.placement](event.workers);
+      $('fits-status').dataset.workers = String(event.placement === 'pool' ? event.workers : 1);
       break;
     case 'progress': {
       const p = event.progress;
@@ -295,6 +320,14 @@ function onEvent(event: JobEvent): void {
       break;
   }
 }
+
+const FITS_PLACEMENT: Record<Extract<JobEvent, { type: 'fits' }>['placement'], (workers: number) => string> = {
+  pool: (n) => `The fits of each step run in parallel on ${n} Web Workers (sharing the batch in memory).`,
+  timing: (n) => `The fits run in one Web Worker until a timed step shows whether sharing them among ${n} pays.`,
+  'inline-cheaper': () => 'The fits run in one Web Worker: a timed step showed they cost less than sharing them out.',
+  'inline-chosen': () => 'The fits run in one Web Worker, as chosen in the settings.',
+  'not-isolated': () => 'The fits run in one Web Worker: this page is not cross-origin isolated, so parallel fits are off (see the settings).',
+};
 
 let latestProgress: CondenseProgress | undefined;
 let progressFrame = 0;

@@ -28,7 +28,6 @@ import { receiptFingerprint } from '../fingerprintKey.js';
 
 import { compareOnHeldOut } from '../../condense/evaluation.js';
 import { getLearnerSpec, learnerSpecs } from '../../models/registry.js';
-import { renderReport } from '../../report/render.js';
 import { asksForDraft, draftCardForFile, featureTypeCounts } from '../draftCard.js';
 import { checkLearners, defaultCardPath, invalidRecordOption, inputFiles, loadCardOption, loadDataOption, numberOption, readBoundsFile, seedOption, textFormatOf, trainingSource } from '../options.js';
 import type { DatasetCard } from '../../data/card.js';
@@ -272,6 +271,8 @@ export const condenseCommand: CommandModule = {
           // The held-out rows (split or test file) score the release for the custodian's eyes.
           const test = split ? splitTable(data.table, Int32Array.from(split.test)).test : testFile?.table;
           const evaluation = test ? compareOnHeldOut({ synthetic: result.synthetic, train, test, learners: learnerSpecs(data.card.task).map((l) => l.name) }) : undefined;
+          // Loaded only when asked for: the chart renderer (Vega) adds about 20 MB to every run's memory.
+          const { renderReport } = await import('../../report/render.js');
           contents.push(await renderReport({ card: data.card, receipt: result.receipt, synthetic: result.synthetic, released: result.released, trace: result.trace, evaluation }));
         }
         await outputs.commit(contents);

@@ -11,7 +11,6 @@ import type { HeldOutComparison } from '../../condense/evaluation.js';
 import type { DatasetCard } from '../../data/card.js';
 import { DataError } from '../../data/errors.js';
 import type { PrivacyReceipt } from '../../privacy/receipt.js';
-import { renderReport } from '../../report/render.js';
 import { isBundledDataset, listBundledDatasets, loadBundledCard, loadCsvDataset } from '../../node/bundled.js';
 import { UsageError, type CliContext, type CommandModule } from '../context.js';
 import { asDataError, readCardFile } from '../../node/files.js';
@@ -96,6 +95,9 @@ export const reportCommand: CommandModule = {
           }
           trace = parseTraceCsv(text, o.trace);
         }
+        // Imported here, not at the top: main.ts loads every command, and the chart renderer (Vega)
+        // would add about 20 MB to the memory of every other command's run.
+        const { renderReport } = await import('../../report/render.js');
         const html = await renderReport({
           card,
           receipt: await readJson<PrivacyReceipt>(o.receipt),
