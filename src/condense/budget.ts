@@ -8,6 +8,8 @@
  */
 import type { DatasetCard } from '../data/card.js';
 import { calibrateJointGaussianQueries } from '../privacy/measurements.js';
+import { calibrateNoiseMultiplier } from '../privacy/calibrate.js';
+import type { PrivacyLedger } from '../privacy/ledger.js';
 import { MECHANISM } from '../privacy/dataAccess.js';
 import { featuresNeedingBounds } from './privateStatistics.js';
 import { checkBudget } from './budgetCheck.js';
@@ -72,4 +74,16 @@ export function planBudget(settings: RunSettings, card: DatasetCard): BudgetPlan
       })
     : 0;
   return { ...plan, preprocessingNoiseMultiplier };
+}
+
+/**
+ * σ of the second stratum-moments measurement when the noise-figure gate moves the steps' budget:
+ * one Gaussian query that raises the ledger's ε by `share` of what is left (share 1: to the run's
+ * full ε), calibrated with the RDP arithmetic the ledger charges with, as the steps' σ is, so the
+ * charge cannot be refused.
+ */
+export function repeatedMomentsNoiseMultiplier(settings: RunSettings, ledger: PrivacyLedger, share = 1): number {
+  const spent = ledger.spent().epsilon;
+  const targetEpsilon = share >= 1 ? settings.epsilon : spent + share * (settings.epsilon - spent);
+  return calibrateNoiseMultiplier({ targetEpsilon, delta: settings.delta, samplingRate: 1, steps: 1, prior: ledger }).noiseMultiplier;
 }

@@ -10,7 +10,10 @@
  *      moments), each charged to the ledger before its noisy value exists, and
  *  (1b) with the MST start only, MST's mechanisms (`../synthesis/mst`), charged the same way;
  *  (2) the T zero-order steps, charged up front as one Poisson-subsampled Gaussian entry
- *      (noise multiplier σ, sampling rate q, T steps).
+ *      (noise multiplier σ, sampling rate q, T steps) — or, when the noise-figure gate
+ *      (`steps.ts`, decided from public and DP quantities) says the steps cannot pay for
+ *      themselves, instead a second Gaussian measurement of the stratum moments, charged the same
+ *      way as (1) and combined with the first by inverse-variance weighting (post-processing).
  * Everything else — the encoding, the initial rows, the loss weights, the time grid, the batch-size
  * normalisation, the trace — is computed from the outputs of those mechanisms and public knowledge
  * (the card, user-supplied bounds, the hyperparameters), so it is post-processing. The real records
@@ -22,14 +25,15 @@ import type { Table } from '../data/table.js';
 import { PrivacyLedger } from '../privacy/ledger.js';
 import { CryptoRng } from '../privacy/random.js';
 import type { Receipt } from '../privacy/receipt.js';
-import { planBudget } from './budget.js';
-import { DataAccessScope } from '../privacy/dataAccess.js';
+import { planBudget, repeatedMomentsNoiseMultiplier } from './budget.js';
+import { DataAccessScope, MECHANISM } from '../privacy/dataAccess.js';
+import { combineGaussianMeasurements } from '../privacy/measurements.js';
 import { buildEncoder, initialiseSyntheticSet } from './initialisation.js';
-import { poolMoments, privateDataRanges, privateFeatureBounds, privateStratumMoments, type NoisyQueryContext } from './privateStatistics.js';
+import { poolMoments, privateDataRanges, privateFeatureBounds, StratumMomentsQuery, type NoisyQueryContext } from './privateStatistics.js';
 import { releaseCaveats } from '../models/survival/coxFiniteness.js';
 import { decodeSyntheticTable, releaseReceipt, releasedStatistics, settingsAsRun, type ReleasedStatistics } from './release.js';
 import { resolveSettings, type CondenseOptions, type ResolvedSettings } from './settings.js';
-import { planSteps, runSteps, type TraceRow } from './steps.js';
+import { gateSteps, planSteps, runSteps, type StepsGate, type TraceRow } from './steps.js';
 import { setUpTask } from './task.js';
 import type { DirectionEvaluator, DirectionEvaluatorFactory } from './zerothOrder.js';
 import { fitMst } from '../synthesis/mst/index.js';
@@ -97,10 +101,27 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   };
   const featureBounds = card.features.map((f): [number, number] => (bounds[f.name] ?? f.bounds ?? [0, 1]) as [number, number]);
   const task = setUpTask(settings.task, train, ctx, sigma);
-  const moments = privateStratumMoments(train, featureBounds, (t) => task.stratify(t), task.nStrata, ctx, sigma, task.momentsPurpose);
+  const momentsQuery = new StratumMomentsQuery(train, featureBounds, (t) => task.stratify(t), task.nStrata, task.momentsPurpose);
+  const firstMoments = momentsQuery.measure(ctx, sigma);
+  let moments = momentsQuery.decode(firstMoments.sums);
   checkAbort();
-  const pooled = poolMoments(moments);
-  const outcomes = task.outcomes(moments, settings);
+  let pooled = poolMoments(moments);
+  let outcomes = task.outcomes(moments, settings);
+
+  // 3b. The noise-figure gate (DP-moment start): from the steps' plan (public and DP quantities
+  // only) decide whether the steps can pay for themselves; if not, their share of ε buys a second
+  // measurement of the same stratum sums, combined with the first by inverse-variance weighting.
+  // (The MST start spends part of the budget after this point, so it always takes its steps.)
+  let stepPlan = settings.initialisation === 'mst' ? undefined : planSteps(settings, outcomes.lossSpec, pooled.count, ledger);
+  const gate: StepsGate = stepPlan ? gateSteps(stepPlan, settings, outcomes.lossSpec) : { path: settings.steps > 0 ? 'steps' : 'no-steps', repeatShare: 0 };
+  if (gate.repeatShare > 0) {
+    const secondMoments = momentsQuery.measure(ctx, repeatedMomentsNoiseMultiplier(settings, ledger, gate.repeatShare), MECHANISM.repeatedStratumMoments);
+    moments = momentsQuery.decode(combineGaussianMeasurements(firstMoments, secondMoments).sums);
+    pooled = poolMoments(moments);
+    outcomes = task.outcomes(moments, settings);
+    // The steps (if any are left) are planned again on the rest of the budget.
+    stepPlan = planSteps(settings, outcomes.lossSpec, pooled.count, ledger, gate.repeatShare < 1 ? settings.steps : 0);
+  }
 
   // 4. Encoding and initial synthetic set (post-processing of the DP statistics).
   const encoder = buildEncoder(card, bounds, featureBounds, pooled, settings.encoding);
@@ -125,8 +146,8 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
     }),
   });
 
-  // 5. The DP zero-order steps.
-  const stepPlan = planSteps(settings, outcomes.lossSpec, pooled.count, ledger);
+  // 5. The DP zero-order steps (none when the gate chose the second measurement).
+  stepPlan ??= planSteps(settings, outcomes.lossSpec, pooled.count, ledger);
   const trace = await runSteps({
     settings,
     plan: stepPlan,
@@ -144,7 +165,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   });
 
   // 6. Release.
-  const resolved = settingsAsRun(settings, budget, stepPlan, outcomes);
+  const resolved = settingsAsRun(settings, budget, stepPlan, outcomes, gate);
   const receipt = releaseReceipt(ledger, { settings, resolved, task, card, inputFingerprint: options.inputFingerprint, onInvalid: options.onInvalid, startedAt });
   const released = releasedStatistics(card, featureBounds, pooled, moments, task);
   const table = decodeSyntheticTable(synthetic, encoder, card);

@@ -15,7 +15,7 @@ import type { Rng } from '../core/rng.js';
 import type { DatasetCard } from '../data/card.js';
 import type { Table } from '../data/table.js';
 import type { PrivacyLedger } from '../privacy/ledger.js';
-import { SumQueryBuilder, type GaussianSumQuery } from '../privacy/measurements.js';
+import { SumQueryBuilder, type GaussianMeasurement, type GaussianSumQuery } from '../privacy/measurements.js';
 import { MECHANISM, type DataAccessScope } from '../privacy/dataAccess.js';
 import { addColumnMoments, clearNoiseFloor, decodeColumnMoments, momentPart, type FeatureMoments, type MomentKind } from '../privacy/statistics.js';
 
@@ -269,52 +269,81 @@ export interface StratumMoments {
  * (`momentPart` in privacy/statistics.ts: numeric, binary or categorical). Missing values
  * contribute nothing, so means are over the present values. The sensitivity is the square root of
  * 1 plus the sum of the parts' squared-norm bounds.
+ *
+ * The query is a value: `measure` releases it (charged under the given ledger name) and may run
+ * twice — the noise-figure gate spends the steps' budget on a second measurement of the same
+ * sums — and `decode` turns (combined) noisy sums into moments.
  */
+export class StratumMomentsQuery {
+  private readonly builder = new SumQueryBuilder();
+  private readonly layout: { offset: number; kind: MomentKind; levels: number }[];
+
+  constructor(
+    private readonly table: Table,
+    private readonly bounds: readonly [number, number][],
+    /** Each record's stratum (−1: none); computed inside the mechanism since it reads the outcome. */
+    private readonly stratify: (table: Table) => Int32Array,
+    private readonly nStrata: number,
+    private readonly purpose: string,
+  ) {
+    this.builder.part(1, 1); // the stratum count comes first
+    this.layout = table.features.map((column) => {
+      const type = column.spec.type;
+      const kind: MomentKind = type === 'categorical' || type === 'binary' ? type : 'numeric';
+      const levels = kind === 'categorical' ? column.spec.categories!.length : 0;
+      const { width, squaredNormBound } = momentPart(kind, levels);
+      return { offset: this.builder.part(width, squaredNormBound), kind, levels };
+    });
+    this.builder.disjointBlocks(nStrata);
+  }
+
+  /** One charged Gaussian release of the sums under ledger name `name`. */
+  measure(ctx: NoisyQueryContext, noiseMultiplier: number, name: string = MECHANISM.stratumMoments): GaussianMeasurement {
+    const width = this.builder.blockWidth;
+    const query = this.builder.build({ name, purpose: this.purpose }, noiseMultiplier);
+    const sums = ctx.scope.inside(name, () => {
+      const strata = this.stratify(this.table);
+      const acc = new Float64Array(this.builder.totalWidth);
+      this.table.features.forEach((column, f) => {
+        const { offset, kind } = this.layout[f];
+        addColumnMoments(acc, column, kind, this.bounds[f], { offset, stride: width, blockOf: strata, rows: this.table.nRows });
+      });
+      for (let i = 0; i < this.table.nRows; i++) if (strata[i] >= 0) acc[strata[i] * width] += 1;
+      return acc;
+    });
+    release(ctx, query, sums);
+    return { sums, noiseStd: ctx.isPrivate ? query.noiseStd : 0 };
+  }
+
+  /** The moments of each stratum from (noisy) sums. */
+  decode(sums: Float64Array): StratumMoments[] {
+    const width = this.builder.blockWidth;
+    const result: StratumMoments[] = [];
+    for (let s = 0; s < this.nStrata; s++) {
+      const count = Math.max(1, sums[s * width]);
+      const features = this.table.features.map((_, f): FeatureMoments => {
+        const { offset, kind, levels } = this.layout[f];
+        const { mean, sd, levelProbabilities } = decodeColumnMoments(sums, s * width + offset, kind, this.bounds[f], levels);
+        return levelProbabilities ? { mean, sd, levelProbabilities } : { mean, sd };
+      });
+      result.push({ count, features });
+    }
+    return result;
+  }
+}
+
+/** Per-stratum moments from one charged measurement (`StratumMomentsQuery`). */
 export function privateStratumMoments(
   table: Table,
   bounds: readonly [number, number][],
-  /** Each record's stratum (−1: none); computed inside the mechanism since it reads the outcome. */
   stratify: (table: Table) => Int32Array,
   nStrata: number,
   ctx: NoisyQueryContext,
   noiseMultiplier: number,
   purpose: string,
 ): StratumMoments[] {
-  const builder = new SumQueryBuilder();
-  builder.part(1, 1); // the stratum count comes first
-  const layout = table.features.map((column) => {
-    const type = column.spec.type;
-    const kind: MomentKind = type === 'categorical' || type === 'binary' ? type : 'numeric';
-    const levels = kind === 'categorical' ? column.spec.categories!.length : 0;
-    const { width, squaredNormBound } = momentPart(kind, levels);
-    return { offset: builder.part(width, squaredNormBound), kind, levels };
-  });
-  builder.disjointBlocks(nStrata);
-  const width = builder.blockWidth;
-  const query = builder.build({ name: MECHANISM.stratumMoments, purpose }, noiseMultiplier);
-  const sums = ctx.scope.inside(MECHANISM.stratumMoments, () => {
-    const strata = stratify(table);
-    const acc = new Float64Array(builder.totalWidth);
-    table.features.forEach((column, f) => {
-      const { offset, kind } = layout[f];
-      addColumnMoments(acc, column, kind, bounds[f], { offset, stride: width, blockOf: strata, rows: table.nRows });
-    });
-    for (let i = 0; i < table.nRows; i++) if (strata[i] >= 0) acc[strata[i] * width] += 1;
-    return acc;
-  });
-  release(ctx, query, sums);
-
-  const result: StratumMoments[] = [];
-  for (let s = 0; s < nStrata; s++) {
-    const count = Math.max(1, sums[s * width]);
-    const features = table.features.map((_, f): FeatureMoments => {
-      const { offset, kind, levels } = layout[f];
-      const { mean, sd, levelProbabilities } = decodeColumnMoments(sums, s * width + offset, kind, bounds[f], levels);
-      return levelProbabilities ? { mean, sd, levelProbabilities } : { mean, sd };
-    });
-    result.push({ count, features });
-  }
-  return result;
+  const query = new StratumMomentsQuery(table, bounds, stratify, nStrata, purpose);
+  return query.decode(query.measure(ctx, noiseMultiplier).sums);
 }
 
 /** Pool per-stratum moments into overall ones (law of total variance), weighted by the noisy counts. */

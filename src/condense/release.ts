@@ -10,7 +10,7 @@ import { buildReceipt, type InputFingerprint, type Receipt } from '../privacy/re
 import type { Target } from '../models/types.js';
 import type { BudgetPlan } from './budget.js';
 import { receiptParameterKeys, type ResolvedSettings, type RunSettings } from './settings.js';
-import type { StepPlan } from './steps.js';
+import type { StepPlan, StepsGate } from './steps.js';
 import type { SyntheticParameters } from './syntheticSet.js';
 import type { StratumMoments } from './privateStatistics.js';
 import { SurvivalTask, type CondensationTask, type TaskOutcomes } from './task.js';
@@ -46,7 +46,7 @@ export class NonFiniteReleaseError extends Error {
 }
 
 /** The settings as run: the resolved options plus what the DP statistics fixed. */
-export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: StepPlan, outcomes: TaskOutcomes): ResolvedSettings {
+export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: StepPlan, outcomes: TaskOutcomes, gate: StepsGate): ResolvedSettings {
   const { measurement } = steps;
   const lossSpec = outcomes.lossSpec;
   return {
@@ -54,7 +54,8 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     learners: settings.learners.map((l) => ({ name: l.name, params: { ...l.params } })),
     epsilon: settings.epsilon,
     delta: settings.delta,
-    steps: settings.steps,
+    // The steps taken (0 when the noise-figure gate chose the second moments measurement).
+    steps: measurement.steps,
     directions: settings.directions,
     smoothing: settings.smoothing,
     smoothingDecay: settings.smoothingDecay,
@@ -67,6 +68,10 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     noiseMultiplier: measurement.noiseMultiplier,
     preprocessingNoiseMultiplier: budget.preprocessingNoiseMultiplier,
     preprocessingShare: settings.preprocessingShare,
+    noiseFigureLimit: settings.noiseFigureLimit,
+    ...(gate.noiseFigure !== undefined ? { noiseFigure: roundFigure(gate.noiseFigure) } : {}),
+    budgetPath: gate.path,
+    repeatShare: settings.repeatShare,
     initialisation: settings.initialisation,
     ...(settings.initialisation === 'mst' ? { mstShare: settings.mstShare } : {}),
     initialSpread: settings.initialSpread,
@@ -93,6 +98,7 @@ export function releaseReceipt(
       ...(resolved.mstShare !== undefined ? { mstShare: resolved.mstShare } : {}),
       epsilon: Number.isFinite(settings.epsilon) ? settings.epsilon : 'Infinity',
       clipNorm: Number.isFinite(resolved.clipNorm) ? resolved.clipNorm : 'none',
+      noiseFigureLimit: Number.isFinite(resolved.noiseFigureLimit) ? resolved.noiseFigureLimit : 'Infinity',
       dataset: run.card.name,
       task: settings.task,
       ...run.task.receiptParameters(),
@@ -152,4 +158,9 @@ export function releasedStatistics(
       ? { timeHistogram: { edges: Array.from(timeHistogram.edges), events: Array.from(timeHistogram.events), censored: Array.from(timeHistogram.censored) } }
       : {}),
   };
+}
+
+/** R to four significant digits: enough to read the gate's decision, no more. */
+function roundFigure(x: number): number {
+  return Number(x.toPrecision(4));
 }

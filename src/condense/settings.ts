@@ -25,6 +25,8 @@ export { OptionError } from '../core/errors.js';
 
 export type LearnerChoice = string | { name: string; params?: Record<string, unknown> };
 export type Initialisation = 'private' | 'uniform' | 'real-rows' | 'mst';
+/** Which way the budget left after the preprocessing went (the noise-figure gate, `steps.ts`; released in the receipt). */
+export type BudgetPath = 'steps' | 'repeated-moments' | 'repeated-moments-and-steps' | 'no-steps';
 
 /** How a setting appears outside the code: CLI flag and help, and whether the receipt lists it. */
 export interface SettingMeta {
@@ -80,6 +82,17 @@ export const SETTINGS = {
     then: ['noiseMultiplier', 'preprocessingNoiseMultiplier'],
   }),
   preprocessingShare: setting(fraction().optional(), { flag: 'preprocessing-share', placeholder: 's', help: 'share of ε for the private statistics, in (0, 1) (default 0.3; 1 when steps = 0)' }),
+  noiseFigureLimit: setting(positiveOrInfinite.default(0.5), {
+    flag: 'noise-figure-limit',
+    placeholder: 'R',
+    help: "take the zero-order steps only while their noise figure R (noise-to-signal of the mean gradient, from public and DP quantities) is at most this; above it the steps' ε buys a second measurement of the stratum moments (\"inf\": always take the steps)",
+    then: ['noiseFigure', 'budgetPath'],
+  }),
+  repeatShare: setting(z.number().gt(0).max(1).default(0.5), {
+    flag: 'repeat-share',
+    placeholder: 's',
+    help: "when the noise figure is above its limit: share of the steps' ε spent on the second moments measurement, in (0, 1]; the steps run on the rest (1: no steps)",
+  }),
   initialisation: setting(z.enum(['private', 'uniform', 'real-rows', 'mst']).default('private'), { flag: 'init', placeholder: 'kind', help: 'private (DP statistics), mst (a class-/stratum-balanced MST sample), uniform (public bounds) or real-rows (non-private)' }),
   // Listed in the receipt (by `settingsAsRun`) only for the MST start.
   mstShare: setting(z.number().gt(0).lt(1).default(0.3), {
@@ -174,6 +187,12 @@ export interface ResolvedSettings {
   noiseMultiplier: number;
   preprocessingNoiseMultiplier: number;
   preprocessingShare: number;
+  noiseFigureLimit: number;
+  /** The steps' noise figure R (absent when not computed: no steps asked, or the MST start). */
+  noiseFigure?: number;
+  /** Where the budget after the preprocessing went: the steps, a second moments measurement, or nowhere (steps = 0). */
+  budgetPath: BudgetPath;
+  repeatShare: number;
   initialisation: Initialisation;
   /** Only with `initialisation: 'mst'`. */
   mstShare?: number;

@@ -16,7 +16,7 @@ import { SubsampledGaussianSum } from '../privacy/measurements.js';
 import { MECHANISM, type DataAccessScope } from '../privacy/dataAccess.js';
 import { PerRecordLoss, maxRecordLoss, type LossSpec } from './objective.js';
 import { createOptimiser } from './optimiser.js';
-import { DEFAULTS, type CondenseProgress, type RunSettings } from './settings.js';
+import { DEFAULTS, type BudgetPath, type CondenseProgress, type RunSettings } from './settings.js';
 import type { SyntheticParameters } from './syntheticSet.js';
 import { InlineDirectionEvaluator, ZerothOrderStep, drawDirections, type DirectionEvaluator, type DirectionEvaluatorFactory } from './zerothOrder.js';
 
@@ -28,6 +28,11 @@ export interface StepPlan {
   lossChannelWeight: number;
   /** The learning rate after the noise-drift cap. */
   learningRate: number;
+  /**
+   * ν: standard deviation of one step's DP noise per coordinate of the gradient estimate,
+   * σC / (q·n̂ · 2μ · √K) (0 when there is no noise).
+   */
+  noisePerCoordinate: number;
 }
 
 /**
@@ -35,8 +40,8 @@ export interface StepPlan {
  * that the ledger's spending plus T steps stays within ε, and the learning rate capped so the DP
  * noise alone cannot drift the rows further than `maxNoiseDrift` standardised units.
  */
-export function planSteps(settings: RunSettings, lossSpec: LossSpec, recordCount: number, ledger: PrivacyLedger): StepPlan {
-  const { steps, directions, smoothing, isPrivate } = settings;
+export function planSteps(settings: RunSettings, lossSpec: LossSpec, recordCount: number, ledger: PrivacyLedger, steps: number = settings.steps): StepPlan {
+  const { directions, smoothing, isPrivate } = settings;
   const samplingRate = Math.min(1, settings.batchSize / recordCount);
   const maxLoss = maxRecordLoss(lossSpec);
   const clipNorm = isPrivate ? settings.clipNorm ?? DEFAULTS.clipScale * Math.sqrt(directions) * maxLoss : Infinity;
@@ -60,7 +65,49 @@ export function planSteps(settings: RunSettings, lossSpec: LossSpec, recordCount
   const driftPerUnitRate = (noisePerCoordinate * Math.sqrt(steps)) / (settings.optimiser === 'sgd' ? 1 - settings.momentum : 1);
   const requested = settings.learningRate;
   const learningRate = settings.optimiser === 'sgd' && driftPerUnitRate > 0 ? Math.min(requested, settings.maxNoiseDrift / driftPerUnitRate) : requested;
-  return { measurement, recordCount, lossChannelWeight, learningRate };
+  return { measurement, recordCount, lossChannelWeight, learningRate, noisePerCoordinate };
+}
+
+export interface StepsGate {
+  /** R, from public and DP quantities only (undefined when it was not computed: no steps asked, or the MST start). */
+  noiseFigure?: number;
+  path: BudgetPath;
+  /** Share of the ε left after the preprocessing that goes to a second moments measurement (0: none). */
+  repeatShare: number;
+}
+
+/**
+ * The steps' noise figure R = ν·m / (√T · max loss). With full composition the DP noise in the
+ * run-mean gradient per coordinate is ν/√T whatever T, q and K are, while the largest gradient a
+ * coordinate can have is about (max loss)/m (a row is 1/m of the table, its loss within
+ * [0, max loss]). So R is the noise-to-signal ratio of the mean gradient in the most favourable
+ * case; real gradients are smaller, so the real ratio is larger. Every input is public (m, T, K, μ,
+ * b, the loss bound) or a DP output already charged (n̂, the class weights, σ calibrated against
+ * the ledger), so R may be released.
+ */
+export function noiseFigure(plan: StepPlan, settings: RunSettings, lossSpec: LossSpec): number {
+  const steps = plan.measurement.steps;
+  if (steps === 0 || plan.noisePerCoordinate === 0) return 0;
+  return (plan.noisePerCoordinate * settings.rows) / (Math.sqrt(steps) * maxRecordLoss(lossSpec));
+}
+
+/**
+ * The noise-figure gate: take the steps only when R ≤ `noiseFigureLimit` (default 1/2: the largest
+ * possible mean gradient must stand two noise standard deviations clear of zero — the usual
+ * two-sided 95 % test, z = 1.96 — before the steps are trusted to move a row the right way).
+ * Above the limit `repeatShare` of the steps' ε buys a second measurement of the stratum moments
+ * and the steps run on the rest. Default 1/2: above the limit the steps cannot resolve a smooth
+ * learner's gradient, yet they still correct a poor start for trees (a row crossing a split moves
+ * the loss of every record in the leaf, more than the smooth bound R assumes) — so neither use of
+ * the budget dominates, and with no model of how the two errors trade, the budget is halved
+ * (docs/RESULTS.md, "The noise-figure gate": share 1, no steps, cost CART 0.05–0.08 AUROC).
+ */
+export function gateSteps(plan: StepPlan, settings: RunSettings, lossSpec: LossSpec): StepsGate {
+  if (plan.measurement.steps === 0) return { path: 'no-steps', repeatShare: 0 };
+  const figure = noiseFigure(plan, settings, lossSpec);
+  if (!(figure > settings.noiseFigureLimit)) return { noiseFigure: figure, path: 'steps', repeatShare: 0 };
+  const share = settings.repeatShare;
+  return { noiseFigure: figure, path: share < 1 ? 'repeated-moments-and-steps' : 'repeated-moments', repeatShare: share };
 }
 
 export interface TraceRow {
@@ -91,8 +138,9 @@ export interface StepsInput {
 /** Charge the steps' measurement, then run them; the synthetic set's values are updated in place. */
 export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
   const { settings, plan, synthetic, train, scope, noiseRng, publicRng, ledger } = input;
-  const { steps, directions: K, smoothing, smoothingDecay } = settings;
+  const { directions: K, smoothing, smoothingDecay } = settings;
   const { measurement } = plan;
+  const steps = measurement.steps;
   if (steps > 0) measurement.charge(ledger);
   const parameters = synthetic.values;
   // Poisson batches are drawn by skipping from one sampled record to the next and encoded straight

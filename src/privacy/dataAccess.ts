@@ -44,5 +44,7 @@ export const MECHANISM = {
   dataRanges: 'data_ranges_histogram',
   timeHistogram: 'time_histogram',
   stratumMoments: 'stratum_moments',
+  /** The same sums measured again with the steps' budget (the noise-figure gate). */
+  repeatedStratumMoments: 'stratum_moments_repeat',
   zeroOrderSteps: 'zero_order_steps',
 } as const;

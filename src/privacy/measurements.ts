@@ -94,6 +94,32 @@ export class GaussianSumQuery {
   }
 }
 
+/** A released vector of noisy sums and the standard deviation of its (independent, per-coordinate) noise. */
+export interface GaussianMeasurement {
+  sums: Float64Array;
+  /** 0 for exact sums (a non-private run). */
+  noiseStd: number;
+}
+
+/**
+ * Two independent Gaussian measurements of the same sums, combined by inverse-variance weighting:
+ * (a/σa² + b/σb²) / (1/σa² + 1/σb²), whose noise has variance 1 / (1/σa² + 1/σb²) — the smallest
+ * of any unbiased linear combination. Post-processing: it costs nothing beyond the two charges,
+ * and since Gaussian mechanisms compose exactly under RDP/zCDP (ρ = Δ²/(2σ²) adds up), the
+ * combination is as accurate as one measurement that had spent both budgets at once. An exact
+ * measurement (σ = 0) wins outright.
+ */
+export function combineGaussianMeasurements(a: GaussianMeasurement, b: GaussianMeasurement): GaussianMeasurement {
+  if (a.sums.length !== b.sums.length) throw new PrivacyParameterError(`cannot combine measurements of different lengths (${a.sums.length}, ${b.sums.length})`);
+  if (!(a.noiseStd >= 0 && b.noiseStd >= 0)) throw new PrivacyParameterError('noise standard deviations must be ≥ 0');
+  if (a.noiseStd === 0 || b.noiseStd === 0) return a.noiseStd === 0 ? { sums: a.sums.slice(), noiseStd: 0 } : { sums: b.sums.slice(), noiseStd: 0 };
+  const wa = 1 / (a.noiseStd * a.noiseStd);
+  const wb = 1 / (b.noiseStd * b.noiseStd);
+  const sums = new Float64Array(a.sums.length);
+  for (let i = 0; i < sums.length; i++) sums[i] = (wa * a.sums[i] + wb * b.sums[i]) / (wa + wb);
+  return { sums, noiseStd: 1 / Math.sqrt(wa + wb) };
+}
+
 /**
  * Noise multiplier shared by `queries` Gaussian sum queries (each normalised to its sensitivity)
  * that together are (ε, δ)-DP under `accountant`. Under RDP: the RDP calibration of `queries`
