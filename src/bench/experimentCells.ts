@@ -6,8 +6,10 @@
  */
 import { SeededRng } from '../core/rng.js';
 import type { Table } from '../data/table.js';
-import { loadBundledDataset, type LoadedDataset } from '../node/bundled.js';
-import { condense, type CondenseOptions } from '../condense/condense.js';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DATASETS_DIR, loadBundledCard, loadBundledDataset, type LoadedDataset } from '../node/bundled.js';
+import { SETTINGS, condense, type CondenseOptions } from '../condense/condense.js';
 import { evaluateUtility } from '../condense/evaluation.js';
 import { kMeansCoreset, randomSubset } from '../condense/baselines.js';
 import { synthesise } from '../synthesis/mst/index.js';
@@ -77,6 +79,48 @@ export const METHODS: Record<string, (ctx: MethodContext) => Promise<Table>> = {
 /** MST's release of N̂ rows (the same table for a given dataset, ε and seed, whatever m). */
 function mstFullSize(data: LoadedDataset, spec: CellSpec): Promise<Table> {
   return synthesise({ train: data.train, rows: 'full', epsilon: spec.epsilon!, seed: spec.seed }).then((r) => r.synthetic);
+}
+
+/** What the cost guess below reads of a dataset: public facts about its file and card. */
+export interface DatasetProfile {
+  csvBytes: number;
+  features: number;
+  survival: boolean;
+}
+
+export async function bundledDatasetProfile(name: string): Promise<DatasetProfile> {
+  const card = await loadBundledCard(name);
+  return { csvBytes: statSync(join(DATASETS_DIR, `${name}.csv`)).size, features: card.features.length, survival: card.task === 'survival' };
+}
+
+/**
+ * A rough guess of a cell's running time in seconds from public quantities (the cell's settings,
+ * the dataset's CSV size and card), fitted by eye to one grid's timings on the shared 2-core
+ * machine (pima, wdbc and support at ε = 3): only so that a pool can start the longest cells first
+ * and leave the short ones to fill the gaps at the end (longest-processing-time-first scheduling),
+ * rather than one worker finishing a long condensation while the others idle. A wrong guess costs
+ * wall time, never a different result.
+ */
+export function expectedCellSeconds(spec: CellSpec, data: DatasetProfile): number {
+  const scan = data.csvBytes / 2e6; // a pass over every real record: full-data training, k-means
+  switch (spec.method) {
+    case 'dpcondense': {
+      const setting = (key: 'steps' | 'directions' | 'batchSize'): number => Number(spec.settings[key] ?? SETTINGS[key].schema.parse(undefined));
+      const learners = (spec.settings.learners ?? spec.model).length;
+      // A survival loss compares predicted curves on a time grid: about 5× a classifier's work per record.
+      const perRecord = learners * (data.survival ? 5 : 1) * Math.sqrt(data.features);
+      return (setting('steps') * setting('directions') * (spec.rows + setting('batchSize')) * perRecord) / 3e6;
+    }
+    case 'mst':
+    case 'mst-full':
+      return 0.5 + data.csvBytes / 4e5;
+    case 'kmeans':
+      return 0.1 + 2 * scan;
+    case 'full':
+      return scan;
+    default:
+      return 0.05;
+  }
 }
 
 const loaded = new Map<string, Promise<LoadedDataset>>();

@@ -2,11 +2,15 @@
  * Runs experiment cells across worker threads, resumably: every finished cell is appended as one
  * JSON line to a cache file, and cells whose key is already there are not run again. An
  * interrupted grid therefore continues where it stopped, and a larger grid reuses a smaller one.
+ *
+ * With several workers the cells start longest-expected-first (`expectedCellSeconds`): a grid's
+ * long condensations run while there is other work to balance them, and its many short cells fill
+ * the gaps at the end. Results come back in the order of the specs whatever the order of running.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { cellKey, runCell, type CellResult, type CellSpec } from './experimentCells.js';
+import { bundledDatasetProfile, cellKey, expectedCellSeconds, runCell, type CellResult, type CellSpec, type DatasetProfile } from './experimentCells.js';
 
 export interface PoolOptions {
   /** Worker threads (1 = run inline in this thread). */
@@ -14,6 +18,22 @@ export interface PoolOptions {
   /** JSONL cache of finished cells (read at the start, appended to as cells finish). */
   cachePath?: string;
   onResult?: (result: CellResult, done: number, total: number, cached: boolean) => void;
+  /** With workers > 1: each worker's cells run and its busy and finishing times (seconds from the start). */
+  onWorkersDone?: (workers: WorkerSummary[]) => void;
+}
+
+export interface WorkerSummary {
+  cells: number;
+  busySeconds: number;
+  finishedAtSeconds: number;
+}
+
+/** Indices of `specs` (among `pending`), longest expected running time first (ties keep their order). */
+export async function longestFirst(specs: CellSpec[], pending: number[], profile: (dataset: string) => Promise<DatasetProfile> = bundledDatasetProfile): Promise<number[]> {
+  const profiles = new Map<string, DatasetProfile>();
+  for (const name of new Set(pending.map((i) => specs[i].dataset))) profiles.set(name, await profile(name));
+  const expected = new Map(pending.map((i) => [i, expectedCellSeconds(specs[i], profiles.get(specs[i].dataset)!)]));
+  return [...pending].sort((a, b) => expected.get(b)! - expected.get(a)! || a - b);
 }
 
 const encodeInfinity = (_: string, v: unknown) => (v === Infinity ? 'inf' : v);
@@ -61,18 +81,28 @@ export async function runCells(specs: CellSpec[], options: PoolOptions): Promise
     return results as CellResult[];
   }
 
-  const queue = [...pending];
+  const queue = await longestFirst(specs, pending);
   const workerCount = Math.min(options.workers, queue.length);
-  await Promise.all(
+  const started = performance.now();
+  const summaries = await Promise.all(
     Array.from({ length: workerCount }, async () => {
       const worker = new Worker(new URL('./experimentWorker.js', import.meta.url));
+      const summary: WorkerSummary = { cells: 0, busySeconds: 0, finishedAtSeconds: 0 };
       try {
-        for (let i = queue.shift(); i !== undefined; i = queue.shift()) finish(i, await ask(worker, specs[i]));
+        for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+          const asked = performance.now();
+          finish(i, await ask(worker, specs[i]));
+          summary.cells++;
+          summary.busySeconds += (performance.now() - asked) / 1000;
+        }
       } finally {
+        summary.finishedAtSeconds = (performance.now() - started) / 1000;
         await worker.terminate();
       }
+      return summary;
     }),
   );
+  options.onWorkersDone?.(summaries);
   return results as CellResult[];
 }
 

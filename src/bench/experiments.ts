@@ -17,7 +17,7 @@ import { Command } from 'commander';
 import { loadBundledCard } from '../node/bundled.js';
 import { DEFAULT_LEARNERS, type CondenseOptions } from '../condense/condense.js';
 import { EXTERNAL_COHORT, METHODS, type CellResult, type CellSpec } from './experimentCells.js';
-import { runCells } from './experimentPool.js';
+import { runCells, type WorkerSummary } from './experimentPool.js';
 
 export interface ExperimentCell {
   dataset: string;
@@ -150,9 +150,11 @@ async function main(argv: string[]): Promise<void> {
   const unique = [...new Map(specs.map((s) => [JSON.stringify(s), s])).values()];
 
   const t0 = performance.now();
+  let workerSummaries: WorkerSummary[] = [];
   const results = await runCells(unique, {
     workers: Number(o.workers),
     cachePath: o.cache,
+    onWorkersDone: (summaries) => (workerSummaries = summaries),
     onResult: (r, done, total, cached) => {
       const first = r.spec.evalLearners[0];
       const eps = r.spec.epsilon === null ? '' : ` ε=${r.spec.epsilon}`;
@@ -160,6 +162,12 @@ async function main(argv: string[]): Promise<void> {
     },
   });
   process.stderr.write(`wall time ${((performance.now() - t0) / 1000).toFixed(1)} s with ${o.workers} worker(s)\n`);
+  if (workerSummaries.length) {
+    const finished = workerSummaries.map((w) => w.finishedAtSeconds);
+    process.stderr.write(
+      `workers: ${workerSummaries.map((w) => `${w.cells} cells, busy ${w.busySeconds.toFixed(1)} s, done at ${w.finishedAtSeconds.toFixed(1)} s`).join('; ')} (idle tail ${(Math.max(...finished) - Math.min(...finished)).toFixed(1)} s)\n`,
+    );
+  }
   // Rows of `full` belong to every m of its dataset.
   const expanded = results.flatMap((r) => {
     if (r.spec.method !== 'full') return [r];

@@ -8,9 +8,19 @@
  * machine hits all of them, and each figure is the median over the rounds of the mean step time.
  * Every pooled step's loss differences are compared bit for bit with the inline ones.
  *
+ * On Linux each figure comes with the CPU time per thread (`threadCpu.ts`), which a busy shared
+ * machine distorts far less than wall time: per step the main thread's CPU inline, and with 2
+ * workers the main thread's (the serial part: publishing the step, messaging, combining), each
+ * worker's (their balance) and V8's helper threads' (JIT compilation, GC). `cpu speedup` = inline
+ * main-thread CPU / (2-worker main-thread CPU + the busier worker's CPU): the speedup two idle cores
+ * would give if messaging latency and helper threads cost nothing.
+ *
  * Also measures the pool's messaging cost: a step of a nearly free learner (CART of depth 1 on
  * m = 4 rows, K = 2, batch of 8) pooled on 2 workers minus inline — the threshold below which
  * `AdaptiveDirectionEvaluator` does not start the pool.
+ *
+ * Every evaluator is warmed up (workers started, kernels optimised by V8 on every thread) before
+ * anything is timed (`warmUp`).
  *
  * Run: `npm run build && node dist/bench/parallelSteps.js [--learners rf,gbt,rsf,cox] [--K 4,16] [--m 200] [--rounds 3] [--steps 3]`.
  */
@@ -26,9 +36,19 @@ import { createLearner, getLearnerSpec } from '../models/registry.js';
 import type { Target } from '../models/types.js';
 import { median } from './learnerEval.js';
 import { argument, isEntryPoint, report } from './script.js';
+import { type CpuSplit, splitCpu, threadCpuAvailable, threadCpuMs, threadCpuSnapshot } from './threadCpu.js';
 
 const D = 30;
 const BATCH = 256;
+/**
+ * Warm-up per evaluator: at least WARMUP_STEPS steps, and more until WARMUP_FITS fits have run
+ * (WARMUP_MS at most). V8 optimises each thread's code separately, and a worker doing half the fits
+ * gets there in twice the steps: Cox's step at m = 200, K = 4 kept getting cheaper for about 30
+ * steps (240 fits) on 2 workers, as per-step CPU and --trace-opt showed.
+ */
+const WARMUP_STEPS = 3;
+const WARMUP_FITS = 320;
+const WARMUP_MS = 5000;
 
 export interface ParallelStepResult {
   learner: string;
@@ -41,6 +61,17 @@ export interface ParallelStepResult {
   speedup: number;
   speedupOverPool1: number;
   identical: boolean;
+  /** CPU ms per step by thread (medians over rounds; absent where /proc is not available). */
+  cpu?: {
+    inlineMainMs: number;
+    inlineHelpersMs: number;
+    pool2MainMs: number;
+    /** The busier and the other worker. */
+    pool2WorkersMs: [number, number];
+    pool2HelpersMs: number;
+    /** inline main / (2-worker main + busier worker). */
+    speedup: number;
+  };
 }
 
 interface Problem {
@@ -89,41 +120,93 @@ function makeProblem(learner: string, K: number, m: number, batch: number, param
   return { synthetic, recipe, lossSpec, rng, request: { parameters: synthetic.values, directions, seeds, smoothing: 0.3, batchX, batchTarget } };
 }
 
-/** Mean ms per step over `steps` steps, each with fresh directions and seeds. */
-async function timeSteps(evaluator: DirectionEvaluator, problem: Problem, steps: number, check?: (differences: Float64Array) => void): Promise<number> {
+interface Timing {
+  /** Mean wall ms per step. */
+  ms: number;
+  /** CPU ms per step and thread. */
+  cpu: Map<number, number>;
+}
+
+/** Mean ms per step over `steps` steps (and CPU per thread), each with fresh directions and seeds. */
+async function timeSteps(evaluator: DirectionEvaluator, problem: Problem, steps: number, check?: (differences: Float64Array) => void): Promise<Timing> {
   let total = 0;
+  const before = threadCpuSnapshot();
   for (let s = 0; s < steps; s++) {
     const started = performance.now();
     const result = await evaluator.evaluateDirections(problem.request);
     total += performance.now() - started;
     check?.(result.differences);
   }
-  return total / steps;
+  const cpu = threadCpuMs(before, threadCpuSnapshot());
+  for (const [tid, ms] of cpu) cpu.set(tid, ms / steps);
+  return { ms: total / steps, cpu };
 }
 
-async function compare(problem: Problem, rounds: number, steps: number): Promise<{ inline: number[]; pool1: number[]; pool2: number[]; identical: boolean }> {
+/** Steps until the warm-up rule above is met. */
+async function warmUp(evaluator: DirectionEvaluator, problem: Problem, check?: (differences: Float64Array) => void): Promise<void> {
+  const started = performance.now();
+  const fitsPerStep = 2 * problem.request.seeds.length;
+  for (let s = 0; s < WARMUP_STEPS || (s * fitsPerStep < WARMUP_FITS && performance.now() - started < WARMUP_MS); s++) await timeSteps(evaluator, problem, 1, check);
+}
+
+interface Comparison {
+  inline: number[];
+  pool1: number[];
+  pool2: number[];
+  identical: boolean;
+  /** Per round: inline and 2-worker CPU split (main, workers, helpers). */
+  inlineCpu: CpuSplit[];
+  pool2Cpu: CpuSplit[];
+}
+
+async function compare(problem: Problem, rounds: number, steps: number): Promise<Comparison> {
   const K = problem.request.seeds.length;
   const setup = { synthetic: problem.synthetic, learners: [problem.recipe], lossSpec: problem.lossSpec, directions: K, batchCapacity: problem.request.batchX.rows };
   const inline = new InlineDirectionEvaluator(problem.synthetic, new PerRecordLoss([problem.recipe], problem.lossSpec, setup.batchCapacity), K, setup.batchCapacity);
-  const pool1 = new ParallelDirectionEvaluator(setup, 1);
-  const pool2 = new ParallelDirectionEvaluator(setup, 2);
   const reference = (await inline.evaluateDirections(problem.request)).differences.slice();
   let identical = true;
   const same = (differences: Float64Array) => {
     for (let i = 0; i < reference.length; i++) if (!Object.is(differences[i], reference[i])) identical = false;
   };
-  // Warm-up: starts the workers and lets V8 optimise the kernels on every thread.
-  await timeSteps(pool1, problem, 1, same);
-  await timeSteps(pool2, problem, 2, same);
-  await timeSteps(inline, problem, 1);
-  const times = { inline: [] as number[], pool1: [] as number[], pool2: [] as number[] };
+  // Warm-up: starts the workers and lets V8 optimise the kernels on every thread. The threads that
+  // appear while the 2-worker pool warms up and work the most are its workers.
+  const pool1 = new ParallelDirectionEvaluator(setup, 1);
+  await warmUp(pool1, problem, same);
+  const existing = threadCpuSnapshot();
+  const pool2 = new ParallelDirectionEvaluator(setup, 2);
+  await warmUp(pool2, problem, same);
+  const grown = threadCpuMs(existing, threadCpuSnapshot());
+  const workers = [...grown].filter(([tid]) => !existing.has(tid)).sort((a, b) => b[1] - a[1]).slice(0, 2).map(([tid]) => tid);
+  await warmUp(inline, problem);
+  const result: Comparison = { inline: [], pool1: [], pool2: [], identical, inlineCpu: [], pool2Cpu: [] };
   for (let r = 0; r < rounds; r++) {
-    times.inline.push(await timeSteps(inline, problem, steps));
-    times.pool1.push(await timeSteps(pool1, problem, steps, same));
-    times.pool2.push(await timeSteps(pool2, problem, steps, same));
+    const a = await timeSteps(inline, problem, steps);
+    result.inline.push(a.ms);
+    result.inlineCpu.push(splitCpu(a.cpu, []));
+    result.pool1.push((await timeSteps(pool1, problem, steps, same)).ms);
+    const c = await timeSteps(pool2, problem, steps, same);
+    result.pool2.push(c.ms);
+    result.pool2Cpu.push(splitCpu(c.cpu, workers));
   }
   await Promise.all([pool1.close(), pool2.close()]);
-  return { ...times, identical };
+  result.identical = identical;
+  return result;
+}
+
+function cpuSummary(t: Comparison): ParallelStepResult['cpu'] {
+  if (!threadCpuAvailable()) return undefined;
+  const inlineMainMs = median(t.inlineCpu.map((c) => c.mainMs));
+  const pool2MainMs = median(t.pool2Cpu.map((c) => c.mainMs));
+  const busier = median(t.pool2Cpu.map((c) => Math.max(...c.workersMs)));
+  const other = median(t.pool2Cpu.map((c) => Math.min(...c.workersMs)));
+  return {
+    inlineMainMs,
+    inlineHelpersMs: median(t.inlineCpu.map((c) => c.otherMs)),
+    pool2MainMs,
+    pool2WorkersMs: [busier, other],
+    pool2HelpersMs: median(t.pool2Cpu.map((c) => c.otherMs)),
+    speedup: inlineMainMs / (pool2MainMs + busier),
+  };
 }
 
 export async function runParallelStepBench(learners: string[], Ks: number[], m: number, rounds = 3, steps = 3): Promise<ParallelStepResult[]> {
@@ -132,21 +215,29 @@ export async function runParallelStepBench(learners: string[], Ks: number[], m: 
     for (const K of Ks) {
       const t = await compare(makeProblem(learner, K, m, BATCH), rounds, steps);
       const [inlineMs, pool1Ms, pool2Ms] = [median(t.inline), median(t.pool1), median(t.pool2)];
-      results.push({ learner, K, m, inlineMs, pool1Ms, pool2Ms, speedup: inlineMs / pool2Ms, speedupOverPool1: pool1Ms / pool2Ms, identical: t.identical });
+      results.push({ learner, K, m, inlineMs, pool1Ms, pool2Ms, speedup: inlineMs / pool2Ms, speedupOverPool1: pool1Ms / pool2Ms, identical: t.identical, cpu: cpuSummary(t) });
     }
   }
   return results;
 }
 
+export interface MessagingOverhead {
+  inlineMs: number;
+  pool2Ms: number;
+  overheadMs: number;
+  /** Main-thread CPU ms per pooled step (publishing, messaging, combining), where measurable. */
+  pool2MainCpuMs?: number;
+}
+
 /** Pooled (2 workers) minus inline ms per step for a nearly free step: the messaging overhead. */
-export async function measureMessagingOverhead(rounds = 5, steps = 50): Promise<{ inlineMs: number; pool2Ms: number; overheadMs: number }> {
+export async function measureMessagingOverhead(rounds = 5, steps = 50): Promise<MessagingOverhead> {
   const t = await compare(makeProblem('cart', 2, 4, 8, { maxDepth: 1 }), rounds, steps);
   const inlineMs = median(t.inline);
   const pool2Ms = median(t.pool2);
-  return { inlineMs, pool2Ms, overheadMs: pool2Ms - inlineMs };
+  return { inlineMs, pool2Ms, overheadMs: pool2Ms - inlineMs, pool2MainCpuMs: cpuSummary(t)?.pool2MainMs };
 }
 
-export function formatParallelSteps(results: ParallelStepResult[], overhead?: { inlineMs: number; pool2Ms: number; overheadMs: number }): string {
+export function formatParallelSteps(results: ParallelStepResult[], overhead?: MessagingOverhead): string {
   const lines = [`ms per step (2K fits, batch ${BATCH}, d = ${D}), median over rounds; speedup = inline / 2 workers:`];
   lines.push(`  ${'learner'.padEnd(9)} ${'K'.padStart(3)} ${'m'.padStart(4)} ${'inline'.padStart(9)} ${'1 worker'.padStart(9)} ${'2 workers'.padStart(10)} ${'speedup'.padStart(8)} ${'vs 1 w.'.padStart(8)}  identical`);
   for (const r of results) {
@@ -154,8 +245,19 @@ export function formatParallelSteps(results: ParallelStepResult[], overhead?: { 
       `  ${r.learner.padEnd(9)} ${String(r.K).padStart(3)} ${String(r.m).padStart(4)} ${r.inlineMs.toFixed(2).padStart(9)} ${r.pool1Ms.toFixed(2).padStart(9)} ${r.pool2Ms.toFixed(2).padStart(10)} ${`${r.speedup.toFixed(2)}x`.padStart(8)} ${`${r.speedupOverPool1.toFixed(2)}x`.padStart(8)}  ${r.identical ? 'yes' : 'NO'}`,
     );
   }
+  if (results.some((r) => r.cpu)) {
+    lines.push(`CPU ms per step by thread (median over rounds); cpu speedup = inline main / (2-worker main + busier worker):`);
+    lines.push(`  ${'learner'.padEnd(9)} ${'K'.padStart(3)} ${'inline'.padStart(9)} ${'helpers'.padStart(8)} ${'2w main'.padStart(8)} ${'worker A'.padStart(9)} ${'worker B'.padStart(9)} ${'helpers'.padStart(8)} ${'cpu speedup'.padStart(12)}`);
+    for (const r of results) {
+      if (!r.cpu) continue;
+      const c = r.cpu;
+      lines.push(
+        `  ${r.learner.padEnd(9)} ${String(r.K).padStart(3)} ${c.inlineMainMs.toFixed(2).padStart(9)} ${c.inlineHelpersMs.toFixed(2).padStart(8)} ${c.pool2MainMs.toFixed(2).padStart(8)} ${c.pool2WorkersMs[0].toFixed(2).padStart(9)} ${c.pool2WorkersMs[1].toFixed(2).padStart(9)} ${c.pool2HelpersMs.toFixed(2).padStart(8)} ${`${c.speedup.toFixed(2)}x`.padStart(12)}`,
+      );
+    }
+  }
   if (overhead) {
-    lines.push(`  messaging: a nearly free step takes ${overhead.inlineMs.toFixed(3)} ms inline, ${overhead.pool2Ms.toFixed(3)} ms on 2 workers (overhead ${overhead.overheadMs.toFixed(3)} ms per step)`);
+    lines.push(`  messaging: a nearly free step takes ${overhead.inlineMs.toFixed(3)} ms inline, ${overhead.pool2Ms.toFixed(3)} ms on 2 workers (overhead ${overhead.overheadMs.toFixed(3)} ms per step${overhead.pool2MainCpuMs === undefined ? '' : `; main-thread CPU ${overhead.pool2MainCpuMs.toFixed(3)} ms per pooled step`})`);
   }
   return lines.join('\n');
 }

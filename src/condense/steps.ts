@@ -100,7 +100,7 @@ export function noiseFigure(plan: StepPlan, settings: RunSettings, lossSpec: Los
  * learner's gradient, yet they still correct a poor start for trees (a row crossing a split moves
  * the loss of every record in the leaf, more than the smooth bound R assumes) — so neither use of
  * the budget dominates, and with no model of how the two errors trade, the budget is halved
- * (docs/RESULTS.md, "The noise-figure gate": share 1, no steps, cost CART 0.05–0.08 AUROC).
+ * (docs/RESULTS.md, "The noise-figure gate": share 1, no steps, cost CART 0.04–0.09 AUROC).
  */
 export function gateSteps(plan: StepPlan, settings: RunSettings, lossSpec: LossSpec): StepsGate {
   if (plan.measurement.steps === 0) return { path: 'no-steps', repeatShare: 0 };
@@ -161,8 +161,13 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
   const privatiser = new ZerothOrderStep(measurement, { directions: K, lossChannelWeight: plan.lossChannelWeight, lossChannelShare: DEFAULTS.lossChannelShare }, batchCapacity);
   const optimiser = createOptimiser(settings.optimiser, parameters.length, settings.momentum);
   const gradient = new Float64Array(parameters.length);
-  const directions = new Float64Array(K * parameters.length);
-  const seeds = new Int32Array(K);
+  // Two sets of public directions and seeds: while a step's fits run (on workers, when there are
+  // any) the next step's are drawn into the other set. K·p normals are the one large piece of a
+  // step outside the fits (about 5 ms of a 30 ms Cox step at m = 200, K = 16), and the public
+  // generator draws nothing else, so drawing them early leaves every stream, and the run, unchanged.
+  let draw = { directions: new Float64Array(K * parameters.length), seeds: new Int32Array(K) };
+  let nextDraw = { directions: new Float64Array(K * parameters.length), seeds: new Int32Array(K) };
+  if (steps > 0) drawDirections(K, parameters.length, publicRng, draw.directions, draw.seeds);
   const batch = new BatchBuffer(input.encoder, train, batchCapacity);
   const expectedBatchSize = measurement.samplingRate * plan.recordCount;
   const trace: TraceRow[] = [];
@@ -174,10 +179,13 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
     const mu = smoothing * (1 - ((1 - smoothingDecay) * step) / Math.max(1, steps - 1));
     const estimate = await scope.insideAsync(MECHANISM.zeroOrderSteps, async () => {
       const { X, target } = batch.gather(sampler.sample(noiseRng));
-      drawDirections(K, parameters.length, publicRng, directions, seeds);
-      const evaluation = await evaluator.evaluateDirections({ parameters, directions, seeds, smoothing: mu, batchX: X, batchTarget: target });
+      const { directions, seeds } = draw;
+      const evaluating = evaluator.evaluateDirections({ parameters, directions, seeds, smoothing: mu, batchX: X, batchTarget: target });
+      if (step + 1 < steps) drawDirections(K, parameters.length, publicRng, nextDraw.directions, nextDraw.seeds);
+      const evaluation = await evaluating;
       return privatiser.estimate(evaluation, X.rows, directions, mu, expectedBatchSize, noiseRng, gradient);
     });
+    [draw, nextDraw] = [nextDraw, draw];
     optimiser.step(parameters, gradient, plan.learningRate);
     synthetic.project(parameters);
     smoothedLoss = Number.isNaN(smoothedLoss) ? estimate.loss : 0.9 * smoothedLoss + 0.1 * estimate.loss;

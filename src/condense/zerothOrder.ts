@@ -109,10 +109,10 @@ export class InlineDirectionEvaluator implements DirectionEvaluator {
   }
 
   /**
-   * Directions `from` ≤ k < `to` only, written into columns k of the record-major outputs (r·K + k):
-   * how a worker computes its share of a step. Each direction's numbers do not depend on which
-   * others the same evaluator computed (every fit reseeds its learner), so any split of the K
-   * directions gives bit-identical results.
+   * Directions `from` ≤ k < `to` only, written into columns k of the record-major outputs (r·K + k).
+   * Each direction's numbers do not depend on which others the same evaluator computed (every fit
+   * reseeds its learner), so any split of the K directions, or of the 2K evaluations
+   * (`evaluateOne`), gives bit-identical results.
    */
   evaluateRange({ parameters, directions, seeds, smoothing, batchX, batchTarget }: DirectionRequest, from: number, to: number, differences: Float64Array, sums: Float64Array): void {
     const K = seeds.length;
@@ -129,6 +129,23 @@ export class InlineDirectionEvaluator implements DirectionEvaluator {
     }
   }
 
+  /**
+   * One evaluation of the step: the per-record loss of the fits at θ + μu_k (`sign` +1) or θ − μu_k
+   * (−1), written into column k of the record-major `out` (r·K + k). The finest unit a pool can hand
+   * out: 2K of them per step, so workers that claim them one at a time stay evenly loaded when fits
+   * differ in cost. `lossPlus − lossMinus` and `lossPlus + lossMinus` of these columns are, bit for
+   * bit, the differences and sums `evaluateRange` computes (the same two roundings).
+   */
+  evaluateOne({ parameters, directions, seeds, smoothing, batchX, batchTarget }: DirectionRequest, k: number, sign: 1 | -1, out: Float64Array): void {
+    const K = seeds.length;
+    const b = batchX.rows;
+    if (K !== this.directions) throw new RangeError(`evaluateDirections: ${K} seeds for an evaluator of ${this.directions} directions`);
+    if (b > this.lossPlus.length) this.allocate(Math.max(b, Math.ceil(1.5 * this.lossPlus.length)));
+    const loss = this.lossPlus;
+    this.lossAt(parameters, directions, k, sign * smoothing, batchX, batchTarget, seeds[k], loss);
+    for (let r = 0; r < b; r++) out[r * K + k] = loss[r];
+  }
+
   /** Per-record loss of the learners trained on the synthetic set at θ + t·u_k. */
   private lossAt(parameters: Float64Array, u: Float64Array, k: number, t: number, batchX: Matrix, batchTarget: Target, seed: number, out: Float64Array): void {
     const z = this.perturbed;
@@ -137,6 +154,20 @@ export class InlineDirectionEvaluator implements DirectionEvaluator {
     const target = this.synthetic.materialise(z, this.hardened);
     this.objective.evaluate(this.hardened, target, batchX, batchTarget, seed, out);
   }
+}
+
+/**
+ * Turns the columns of per-evaluation losses written by `evaluateOne` into an evaluation, in place:
+ * `plus` becomes ℓ⁺ − ℓ⁻ and `minus` becomes ℓ⁺ + ℓ⁻ (the first `entries` values of each).
+ */
+export function combineAntitheticLosses(plus: Float64Array, minus: Float64Array, entries: number): DirectionEvaluation {
+  for (let i = 0; i < entries; i++) {
+    const a = plus[i];
+    const b = minus[i];
+    plus[i] = a - b;
+    minus[i] = a + b;
+  }
+  return { differences: plus.subarray(0, entries), sums: minus.subarray(0, entries) };
 }
 
 export interface ZerothOrderSettings {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cellKey, type CellSpec } from '../../src/bench/experimentCells.js';
-import { readCache, runCells } from '../../src/bench/experimentPool.js';
+import { longestFirst, readCache, runCells } from '../../src/bench/experimentPool.js';
 import { collect, formatCell } from '../../src/bench/experiments.js';
 
 const spec = (seed: number, method = 'random'): CellSpec => ({
@@ -36,5 +36,34 @@ describe('experiment cells', () => {
     const [cell] = collect(second);
     expect(cell.values).toHaveLength(3);
     expect(formatCell([0.5, 0.7], true)).toBe('0.600 ± 0.141 (worst 0.500)');
+  });
+
+  it('start longest-expected-first on several workers (public cost guess), ties in grid order', async () => {
+    const profile = async (name: string) => ({ csvBytes: name === 'big' ? 600_000 : 30_000, features: 10, survival: name === 'big' });
+    const cells: CellSpec[] = [
+      { ...spec(1, 'random'), dataset: 'small' },
+      { ...spec(1, 'dpcondense'), dataset: 'small', epsilon: 3, model: ['logistic'] },
+      { ...spec(1, 'mst'), dataset: 'big', epsilon: 3 },
+      { ...spec(1, 'dpcondense'), dataset: 'big', epsilon: 3, model: ['cox'] },
+      { ...spec(2, 'random'), dataset: 'small' },
+      { ...spec(1, 'dpcondense'), dataset: 'small', epsilon: 3, model: ['logistic'], settings: { steps: 3 } },
+    ];
+    // The big survival condensation, MST on the big file, the small condensation, the random subsets
+    // (in grid order), and last the 3-step condensation.
+    expect(await longestFirst(cells, [0, 1, 2, 3, 4, 5], profile)).toEqual([3, 2, 1, 0, 4, 5]);
+    // Only pending cells are scheduled.
+    expect(await longestFirst(cells, [0, 2, 4], profile)).toEqual([2, 0, 4]);
+  });
+
+  it('on 2 worker threads returns every result in grid order, as inline', async () => {
+    // Worker threads run the compiled scripts, so the pool is imported from dist/ (built by npm ci).
+    const pool: typeof import('../../src/bench/experimentPool.js') = await import(new URL('../../dist/bench/experimentPool.js', import.meta.url).href);
+    const cells = [spec(1, 'kmeans'), spec(2), spec(3, 'kmeans'), spec(4)];
+    let summaries: { cells: number }[] = [];
+    const pooled = await pool.runCells(cells, { workers: 2, onWorkersDone: (s) => (summaries = s) });
+    const inline = await runCells(cells, { workers: 1 });
+    expect(pooled.map((r) => r.key)).toEqual(cells.map(cellKey));
+    expect(pooled.map((r) => r.scores)).toEqual(inline.map((r) => r.scores));
+    expect(summaries.map((s) => s.cells).reduce((a, b) => a + b, 0)).toBe(cells.length);
   });
 });

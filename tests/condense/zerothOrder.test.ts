@@ -8,7 +8,7 @@ import { SeededRng } from '../../src/core/rng.js';
 import { Encoder } from '../../src/data/encoding.js';
 import { PerRecordLoss, type LossSpec } from '../../src/condense/objective.js';
 import { SyntheticParameters, initialiseUniform } from '../../src/condense/syntheticSet.js';
-import { InlineDirectionEvaluator, ZerothOrderStep, drawDirections } from '../../src/condense/zerothOrder.js';
+import { InlineDirectionEvaluator, ZerothOrderStep, combineAntitheticLosses, drawDirections, type DirectionRequest } from '../../src/condense/zerothOrder.js';
 import { SubsampledGaussianSum } from '../../src/privacy/measurements.js';
 import { dataset } from './helpers.js';
 
@@ -65,6 +65,68 @@ describe('InlineDirectionEvaluator', () => {
       }
     }
     expect(nonZero).toBeGreaterThan(0);
+  });
+});
+
+describe('InlineDirectionEvaluator.evaluateOne (the unit a worker pool claims)', () => {
+  /** A step of K directions on `rows` synthetic rows of a bundled dataset, its batch the first `b` encoded records. */
+  async function step(name: string, learner: string, params: Record<string, unknown>, rows: number, K: number, b: number) {
+    const { train, card } = await dataset(name);
+    const encoder = new Encoder(card);
+    const realX = encoder.encode(train, { missing: 'impute' });
+    encoder.project(realX);
+    const rng = new SeededRng(5);
+    const survival = card.task === 'survival';
+    const target = survival
+      ? { task: 'survival' as const, time: Float64Array.from({ length: rows }, (_, i) => train.time![i]), event: Uint8Array.from({ length: rows }, (_, i) => (i % 3 ? 1 : 0)) }
+      : { task: 'classification' as const, y: Uint8Array.from({ length: rows }, (_, i) => i % 2) };
+    const synthetic = new SyntheticParameters(encoder, initialiseUniform(encoder, rows, rng), target, survival ? [-2, 8] : undefined);
+    const spec: LossSpec = survival
+      ? { task: 'survival', grid: Float64Array.from({ length: 6 }, (_, k) => train.time![k * 7 + 1]).sort(), pMin: 0.01 }
+      : { task: 'classification', kind: 'brier', pMin: 0.01, classWeights: [1, 1] };
+    const recipes = [{ name: learner, task: card.task, params }];
+    const { directions, seeds } = drawDirections(K, synthetic.size, rng);
+    const request: DirectionRequest = {
+      parameters: synthetic.values,
+      directions,
+      seeds,
+      smoothing: 0.5,
+      batchX: matrix(b, realX.cols, realX.data.slice(0, b * realX.cols)),
+      batchTarget: survival
+        ? { task: 'survival', time: train.time!.slice(0, b), event: train.event!.slice(0, b) }
+        : { task: 'classification', y: train.label!.slice(0, b) },
+    };
+    const evaluator = () => new InlineDirectionEvaluator(synthetic, new PerRecordLoss(recipes, spec, b), K, b);
+    return { request, evaluator };
+  }
+
+  it.each([
+    ['pima', 'rf', { nTrees: 5 }],
+    ['pima', 'gbt', { nRounds: 6 }],
+    ['metabric', 'rsf', { nTrees: 3 }],
+    ['metabric', 'cox', {}],
+  ])('%s / %s: the 2K evaluations run in any order on one reused evaluator give the inline evaluation bit for bit', async (name, learner, params) => {
+    const K = 4;
+    const b = 30;
+    const { request, evaluator } = await step(name, learner, params, 14, K, b);
+    const inline = await evaluator().evaluateDirections(request);
+    const reference = { differences: inline.differences.slice(), sums: inline.sums.slice() };
+    // A shuffled claim order, as two workers racing for evaluations would produce, on one evaluator.
+    const order = Array.from({ length: 2 * K }, (_, j) => j);
+    const shuffle = new SeededRng(11);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = shuffle.int(i + 1);
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    expect(order).not.toEqual([...order].sort((x, y) => x - y));
+    const claimer = evaluator();
+    const plus = new Float64Array(b * K);
+    const minus = new Float64Array(b * K);
+    for (const j of order) claimer.evaluateOne(request, j >> 1, j & 1 ? -1 : 1, j & 1 ? minus : plus);
+    const claimed = combineAntitheticLosses(plus, minus, b * K);
+    expect(Array.from(claimed.differences)).toEqual(Array.from(reference.differences));
+    expect(Array.from(claimed.sums)).toEqual(Array.from(reference.sums));
+    expect(reference.differences.some((d) => d !== 0)).toBe(true);
   });
 });
 

@@ -30,10 +30,12 @@ function pooled(workers: number): DirectionEvaluatorFactory {
 }
 
 describe('parallel direction evaluation', () => {
-  it('is bit-identical inline and with 1 or 2 workers (classification: rf; survival: rsf with optimised times)', async () => {
+  it('is bit-identical inline and with 1 or 2 workers (classification: rf, gbt; survival: rsf with optimised times, cox)', async () => {
     const cases: [string, Omit<CondenseOptions, 'train'>][] = [
       ['pima', { learners: [{ name: 'rf', params: { nTrees: 4 } }, 'cart'], rows: 12, epsilon: 3, steps: 4, directions: 5, batchSize: 64, seed: 3 }],
+      ['pima', { learners: [{ name: 'gbt', params: { nRounds: 5 } }], rows: 10, epsilon: 3, steps: 3, directions: 3, batchSize: 48, seed: 6 }],
       ['metabric', { learners: [{ name: 'rsf', params: { nTrees: 3 } }], rows: 9, epsilon: 2, steps: 3, directions: 3, optimiseTimes: true, seed: 4 }],
+      ['metabric', { learners: ['cox'], rows: 16, epsilon: 2, steps: 3, directions: 5, seed: 8 }],
     ];
     for (const [name, options] of cases) {
       const inline = await run(options, name);
@@ -71,16 +73,20 @@ describe('parallel direction evaluation', () => {
       started++;
       return { evaluateDirections: async () => ({ differences: new Float64Array(0), sums: new Float64Array(0) }), close: async () => {} } as unknown as InstanceType<PoolModule['ParallelDirectionEvaluator']>;
     };
+    const { INLINE_STEPS, POOL_STEPS } = pool.AdaptiveDirectionEvaluator;
+    const steps = INLINE_STEPS + POOL_STEPS + 2;
     const cheap = new pool.AdaptiveDirectionEvaluator(inline, startPool, Infinity);
-    for (let s = 0; s < 6; s++) await cheap.evaluateDirections(request);
+    for (let s = 0; s < steps; s++) await cheap.evaluateDirections(request);
     expect(started).toBe(0);
     expect(cheap.decision).toBe('inline');
-    expect(inlineCalls.length).toBe(6);
-    // Threshold 0: the pool is tried on steps 2 and 3 and, being faster, kept.
+    expect(inlineCalls.length).toBe(steps);
+    // Threshold 0: the pool is tried after the inline steps and, being faster, kept.
     const costly = new pool.AdaptiveDirectionEvaluator(inline, startPool, 0);
-    for (let s = 0; s < 6; s++) await costly.evaluateDirections(request);
+    for (let s = 0; s < INLINE_STEPS + POOL_STEPS - 1; s++) await costly.evaluateDirections(request);
+    expect(costly.decision).toBe('undecided');
+    for (let s = INLINE_STEPS + POOL_STEPS - 1; s < steps; s++) await costly.evaluateDirections(request);
     expect(started).toBe(1);
     expect(costly.decision).toBe('parallel');
-    expect(inlineCalls.length).toBe(6 + 2);
+    expect(inlineCalls.length).toBe(steps + INLINE_STEPS);
   });
 });

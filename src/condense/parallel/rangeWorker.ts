@@ -2,7 +2,8 @@
  * The worker side of a direction pool, whatever runs it (a Node worker thread or a browser Web
  * Worker): the run's setup arrives once, when the worker starts, and rebuilds the synthetic set and
  * the learners; each task then names a range of the step's directions, read from shared memory
- * (`sharedStep.ts`), and the worker writes its columns of the result in place.
+ * (`sharedStep.ts`), whose evaluations the worker claims one at a time with the other workers,
+ * writing their columns of the result in place.
  */
 import { PerRecordLoss, type LearnerRecipe, type LossSpec } from '../objective.js';
 import { SyntheticParameters, type SyntheticSetState } from '../syntheticSet.js';
@@ -34,11 +35,11 @@ export class DirectionRangeWorker {
     this.evaluator = new InlineDirectionEvaluator(this.synthetic, new PerRecordLoss(setup.learners, setup.lossSpec, setup.batchCapacity), setup.directions, setup.batchCapacity);
   }
 
-  /** Evaluate the task's directions into the shared result arrays; returns the completion count. */
+  /** Run the evaluations of the task this worker claims, into the shared result arrays; returns the completion count. */
   run(task: DirectionTask): number {
     if (!this.views || this.views.buffers.generation !== task.buffers.generation) this.views = new StepViews(task.buffers);
     const views = this.views;
-    this.evaluator.evaluateRange(views.request(task, this.synthetic.encoder.dim, this.survival), task.from, task.to, views.differences, views.sums);
+    views.evaluateClaimed(this.evaluator, views.request(task, this.synthetic.encoder.dim, this.survival), task);
     // Sequentially consistent: everything written above is visible to whoever loads this counter.
     return Atomics.add(views.done, 0, 1);
   }

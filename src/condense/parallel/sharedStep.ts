@@ -5,9 +5,15 @@
  * its outcomes) and read by every worker in place, and the result arrays each worker fills in its
  * own columns. Nothing of the batch is copied per task: a task message carries only the buffers'
  * handles (shared, not cloned), the batch size, μ and the range of directions.
+ *
+ * Work is handed out one evaluation (one side of one antithetic pair) at a time: every task of a
+ * step claims the next of the 2K evaluations from a shared counter until none is left, so a worker
+ * that drew cheap fits takes more of them and none waits for a slow half (fits of the same learner
+ * differ in cost with the seed and the perturbed rows: a forest's trees, Newton's iterations; with
+ * K/2 directions per worker an rf step at K = 4 kept one worker busy 58 ms and the other 86 ms).
  */
 import type { Target } from '../../models/types.js';
-import type { DirectionEvaluation, DirectionRequest, EvaluatorSetup } from '../zerothOrder.js';
+import { combineAntitheticLosses, type DirectionEvaluation, type DirectionRequest, type EvaluatorSetup, type InlineDirectionEvaluator } from '../zerothOrder.js';
 import { matrix } from '../../core/matrix.js';
 
 export interface SharedStepBuffers {
@@ -25,9 +31,15 @@ export interface SharedStepBuffers {
   sums: SharedArrayBuffer;
   /** One Int32 the workers increment with Atomics when done: the fence that publishes their writes. */
   done: SharedArrayBuffer;
+  /** One Int32: the next evaluation of the step to claim (reset to 0 when a step is published). */
+  claims: SharedArrayBuffer;
 }
 
-/** One task: directions [from, to) of the step now in the buffers. */
+/**
+ * One task: the evaluations of directions [from, to) of the step now in the buffers, claimed one at
+ * a time from the shared counter (evaluation j is direction from + ⌊j/2⌋, at +μ for even j and −μ
+ * for odd j) until all 2(to − from) are taken; a step sends the same task to every worker.
+ */
 export interface DirectionTask {
   buffers: SharedStepBuffers;
   batchSize: number;
@@ -50,6 +62,7 @@ export function allocateStepBuffers(generation: number, p: number, K: number, di
     differences: new SharedArrayBuffer(capacity * K * F64),
     sums: new SharedArrayBuffer(capacity * K * F64),
     done: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT),
+    claims: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT),
   };
 }
 
@@ -64,6 +77,7 @@ export class StepViews {
   readonly differences: Float64Array;
   readonly sums: Float64Array;
   readonly done: Int32Array;
+  readonly claims: Int32Array;
 
   constructor(readonly buffers: SharedStepBuffers) {
     this.parameters = new Float64Array(buffers.parameters);
@@ -75,11 +89,13 @@ export class StepViews {
     this.differences = new Float64Array(buffers.differences);
     this.sums = new Float64Array(buffers.sums);
     this.done = new Int32Array(buffers.done);
+    this.claims = new Int32Array(buffers.claims);
   }
 
-  /** Main thread: publish a step's request. */
+  /** Main thread: publish a step's request (and put all its evaluations up for claiming). */
   write(request: DirectionRequest): void {
     const b = request.batchX.rows;
+    Atomics.store(this.claims, 0, 0);
     this.parameters.set(request.parameters);
     this.directions.set(request.directions);
     this.seeds.set(request.seeds);
@@ -107,12 +123,28 @@ export class StepViews {
       batchTarget,
     };
   }
+
+  /**
+   * Worker side: claim and run evaluations of the task until none is left, writing the losses at
+   * +μ into `differences` and at −μ into `sums` (column k, record-major); `collect` turns them into
+   * differences and sums. Returns how many evaluations this worker ran.
+   */
+  evaluateClaimed(evaluator: InlineDirectionEvaluator, request: DirectionRequest, task: DirectionTask): number {
+    const count = 2 * (task.to - task.from);
+    let evaluated = 0;
+    for (let j = Atomics.add(this.claims, 0, 1); j < count; j = Atomics.add(this.claims, 0, 1), evaluated++) {
+      const k = task.from + (j >> 1);
+      if (j & 1) evaluator.evaluateOne(request, k, -1, this.sums);
+      else evaluator.evaluateOne(request, k, 1, this.differences);
+    }
+    return evaluated;
+  }
 }
 
 /**
  * The main thread's side of a pooled step: the shared buffers (reallocated, with a new generation,
- * when a batch exceeds their capacity), the request written into them once, and the K directions
- * split into contiguous ranges, one task per worker (any split gives the same numbers).
+ * when a batch exceeds their capacity), the request written into them once, and one task per
+ * worker, each claiming evaluations until none is left (any split gives the same numbers).
  */
 export class SharedStepWriter {
   private views: StepViews;
@@ -130,7 +162,7 @@ export class SharedStepWriter {
     this.views = new StepViews(allocateStepBuffers(0, this.p, setup.directions, this.dim, this.capacity, this.survival));
   }
 
-  /** Publish a step's request; returns one task per worker (at most K). */
+  /** Publish a step's request; returns one task per worker (at most 2K), all the same. */
   publish(request: DirectionRequest, workers: number): DirectionTask[] {
     const K = request.seeds.length;
     const b = request.batchX.rows;
@@ -140,14 +172,8 @@ export class SharedStepWriter {
     }
     this.views.write(request);
     this.last = { b, K };
-    const tasks = Math.min(workers, K);
-    return Array.from({ length: tasks }, (_, t) => ({
-      buffers: this.views.buffers,
-      batchSize: b,
-      smoothing: request.smoothing,
-      from: Math.floor((t * K) / tasks),
-      to: Math.floor(((t + 1) * K) / tasks),
-    }));
+    const task: DirectionTask = { buffers: this.views.buffers, batchSize: b, smoothing: request.smoothing, from: 0, to: K };
+    return Array.from({ length: Math.min(workers, 2 * K) }, () => task);
   }
 
   /** Once every task of the step has completed: its results (valid until the next `publish`). */
@@ -155,6 +181,6 @@ export class SharedStepWriter {
     const { views } = this;
     const n = this.last.b * this.last.K;
     Atomics.load(views.done, 0); // pairs with the workers' Atomics.add: their writes are visible
-    return { differences: views.differences.subarray(0, n), sums: views.sums.subarray(0, n) };
+    return combineAntitheticLosses(views.differences, views.sums, n);
   }
 }

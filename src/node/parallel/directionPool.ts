@@ -1,9 +1,10 @@
 /**
  * Parallel direction evaluation on Node worker threads (piscina), behind the same async
  * `DirectionEvaluator` interface as the inline evaluator, with bit-identical results for any number
- * of workers: the K directions of a step are split into contiguous ranges, one task per worker; each
- * direction's numbers do not depend on where it runs (see `InlineDirectionEvaluator.evaluateRange`),
- * and the privatisation that sums over records stays on the main thread, in a fixed order.
+ * of workers: the 2K evaluations of a step (each side of each antithetic pair) are claimed one at a
+ * time by whichever worker is free (`sharedStep.ts`); each evaluation's numbers do not depend on
+ * where it runs (see `InlineDirectionEvaluator.evaluateOne`), and the privatisation that sums over
+ * records stays on the main thread, in a fixed order.
  *
  * What crosses threads: the run's setup (the synthetic set's encoder state and outcomes, the learner
  * recipes, the loss) once per worker, as `workerData` when it starts; per step the synthetic
