@@ -7,14 +7,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { condense, type CondenseOptions } from '../../src/condense/condense.js';
-import { poolEvaluators, type PooledDirectionEvaluator } from '../../src/condense/parallel/adaptive.js';
+import { AdaptiveDirectionEvaluator, poolEvaluators, type PooledDirectionEvaluator } from '../../src/condense/parallel/adaptive.js';
 import { DirectionRangeWorker, workerSetupOf } from '../../src/condense/parallel/rangeWorker.js';
 import { SharedStepWriter } from '../../src/condense/parallel/sharedStep.js';
 import type { DirectionEvaluation, DirectionRequest, EvaluatorSetup, InlineDirectionEvaluator } from '../../src/condense/zerothOrder.js';
 import { formatTableCsv } from '../../src/data/format.js';
 import { dataset } from './helpers.js';
 
-/** A pool whose workers run in this thread, one task each per step, in reverse order (order must not matter). */
+/** A pool whose workers run in this thread, one task each per step, in reverse order (which worker runs what must not matter). */
 class InThreadPool implements PooledDirectionEvaluator {
   private readonly workers: DirectionRangeWorker[];
   private readonly step: SharedStepWriter;
@@ -43,7 +43,7 @@ async function run(datasetName: string, options: Omit<CondenseOptions, 'train'>,
 }
 
 describe('direction pools: the shared step and the range workers', () => {
-  it('give runs bit-identical to the inline evaluator with 1 or 3 workers (an uneven split) (classification and survival), through buffer growth', async () => {
+  it('give runs bit-identical to the inline evaluator with 1 or 3 workers (classification and survival), through buffer growth', async () => {
     const cases: [string, Omit<CondenseOptions, 'train'>][] = [
       ['pima', { learners: [{ name: 'rf', params: { nTrees: 3 } }, 'cart'], rows: 10, epsilon: 3, steps: 3, directions: 5, batchSize: 64, seed: 5 }],
       ['metabric', { learners: ['cox'], rows: 8, epsilon: 2, steps: 3, directions: 4, seed: 6 }],
@@ -82,12 +82,14 @@ describe('poolEvaluators: when a pool is used', () => {
     expect(started).toBe(1);
   });
 
-  it('auto reports its choice once: inline for cheap fits (no pool started), the pool when its timed step is faster', async () => {
+  it('auto reports its choice once: inline for cheap fits (no pool started), the pool when its timed steps are faster', async () => {
     for (const [ms, expected, pools] of [[0, 'inline', 0], [12, 'parallel', 1]] as const) {
       const decisions: string[] = [];
       let started = 0;
       const evaluator = poolEvaluators(() => (started++, fastPool()), 2, 'auto', (choice) => decisions.push(choice)).factory(setup, inlineTaking(ms));
-      for (let s = 0; s < 6; s++) await evaluator.evaluateDirections(request);
+      // Past the timed inline steps and the timed pool steps, whatever their number.
+      const steps = AdaptiveDirectionEvaluator.INLINE_STEPS + AdaptiveDirectionEvaluator.POOL_STEPS + 2;
+      for (let s = 0; s < steps; s++) await evaluator.evaluateDirections(request);
       expect(decisions).toEqual([expected]);
       expect(started).toBe(pools);
     }
