@@ -10,13 +10,15 @@
  * Each measurement runs in its own process so that generating the file does not inflate it. The
  * CSV is generated streamed into a temporary directory and removed afterwards.
  *
- * Run: `npm run build && node dist/bench/ingestMemory.js [--rows N] [--cols D] [--condense-steps S] [--float32]`
- * (`--float32`: features stored as 32-bit floats, in the load and the condensation alike).
+ * Run: `npm run build && node dist/bench/ingestMemory.js [--rows N] [--cols D] [--condense-steps S] [--float32] [--workers W]`
+ * (`--float32`: features stored as 32-bit floats, in the load and the condensation alike;
+ * `--workers W` is passed to `condense`: its default starts a worker pool, whose threads add their
+ * own memory, when a timed step is slow enough, which on a loaded machine it may be).
  */
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -37,7 +39,9 @@ export interface IngestMemoryResult {
   loadSeconds: number;
   missingCells: number;
   /** Peak RSS and wall time of a command-line condensation of the same file, if requested. */
-  condense?: { steps: number; peakRssBytes: number; seconds: number };
+  condense?: { steps: number; workers?: number; peakRssBytes: number; seconds: number };
+  /** The machine's 1-, 5- and 15-minute load averages when the measurements were done. */
+  loadAverage: number[];
 }
 
 /** xorshift32: a tiny deterministic stream for the generated values (no bearing on privacy). */
@@ -89,7 +93,7 @@ export async function writeWideCsv(csvPath: string, cardPath: string, rows: numb
 }
 
 /** Load `csvPath` in THIS process and measure it (the child side of `runIngestMemoryBench`). */
-async function measureLoad(csvPath: string, cardPath: string, float32: boolean): Promise<Omit<IngestMemoryResult, 'condense'>> {
+async function measureLoad(csvPath: string, cardPath: string, float32: boolean): Promise<Omit<IngestMemoryResult, 'condense' | 'loadAverage'>> {
   (globalThis as { gc?: () => void }).gc?.();
   const baselineRssBytes = process.memoryUsage().rss;
   const started = performance.now();
@@ -112,7 +116,7 @@ async function timeCommand(command: string, args: string[]): Promise<{ peakRssBy
   return { peakRssBytes: Number(kb[1]) * 1024, seconds: (performance.now() - started) / 1000 };
 }
 
-export async function runIngestMemoryBench(rows = 1_000_000, features = 30, condenseSteps = 0, float32 = false): Promise<IngestMemoryResult> {
+export async function runIngestMemoryBench(rows = 1_000_000, features = 30, condenseSteps = 0, float32 = false, workers?: number): Promise<IngestMemoryResult> {
   const dir = mkdtempSync(join(tmpdir(), 'dpcondense-ingest-'));
   try {
     const csvPath = join(dir, 'wide.csv');
@@ -128,8 +132,10 @@ export async function runIngestMemoryBench(rows = 1_000_000, features = 30, cond
       const out = join(dir, 'synthetic.csv');
       const args = [cli, 'condense', '--data', csvPath, '--card', cardPath, '--rows', '20', '--epsilon', '3', '--steps', String(condenseSteps), '--out', out, '--force', '--quiet'];
       if (float32) args.push('--float32-features');
-      result.condense = { steps: condenseSteps, ...(await timeCommand(process.execPath, args)) };
+      if (workers !== undefined) args.push('--workers', String(workers));
+      result.condense = { steps: condenseSteps, workers, ...(await timeCommand(process.execPath, args)) };
     }
+    result.loadAverage = loadavg();
     return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -148,8 +154,10 @@ export function formatIngestMemoryResult(r: IngestMemoryResult): string {
     `  load time: ${r.loadSeconds.toFixed(2)} s (${((r.fileBytes / MB) / r.loadSeconds).toFixed(0)} MB/s)`,
   ];
   if (r.condense) {
-    lines.push(`  condense --steps ${r.condense.steps} --rows 20 --epsilon 3 (CLI, whole run): peak RSS ${(r.condense.peakRssBytes / MB).toFixed(1)} MB, ${r.condense.seconds.toFixed(1)} s`);
+    const workers = r.condense.workers === undefined ? '' : ` --workers ${r.condense.workers}`;
+    lines.push(`  condense --steps ${r.condense.steps} --rows 20 --epsilon 3${workers} (CLI, whole run): peak RSS ${(r.condense.peakRssBytes / MB).toFixed(1)} MB, ${r.condense.seconds.toFixed(1)} s`);
   }
+  lines.push(`  load average at the end: ${r.loadAverage.map((x) => x.toFixed(2)).join(' ')}`);
   return lines.join('\n');
 }
 
@@ -159,6 +167,12 @@ if (isEntryPoint(import.meta.url)) {
   report(
     load
       ? measureLoad(load, argument('--card')!, float32).then((r) => JSON.stringify(r))
-      : runIngestMemoryBench(Number(argument('--rows') ?? 1_000_000), Number(argument('--cols') ?? 30), Number(argument('--condense-steps') ?? 0), float32).then(formatIngestMemoryResult),
+      : runIngestMemoryBench(
+          Number(argument('--rows') ?? 1_000_000),
+          Number(argument('--cols') ?? 30),
+          Number(argument('--condense-steps') ?? 0),
+          float32,
+          argument('--workers') === undefined ? undefined : Number(argument('--workers')),
+        ).then(formatIngestMemoryResult),
   );
 }

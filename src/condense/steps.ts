@@ -100,7 +100,7 @@ export function noiseFigure(plan: StepPlan, settings: RunSettings, lossSpec: Los
  * learner's gradient, yet they still correct a poor start for trees (a row crossing a split moves
  * the loss of every record in the leaf, more than the smooth bound R assumes) — so neither use of
  * the budget dominates, and with no model of how the two errors trade, the budget is halved
- * (docs/RESULTS.md, "The noise-figure gate": share 1, no steps, cost CART 0.05–0.08 AUROC).
+ * (docs/RESULTS.md, "The noise-figure gate": share 1, no steps, cost CART 0.04–0.09 AUROC).
  */
 export function gateSteps(plan: StepPlan, settings: RunSettings, lossSpec: LossSpec): StepsGate {
   if (plan.measurement.steps === 0) return { path: 'no-steps', repeatShare: 0 };

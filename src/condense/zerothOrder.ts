@@ -17,7 +17,7 @@
  *    it does not grow with m·d.
  */
 import { matrix, type Matrix } from '../core/matrix.js';
-import type { Rng } from '../core/rng.js';
+import { fillNormal, type Rng } from '../core/rng.js';
 import type { Target } from '../models/types.js';
 import type { SubsampledGaussianSum } from '../privacy/measurements.js';
 import type { LearnerRecipe, LossSpec, PerRecordLoss } from './objective.js';
@@ -185,7 +185,7 @@ export interface GradientEstimate {
 
 /** Public randomness of one step: K directions over p parameters, then K learner seeds. */
 export function drawDirections(K: number, p: number, rng: Rng, directions = new Float64Array(K * p), seeds = new Int32Array(K)): { directions: Float64Array; seeds: Int32Array } {
-  for (let i = 0; i < K * p; i++) directions[i] = rng.normal();
+  fillNormal(rng, directions, 0, K * p);
   for (let k = 0; k < K; k++) seeds[k] = rng.int(2 ** 31);
   return { directions, seeds };
 }

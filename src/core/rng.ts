@@ -10,23 +10,64 @@ export interface Rng {
   normal(): number;
   /** Uniform integer in [0, n). */
   int(n: number): number;
+  /**
+   * Optional: `out[from … to)` filled with `normal()` draws, in order (the same numbers the calls
+   * would give). A generator's own loop keeps each draw unboxed, where a caller's loop over
+   * `normal()` through this interface allocates one heap number per draw.
+   */
+  fillNormal?(out: Float64Array, from: number, to: number): void;
   /** True for a seeded, reproducible generator (a run using one is not a private release). */
   readonly reproducible: boolean;
+}
+
+/**
+ * Normals drawn two at a time by a subclass's `drawPair` and handed out one by one, the second kept
+ * as a spare for the next `normal()`. Pairs are written into arrays, never returned: a double
+ * returned from a call the optimiser does not inline is boxed (a heap allocation per draw).
+ */
+export abstract class PairedNormals {
+  protected spareNormal = NaN;
+  private readonly pair = new Float64Array(2);
+
+  /** Two standard normals into out[at] and out[at + 1]. */
+  protected abstract drawPair(out: Float64Array, at: number): void;
+
+  normal(): number {
+    if (!Number.isNaN(this.spareNormal)) {
+      const z = this.spareNormal;
+      this.spareNormal = NaN;
+      return z;
+    }
+    this.drawPair(this.pair, 0);
+    this.spareNormal = this.pair[1];
+    return this.pair[0];
+  }
+
+  /** The draws of successive `normal()` calls: a pending spare first, then whole pairs in place. */
+  fillNormal(out: Float64Array, from: number, to: number): void {
+    let i = from;
+    if (i < to && !Number.isNaN(this.spareNormal)) {
+      out[i++] = this.spareNormal;
+      this.spareNormal = NaN;
+    }
+    for (; i + 1 < to; i += 2) this.drawPair(out, i);
+    if (i < to) out[i] = this.normal();
+  }
 }
 
 /**
  * xoshiro128** (Blackman & Vigna) on 32-bit state words, seeded through splitmix32: fast, small,
  * good statistical quality, and identical in Node and the browser. Not for release randomness.
  */
-export class SeededRng implements Rng {
+export class SeededRng extends PairedNormals implements Rng {
   readonly reproducible = true;
   private s0 = 0;
   private s1 = 0;
   private s2 = 0;
   private s3 = 0;
-  private spareNormal = NaN;
 
   constructor(seed: number) {
+    super();
     this.reseed(seed);
   }
 
@@ -68,13 +109,8 @@ export class SeededRng implements Rng {
     return (hi * 67108864 + lo) / 9007199254740992;
   }
 
-  normal(): number {
-    if (!Number.isNaN(this.spareNormal)) {
-      const z = this.spareNormal;
-      this.spareNormal = NaN;
-      return z;
-    }
-    // Marsaglia polar method: two normals per accepted pair.
+  /** Marsaglia polar method: two normals per accepted pair. */
+  protected drawPair(out: Float64Array, at: number): void {
     let u: number, v: number, s: number;
     do {
       u = 2 * this.uniform() - 1;
@@ -82,8 +118,8 @@ export class SeededRng implements Rng {
       s = u * u + v * v;
     } while (s >= 1 || s === 0);
     const f = Math.sqrt((-2 * Math.log(s)) / s);
-    this.spareNormal = v * f;
-    return u * f;
+    out[at] = u * f;
+    out[at + 1] = v * f;
   }
 
   int(n: number): number {
@@ -101,8 +137,9 @@ function rotl(x: number, k: number): number {
 }
 
 /** Fill `out` with standard normal draws. */
-export function fillNormal(rng: Rng, out: Float64Array): Float64Array {
-  for (let i = 0; i < out.length; i++) out[i] = rng.normal();
+export function fillNormal(rng: Rng, out: Float64Array, from = 0, to = out.length): Float64Array {
+  if (rng.fillNormal) rng.fillNormal(out, from, to);
+  else for (let i = from; i < to; i++) out[i] = rng.normal();
   return out;
 }
 

@@ -26,7 +26,7 @@
  * Poisson sampling (`poissonSampling.ts`) is exact too, and skips from one included record to the
  * next instead of drawing a trial per record.
  */
-import type { Rng } from '../core/rng.js';
+import { PairedNormals, type Rng } from '../core/rng.js';
 import { PrivacyParameterError } from './errors.js';
 import { exactSnappedGaussianIndex } from './exactGaussian.js';
 
@@ -40,16 +40,16 @@ const TWO_POW_53 = 9007199254740992;
 const BUFFER_WORDS = 4096;
 
 /** Cryptographically secure Rng over WebCrypto `getRandomValues`, buffered. Not reproducible. */
-export class CryptoRng implements Rng {
+export class CryptoRng extends PairedNormals implements Rng {
   readonly reproducible = false;
   /** Marks this generator as suitable for private releases (checked by the ledger). */
   readonly cryptographicallySecure = true;
   private readonly source: WebCryptoLike;
   private readonly buffer = new Uint32Array(BUFFER_WORDS);
   private position = BUFFER_WORDS;
-  private spareNormal = NaN;
 
   constructor(source?: WebCryptoLike) {
+    super();
     const fallback = (globalThis as { crypto?: WebCryptoLike }).crypto;
     const chosen = source ?? fallback;
     if (!chosen || typeof chosen.getRandomValues !== 'function') {
@@ -74,19 +74,17 @@ export class CryptoRng implements Rng {
     return (hi * TWO_POW_26 + lo) / TWO_POW_53;
   }
 
-  /** Standard normal by the Box–Muller transform (public randomness; releases use the exact sampler). */
-  normal(): number {
-    if (!Number.isNaN(this.spareNormal)) {
-      const z = this.spareNormal;
-      this.spareNormal = NaN;
-      return z;
-    }
+  /**
+   * Standard normals by the Box–Muller transform, the cosine draw first (public randomness; releases
+   * use the exact sampler).
+   */
+  protected drawPair(out: Float64Array, at: number): void {
     const u1 = 1 - this.uniform(); // (0, 1]
     const u2 = this.uniform();
     const r = Math.sqrt(-2 * Math.log(u1));
     const theta = 2 * Math.PI * u2;
-    this.spareNormal = r * Math.sin(theta);
-    return r * Math.cos(theta);
+    out[at] = r * Math.cos(theta);
+    out[at + 1] = r * Math.sin(theta);
   }
 
   /** Exactly uniform integer in [0, n) by rejection (no modulo bias); n ≤ 2⁵³. */

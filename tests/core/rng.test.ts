@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SeededRng } from '../../src/core/rng.js';
+import { SeededRng, fillNormal, type Rng } from '../../src/core/rng.js';
+import { seededCrypto } from '../privacy/seededCrypto.js';
 
 describe('SeededRng', () => {
   it('is reproducible for a seed and differs across seeds', () => {
@@ -42,5 +43,34 @@ describe('SeededRng', () => {
     const counts = new Array(5).fill(0);
     for (let i = 0; i < 50_000; i++) counts[rng.int(5)]++;
     for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(500);
+  });
+});
+
+describe('fillNormal', () => {
+  // The steps draw their directions with fillNormal; a seeded run's outputs are pinned, so it must
+  // give exactly the numbers of successive normal() calls, an odd range (a pending spare) included.
+  const generators: [string, () => Rng][] = [
+    ['SeededRng', () => new SeededRng(11)],
+    ['CryptoRng', () => seededCrypto(11)],
+  ];
+  for (const [name, make] of generators) {
+    it(`${name}: the same draws as normal() one by one, into the given range only`, () => {
+      const byCalls = make();
+      const expected = Array.from({ length: 9 }, () => byCalls.normal());
+      const filled = make();
+      const out = new Float64Array(12).fill(-7);
+      fillNormal(filled, out, 2, 7);
+      fillNormal(filled, out, 7, 11);
+      expect(Array.from(out.subarray(2, 11))).toEqual(expected);
+      expect([out[0], out[1], out[11]]).toEqual([-7, -7, -7]);
+    });
+  }
+
+  it('falls back to normal() for a generator without its own fillNormal', () => {
+    const source = new SeededRng(3);
+    const plain: Rng = { reproducible: true, uniform: () => source.uniform(), normal: () => source.normal(), int: (n) => source.int(n) };
+    const out = fillNormal(plain, new Float64Array(5));
+    const reference = new SeededRng(3);
+    expect(Array.from(out)).toEqual(Array.from({ length: 5 }, () => reference.normal()));
   });
 });

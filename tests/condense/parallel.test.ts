@@ -1,0 +1,97 @@
+/**
+ * The isomorphic pieces of the direction pools (src/condense/parallel), shared by Node's worker
+ * threads and the browser's Web Workers, checked here without threads: workers that run in this
+ * thread, fed by the same shared-memory step writer and built from a structured clone of the same
+ * setup message, must give runs bit-identical to the inline evaluator for any number of workers
+ * (including through a reallocation of the buffers); and the automatic rule reports its choice.
+ */
+import { describe, expect, it } from 'vitest';
+import { condense, type CondenseOptions } from '../../src/condense/condense.js';
+import { AdaptiveDirectionEvaluator, poolEvaluators, type PooledDirectionEvaluator } from '../../src/condense/parallel/adaptive.js';
+import { DirectionRangeWorker, workerSetupOf } from '../../src/condense/parallel/rangeWorker.js';
+import { SharedStepWriter } from '../../src/condense/parallel/sharedStep.js';
+import type { DirectionEvaluation, DirectionRequest, EvaluatorSetup, InlineDirectionEvaluator } from '../../src/condense/zerothOrder.js';
+import { formatTableCsv } from '../../src/data/format.js';
+import { dataset } from './helpers.js';
+
+/** A pool whose workers run in this thread, one task each per step, in reverse order (which worker runs what must not matter). */
+class InThreadPool implements PooledDirectionEvaluator {
+  private readonly workers: DirectionRangeWorker[];
+  private readonly step: SharedStepWriter;
+  tasks = 0;
+
+  constructor(setup: EvaluatorSetup, size: number) {
+    // What a worker receives is a structured clone of the setup message, as postMessage/workerData make.
+    this.workers = Array.from({ length: size }, () => new DirectionRangeWorker(structuredClone(workerSetupOf(setup))));
+    this.step = new SharedStepWriter(setup);
+  }
+
+  async evaluateDirections(request: DirectionRequest): Promise<DirectionEvaluation> {
+    const tasks = this.step.publish(request, this.workers.length);
+    for (let t = tasks.length - 1; t >= 0; t--) this.workers[t].run(tasks[t]);
+    this.tasks += tasks.length;
+    return this.step.collect();
+  }
+
+  async close(): Promise<void> {}
+}
+
+async function run(datasetName: string, options: Omit<CondenseOptions, 'train'>, pool?: (setup: EvaluatorSetup) => PooledDirectionEvaluator): Promise<string> {
+  const data = await dataset(datasetName);
+  const result = await condense({ ...options, train: data.train }, { evaluator: pool && ((setup) => pool(setup)) });
+  return formatTableCsv(result.synthetic) + JSON.stringify(result.trace);
+}
+
+describe('direction pools: the shared step and the range workers', () => {
+  it('give runs bit-identical to the inline evaluator with 1 or 3 workers (classification and survival), through buffer growth', async () => {
+    const cases: [string, Omit<CondenseOptions, 'train'>][] = [
+      ['pima', { learners: [{ name: 'rf', params: { nTrees: 3 } }, 'cart'], rows: 10, epsilon: 3, steps: 3, directions: 5, batchSize: 64, seed: 5 }],
+      ['metabric', { learners: ['cox'], rows: 8, epsilon: 2, steps: 3, directions: 4, seed: 6 }],
+    ];
+    for (const [name, options] of cases) {
+      const inline = await run(name, options);
+      for (const size of [1, 3]) {
+        let pool: InThreadPool | undefined;
+        // Capacity 4 rows against batches of dozens: the writer must reallocate (a new generation).
+        expect(await run(name, options, (setup) => (pool = new InThreadPool({ ...setup, batchCapacity: 4 }, size))), `${name}, ${size} workers`).toBe(inline);
+        expect(pool!.tasks).toBe(options.steps! * Math.min(size, options.directions!));
+      }
+    }
+  });
+});
+
+describe('poolEvaluators: when a pool is used', () => {
+  const request = {} as DirectionRequest;
+  const empty = (): DirectionEvaluation => ({ differences: new Float64Array(0), sums: new Float64Array(0) });
+  const inlineTaking = (ms: number) =>
+    ({
+      evaluateNow: () => {
+        const until = performance.now() + ms;
+        while (performance.now() < until);
+        return empty();
+      },
+    }) as unknown as InlineDirectionEvaluator;
+  const fastPool = (): PooledDirectionEvaluator => ({ evaluateDirections: async () => empty(), close: async () => {} });
+  const setup = {} as EvaluatorSetup;
+
+  it('auto with one worker is the inline evaluator itself; always starts the pool at once', () => {
+    const inline = inlineTaking(0);
+    expect(poolEvaluators(fastPool, 1, 'auto').factory(setup, inline)).toBe(inline);
+    let started = 0;
+    poolEvaluators(() => (started++, fastPool()), 2, 'always').factory(setup, inline);
+    expect(started).toBe(1);
+  });
+
+  it('auto reports its choice once: inline for cheap fits (no pool started), the pool when its timed steps are faster', async () => {
+    for (const [ms, expected, pools] of [[0, 'inline', 0], [12, 'parallel', 1]] as const) {
+      const decisions: string[] = [];
+      let started = 0;
+      const evaluator = poolEvaluators(() => (started++, fastPool()), 2, 'auto', (choice) => decisions.push(choice)).factory(setup, inlineTaking(ms));
+      // Past the timed inline steps and the timed pool steps, whatever their number.
+      const steps = AdaptiveDirectionEvaluator.INLINE_STEPS + AdaptiveDirectionEvaluator.POOL_STEPS + 2;
+      for (let s = 0; s < steps; s++) await evaluator.evaluateDirections(request);
+      expect(decisions).toEqual([expected]);
+      expect(started).toBe(pools);
+    }
+  });
+});
