@@ -11,9 +11,11 @@
  * On Linux each figure comes with the CPU time per thread (`threadCpu.ts`), which a busy shared
  * machine distorts far less than wall time: per step the main thread's CPU inline, and with 2
  * workers the main thread's (the serial part: publishing the step, messaging, combining), each
- * worker's (their balance) and V8's helper threads' (JIT compilation, GC). `cpu speedup` = inline
- * main-thread CPU / (2-worker main-thread CPU + the busier worker's CPU): the speedup two idle cores
- * would give if messaging latency and helper threads cost nothing.
+ * worker's and V8's helper threads' (JIT compilation, GC). `cpu speedup` = inline main-thread CPU
+ * / (2-worker main-thread CPU + the workers' mean CPU): the speedup two idle cores would give if
+ * messaging latency, helper threads and the last claimed evaluation cost nothing. (On a busy
+ * machine the workers' CPU differs because the one descheduled longer claims fewer evaluations;
+ * on idle cores claiming keeps their busy times within one evaluation of each other.)
  *
  * Also measures the pool's messaging cost: a step of a nearly free learner (CART of depth 1 on
  * m = 4 rows, K = 2, batch of 8) pooled on 2 workers minus inline — the threshold below which
@@ -69,7 +71,7 @@ export interface ParallelStepResult {
     /** The busier and the other worker. */
     pool2WorkersMs: [number, number];
     pool2HelpersMs: number;
-    /** inline main / (2-worker main + busier worker). */
+    /** inline main / (2-worker main + the workers' mean). */
     speedup: number;
   };
 }
@@ -205,7 +207,7 @@ function cpuSummary(t: Comparison): ParallelStepResult['cpu'] {
     pool2MainMs,
     pool2WorkersMs: [busier, other],
     pool2HelpersMs: median(t.pool2Cpu.map((c) => c.otherMs)),
-    speedup: inlineMainMs / (pool2MainMs + busier),
+    speedup: inlineMainMs / (pool2MainMs + (busier + other) / 2),
   };
 }
 
@@ -246,7 +248,7 @@ export function formatParallelSteps(results: ParallelStepResult[], overhead?: Me
     );
   }
   if (results.some((r) => r.cpu)) {
-    lines.push(`CPU ms per step by thread (median over rounds); cpu speedup = inline main / (2-worker main + busier worker):`);
+    lines.push(`CPU ms per step by thread (median over rounds); cpu speedup = inline main / (2-worker main + workers' mean):`);
     lines.push(`  ${'learner'.padEnd(9)} ${'K'.padStart(3)} ${'inline'.padStart(9)} ${'helpers'.padStart(8)} ${'2w main'.padStart(8)} ${'worker A'.padStart(9)} ${'worker B'.padStart(9)} ${'helpers'.padStart(8)} ${'cpu speedup'.padStart(12)}`);
     for (const r of results) {
       if (!r.cpu) continue;

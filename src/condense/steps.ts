@@ -163,7 +163,7 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
   const gradient = new Float64Array(parameters.length);
   // Two sets of public directions and seeds: while a step's fits run (on workers, when there are
   // any) the next step's are drawn into the other set. K·p normals are the one large piece of a
-  // step outside the fits (about 5 ms of a 30 ms Cox step at m = 200, K = 16), and the public
+  // step outside the fits (3.5–5 ms of a 30 ms Cox step at m = 200, K = 16), and the public
   // generator draws nothing else, so drawing them early leaves every stream, and the run, unchanged.
   let draw = { directions: new Float64Array(K * parameters.length), seeds: new Int32Array(K) };
   let nextDraw = { directions: new Float64Array(K * parameters.length), seeds: new Int32Array(K) };

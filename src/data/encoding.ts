@@ -276,7 +276,7 @@ export class Encoder {
     let low = this.lowBounds[f];
     let high = this.highBounds[f];
     if (kind === INTEGER) {
-      x = Math.round(x);
+      x = Math.round(x) + 0; // + 0 turns the −0 that Math.round gives small negatives into 0
       low = Math.ceil(low);
       high = Math.floor(high);
     }

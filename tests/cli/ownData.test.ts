@@ -66,7 +66,7 @@ describe('condense --holdout and evaluate --split on a file that is not bundled'
   it('evaluate --split scores on exactly the held-out rows, three ways with intervals, for the custodian only', async () => {
     const { csv, card } = writeClinic('eval');
     const out = join(dir, 'eval-synth.csv');
-    const r = await run('condense', '--data', csv, '--card', card, '--holdout', '0.25', '--split-seed', '3', '--steps', '5', '--directions', '2', '--out', out, '--quiet');
+    const r = await run('condense', '--data', csv, '--card', card, '--holdout', '0.25', '--split-seed', '3', '--seed', '3', '--steps', '5', '--directions', '2', '--out', out, '--quiet');
     expect(r.code, r.stderr).toBe(0);
     const split = JSON.parse(readFileSync(join(dir, 'eval-synth.split.json'), 'utf8'));
     const e = await run('evaluate', '--synthetic', out, '--data', csv, '--card', card, '--split', join(dir, 'eval-synth.split.json'), '--models', 'logistic,cart', '--bootstrap', '50', '--json');
