@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { condense, type CondenseOptions } from '../../src/condense/condense.js';
 import { AdaptiveDirectionEvaluator, poolEvaluators, type PooledDirectionEvaluator } from '../../src/condense/parallel/adaptive.js';
-import { DirectionRangeWorker, workerSetupOf } from '../../src/condense/parallel/rangeWorker.js';
+import { DirectionPoolWorker, workerSetupOf } from '../../src/condense/parallel/poolWorker.js';
 import { SharedStepWriter } from '../../src/condense/parallel/sharedStep.js';
 import type { DirectionEvaluation, DirectionRequest, EvaluatorSetup, InlineDirectionEvaluator } from '../../src/condense/zerothOrder.js';
 import { formatTableCsv } from '../../src/data/format.js';
@@ -16,13 +16,13 @@ import { dataset } from './helpers.js';
 
 /** A pool whose workers run in this thread, one task each per step, in reverse order (which worker runs what must not matter). */
 class InThreadPool implements PooledDirectionEvaluator {
-  private readonly workers: DirectionRangeWorker[];
+  private readonly workers: DirectionPoolWorker[];
   private readonly step: SharedStepWriter;
   tasks = 0;
 
   constructor(setup: EvaluatorSetup, size: number) {
     // What a worker receives is a structured clone of the setup message, as postMessage/workerData make.
-    this.workers = Array.from({ length: size }, () => new DirectionRangeWorker(structuredClone(workerSetupOf(setup))));
+    this.workers = Array.from({ length: size }, () => new DirectionPoolWorker(structuredClone(workerSetupOf(setup))));
     this.step = new SharedStepWriter(setup);
   }
 
@@ -42,7 +42,7 @@ async function run(datasetName: string, options: Omit<CondenseOptions, 'train'>,
   return formatTableCsv(result.synthetic) + JSON.stringify(result.trace);
 }
 
-describe('direction pools: the shared step and the range workers', () => {
+describe('direction pools: the shared step and the pool workers', () => {
   it('give runs bit-identical to the inline evaluator with 1 or 3 workers (classification and survival), through buffer growth', async () => {
     const cases: [string, Omit<CondenseOptions, 'train'>][] = [
       ['pima', { learners: [{ name: 'rf', params: { nTrees: 3 } }, 'cart'], rows: 10, epsilon: 3, steps: 3, directions: 5, batchSize: 64, seed: 5 }],

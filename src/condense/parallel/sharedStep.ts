@@ -4,7 +4,7 @@
  * once per step (the synthetic parameters, the K directions and seeds, the encoded real batch and
  * its outcomes) and read by every worker in place, and the result arrays each worker fills in its
  * own columns. Nothing of the batch is copied per task: a task message carries only the buffers'
- * handles (shared, not cloned), the batch size, μ and the range of directions.
+ * handles (shared, not cloned), the batch size, μ and the number of directions.
  *
  * Work is handed out one evaluation (one side of one antithetic pair) at a time: every task of a
  * step claims the next of the 2K evaluations from a shared counter until none is left, so a worker
@@ -36,16 +36,16 @@ export interface SharedStepBuffers {
 }
 
 /**
- * One task: the evaluations of directions [from, to) of the step now in the buffers, claimed one at
- * a time from the shared counter (evaluation j is direction from + ⌊j/2⌋, at +μ for even j and −μ
- * for odd j) until all 2(to − from) are taken; a step sends the same task to every worker.
+ * One task: the evaluations of the K directions of the step now in the buffers, claimed one at a
+ * time from the shared counter (evaluation j is direction ⌊j/2⌋, at +μ for even j and −μ for odd
+ * j) until all 2K are taken; a step sends the same task to every worker.
  */
 export interface DirectionTask {
   buffers: SharedStepBuffers;
   batchSize: number;
   smoothing: number;
-  from: number;
-  to: number;
+  /** K, the step's directions (the seeds buffer can hold more: it is sized for the run's setting). */
+  directions: number;
 }
 
 const F64 = Float64Array.BYTES_PER_ELEMENT;
@@ -130,10 +130,10 @@ export class StepViews {
    * differences and sums. Returns how many evaluations this worker ran.
    */
   evaluateClaimed(evaluator: InlineDirectionEvaluator, request: DirectionRequest, task: DirectionTask): number {
-    const count = 2 * (task.to - task.from);
+    const count = 2 * task.directions;
     let evaluated = 0;
     for (let j = Atomics.add(this.claims, 0, 1); j < count; j = Atomics.add(this.claims, 0, 1), evaluated++) {
-      const k = task.from + (j >> 1);
+      const k = j >> 1;
       if (j & 1) evaluator.evaluateOne(request, k, -1, this.sums);
       else evaluator.evaluateOne(request, k, 1, this.differences);
     }
@@ -172,7 +172,7 @@ export class SharedStepWriter {
     }
     this.views.write(request);
     this.last = { b, K };
-    const task: DirectionTask = { buffers: this.views.buffers, batchSize: b, smoothing: request.smoothing, from: 0, to: K };
+    const task: DirectionTask = { buffers: this.views.buffers, batchSize: b, smoothing: request.smoothing, directions: K };
     return Array.from({ length: Math.min(workers, 2 * K) }, () => task);
   }
 

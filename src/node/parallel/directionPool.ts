@@ -9,7 +9,7 @@
  * What crosses threads: the run's setup (the synthetic set's encoder state and outcomes, the learner
  * recipes, the loss) once per worker, as `workerData` when it starts; per step the synthetic
  * parameters, directions, seeds and the encoded real batch, written once into shared memory
- * (`sharedStep.ts`), and per task only buffer handles and a range of directions.
+ * (`sharedStep.ts`), and per task only buffer handles and the number of directions.
  *
  * Whether the pool is used at all is decided per run by `AdaptiveDirectionEvaluator`
  * (`condense/parallel/adaptive.ts`, shared with the browser's Web Worker pool).
@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { poolEvaluators, type PooledDirectionEvaluator } from '../../condense/parallel/adaptive.js';
-import { workerSetupOf, type WorkerSetup } from '../../condense/parallel/rangeWorker.js';
+import { workerSetupOf, type WorkerSetup } from '../../condense/parallel/poolWorker.js';
 import { SharedStepWriter } from '../../condense/parallel/sharedStep.js';
 import type { DirectionEvaluation, DirectionEvaluatorFactory, DirectionRequest, EvaluatorSetup } from '../../condense/zerothOrder.js';
 

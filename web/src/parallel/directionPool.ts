@@ -5,13 +5,13 @@
  * the same rule for when it is used (`AdaptiveDirectionEvaluator`). Each worker gets the run's
  * setup (the synthetic set's encoder state, the learner recipes, the loss) once, when it starts;
  * per step the parameters, directions, seeds and the encoded real batch are written once into
- * SharedArrayBuffers, and a task message carries only their handles and a range of directions.
+ * SharedArrayBuffers, and a task message carries only their handles and the number of directions.
  *
  * SharedArrayBuffer exists only on a cross-origin isolated page (served with COOP `same-origin`
  * and COEP `require-corp`); elsewhere (e.g. from file://) the job runs the inline evaluator.
  */
 import { poolEvaluators, type PooledDirectionEvaluator } from '../../../src/condense/parallel/adaptive.js';
-import { workerSetupOf, type WorkerSetup } from '../../../src/condense/parallel/rangeWorker.js';
+import { workerSetupOf, type WorkerSetup } from '../../../src/condense/parallel/poolWorker.js';
 import { SharedStepWriter, type DirectionTask } from '../../../src/condense/parallel/sharedStep.js';
 import type { DirectionEvaluation, DirectionEvaluatorFactory, DirectionRequest, EvaluatorSetup } from '../../../src/condense/zerothOrder.js';
 import DirectionWorker from './directionWorker.ts?worker&inline';

@@ -1,9 +1,9 @@
 /**
  * The worker side of a direction pool, whatever runs it (a Node worker thread or a browser Web
  * Worker): the run's setup arrives once, when the worker starts, and rebuilds the synthetic set and
- * the learners; each task then names a range of the step's directions, read from shared memory
- * (`sharedStep.ts`), whose evaluations the worker claims one at a time with the other workers,
- * writing their columns of the result in place.
+ * the learners; each task then names the step now in shared memory (`sharedStep.ts`), whose
+ * evaluations the worker claims one at a time with the other workers, writing their columns of
+ * the result in place.
  */
 import { PerRecordLoss, type LearnerRecipe, type LossSpec } from '../objective.js';
 import { SyntheticParameters, type SyntheticSetState } from '../syntheticSet.js';
@@ -23,7 +23,7 @@ export function workerSetupOf(setup: EvaluatorSetup): WorkerSetup {
   return { synthetic: setup.synthetic.toState(), learners: setup.learners, lossSpec: setup.lossSpec, directions: setup.directions, batchCapacity: setup.batchCapacity };
 }
 
-export class DirectionRangeWorker {
+export class DirectionPoolWorker {
   private readonly synthetic: SyntheticParameters;
   private readonly survival: boolean;
   private readonly evaluator: InlineDirectionEvaluator;
