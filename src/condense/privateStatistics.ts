@@ -332,20 +332,6 @@ export class StratumMomentsQuery {
   }
 }
 
-/** Per-stratum moments from one charged measurement (`StratumMomentsQuery`). */
-export function privateStratumMoments(
-  table: Table,
-  bounds: readonly [number, number][],
-  stratify: (table: Table) => Int32Array,
-  nStrata: number,
-  ctx: NoisyQueryContext,
-  noiseMultiplier: number,
-  purpose: string,
-): StratumMoments[] {
-  const query = new StratumMomentsQuery(table, bounds, stratify, nStrata, purpose);
-  return query.decode(query.measure(ctx, noiseMultiplier).sums);
-}
-
 /** Pool per-stratum moments into overall ones (law of total variance), weighted by the noisy counts. */
 export function poolMoments(strata: readonly StratumMoments[]): StratumMoments {
   const total = strata.reduce((a, s) => a + s.count, 0);

@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRng } from '../../src/core/rng.js';
 import { PrivacyLedger } from '../../src/privacy/index.js';
-import { clearOrCoarsen, poolMoments, privateDataRanges, privateStratumMoments } from '../../src/condense/privateStatistics.js';
+import { clearOrCoarsen, poolMoments, privateDataRanges, StratumMomentsQuery, type NoisyQueryContext } from '../../src/condense/privateStatistics.js';
 import { clearNoiseFloor } from '../../src/privacy/statistics.js';
 import { DataAccessScope } from '../../src/privacy/dataAccess.js';
 import { dataset } from './helpers.js';
+import type { Table } from '../../src/data/table.js';
+
+/** One charged measurement of pima's per-class moments, decoded (as `condense` does). */
+function classMoments(train: Table, bounds: [number, number][], ctx: NoisyQueryContext, noiseMultiplier: number) {
+  const query = new StratumMomentsQuery(train, bounds, (t) => Int32Array.from(t.label!), 2, 'test');
+  return query.decode(query.measure(ctx, noiseMultiplier).sums);
+}
 
 describe('privateDataRanges', () => {
   it('narrows wide public bounds to where the data lie, inside the bounds, and charges one query', async () => {
@@ -30,12 +37,12 @@ describe('privateDataRanges', () => {
   });
 });
 
-describe('privateStratumMoments', () => {
+describe('StratumMomentsQuery', () => {
   it('gives the exact per-stratum counts, means, spreads and shares without noise, and pools them by the law of total variance', async () => {
     const { train } = await dataset('pima');
     const bounds = train.features.map((c) => c.spec.bounds ?? [0, 1000]) as [number, number][];
     const ctx = { isPrivate: false, ledger: new PrivacyLedger({ epsilon: Infinity, delta: 1e-5 }), noiseRng: new SeededRng(1), scope: new DataAccessScope() };
-    const strata = privateStratumMoments(train, bounds, (t) => Int32Array.from(t.label!), 2, ctx, 0, 'test');
+    const strata = classMoments(train, bounds, ctx, 0);
     for (const s of [0, 1]) {
       const rows = Array.from({ length: train.nRows }, (_, i) => i).filter((i) => train.label![i] === s);
       expect(strata[s].count).toBe(rows.length);
@@ -61,7 +68,7 @@ describe('privateStratumMoments', () => {
     const bounds = train.features.map((c) => c.spec.bounds ?? [0, 1000]) as [number, number][];
     const ledger = new PrivacyLedger({ epsilon: 100, delta: 1e-5 });
     const ctx = { isPrivate: true, ledger, noiseRng: new SeededRng(3), scope: new DataAccessScope() };
-    privateStratumMoments(train, bounds, (t) => Int32Array.from(t.label!), 2, ctx, 2, 'test');
+    classMoments(train, bounds, ctx, 2);
     expect(ledger.entries()).toHaveLength(1);
     expect(ledger.entries()[0]).toMatchObject({ kind: 'gaussian', name: 'stratum_moments', noiseMultiplier: 2 });
   });
