@@ -85,7 +85,7 @@ export const SETTINGS = {
   noiseFigureLimit: setting(positiveOrInfinite.default(0.5), {
     flag: 'noise-figure-limit',
     placeholder: 'R',
-    help: "take the zero-order steps only while their noise figure R (noise-to-signal of the mean gradient, from public and DP quantities) is at most this; above it the steps' ε buys a second measurement of the stratum moments (\"inf\": always take the steps)",
+    help: "limit on the steps' noise figure R (noise-to-signal of the mean gradient, from public and DP quantities); above it --repeat-share of the steps' ε buys a second measurement of the stratum moments and the steps run on the rest (\"inf\": the steps get all of it)",
     then: ['noiseFigure', 'budgetPath'],
   }),
   repeatShare: setting(z.number().gt(0).max(1).default(0.5), {
