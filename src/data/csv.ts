@@ -284,9 +284,9 @@ function countLineBreaks(text: string, from: number, to: number): number {
   return n;
 }
 
-/** Tokenize a whole string (convenience for tests and small inputs). */
-export function tokenizeCsv(text: string, source: string, sink: CsvRecordSink): CsvTokenizer {
-  const tokenizer = new CsvTokenizer(source);
+/** Tokenize a whole string held in memory (returned: the tokenizer, e.g. for its `blankLines`). */
+export function tokenizeCsv(text: string, source: string, sink: CsvRecordSink, options: { delimiter?: string } = {}): CsvTokenizer {
+  const tokenizer = new CsvTokenizer(source, options);
   tokenizer.push(text, sink);
   tokenizer.end(sink);
   return tokenizer;

@@ -22,7 +22,7 @@
  * into `event_codes` when it is not 0/1. Times are checked when the draft reads the file (ingest.ts).
  */
 import { parseCard, type DatasetCard } from './card.js';
-import { CsvTokenizer, type CsvRecordSink } from './csv.js';
+import { tokenizeCsv, type CsvRecordSink } from './csv.js';
 import { DataError } from './errors.js';
 import { TableBuilder } from './ingest.js';
 import { DEFAULT_MISSING_VALUES, delimiterHint, labelKey, numberLookalike, parseNumberIn, parseStrictNumber, quoteCell, type TextFormat } from './values.js';
@@ -333,11 +333,7 @@ function compareLevels(a: string, b: string): number {
  * survival time > 0 and at least one event), so a draft is only returned if it can load its data.
  */
 export function inferCardFromText(text: string, options: CardInferenceOptions): CardDraft {
-  return inferCardFromRecords((sink) => {
-    const tokenizer = new CsvTokenizer(options.source, { delimiter: options.format?.delimiter });
-    tokenizer.push(text, sink);
-    tokenizer.end(sink);
-  }, options);
+  return inferCardFromRecords((sink) => tokenizeCsv(text, options.source, sink, { delimiter: options.format?.delimiter }), options);
 }
 
 /**

@@ -23,7 +23,7 @@
  * peak is about the final size plus one column when the hint is given.
  */
 import { eventCodes, type DatasetCard, type FeatureSpec } from './card.js';
-import { CsvTokenizer } from './csv.js';
+import { tokenizeCsv } from './csv.js';
 import { DataError } from './errors.js';
 import type { FeatureColumn, Table } from './table.js';
 import { DEFAULT_MISSING_VALUES, LevelLookup, delimiterHint, labelKey, numberLookalike, parseNumberIn, parseStrictNumber, quoteCell, type TextFormat } from './values.js';
@@ -506,10 +506,7 @@ export async function readTableFromText(text: string, card: DatasetCard, options
 /** Synchronous form of `readTableFromText` (tests, workers that already hold the text). */
 export function readTableFromTextSync(text: string, card: DatasetCard, options: IngestOptions): { table: Table; report: IngestReport } {
   const builder = new TableBuilder(card, options);
-  const tokenizer = new CsvTokenizer(options.source, { delimiter: options.format?.delimiter });
   const sink = (fields: string[], _index: number, line: number) => builder.addRecord(fields, line);
-  tokenizer.push(text, sink);
-  tokenizer.end(sink);
-  builder.blankLines = tokenizer.blankLines;
+  builder.blankLines = tokenizeCsv(text, options.source, sink, { delimiter: options.format?.delimiter }).blankLines;
   return builder.finish();
 }

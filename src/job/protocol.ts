@@ -46,16 +46,18 @@ export interface CondenseJobRequest {
 /** Messages to the worker. */
 export type JobCommand = { type: 'start'; id: number; request: CondenseJobRequest } | { type: 'abort'; id: number };
 
+/**
+ * Where the fits of the steps run: `pool` on `workers` workers, `timing` (inline until a timed step
+ * shows whether a pool of `workers` pays), inline because that was faster (`inline-cheaper`) or
+ * asked for (`inline-chosen`), or because the page cannot share memory with workers (`not-isolated`).
+ */
+export type FitsPlacement = 'pool' | 'timing' | 'inline-cheaper' | 'inline-chosen' | 'not-isolated';
+
 /** Messages from the worker; `id` is the start message's. */
 export type JobEvent =
   | { type: 'loaded'; id: number; trainRows: number; testRows: number }
-  /**
-   * Where the fits of the steps run, from the host: `pool` on `workers` workers, `timing` (inline
-   * until a timed step shows whether a pool of `workers` pays), inline because that was faster
-   * (`inline-cheaper`) or asked for (`inline-chosen`), or because the page cannot share memory with
-   * workers (`not-isolated`).
-   */
-  | { type: 'fits'; id: number; placement: 'pool' | 'timing' | 'inline-cheaper' | 'inline-chosen' | 'not-isolated'; workers: number }
+  /** Where the fits of the steps run, from the host (`FitsPlacement`). */
+  | { type: 'fits'; id: number; placement: FitsPlacement; workers: number }
   | { type: 'progress'; id: number; progress: CondenseProgress }
   | { type: 'evaluating'; id: number; learner: string; done: number; total: number }
   | { type: 'reporting'; id: number }

@@ -5,10 +5,10 @@
 import { parseCardText } from '../../src/data/dataset.js';
 import type { DatasetCard } from '../../src/data/card.js';
 import { inferCardFromRecords } from '../../src/data/inferCard.js';
-import { CsvTokenizer, type CsvRecordSink } from '../../src/data/csv.js';
+import { tokenizeCsv, type CsvRecordSink } from '../../src/data/csv.js';
 import { deliverParquetRecords, hasParquetExtension, hasParquetMagic, readParquetRecords } from '../../src/data/parquet.js';
 import type { CondenseProgress } from '../../src/condense/condense.js';
-import { describeJobError, type CondenseJobRequest, type CondenseJobResult, type JobError, type JobEvent } from '../../src/job/protocol.js';
+import { describeJobError, type CondenseJobRequest, type CondenseJobResult, type FitsPlacement, type JobError, type JobEvent } from '../../src/job/protocol.js';
 import { learnerSpecs } from '../../src/models/registry.js';
 import { DEFAULT_LEARNERS } from '../../src/condense/settings.js';
 import { BUNDLED_DATASETS } from './bundled.js';
@@ -88,18 +88,12 @@ async function loadFile(file: File): Promise<void> {
       return showError('data-error', { kind: 'data', file: file.name, message: `${file.name}: the file is not valid UTF-8 text` });
     }
     try {
-      const tokenizer = new CsvTokenizer(file.name);
       const firstLine = text.slice(0, text.search(/\r?\n/) >= 0 ? text.search(/\r?\n/) : undefined);
-      tokenizer.push(firstLine, (fields) => (header = header.length ? header : fields));
-      tokenizer.end((fields) => (header = header.length ? header : fields));
+      tokenizeCsv(firstLine, file.name, (fields) => (header = header.length ? header : fields));
     } catch (error) {
       return showError('data-error', describeJobError(error));
     }
-    replay = (sink) => {
-      const tokenizer = new CsvTokenizer(file.name);
-      tokenizer.push(text, sink);
-      tokenizer.end(sink);
-    };
+    replay = (sink) => tokenizeCsv(text, file.name, sink);
     described = `${bytes.length.toLocaleString('en')} bytes`;
   }
   header = header.map((s) => s.replace(/^\uFEFF/, '').trim());
@@ -321,7 +315,7 @@ function onEvent(event: JobEvent): void {
   }
 }
 
-const FITS_PLACEMENT: Record<Extract<JobEvent, { type: 'fits' }>['placement'], (workers: number) => string> = {
+const FITS_PLACEMENT: Record<FitsPlacement, (workers: number) => string> = {
   pool: (n) => `The fits of each step run in parallel on ${n} Web Workers (sharing the batch in memory).`,
   timing: (n) => `The fits run in one Web Worker until a timed step shows whether sharing them among ${n} pays.`,
   'inline-cheaper': () => 'The fits run in one Web Worker: a timed step showed they cost less than sharing them out.',

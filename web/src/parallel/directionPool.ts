@@ -14,6 +14,7 @@ import { poolEvaluators, type PooledDirectionEvaluator } from '../../../src/cond
 import { workerSetupOf, type WorkerSetup } from '../../../src/condense/parallel/poolWorker.js';
 import { SharedStepWriter, type DirectionTask } from '../../../src/condense/parallel/sharedStep.js';
 import type { DirectionEvaluation, DirectionEvaluatorFactory, DirectionRequest, EvaluatorSetup } from '../../../src/condense/zerothOrder.js';
+import type { FitsPlacement } from '../../../src/job/protocol.js';
 import DirectionWorker from './directionWorker.ts?worker&inline';
 
 /** Messages to a pool worker: the setup once, then one task per step. */
@@ -58,9 +59,6 @@ function run(worker: Worker, task: DirectionTask): Promise<void> {
     worker.postMessage(command);
   });
 }
-
-/** Where a job's fits run, as the job's worker reports it to the page. */
-export type FitsPlacement = 'pool' | 'timing' | 'inline-cheaper' | 'inline-chosen' | 'not-isolated';
 
 /**
  * The evaluator factory for one job: `auto` pools when a timed step shows it pays (up to
