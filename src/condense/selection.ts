@@ -23,6 +23,7 @@ import type { Rng } from '../core/rng.js';
 import type { Encoder } from '../data/encoding.js';
 import type { Table } from '../data/table.js';
 import type { PrivacyLedger } from '../privacy/ledger.js';
+import { exponentialMechanismIndex } from '../privacy/random.js';
 import { MECHANISM, type DataAccessScope } from '../privacy/dataAccess.js';
 import { PerRecordLoss, maxRecordLoss, type LearnerRecipe, type LossSpec } from './objective.js';
 import { matrix } from '../core/matrix.js';
@@ -116,28 +117,6 @@ export function checkpointSteps(steps: number, candidates: number): number[] {
   return out;
 }
 
-/**
- * The exponential mechanism by the Gumbel-max trick: index j with probability
- * ∝ exp(ε·scores[j] / (2·sensitivity)) (higher score is better); ε = Infinity takes the argmax.
- */
-export function exponentialMechanismChoice(scores: ArrayLike<number>, epsilon: number, sensitivity: number, rng: Rng): number {
-  let best = 0;
-  let bestKey = -Infinity;
-  for (let j = 0; j < scores.length; j++) {
-    let key = scores[j];
-    if (epsilon !== Infinity) {
-      let u = rng.uniform();
-      while (u === 0) u = rng.uniform();
-      key = (epsilon / (2 * sensitivity)) * scores[j] - Math.log(-Math.log(u));
-    }
-    if (key > bestKey) {
-      bestKey = key;
-      best = j;
-    }
-  }
-  return best;
-}
-
 export interface SelectionInput {
   plan: SelectionPlan;
   /** Candidate parameter vectors of `synthetic`. */
@@ -183,6 +162,6 @@ export function selectCandidate(input: SelectionInput): number {
         scores[j] -= sum;
       });
     }
-    return exponentialMechanismChoice(scores, plan.epsilon, bound, input.noiseRng);
+    return exponentialMechanismIndex(scores, plan.epsilon, bound, input.noiseRng);
   });
 }

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { condense } from '../../src/condense/condense.js';
-import { checkpointSteps, exponentialMechanismChoice, planSelection, selectCandidate, selectionResolution, zcdpOfBudget } from '../../src/condense/selection.js';
+import { checkpointSteps, planSelection, selectCandidate, selectionResolution, zcdpOfBudget } from '../../src/condense/selection.js';
 import { SyntheticParameters } from '../../src/condense/syntheticSet.js';
 import type { ClassificationLossSpec } from '../../src/condense/objective.js';
 import { SeededRng } from '../../src/core/rng.js';
 import { DataAccessScope, MECHANISM } from '../../src/privacy/dataAccess.js';
 import { PrivacyLedger } from '../../src/privacy/ledger.js';
+import { exponentialMechanismIndex } from '../../src/privacy/random.js';
 import { EXTENDED_ORDERS } from '../../src/privacy/analysis/rdp.js';
 import { dataset } from './helpers.js';
 
@@ -61,7 +62,7 @@ describe('the exponential mechanism (Gumbel-max)', () => {
   const draws = (scores: number[], epsilon: number, n: number, seed: number) => {
     const rng = new SeededRng(seed);
     const counts = new Array<number>(scores.length).fill(0);
-    for (let i = 0; i < n; i++) counts[exponentialMechanismChoice(scores, epsilon, 1, rng)]++;
+    for (let i = 0; i < n; i++) counts[exponentialMechanismIndex(scores, epsilon, 1, rng)]++;
     return counts.map((c) => c / n);
   };
 
@@ -78,7 +79,7 @@ describe('the exponential mechanism (Gumbel-max)', () => {
     // Gap 20 at ε = 1: each worse candidate has weight e^−10 relative to the best.
     expect(draws([0, 20, 0], 1, 2000, 3)[1]).toBeGreaterThan(0.995);
     // ε = ∞ is the argmax.
-    expect(exponentialMechanismChoice([1, 3, 2], Infinity, 1, new SeededRng(4))).toBe(1);
+    expect(exponentialMechanismIndex([1, 3, 2], Infinity, 1, new SeededRng(4))).toBe(1);
   });
 });
 
