@@ -1,5 +1,6 @@
 /**
- * Worker-thread direction evaluation gives bit-identical runs with 1 or N workers and inline. The
+ * Worker-thread direction evaluation gives bit-identical runs with 1 or N threads and inline (N
+ * threads = the main thread and N − 1 workers, all claiming evaluations). The
  * workers run the compiled scripts in dist/ (built by `npm ci`/`npm run build`), so the pool module
  * is imported from there too.
  */
@@ -30,7 +31,7 @@ function pooled(workers: number): DirectionEvaluatorFactory {
 }
 
 describe('parallel direction evaluation', () => {
-  it('is bit-identical inline and with 1 or 2 workers (classification: rf, gbt; survival: rsf with optimised times, cox)', async () => {
+  it('is bit-identical inline and with 2 or 3 evaluating threads (classification: rf, gbt; survival: rsf with optimised times, cox)', async () => {
     const cases: [string, Omit<CondenseOptions, 'train'>][] = [
       ['pima', { learners: [{ name: 'rf', params: { nTrees: 4 } }, 'cart'], rows: 12, epsilon: 3, steps: 4, directions: 5, batchSize: 64, seed: 3 }],
       ['pima', { learners: [{ name: 'gbt', params: { nRounds: 5 } }], rows: 10, epsilon: 3, steps: 3, directions: 3, batchSize: 48, seed: 6 }],
@@ -39,8 +40,8 @@ describe('parallel direction evaluation', () => {
     ];
     for (const [name, options] of cases) {
       const inline = await run(options, name);
-      expect(await run(options, name, pooled(1))).toBe(inline);
       expect(await run(options, name, pooled(2))).toBe(inline);
+      expect(await run(options, name, pooled(3))).toBe(inline);
     }
   });
 
@@ -48,7 +49,7 @@ describe('parallel direction evaluation', () => {
     // An initial capacity of 8 rows against batches of about 64.
     const data = await dataset('pima');
     const factory: DirectionEvaluatorFactory = (setup, inline) => {
-      const evaluator = new pool.ParallelDirectionEvaluator({ ...setup, batchCapacity: 8 }, 2);
+      const evaluator = new pool.ParallelDirectionEvaluator({ ...setup, batchCapacity: 8 }, 3);
       closers.push(() => evaluator.close());
       expect(inline).toBeDefined();
       return evaluator;

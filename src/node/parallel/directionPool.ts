@@ -2,7 +2,8 @@
  * Parallel direction evaluation on Node worker threads (piscina), behind the same async
  * `DirectionEvaluator` interface as the inline evaluator, with bit-identical results for any number
  * of workers: the 2K evaluations of a step (each side of each antithetic pair) are claimed one at a
- * time by whichever worker is free (`sharedStep.ts`); each evaluation's numbers do not depend on
+ * time by whichever thread is free, the calling thread among them (`sharedStep.ts`,
+ * `CallerSharedStep`); each evaluation's numbers do not depend on
  * where it runs (see `InlineDirectionEvaluator.evaluateOne`), and the privatisation that sums over
  * records stays on the main thread, in a fixed order.
  *
@@ -18,8 +19,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { poolEvaluators, type PooledDirectionEvaluator } from '../../condense/parallel/adaptive.js';
-import { workerSetupOf, type WorkerSetup } from '../../condense/parallel/poolWorker.js';
-import { SharedStepWriter } from '../../condense/parallel/sharedStep.js';
+import { CallerSharedStep, workerSetupOf, type WorkerSetup } from '../../condense/parallel/poolWorker.js';
 import type { DirectionEvaluation, DirectionEvaluatorFactory, DirectionRequest, EvaluatorSetup } from '../../condense/zerothOrder.js';
 
 export { AdaptiveDirectionEvaluator, MIN_PARALLEL_STEP_MS } from '../../condense/parallel/adaptive.js';
@@ -31,30 +31,36 @@ export function workerScriptAvailable(): boolean {
   return WORKER_FILE.protocol === 'file:' && existsSync(fileURLToPath(WORKER_FILE));
 }
 
+/**
+ * `threads` evaluating threads: this one and `threads` − 1 worker threads (`CallerSharedStep`), so
+ * on an N-core machine N = the cores keeps every core busy with fits and nothing else. One thread
+ * starts no worker (the shared-memory path alone, as the tests use it).
+ */
 export class ParallelDirectionEvaluator implements PooledDirectionEvaluator {
-  private readonly pool: Piscina;
-  private readonly step: SharedStepWriter;
+  private readonly pool: Piscina | undefined;
+  private readonly step: CallerSharedStep;
 
-  constructor(setup: EvaluatorSetup, readonly workers: number) {
-    if (!(Number.isInteger(workers) && workers >= 1)) throw new RangeError(`workers must be a positive integer (got ${workers})`);
+  constructor(setup: EvaluatorSetup, readonly threads: number) {
+    if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`workers must be a positive integer (got ${threads})`);
     const workerData: WorkerSetup = workerSetupOf(setup);
-    this.pool = new Piscina({ filename: WORKER_FILE.href, minThreads: workers, maxThreads: workers, idleTimeout: 60_000, workerData });
-    this.step = new SharedStepWriter(setup);
+    const helpers = threads - 1;
+    this.pool = helpers > 0 ? new Piscina({ filename: WORKER_FILE.href, minThreads: helpers, maxThreads: helpers, idleTimeout: 60_000, workerData }) : undefined;
+    this.step = new CallerSharedStep(setup);
   }
 
-  async evaluateDirections(request: DirectionRequest): Promise<DirectionEvaluation> {
-    const tasks = this.step.publish(request, this.workers);
-    await Promise.all(tasks.map((task) => this.pool.run(task)));
-    return this.step.collect();
+  evaluateDirections(request: DirectionRequest): Promise<DirectionEvaluation> {
+    // Piscina posts a task to an idle worker inside run(), before the caller starts its own claims.
+    return this.step.evaluate(request, this.threads, (task) => this.pool!.run(task));
   }
 
-  close(): Promise<void> {
-    return this.pool.destroy();
+  async close(): Promise<void> {
+    await this.pool?.destroy();
   }
 }
 
 /**
- * Evaluator factories for `condense(…, { evaluator })` that run steps on `workers` threads:
+ * Evaluator factories for `condense(…, { evaluator })` that run steps on `workers` threads (this
+ * one and `workers` − 1 worker threads):
  * `always` pools every step, `auto` lets `AdaptiveDirectionEvaluator` decide. `close()` stops every
  * pool the factory started (call it when the run is over).
  */

@@ -11,8 +11,8 @@
  * and COEP `require-corp`); elsewhere (e.g. from file://) the job runs the inline evaluator.
  */
 import { poolEvaluators, type PooledDirectionEvaluator } from '../../../src/condense/parallel/adaptive.js';
-import { workerSetupOf, type WorkerSetup } from '../../../src/condense/parallel/poolWorker.js';
-import { SharedStepWriter, type DirectionTask } from '../../../src/condense/parallel/sharedStep.js';
+import { CallerSharedStep, workerSetupOf, type WorkerSetup } from '../../../src/condense/parallel/poolWorker.js';
+import type { DirectionTask } from '../../../src/condense/parallel/sharedStep.js';
 import type { DirectionEvaluation, DirectionEvaluatorFactory, DirectionRequest, EvaluatorSetup } from '../../../src/condense/zerothOrder.js';
 import type { FitsPlacement } from '../../../src/job/protocol.js';
 import DirectionWorker from './directionWorker.ts?worker&inline';
@@ -24,23 +24,22 @@ export type PoolReply = { type: 'done' } | { type: 'error'; message: string };
 
 export class WebWorkerDirectionEvaluator implements PooledDirectionEvaluator {
   private readonly workers: Worker[];
-  private readonly step: SharedStepWriter;
+  private readonly step: CallerSharedStep;
 
-  constructor(setup: EvaluatorSetup, size: number) {
+  /** `size` evaluating threads: the job's worker (this thread) and `size` − 1 Web Workers. */
+  constructor(setup: EvaluatorSetup, readonly size: number) {
     if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`workers must be a positive integer (got ${size})`);
     const command: PoolCommand = { type: 'setup', setup: workerSetupOf(setup) };
-    this.workers = Array.from({ length: size }, () => {
+    this.workers = Array.from({ length: size - 1 }, () => {
       const worker = new DirectionWorker();
       worker.postMessage(command);
       return worker;
     });
-    this.step = new SharedStepWriter(setup);
+    this.step = new CallerSharedStep(setup);
   }
 
-  async evaluateDirections(request: DirectionRequest): Promise<DirectionEvaluation> {
-    const tasks = this.step.publish(request, this.workers.length);
-    await Promise.all(tasks.map((task, t) => run(this.workers[t], task)));
-    return this.step.collect();
+  evaluateDirections(request: DirectionRequest): Promise<DirectionEvaluation> {
+    return this.step.evaluate(request, this.size, (task, w) => run(this.workers[w], task));
   }
 
   async close(): Promise<void> {
