@@ -7,8 +7,8 @@
  */
 import { PerRecordLoss, type LearnerRecipe, type LossSpec } from '../objective.js';
 import { SyntheticParameters, type SyntheticSetState } from '../syntheticSet.js';
-import { InlineDirectionEvaluator, type DirectionEvaluation, type DirectionRequest, type EvaluatorSetup } from '../zerothOrder.js';
-import { SharedStepWriter, StepViews, type DirectionTask } from './sharedStep.js';
+import { InlineDirectionEvaluator, type EvaluatorSetup } from '../zerothOrder.js';
+import { StepViews, type DirectionTask } from './sharedStep.js';
 
 /** Sent once to each worker when it starts (plain data: structured-cloneable). */
 export interface WorkerSetup {
@@ -42,38 +42,5 @@ export class DirectionPoolWorker {
     views.evaluateClaimed(this.evaluator, views.request(task, this.synthetic.encoder.dim, this.survival), task);
     // Sequentially consistent: everything written above is visible to whoever loads this counter.
     return Atomics.add(views.done, 0, 1);
-  }
-}
-
-/**
- * A pooled step whose calling thread is one of the pool's evaluating threads: with `threads` = N it
- * hands the step to N − 1 workers and claims evaluations from the same shared counter itself, until
- * none is left, instead of idling while they fit. On N cores that is N busy threads, not N workers
- * plus a caller whose own work (publishing the step, drawing the next directions) competes with
- * them; the caller's claims need no messaging, and its code is already warm from the inline steps.
- * The split changes nothing in the numbers (each evaluation's are the same on every thread).
- */
-export class CallerSharedStep {
-  private readonly writer: SharedStepWriter;
-  private readonly local: DirectionPoolWorker;
-
-  constructor(setup: EvaluatorSetup) {
-    this.writer = new SharedStepWriter(setup);
-    this.local = new DirectionPoolWorker(workerSetupOf(setup));
-  }
-
-  /**
-   * Publishes the step, sends one task to each of the `threads` − 1 workers (`send(task, w)`, which
-   * must post it before returning, so they start at once), runs the caller's claims, then waits.
-   */
-  async evaluate(request: DirectionRequest, threads: number, send: (task: DirectionTask, worker: number) => Promise<unknown>): Promise<DirectionEvaluation> {
-    const [own, ...others] = this.writer.publish(request, threads);
-    const sent = others.map((task, w) => send(task, w));
-    try {
-      this.local.run(own);
-    } finally {
-      await Promise.all(sent);
-    }
-    return this.writer.collect();
   }
 }

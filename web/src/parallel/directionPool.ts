@@ -11,9 +11,9 @@
  * and COEP `require-corp`); elsewhere (e.g. from file://) the job runs the inline evaluator.
  */
 import { poolEvaluators, type PooledDirectionEvaluator } from '../../../src/condense/parallel/adaptive.js';
-import { CallerSharedStep, workerSetupOf, type WorkerSetup } from '../../../src/condense/parallel/poolWorker.js';
-import type { DirectionTask } from '../../../src/condense/parallel/sharedStep.js';
-import type { DirectionEvaluation, DirectionEvaluatorFactory, DirectionRequest, EvaluatorSetup } from '../../../src/condense/zerothOrder.js';
+import { workerSetupOf, type WorkerSetup } from '../../../src/condense/parallel/poolWorker.js';
+import { SharedStepWriter, type DirectionTask } from '../../../src/condense/parallel/sharedStep.js';
+import type { DirectionEvaluation, DirectionEvaluatorFactory, DirectionRequest, EvaluatorSetup, InlineDirectionEvaluator } from '../../../src/condense/zerothOrder.js';
 import type { FitsPlacement } from '../../../src/job/protocol.js';
 import DirectionWorker from './directionWorker.ts?worker&inline';
 
@@ -24,10 +24,10 @@ export type PoolReply = { type: 'done' } | { type: 'error'; message: string };
 
 export class WebWorkerDirectionEvaluator implements PooledDirectionEvaluator {
   private readonly workers: Worker[];
-  private readonly step: CallerSharedStep;
+  private readonly step: SharedStepWriter;
 
-  /** `size` evaluating threads: the job's worker (this thread) and `size` − 1 Web Workers. */
-  constructor(setup: EvaluatorSetup, readonly size: number) {
+  /** `size` threads: the job's worker (this one, through `callingThread`) and `size` − 1 Web Workers, as on Node. */
+  constructor(setup: EvaluatorSetup, size: number, private readonly callingThread: InlineDirectionEvaluator) {
     if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`workers must be a positive integer (got ${size})`);
     const command: PoolCommand = { type: 'setup', setup: workerSetupOf(setup) };
     this.workers = Array.from({ length: size - 1 }, () => {
@@ -35,11 +35,16 @@ export class WebWorkerDirectionEvaluator implements PooledDirectionEvaluator {
       worker.postMessage(command);
       return worker;
     });
-    this.step = new CallerSharedStep(setup);
+    this.step = new SharedStepWriter(setup);
   }
 
-  evaluateDirections(request: DirectionRequest): Promise<DirectionEvaluation> {
-    return this.step.evaluate(request, this.size, (task, w) => run(this.workers[w], task));
+  async evaluateDirections(request: DirectionRequest): Promise<DirectionEvaluation> {
+    const tasks = this.step.publish(request, this.workers.length);
+    // The tasks are posted before this thread claims its share, so the Web Workers start at once.
+    const running = tasks.map((task, t) => run(this.workers[t], task));
+    this.step.evaluateHere(this.callingThread, request);
+    await Promise.all(running);
+    return this.step.collect();
   }
 
   async close(): Promise<void> {
@@ -76,7 +81,7 @@ export function webWorkerEvaluators(
     return { close: async () => {} };
   }
   placed(setting === 'auto' ? 'timing' : 'pool', workers);
-  return poolEvaluators((setup) => new WebWorkerDirectionEvaluator(setup, workers), workers, setting === 'auto' ? 'auto' : 'always', (choice) =>
+  return poolEvaluators((setup, inline) => new WebWorkerDirectionEvaluator(setup, workers, inline), workers, setting === 'auto' ? 'auto' : 'always', (choice) =>
     placed(choice === 'parallel' ? 'pool' : 'inline-cheaper', choice === 'parallel' ? workers : 1),
   );
 }
