@@ -13,7 +13,11 @@
  *      (noise multiplier σ, sampling rate q, T steps) — or, when the noise-figure gate
  *      (`steps.ts`, decided from public and DP quantities) says the steps cannot pay for
  *      themselves, instead a second Gaussian measurement of the stratum moments, charged the same
- *      way as (1) and combined with the first by inverse-variance weighting (post-processing).
+ *      way as (1) and combined with the first by inverse-variance weighting (post-processing);
+ *  (3) with `selectionShare` > 0, the exponential mechanism choosing the steps' start among draws
+ *      from the DP statistics and the released table among checkpoints of the steps
+ *      (`selection.ts`), both draws charged before the steps are planned so that
+ *      their σ is calibrated on the rest and the run's total stays ε.
  * Everything else — the encoding, the initial rows, the loss weights, the time grid, the batch-size
  * normalisation, the trace — is computed from the outputs of those mechanisms and public knowledge
  * (the card, user-supplied bounds, the hyperparameters), so it is post-processing. The real records
@@ -37,6 +41,7 @@ import { gateSteps, planSteps, runSteps, type StepsGate, type TraceRow } from '.
 import { setUpTask } from './task.js';
 import type { DirectionEvaluator, DirectionEvaluatorFactory } from './zerothOrder.js';
 import { fitMst } from '../synthesis/mst/index.js';
+import { chargeSelection, checkpointSteps, planSelection, selectCandidate, selectionResolution, type SelectionOutcome } from './selection.js';
 
 export { NonFiniteReleaseError, assertFiniteRelease } from './release.js';
 export { DEFAULTS, DEFAULT_LEARNERS, OptionError, SETTINGS, parseSettings, resolveSettings, settingsSchema } from './settings.js';
@@ -112,6 +117,9 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   // only) decide whether the steps can pay for themselves; if not, their share of ε buys a second
   // measurement of the same stratum sums, combined with the first by inverse-variance weighting.
   // (The MST start spends part of the budget after this point, so it always takes its steps.)
+  // The release selection is charged before any steps are planned, so they get what it leaves.
+  const selectionPlan = planSelection(settings);
+  if (selectionPlan && settings.initialisation !== 'mst') chargeSelection(selectionPlan, ledger);
   let stepPlan = settings.initialisation === 'mst' ? undefined : planSteps(settings, outcomes.lossSpec, pooled.count, ledger);
   const gate: StepsGate = stepPlan ? gateSteps(stepPlan, settings, outcomes.lossSpec) : { path: settings.steps > 0 ? 'steps' : 'no-steps', repeatShare: 0 };
   if (gate.repeatShare > 0) {
@@ -125,7 +133,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
 
   // 4. Encoding and initial synthetic set (post-processing of the DP statistics).
   const encoder = buildEncoder(card, bounds, featureBounds, pooled, settings.encoding);
-  const synthetic = initialiseSyntheticSet({
+  const initialisation = {
     settings,
     encoder,
     moments,
@@ -144,10 +152,24 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
       }),
       medianEventTime: task.receiptParameters().medianEventTime as number | undefined,
     }),
-  });
+  };
+  const synthetic = initialiseSyntheticSet(initialisation);
+  // 4b. With the release selection: the steps' start is chosen among draws from the same DP
+  // statistics (free: post-processing), by one exponential-mechanism draw.
+  let chosenStart = 0;
+  if (selectionPlan && selectionPlan.starts > 1) {
+    const starts: Float64Array[] = [synthetic.values.slice()];
+    while (starts.length < selectionPlan.starts) starts.push(initialiseSyntheticSet(initialisation).values);
+    chosenStart = selectCandidate({ plan: selectionPlan, candidates: starts, synthetic, learners: settings.learners, lossSpec: outcomes.lossSpec, train, encoder, scope, noiseRng });
+    synthetic.values.set(starts[chosenStart]);
+  }
 
-  // 5. The DP zero-order steps (none when the gate chose the second measurement).
+  // 5. The DP zero-order steps (none when the gate chose the second measurement), keeping the
+  // selection's candidates on the way.
+  if (selectionPlan && settings.initialisation === 'mst') chargeSelection(selectionPlan, ledger);
   stepPlan ??= planSteps(settings, outcomes.lossSpec, pooled.count, ledger);
+  const candidates: Float64Array[] = [];
+  const checkpoints = selectionPlan ? { after: checkpointSteps(stepPlan.measurement.steps, selectionPlan.candidates), keep: () => candidates.push(synthetic.values.slice()) } : undefined;
   const trace = await runSteps({
     settings,
     plan: stepPlan,
@@ -162,10 +184,19 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
     evaluator: hooks.evaluator,
     onProgress: options.onProgress,
     checkAbort,
+    checkpoints,
   });
 
+  // 5b. The release selection: one exponential-mechanism draw among the candidates (only its index leaves it).
+  let selection: SelectionOutcome | undefined;
+  if (selectionPlan) {
+    const chosen = candidates.length > 1 ? selectCandidate({ plan: selectionPlan, candidates, synthetic, learners: settings.learners, lossSpec: outcomes.lossSpec, train, encoder, scope, noiseRng }) : 0;
+    synthetic.values.set(candidates[chosen]);
+    selection = { plan: selectionPlan, start: chosenStart, chosen, resolution: selectionResolution(selectionPlan, outcomes.lossSpec, pooled.count) };
+  }
+
   // 6. Release.
-  const resolved = settingsAsRun(settings, budget, stepPlan, outcomes, gate);
+  const resolved = settingsAsRun(settings, budget, stepPlan, outcomes, gate, selection);
   const receipt = releaseReceipt(ledger, { settings, resolved, task, card, inputFingerprint: options.inputFingerprint, onInvalid: options.onInvalid, startedAt });
   const released = releasedStatistics(card, featureBounds, pooled, moments, task);
   const table = decodeSyntheticTable(synthetic, encoder, card);

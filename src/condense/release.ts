@@ -11,6 +11,7 @@ import type { Target } from '../models/types.js';
 import type { BudgetPlan } from './budget.js';
 import { receiptParameterKeys, type ResolvedSettings, type RunSettings } from './settings.js';
 import type { StepPlan, StepsGate } from './steps.js';
+import type { SelectionOutcome } from './selection.js';
 import type { SyntheticParameters } from './syntheticSet.js';
 import type { StratumMoments } from './privateStatistics.js';
 import { SurvivalTask, type CondensationTask, type TaskOutcomes } from './task.js';
@@ -46,7 +47,7 @@ export class NonFiniteReleaseError extends Error {
 }
 
 /** The settings as run: the resolved options plus what the DP statistics fixed. */
-export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: StepPlan, outcomes: TaskOutcomes, gate: StepsGate): ResolvedSettings {
+export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: StepPlan, outcomes: TaskOutcomes, gate: StepsGate, selection?: SelectionOutcome): ResolvedSettings {
   const { measurement } = steps;
   const lossSpec = outcomes.lossSpec;
   return {
@@ -72,6 +73,11 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     ...(gate.noiseFigure !== undefined ? { noiseFigure: roundFigure(gate.noiseFigure) } : {}),
     budgetPath: gate.path,
     repeatShare: settings.repeatShare,
+    selectionShare: settings.selectionShare,
+    selectionEpsilon: selection ? selection.plan.epsilon : 0,
+    ...(selection ? { selectionResolution: roundFigure(selection.resolution), selectedStart: selection.start, selectedCandidate: selection.chosen } : {}),
+    selectionStarts: selection ? selection.plan.starts : settings.selectionStarts,
+    selectionCandidates: settings.selectionCandidates,
     initialisation: settings.initialisation,
     ...(settings.initialisation === 'mst' ? { mstShare: settings.mstShare } : {}),
     initialSpread: settings.initialSpread,
@@ -99,6 +105,17 @@ export function releaseReceipt(
       epsilon: Number.isFinite(settings.epsilon) ? settings.epsilon : 'Infinity',
       clipNorm: Number.isFinite(resolved.clipNorm) ? resolved.clipNorm : 'none',
       noiseFigureLimit: Number.isFinite(resolved.noiseFigureLimit) ? resolved.noiseFigureLimit : 'Infinity',
+      ...(resolved.selectedCandidate !== undefined
+        ? {
+            selectionShare: resolved.selectionShare,
+            selectionStarts: resolved.selectionStarts,
+            selectionCandidates: resolved.selectionCandidates,
+            selectionEpsilon: Number.isFinite(resolved.selectionEpsilon) ? resolved.selectionEpsilon : 'Infinity',
+            selectionResolution: resolved.selectionResolution,
+            selectedStart: resolved.selectedStart,
+            selectedCandidate: resolved.selectedCandidate,
+          }
+        : {}),
       dataset: run.card.name,
       task: settings.task,
       ...run.task.receiptParameters(),

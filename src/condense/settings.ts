@@ -93,6 +93,25 @@ export const SETTINGS = {
     placeholder: 's',
     help: "when the noise figure is above its limit: share of the steps' ε spent on the second moments measurement, in (0, 1]; the steps run on the rest (1: no steps)",
   }),
+  selectionShare: setting(z.number().min(0).lt(1).default(0), {
+    flag: 'selection-share',
+    placeholder: 's',
+    help: "share of the budget's zCDP ρ spent on choosing, with the exponential mechanism scored by the learners' clipped loss on the real records, the steps' start among --selection-starts draws and the released table among --selection-candidates checkpoints of the steps; 0: off (one start, the last step's table)",
+    // Listed in the receipt (by `releaseReceipt`), with what the selection did, only when it ran.
+    receipt: false,
+  }),
+  selectionStarts: setting(z.number().int().min(1).max(100).default(10), {
+    flag: 'selection-starts',
+    placeholder: 'r',
+    help: "with --selection-share > 0: draws of the start from the DP statistics to choose the steps' start among (1: no choice; the MST start is never redrawn)",
+    receipt: false,
+  }),
+  selectionCandidates: setting(z.number().int().min(2).max(100).default(5), {
+    flag: 'selection-candidates',
+    placeholder: 'k',
+    help: 'with --selection-share > 0: candidate tables, the DP start and k − 1 evenly spaced checkpoints of the steps',
+    receipt: false,
+  }),
   initialisation: setting(z.enum(['private', 'uniform', 'real-rows', 'mst']).default('private'), { flag: 'init', placeholder: 'kind', help: 'private (DP statistics), mst (a class-/stratum-balanced MST sample), uniform (public bounds) or real-rows (non-private)' }),
   // Listed in the receipt (by `settingsAsRun`) only for the MST start.
   mstShare: setting(z.number().gt(0).lt(1).default(0.3), {
@@ -193,6 +212,17 @@ export interface ResolvedSettings {
   /** Where the budget after the preprocessing went: the steps, a second moments measurement, or nowhere (steps = 0). */
   budgetPath: BudgetPath;
   repeatShare: number;
+  selectionShare: number;
+  /** ε_sel of the exponential mechanism choosing the release (0: no selection). */
+  selectionEpsilon: number;
+  /** Mean-loss gap to the best candidate the choice stays within with probability 0.9 (from B, k, ε_sel and n̂; absent without selection). */
+  selectionResolution?: number;
+  /** Index of the chosen start among the draws (absent without selection). */
+  selectedStart?: number;
+  /** Index of the released candidate: 0 the start, k − 1 the last step (absent without selection). */
+  selectedCandidate?: number;
+  selectionStarts: number;
+  selectionCandidates: number;
   initialisation: Initialisation;
   /** Only with `initialisation: 'mst'`. */
   mstShare?: number;

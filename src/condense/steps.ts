@@ -133,6 +133,8 @@ export interface StepsInput {
   evaluator?: DirectionEvaluator | DirectionEvaluatorFactory;
   onProgress?: (progress: CondenseProgress) => void;
   checkAbort: () => void;
+  /** Called with the step count after each of these steps (0: before the first), e.g. to keep candidates. */
+  checkpoints?: { after: readonly number[]; keep: (stepsTaken: number) => void };
 }
 
 /** Charge the steps' measurement, then run them; the synthetic set's values are updated in place. */
@@ -174,6 +176,8 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
   const epsilonSpent = ledger.spent().epsilon;
   const started = Date.now();
   let smoothedLoss = NaN;
+  const checkpoints = new Set(input.checkpoints?.after ?? []);
+  if (checkpoints.has(0)) input.checkpoints!.keep(0);
   for (let step = 0; step < steps; step++) {
     input.checkAbort();
     const mu = smoothing * (1 - ((1 - smoothingDecay) * step) / Math.max(1, steps - 1));
@@ -188,6 +192,7 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
     [draw, nextDraw] = [nextDraw, draw];
     optimiser.step(parameters, gradient, plan.learningRate);
     synthetic.project(parameters);
+    if (checkpoints.has(step + 1)) input.checkpoints!.keep(step + 1);
     smoothedLoss = Number.isNaN(smoothedLoss) ? estimate.loss : 0.9 * smoothedLoss + 0.1 * estimate.loss;
     trace.push({ step: step + 1, loss: estimate.loss, smoothedLoss, smoothing: mu });
     if (input.onProgress) {
@@ -204,7 +209,7 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
  * Encodes each Poisson batch straight from the table's columns into buffers that grow with the
  * batch: the real rows are never encoded all at once (no second copy of an n-row table).
  */
-class BatchBuffer {
+export class BatchBuffer {
   private X: Float64Array;
   private y: Uint8Array;
   private time: Float64Array;

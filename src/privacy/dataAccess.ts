@@ -47,4 +47,6 @@ export const MECHANISM = {
   /** The same sums measured again with the steps' budget (the noise-figure gate). */
   repeatedStratumMoments: 'stratum_moments_repeat',
   zeroOrderSteps: 'zero_order_steps',
+  /** The exponential-mechanism choice of the released table among the run's candidates (`condense/selection.ts`). */
+  releaseSelection: 'release_selection',
 } as const;

@@ -38,7 +38,7 @@ export {
   type Calibration,
   type CalibrationRequest,
 } from './calibrate.js';
-export { CryptoRng, addGaussianNoise, bernoulli, gaussianNoise, snappingGrid } from './random.js';
+export { CryptoRng, addGaussianNoise, bernoulli, exponentialMechanismIndex, gaussianNoise, snappingGrid } from './random.js';
 export { PoissonSampler, poissonSample } from './poissonSampling.js';
 export {
   PrivacyLedger,

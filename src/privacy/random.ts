@@ -179,3 +179,31 @@ export function bernoulli(rng: Rng, p: number): boolean {
   }
   return false; // unreachable for doubles (≤ 1074 fractional bits)
 }
+
+/**
+ * The exponential mechanism, by the Gumbel-max trick: index j with probability
+ * ∝ exp(ε·scores[j] / (2·sensitivity)) (higher score is better), ε = Infinity taking the argmax.
+ * Adding independent standard Gumbel noise −log(−log U) to ε·score/(2Δ) and taking the argmax
+ * samples exactly that distribution. Like `addGaussianNoise`, every exponential-mechanism release
+ * of the engine passes through here (the neighbouring-dataset test replaces it). The Gumbel draws
+ * are floating point: unlike the Gaussian noise they are not snapped (a base-2 exact sampler,
+ * Ilvento 2020, is not implemented).
+ */
+export function exponentialMechanismIndex(scores: ArrayLike<number>, epsilon: number, sensitivity: number, rng: Rng): number {
+  if (!(epsilon >= 0) || !(sensitivity > 0)) throw new PrivacyParameterError(`exponential mechanism: ε must be ≥ 0 and the sensitivity > 0 (got ${epsilon}, ${sensitivity})`);
+  let best = 0;
+  let bestKey = -Infinity;
+  for (let j = 0; j < scores.length; j++) {
+    let key = scores[j];
+    if (epsilon !== Infinity) {
+      let u = rng.uniform();
+      while (u === 0) u = rng.uniform();
+      key = (epsilon / (2 * sensitivity)) * scores[j] - Math.log(-Math.log(u));
+    }
+    if (key > bestKey) {
+      bestKey = key;
+      best = j;
+    }
+  }
+  return best;
+}

@@ -75,13 +75,13 @@ describe('condense: privacy bookkeeping', () => {
 });
 
 describe('condense: no real row leaves, and real data is read only inside charged mechanisms', () => {
-  async function auditedRun(name: string, epsilon: number) {
+  async function auditedRun(name: string, epsilon: number, extra: { selectionShare?: number } = {}) {
     const { train } = await dataset(name);
     const scope = new DataAccessScope();
     const { reads, watchTable } = auditor(scope);
     const audited = watchTable(train);
     reads.clear();
-    const result = await condense({ train: audited, rows: name === 'pima' ? 20 : 12, epsilon, steps: 3, directions: 2 }, { scope });
+    const result = await condense({ train: audited, rows: name === 'pima' ? 20 : 12, epsilon, steps: 3, directions: 2, ...extra }, { scope });
     return { reads, result };
   }
 
@@ -98,8 +98,8 @@ describe('condense: no real row leaves, and real data is read only inside charge
     expect([...reads.keys()].sort()).toEqual(['OUTSIDE (nRows)', 'm']);
   });
 
-  it.each([['pima'], ['rotterdam']])('%s: every read happens inside a mechanism the ledger charged', async (name) => {
-    const { reads, result } = await auditedRun(name, 3);
+  it.each([['pima', {}], ['rotterdam', {}], ['pima', { selectionShare: 0.1 }]])('%s %j: every read happens inside a mechanism the ledger charged', async (name, extra) => {
+    const { reads, result } = await auditedRun(name, 3, extra);
     const charged = new Set(result.receipt.entries.map((e) => e.name));
     expect(reads.size).toBeGreaterThan(0);
     for (const [where, count] of reads) {

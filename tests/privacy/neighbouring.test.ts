@@ -20,7 +20,7 @@ import { subsetTable, type Table } from '../../src/data/table.js';
 import { main } from '../../src/cli/main.js';
 import { loadBundledDataset, DATASETS_DIR } from '../../src/node/bundled.js';
 
-const double = vi.hoisted(() => ({ mode: 'off' as 'off' | 'record' | 'replay', outputs: [] as Float64Array[], next: 0 }));
+const double = vi.hoisted(() => ({ mode: 'off' as 'off' | 'record' | 'replay', outputs: [] as Float64Array[], next: 0, choices: [] as number[], nextChoice: 0 }));
 
 vi.mock('../../src/privacy/random.js', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../../src/privacy/random.js')>();
@@ -37,15 +37,22 @@ vi.mock('../../src/privacy/random.js', async (importOriginal) => {
       if (double.mode === 'record') double.outputs.push(values.slice());
       return values;
     },
+    // The exponential mechanism (the release selection): its output is the chosen index.
+    exponentialMechanismIndex(...args: Parameters<typeof actual.exponentialMechanismIndex>) {
+      const chosen = actual.exponentialMechanismIndex(...args);
+      if (double.mode === 'replay') return double.choices[double.nextChoice++];
+      if (double.mode === 'record') double.choices.push(chosen);
+      return chosen;
+    },
   };
 });
 
 function record(): void {
-  Object.assign(double, { mode: 'record', outputs: [], next: 0 });
+  Object.assign(double, { mode: 'record', outputs: [], next: 0, choices: [], nextChoice: 0 });
 }
 
 function replay(): void {
-  Object.assign(double, { mode: 'replay', next: 0 });
+  Object.assign(double, { mode: 'replay', next: 0, nextChoice: 0 });
 }
 
 beforeEach(() => {
@@ -62,7 +69,7 @@ function withoutRecord(table: Table, removed: number): Table {
 }
 
 /** Everything a library run outputs, as text. */
-async function outputsOf(train: Table, options: { rows: number; learners?: string[] }): Promise<Record<string, string>> {
+async function outputsOf(train: Table, options: { rows: number; learners?: string[]; selectionShare?: number }): Promise<Record<string, string>> {
   const progress: CondenseProgress[] = [];
   const result = await condense({ train, epsilon: 3, seed: 9, steps: 6, directions: 2, batchSize: 64, ...options, onProgress: (p) => progress.push(p) });
   return {
@@ -75,18 +82,22 @@ async function outputsOf(train: Table, options: { rows: number; learners?: strin
 
 describe('neighbouring datasets, with every mechanism output fixed, give byte-identical outputs', () => {
   it.each([
-    ['pima', 20],
-    ['rotterdam', 12],
-    ['physionet2012', 10],
-  ])('%s (library)', async (name, rows) => {
+    ['pima', 20, 0],
+    ['rotterdam', 12, 0],
+    ['physionet2012', 10, 0],
+    ['pima', 20, 0.1],
+    ['rotterdam', 12, 0.1],
+  ])('%s (library, m = %i, selection share %s)', async (name, rows, selectionShare) => {
     const { train } = await loadBundledDataset(name);
     record();
-    const reference = await outputsOf(train, { rows });
+    const reference = await outputsOf(train, { rows, selectionShare });
     expect(double.outputs.length).toBeGreaterThan(6); // preprocessing queries + one per step
+    expect(double.choices.length).toBe(selectionShare > 0 ? 2 : 0); // the start, the release
     for (const removed of [0, Math.floor(train.nRows / 2), train.nRows - 1]) {
       replay();
-      const neighbour = await outputsOf(withoutRecord(train, removed), { rows });
+      const neighbour = await outputsOf(withoutRecord(train, removed), { rows, selectionShare });
       expect(double.next, 'same number of mechanism releases').toBe(double.outputs.length);
+      expect(double.nextChoice, 'same number of selections').toBe(double.choices.length);
       for (const key of Object.keys(reference)) expect(neighbour[key], `${key}, without record ${removed}`).toBe(reference[key]);
     }
   });
