@@ -5,7 +5,12 @@
  *
  * With several workers the cells start longest-expected-first (`expectedCellSeconds`): a grid's
  * long condensations run while there is other work to balance them, and its many short cells fill
- * the gaps at the end. Results come back in the order of the specs whatever the order of running.
+ * the gaps at the end. Each dataset's cells are queued on one worker (`affinityQueues`), which takes
+ * the cells of another worker's queue only when its own is empty: every worker thread is its own V8
+ * isolate, which compiles, and optimises for what it has seen, every function it runs, so two
+ * workers running every kind of cell each compile the learners of every dataset (V8's compiler
+ * threads then compete with the workers for the cores) and each parse every CSV. Results come back
+ * in the order of the specs whatever the order of running.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -28,12 +33,53 @@ export interface WorkerSummary {
   finishedAtSeconds: number;
 }
 
-/** Indices of `specs` (among `pending`), longest expected running time first (ties keep their order). */
-export async function longestFirst(specs: CellSpec[], pending: number[], profile: (dataset: string) => Promise<DatasetProfile> = bundledDatasetProfile): Promise<number[]> {
+/** Expected seconds of each of `specs`' `pending` cells (`expectedCellSeconds`). */
+async function expectedSeconds(specs: CellSpec[], pending: number[], profile: (dataset: string) => Promise<DatasetProfile>): Promise<Map<number, number>> {
   const profiles = new Map<string, DatasetProfile>();
   for (const name of new Set(pending.map((i) => specs[i].dataset))) profiles.set(name, await profile(name));
-  const expected = new Map(pending.map((i) => [i, expectedCellSeconds(specs[i], profiles.get(specs[i].dataset)!)]));
-  return [...pending].sort((a, b) => expected.get(b)! - expected.get(a)! || a - b);
+  return new Map(pending.map((i) => [i, expectedCellSeconds(specs[i], profiles.get(specs[i].dataset)!)]));
+}
+
+const byExpected = (expected: Map<number, number>) => (a: number, b: number) => expected.get(b)! - expected.get(a)! || a - b;
+
+/**
+ * One queue per worker: whole datasets, the largest expected total first, each to the worker with
+ * the least expected work so far; each queue longest-expected-first. A worker whose queue is empty
+ * takes the longest cell left in the others (`next`), so the split only decides which isolate runs
+ * what, and the grid still ends within about one short cell on every worker.
+ */
+export class AffinityQueues {
+  private constructor(
+    private readonly queues: number[][],
+    private readonly expected: Map<number, number>,
+  ) {}
+
+  static async plan(specs: CellSpec[], pending: number[], workers: number, profile: (dataset: string) => Promise<DatasetProfile> = bundledDatasetProfile): Promise<AffinityQueues> {
+    const expected = await expectedSeconds(specs, pending, profile);
+    const groups = new Map<string, number[]>();
+    for (const i of pending) groups.set(specs[i].dataset, [...(groups.get(specs[i].dataset) ?? []), i]);
+    const total = (cells: number[]) => cells.reduce((sum, i) => sum + expected.get(i)!, 0);
+    const queues = Array.from({ length: workers }, () => ({ cells: [] as number[], load: 0 }));
+    for (const cells of [...groups.values()].sort((a, b) => total(b) - total(a) || a[0] - b[0])) {
+      const lightest = queues.reduce((best, q) => (q.load < best.load ? q : best));
+      lightest.cells.push(...cells);
+      lightest.load += total(cells);
+    }
+    return new AffinityQueues(queues.map((q) => q.cells.sort(byExpected(expected))), expected);
+  }
+
+  /** The cells still queued on each worker, in order. */
+  get queued(): readonly (readonly number[])[] {
+    return this.queues;
+  }
+
+  /** The next cell for worker `w`: the head of its own queue, else the longest head among the others. */
+  next(w: number): number | undefined {
+    if (this.queues[w].length) return this.queues[w].shift();
+    let from: number[] | undefined;
+    for (const q of this.queues) if (q.length && (!from || this.expected.get(q[0])! > this.expected.get(from[0])!)) from = q;
+    return from?.shift();
+  }
 }
 
 const encodeInfinity = (_: string, v: unknown) => (v === Infinity ? 'inf' : v);
@@ -81,15 +127,15 @@ export async function runCells(specs: CellSpec[], options: PoolOptions): Promise
     return results as CellResult[];
   }
 
-  const queue = await longestFirst(specs, pending);
-  const workerCount = Math.min(options.workers, queue.length);
+  const workerCount = Math.min(options.workers, pending.length);
+  const queues = await AffinityQueues.plan(specs, pending, workerCount);
   const started = performance.now();
   const summaries = await Promise.all(
-    Array.from({ length: workerCount }, async () => {
+    Array.from({ length: workerCount }, async (_, w) => {
       const worker = new Worker(new URL('./experimentWorker.js', import.meta.url));
       const summary: WorkerSummary = { cells: 0, busySeconds: 0, finishedAtSeconds: 0 };
       try {
-        for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+        for (let i = queues.next(w); i !== undefined; i = queues.next(w)) {
           const asked = performance.now();
           finish(i, await ask(worker, specs[i]));
           summary.cells++;

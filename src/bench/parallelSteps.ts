@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Milliseconds per zero-order step (the 2K fits and the batch scoring; privatisation excluded) with
- * the fits inline on the main thread and on a worker-thread pool of 1 and 2 workers, per learner
+ * the fits inline on the main thread, on 2 worker threads beside an idle main thread, and on 2
+ * threads (the main thread claiming evaluations beside one worker: what `--workers 2` runs), per learner
  * (registry defaults), for K directions, m synthetic rows, d = 30 and a batch of 256 real rows
  * (generated: uniform features, labels / exponential survival times depending on the first one).
  * The three set-ups alternate step by step for `rounds` rounds, so a slow spell of the shared
@@ -10,12 +11,12 @@
  *
  * On Linux each figure comes with the CPU time per thread (`threadCpu.ts`), which a busy shared
  * machine distorts far less than wall time: per step the main thread's CPU inline, and with 2
- * workers the main thread's (the serial part: publishing the step, messaging, combining), each
+ * threads the main thread's (its evaluations plus publishing the step, messaging, combining), the
  * worker's and V8's helper threads' (JIT compilation, GC). `cpu speedup` = inline main-thread CPU
- * / (2-worker main-thread CPU + the workers' mean CPU): the speedup two idle cores would give if
- * messaging latency, helper threads and the last claimed evaluation cost nothing. (On a busy
- * machine the workers' CPU differs because the one descheduled longer claims fewer evaluations;
- * on idle cores claiming keeps their busy times within one evaluation of each other.)
+ * / the mean of the two threads' CPU: the speedup two idle cores would give if messaging latency,
+ * helper threads and the last claimed evaluation cost nothing. (On a busy machine the two
+ * threads' CPU differs because the one descheduled longer claims fewer evaluations; on idle cores
+ * claiming keeps their busy times within one evaluation of each other.)
  *
  * Also measures the pool's messaging cost: a step of a nearly free learner (CART of depth 1 on
  * m = 4 rows, K = 2, batch of 8) pooled on 2 workers minus inline — the threshold below which
@@ -57,21 +58,23 @@ export interface ParallelStepResult {
   K: number;
   m: number;
   inlineMs: number;
-  pool1Ms: number;
+  /** 2 worker threads, the main thread idle. */
+  workers2Ms: number;
+  /** 2 threads: the main thread and one worker. */
   pool2Ms: number;
-  /** inline / 2 workers, and 1 worker / 2 workers. */
+  /** inline / 2 threads, and 2 workers / 2 threads. */
   speedup: number;
-  speedupOverPool1: number;
+  speedupOverWorkers2: number;
   identical: boolean;
   /** CPU ms per step by thread (medians over rounds; absent where /proc is not available). */
   cpu?: {
     inlineMainMs: number;
     inlineHelpersMs: number;
+    /** With 2 threads: the main thread (its evaluations and the step's serial part) and the worker. */
     pool2MainMs: number;
-    /** The busier and the other worker. */
-    pool2WorkersMs: [number, number];
+    pool2WorkerMs: number;
     pool2HelpersMs: number;
-    /** inline main / (2-worker main + the workers' mean). */
+    /** inline main / the mean of the 2 threads. */
     speedup: number;
   };
 }
@@ -153,7 +156,7 @@ async function warmUp(evaluator: DirectionEvaluator, problem: Problem, check?: (
 
 interface Comparison {
   inline: number[];
-  pool1: number[];
+  workers2: number[];
   pool2: number[];
   identical: boolean;
   /** Per round: inline and 2-worker CPU split (main, workers, helpers). */
@@ -170,27 +173,28 @@ async function compare(problem: Problem, rounds: number, steps: number): Promise
   const same = (differences: Float64Array) => {
     for (let i = 0; i < reference.length; i++) if (!Object.is(differences[i], reference[i])) identical = false;
   };
-  // Warm-up: starts the workers and lets V8 optimise the kernels on every thread. The threads that
-  // appear while the 2-worker pool warms up and work the most are its workers.
-  const pool1 = new ParallelDirectionEvaluator(setup, 1);
-  await warmUp(pool1, problem, same);
+  // Warm-up: starts the workers and lets V8 optimise the kernels on every thread. Of the threads
+  // that appear while the 2-thread pool warms up, the one that works the most is its worker.
+  const workers2 = new ParallelDirectionEvaluator(setup, 2);
+  await warmUp(workers2, problem, same);
   const existing = threadCpuSnapshot();
-  const pool2 = new ParallelDirectionEvaluator(setup, 2);
+  const caller = new InlineDirectionEvaluator(problem.synthetic, new PerRecordLoss([problem.recipe], problem.lossSpec, setup.batchCapacity), K, setup.batchCapacity);
+  const pool2 = new ParallelDirectionEvaluator(setup, 1, caller);
   await warmUp(pool2, problem, same);
   const grown = threadCpuMs(existing, threadCpuSnapshot());
-  const workers = [...grown].filter(([tid]) => !existing.has(tid)).sort((a, b) => b[1] - a[1]).slice(0, 2).map(([tid]) => tid);
+  const workers = [...grown].filter(([tid]) => !existing.has(tid)).sort((a, b) => b[1] - a[1]).slice(0, 1).map(([tid]) => tid);
   await warmUp(inline, problem);
-  const result: Comparison = { inline: [], pool1: [], pool2: [], identical, inlineCpu: [], pool2Cpu: [] };
+  const result: Comparison = { inline: [], workers2: [], pool2: [], identical, inlineCpu: [], pool2Cpu: [] };
   for (let r = 0; r < rounds; r++) {
     const a = await timeSteps(inline, problem, steps);
     result.inline.push(a.ms);
     result.inlineCpu.push(splitCpu(a.cpu, []));
-    result.pool1.push((await timeSteps(pool1, problem, steps, same)).ms);
+    result.workers2.push((await timeSteps(workers2, problem, steps, same)).ms);
     const c = await timeSteps(pool2, problem, steps, same);
     result.pool2.push(c.ms);
     result.pool2Cpu.push(splitCpu(c.cpu, workers));
   }
-  await Promise.all([pool1.close(), pool2.close()]);
+  await Promise.all([workers2.close(), pool2.close()]);
   result.identical = identical;
   return result;
 }
@@ -199,15 +203,14 @@ function cpuSummary(t: Comparison): ParallelStepResult['cpu'] {
   if (!threadCpuAvailable()) return undefined;
   const inlineMainMs = median(t.inlineCpu.map((c) => c.mainMs));
   const pool2MainMs = median(t.pool2Cpu.map((c) => c.mainMs));
-  const busier = median(t.pool2Cpu.map((c) => Math.max(...c.workersMs)));
-  const other = median(t.pool2Cpu.map((c) => Math.min(...c.workersMs)));
+  const pool2WorkerMs = median(t.pool2Cpu.map((c) => c.workersMs[0]));
   return {
     inlineMainMs,
     inlineHelpersMs: median(t.inlineCpu.map((c) => c.otherMs)),
     pool2MainMs,
-    pool2WorkersMs: [busier, other],
+    pool2WorkerMs,
     pool2HelpersMs: median(t.pool2Cpu.map((c) => c.otherMs)),
-    speedup: inlineMainMs / (pool2MainMs + (busier + other) / 2),
+    speedup: inlineMainMs / ((pool2MainMs + pool2WorkerMs) / 2),
   };
 }
 
@@ -216,8 +219,8 @@ export async function runParallelStepBench(learners: string[], Ks: number[], m: 
   for (const learner of learners) {
     for (const K of Ks) {
       const t = await compare(makeProblem(learner, K, m, BATCH), rounds, steps);
-      const [inlineMs, pool1Ms, pool2Ms] = [median(t.inline), median(t.pool1), median(t.pool2)];
-      results.push({ learner, K, m, inlineMs, pool1Ms, pool2Ms, speedup: inlineMs / pool2Ms, speedupOverPool1: pool1Ms / pool2Ms, identical: t.identical, cpu: cpuSummary(t) });
+      const [inlineMs, workers2Ms, pool2Ms] = [median(t.inline), median(t.workers2), median(t.pool2)];
+      results.push({ learner, K, m, inlineMs, workers2Ms, pool2Ms, speedup: inlineMs / pool2Ms, speedupOverWorkers2: workers2Ms / pool2Ms, identical: t.identical, cpu: cpuSummary(t) });
     }
   }
   return results;
@@ -231,7 +234,7 @@ export interface MessagingOverhead {
   pool2MainCpuMs?: number;
 }
 
-/** Pooled (2 workers) minus inline ms per step for a nearly free step: the messaging overhead. */
+/** Pooled (2 threads) minus inline ms per step for a nearly free step: the messaging overhead. */
 export async function measureMessagingOverhead(rounds = 5, steps = 50): Promise<MessagingOverhead> {
   const t = await compare(makeProblem('cart', 2, 4, 8, { maxDepth: 1 }), rounds, steps);
   const inlineMs = median(t.inline);
@@ -240,26 +243,26 @@ export async function measureMessagingOverhead(rounds = 5, steps = 50): Promise<
 }
 
 export function formatParallelSteps(results: ParallelStepResult[], overhead?: MessagingOverhead): string {
-  const lines = [`ms per step (2K fits, batch ${BATCH}, d = ${D}), median over rounds; speedup = inline / 2 workers:`];
-  lines.push(`  ${'learner'.padEnd(9)} ${'K'.padStart(3)} ${'m'.padStart(4)} ${'inline'.padStart(9)} ${'1 worker'.padStart(9)} ${'2 workers'.padStart(10)} ${'speedup'.padStart(8)} ${'vs 1 w.'.padStart(8)}  identical`);
+  const lines = [`ms per step (2K fits, batch ${BATCH}, d = ${D}), median over rounds; speedup = inline / 2 threads (the main thread and 1 worker, as --workers 2):`];
+  lines.push(`  ${'learner'.padEnd(9)} ${'K'.padStart(3)} ${'m'.padStart(4)} ${'inline'.padStart(9)} ${'2 workers'.padStart(9)} ${'2 threads'.padStart(10)} ${'speedup'.padStart(8)} ${'vs 2 w.'.padStart(8)}  identical`);
   for (const r of results) {
     lines.push(
-      `  ${r.learner.padEnd(9)} ${String(r.K).padStart(3)} ${String(r.m).padStart(4)} ${r.inlineMs.toFixed(2).padStart(9)} ${r.pool1Ms.toFixed(2).padStart(9)} ${r.pool2Ms.toFixed(2).padStart(10)} ${`${r.speedup.toFixed(2)}x`.padStart(8)} ${`${r.speedupOverPool1.toFixed(2)}x`.padStart(8)}  ${r.identical ? 'yes' : 'NO'}`,
+      `  ${r.learner.padEnd(9)} ${String(r.K).padStart(3)} ${String(r.m).padStart(4)} ${r.inlineMs.toFixed(2).padStart(9)} ${r.workers2Ms.toFixed(2).padStart(9)} ${r.pool2Ms.toFixed(2).padStart(10)} ${`${r.speedup.toFixed(2)}x`.padStart(8)} ${`${r.speedupOverWorkers2.toFixed(2)}x`.padStart(8)}  ${r.identical ? 'yes' : 'NO'}`,
     );
   }
   if (results.some((r) => r.cpu)) {
-    lines.push(`CPU ms per step by thread (median over rounds); cpu speedup = inline main / (2-worker main + workers' mean):`);
-    lines.push(`  ${'learner'.padEnd(9)} ${'K'.padStart(3)} ${'inline'.padStart(9)} ${'helpers'.padStart(8)} ${'2w main'.padStart(8)} ${'worker A'.padStart(9)} ${'worker B'.padStart(9)} ${'helpers'.padStart(8)} ${'cpu speedup'.padStart(12)}`);
+    lines.push(`CPU ms per step by thread (median over rounds); cpu speedup = inline main / mean of the 2 threads:`);
+    lines.push(`  ${'learner'.padEnd(9)} ${'K'.padStart(3)} ${'inline'.padStart(9)} ${'helpers'.padStart(8)} ${'2t main'.padStart(8)} ${'worker'.padStart(9)} ${'helpers'.padStart(8)} ${'cpu speedup'.padStart(12)}`);
     for (const r of results) {
       if (!r.cpu) continue;
       const c = r.cpu;
       lines.push(
-        `  ${r.learner.padEnd(9)} ${String(r.K).padStart(3)} ${c.inlineMainMs.toFixed(2).padStart(9)} ${c.inlineHelpersMs.toFixed(2).padStart(8)} ${c.pool2MainMs.toFixed(2).padStart(8)} ${c.pool2WorkersMs[0].toFixed(2).padStart(9)} ${c.pool2WorkersMs[1].toFixed(2).padStart(9)} ${c.pool2HelpersMs.toFixed(2).padStart(8)} ${`${c.speedup.toFixed(2)}x`.padStart(12)}`,
+        `  ${r.learner.padEnd(9)} ${String(r.K).padStart(3)} ${c.inlineMainMs.toFixed(2).padStart(9)} ${c.inlineHelpersMs.toFixed(2).padStart(8)} ${c.pool2MainMs.toFixed(2).padStart(8)} ${c.pool2WorkerMs.toFixed(2).padStart(9)} ${c.pool2HelpersMs.toFixed(2).padStart(8)} ${`${c.speedup.toFixed(2)}x`.padStart(12)}`,
       );
     }
   }
   if (overhead) {
-    lines.push(`  messaging: a nearly free step takes ${overhead.inlineMs.toFixed(3)} ms inline, ${overhead.pool2Ms.toFixed(3)} ms on 2 workers (overhead ${overhead.overheadMs.toFixed(3)} ms per step${overhead.pool2MainCpuMs === undefined ? '' : `; main-thread CPU ${overhead.pool2MainCpuMs.toFixed(3)} ms per pooled step`})`);
+    lines.push(`  messaging: a nearly free step takes ${overhead.inlineMs.toFixed(3)} ms inline, ${overhead.pool2Ms.toFixed(3)} ms on 2 threads (overhead ${overhead.overheadMs.toFixed(3)} ms per step${overhead.pool2MainCpuMs === undefined ? '' : `; main-thread CPU ${overhead.pool2MainCpuMs.toFixed(3)} ms per pooled step`})`);
   }
   return lines.join('\n');
 }

@@ -213,9 +213,9 @@ export class Encoder {
       const fill = impute ? this.imputeZ[f] : NaN;
       const start = this.slices[f].start;
       const kind = this.kinds[f];
-      if (kind === CATEGORICAL) encodeLevels(column.values, column.missing, indices, n, z, this.dim, start, this.slices[f].length, fill);
-      else if (kind === BINARY) encodeAffine(column.values, column.missing, indices, n, z, this.dim, start, 0, 1, fill);
-      else encodeAffine(column.values, column.missing, indices, n, z, this.dim, start, this.centers[f], this.scales[f], fill);
+      if (kind === CATEGORICAL) encodeLevels(column.values, indices, n, z, this.dim, start, this.slices[f].length, fill);
+      else if (kind === BINARY) encodeAffine(column.values, indices, n, z, this.dim, start, 0, 1, fill);
+      else encodeAffine(column.values, indices, n, z, this.dim, start, this.centers[f], this.scales[f], fill);
     }
     return matrix(n, this.dim, z);
   }
@@ -382,28 +382,32 @@ function resolveBounds(name: string, card: readonly [number, number] | null, giv
  * One numeric, integer or binary column into coordinate `start` of the first `n` rows of z (row
  * stride d): (value − center) / scale, or `fill` where missing; rows `indices[r]`, or r without
  * indices. A binary column passes center 0 and scale 1, which leaves its 0/1 values unchanged.
+ * A missing value is recognised by its NaN (a `Table` holds NaN exactly where its mask is 1), not
+ * by reading the mask: a step gathers ~256 records scattered over the whole table, and each array
+ * read per record is one more memory page to translate (at n = 10⁷ a step's gather costs more than
+ * its fits would suggest; see the README's "Speed and scale").
  */
-function encodeAffine(values: ArrayLike<number>, missing: Uint8Array, indices: Int32Array | undefined, n: number, z: Float64Array, d: number, start: number, center: number, scale: number, fill: number): void {
+function encodeAffine(values: ArrayLike<number>, indices: Int32Array | undefined, n: number, z: Float64Array, d: number, start: number, center: number, scale: number, fill: number): void {
   // Two stores rather than `missing ? fill : value`: the conditional expression merging the fill
   // argument with a computed double made the optimiser box every value — a heap allocation per
   // cell, about 110 kB of garbage per 256-row batch of 30 features, paid for in scavenges.
   for (let r = 0; r < n; r++) {
-    const i = indices ? indices[r] : r;
-    if (missing[i]) z[r * d + start] = fill;
-    else z[r * d + start] = (values[i] - center) / scale;
+    const v = values[indices ? indices[r] : r];
+    if (v !== v) z[r * d + start] = fill;
+    else z[r * d + start] = (v - center) / scale;
   }
 }
 
-/** One categorical column as one-hot scores in coordinates start … start + k − 1 (`fill` in each where missing). */
-function encodeLevels(values: ArrayLike<number>, missing: Uint8Array, indices: Int32Array | undefined, n: number, z: Float64Array, d: number, start: number, k: number, fill: number): void {
+/** One categorical column as one-hot scores in coordinates start … start + k − 1 (`fill` in each where missing, i.e. NaN). */
+function encodeLevels(values: ArrayLike<number>, indices: Int32Array | undefined, n: number, z: Float64Array, d: number, start: number, k: number, fill: number): void {
   for (let r = 0; r < n; r++) {
-    const i = indices ? indices[r] : r;
+    const v = values[indices ? indices[r] : r];
     const base = r * d + start;
-    if (missing[i]) {
+    if (v !== v) {
       for (let l = 0; l < k; l++) z[base + l] = fill;
     } else {
       for (let l = 0; l < k; l++) z[base + l] = 0;
-      z[base + values[i]] = 1;
+      z[base + v] = 1;
     }
   }
 }

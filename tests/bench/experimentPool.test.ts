@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cellKey, type CellSpec } from '../../src/bench/experimentCells.js';
-import { longestFirst, readCache, runCells } from '../../src/bench/experimentPool.js';
+import { AffinityQueues, readCache, runCells } from '../../src/bench/experimentPool.js';
 import { collect, formatCell } from '../../src/bench/experiments.js';
 
 const spec = (seed: number, method = 'random'): CellSpec => ({
@@ -38,7 +38,7 @@ describe('experiment cells', () => {
     expect(formatCell([0.5, 0.7], true)).toBe('0.600 ± 0.141 (worst 0.500)');
   });
 
-  it('start longest-expected-first on several workers (public cost guess), ties in grid order', async () => {
+  it('start longest-expected-first (public cost guess), ties in grid order, each dataset on one worker', async () => {
     const profile = async (name: string) => ({ csvBytes: name === 'big' ? 600_000 : 30_000, features: 10, survival: name === 'big' });
     const cells: CellSpec[] = [
       { ...spec(1, 'random'), dataset: 'small' },
@@ -50,9 +50,14 @@ describe('experiment cells', () => {
     ];
     // The big survival condensation, MST on the big file, the small condensation, the random subsets
     // (in grid order), and last the 3-step condensation.
-    expect(await longestFirst(cells, [0, 1, 2, 3, 4, 5], profile)).toEqual([3, 2, 1, 0, 4, 5]);
+    expect((await AffinityQueues.plan(cells, [0, 1, 2, 3, 4, 5], 1, profile)).queued).toEqual([[3, 2, 1, 0, 4, 5]]);
     // Only pending cells are scheduled.
-    expect(await longestFirst(cells, [0, 2, 4], profile)).toEqual([2, 0, 4]);
+    expect((await AffinityQueues.plan(cells, [0, 2, 4], 1, profile)).queued).toEqual([[2, 0, 4]]);
+    // Two workers: each dataset on one of them (the big one's cells expected longer in total), and
+    // a worker with an empty queue takes the longest cell left on the other.
+    const queues = await AffinityQueues.plan(cells, [0, 1, 2, 3, 4, 5], 2, profile);
+    expect(queues.queued).toEqual([[3, 2], [1, 0, 4, 5]]);
+    expect([1, 1, 1, 1, 1, 0, 1].map((w) => queues.next(w))).toEqual([1, 0, 4, 5, 3, 2, undefined]);
   });
 
   it('on 2 worker threads returns every result in grid order, as inline', async () => {

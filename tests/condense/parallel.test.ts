@@ -20,14 +20,18 @@ class InThreadPool implements PooledDirectionEvaluator {
   private readonly step: SharedStepWriter;
   tasks = 0;
 
-  constructor(setup: EvaluatorSetup, size: number) {
+  /** With `callingThread`, that evaluator claims first, as Node's calling thread does while its workers start. */
+  constructor(setup: EvaluatorSetup, size: number, private readonly callingThread?: InlineDirectionEvaluator) {
     // What a worker receives is a structured clone of the setup message, as postMessage/workerData make.
     this.workers = Array.from({ length: size }, () => new DirectionPoolWorker(structuredClone(workerSetupOf(setup))));
     this.step = new SharedStepWriter(setup);
   }
 
+  claimedHere = 0;
+
   async evaluateDirections(request: DirectionRequest): Promise<DirectionEvaluation> {
     const tasks = this.step.publish(request, this.workers.length);
+    if (this.callingThread) this.claimedHere += this.step.evaluateHere(this.callingThread, request);
     for (let t = tasks.length - 1; t >= 0; t--) this.workers[t].run(tasks[t]);
     this.tasks += tasks.length;
     return this.step.collect();
@@ -36,9 +40,9 @@ class InThreadPool implements PooledDirectionEvaluator {
   async close(): Promise<void> {}
 }
 
-async function run(datasetName: string, options: Omit<CondenseOptions, 'train'>, pool?: (setup: EvaluatorSetup) => PooledDirectionEvaluator): Promise<string> {
+async function run(datasetName: string, options: Omit<CondenseOptions, 'train'>, pool?: (setup: EvaluatorSetup, inline: InlineDirectionEvaluator) => PooledDirectionEvaluator): Promise<string> {
   const data = await dataset(datasetName);
-  const result = await condense({ ...options, train: data.train }, { evaluator: pool && ((setup) => pool(setup)) });
+  const result = await condense({ ...options, train: data.train }, { evaluator: pool && ((setup, inline) => pool(setup, inline)) });
   return formatTableCsv(result.synthetic) + JSON.stringify(result.trace);
 }
 
@@ -57,6 +61,15 @@ describe('direction pools: the shared step and the pool workers', () => {
         expect(pool!.tasks).toBe(options.steps! * Math.min(size, options.directions!));
       }
     }
+  });
+
+  it("give the same runs when the calling thread claims evaluations into the shared results (Node's pool with the main thread taking part)", async () => {
+    const options: Omit<CondenseOptions, 'train'> = { learners: [{ name: 'rf', params: { nTrees: 3 } }, 'cart'], rows: 10, epsilon: 3, steps: 3, directions: 5, batchSize: 64, seed: 5 };
+    const inline = await run('pima', options);
+    let pool: InThreadPool | undefined;
+    expect(await run('pima', options, (setup, callingThread) => (pool = new InThreadPool({ ...setup, batchCapacity: 4 }, 1, callingThread)))).toBe(inline);
+    // Here the calling thread claims first, so it runs all 2K evaluations of every step.
+    expect(pool!.claimedHere).toBe(options.steps! * 2 * options.directions!);
   });
 });
 

@@ -112,9 +112,9 @@ function holdOutRows(data: LoadedDataset, source: string, o: CondenseCliOptions)
 }
 
 /**
- * `--workers N` (default: one per CPU): worker-thread evaluation that switches itself on only when a
- * timed step shows it is faster. None with 1, or when the compiled worker script is absent (running
- * from the TypeScript sources).
+ * `--workers N` (default: one per CPU): N threads fit, this one and N − 1 worker threads, switched
+ * on only when a timed step shows it is faster. None with 1, or when the compiled worker script is
+ * absent (running from the TypeScript sources).
  */
 function parallelEvaluation(workers: string | undefined): ReturnType<typeof workerPoolEvaluators> | undefined {
   const n = numberOption('workers', workers, (v) => Number.isInteger(v) && v >= 1) ?? availableParallelism();
@@ -186,7 +186,7 @@ export const condenseCommand: CommandModule = {
       .option('--clamp-to-bounds', 'the same as --on-invalid clamp')
       .option('--fingerprint-key <file>', 'secret key for the receipt\'s input fingerprint of --data (default: fingerprint.key in the config directory, created on first use)')
       .option('--accept-draft-card', 'condense with a card still marked "draft": true; the receipt then says it is NOT a private release')
-      .option('--workers <n>', 'worker threads for the fits (default: one per CPU; used only when a timed step shows they pay; results identical)')
+      .option('--workers <n>', 'threads for the fits, the main one and N − 1 workers (default: one per CPU; used only when a timed step shows they pay; results identical)')
       .option('--float32-features', 'store the features of --data as 32-bit floats: half the memory, values rounded to ~7 significant digits')
       .option('--force', 'overwrite existing output files')
       .option('--quiet', 'no progress output');

@@ -94,20 +94,21 @@ export class AdaptiveDirectionEvaluator implements PooledDirectionEvaluator {
 }
 
 /**
- * Evaluator factories for `condense(…, { evaluator })` that run steps on a pool of `workers`:
- * `always` pools every step, `auto` lets `AdaptiveDirectionEvaluator` decide (one worker: inline).
+ * Evaluator factories for `condense(…, { evaluator })` that run steps on `threads` threads:
+ * `always` pools every step, `auto` lets `AdaptiveDirectionEvaluator` decide (one thread: inline).
+ * `startPool` gets the run's inline evaluator too, for a pool whose calling thread takes part.
  * `close()` stops every pool the factory started (call it when the run is over).
  */
 export function poolEvaluators(
-  startPool: (setup: EvaluatorSetup) => PooledDirectionEvaluator,
-  workers: number,
+  startPool: (setup: EvaluatorSetup, inline: InlineDirectionEvaluator) => PooledDirectionEvaluator,
+  threads: number,
   mode: 'auto' | 'always' = 'auto',
   onDecision?: (choice: 'inline' | 'parallel') => void,
 ): { factory: DirectionEvaluatorFactory; close: () => Promise<void> } {
   const started: PooledDirectionEvaluator[] = [];
   const factory: DirectionEvaluatorFactory = (setup, inline) => {
-    if (workers <= 1 && mode === 'auto') return inline;
-    const evaluator = mode === 'always' ? startPool(setup) : new AdaptiveDirectionEvaluator(inline, () => startPool(setup), MIN_PARALLEL_STEP_MS, onDecision);
+    if (threads <= 1) return inline;
+    const evaluator = mode === 'always' ? startPool(setup, inline) : new AdaptiveDirectionEvaluator(inline, () => startPool(setup, inline), MIN_PARALLEL_STEP_MS, onDecision);
     started.push(evaluator);
     return evaluator;
   };

@@ -176,6 +176,16 @@ export class SharedStepWriter {
     return Array.from({ length: Math.min(workers, 2 * K) }, () => task);
   }
 
+  /**
+   * The calling thread's share of the published step: it claims evaluations like a worker, from
+   * its own copy of the request (the same numbers the shared buffers hold), into the shared results.
+   */
+  evaluateHere(evaluator: InlineDirectionEvaluator, request: DirectionRequest): number {
+    const { b, K } = this.last;
+    const task: DirectionTask = { buffers: this.views.buffers, batchSize: b, smoothing: request.smoothing, directions: K };
+    return this.views.evaluateClaimed(evaluator, request, task);
+  }
+
   /** Once every task of the step has completed: its results (valid until the next `publish`). */
   collect(): DirectionEvaluation {
     const { views } = this;

@@ -13,7 +13,7 @@
 import { poolEvaluators, type PooledDirectionEvaluator } from '../../../src/condense/parallel/adaptive.js';
 import { workerSetupOf, type WorkerSetup } from '../../../src/condense/parallel/poolWorker.js';
 import { SharedStepWriter, type DirectionTask } from '../../../src/condense/parallel/sharedStep.js';
-import type { DirectionEvaluation, DirectionEvaluatorFactory, DirectionRequest, EvaluatorSetup } from '../../../src/condense/zerothOrder.js';
+import type { DirectionEvaluation, DirectionEvaluatorFactory, DirectionRequest, EvaluatorSetup, InlineDirectionEvaluator } from '../../../src/condense/zerothOrder.js';
 import type { FitsPlacement } from '../../../src/job/protocol.js';
 import DirectionWorker from './directionWorker.ts?worker&inline';
 
@@ -26,10 +26,11 @@ export class WebWorkerDirectionEvaluator implements PooledDirectionEvaluator {
   private readonly workers: Worker[];
   private readonly step: SharedStepWriter;
 
-  constructor(setup: EvaluatorSetup, size: number) {
+  /** `size` threads: the job's worker (this one, through `callingThread`) and `size` − 1 Web Workers, as on Node. */
+  constructor(setup: EvaluatorSetup, size: number, private readonly callingThread: InlineDirectionEvaluator) {
     if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`workers must be a positive integer (got ${size})`);
     const command: PoolCommand = { type: 'setup', setup: workerSetupOf(setup) };
-    this.workers = Array.from({ length: size }, () => {
+    this.workers = Array.from({ length: size - 1 }, () => {
       const worker = new DirectionWorker();
       worker.postMessage(command);
       return worker;
@@ -39,7 +40,10 @@ export class WebWorkerDirectionEvaluator implements PooledDirectionEvaluator {
 
   async evaluateDirections(request: DirectionRequest): Promise<DirectionEvaluation> {
     const tasks = this.step.publish(request, this.workers.length);
-    await Promise.all(tasks.map((task, t) => run(this.workers[t], task)));
+    // The tasks are posted before this thread claims its share, so the Web Workers start at once.
+    const running = tasks.map((task, t) => run(this.workers[t], task));
+    this.step.evaluateHere(this.callingThread, request);
+    await Promise.all(running);
     return this.step.collect();
   }
 
@@ -77,7 +81,7 @@ export function webWorkerEvaluators(
     return { close: async () => {} };
   }
   placed(setting === 'auto' ? 'timing' : 'pool', workers);
-  return poolEvaluators((setup) => new WebWorkerDirectionEvaluator(setup, workers), workers, setting === 'auto' ? 'auto' : 'always', (choice) =>
+  return poolEvaluators((setup, inline) => new WebWorkerDirectionEvaluator(setup, workers, inline), workers, setting === 'auto' ? 'auto' : 'always', (choice) =>
     placed(choice === 'parallel' ? 'pool' : 'inline-cheaper', choice === 'parallel' ? workers : 1),
   );
 }
