@@ -18,6 +18,7 @@ import type { PrivacyLedger } from '../privacy/ledger.js';
 import { SumQueryBuilder, type GaussianMeasurement, type GaussianSumQuery } from '../privacy/measurements.js';
 import { MECHANISM, type DataAccessScope } from '../privacy/dataAccess.js';
 import { addColumnMoments, clearNoiseFloor, decodeColumnMoments, momentPart, type FeatureMoments, type MomentKind } from '../privacy/statistics.js';
+import { erfc } from '../privacy/analysis/special.js';
 
 
 export interface NoisyQueryContext {
@@ -50,20 +51,46 @@ export function featuresNeedingBounds(card: DatasetCard, userBounds: Record<stri
     .map((f) => f.name);
 }
 
+/** Expected number of empty bins, over a whole histogram query, allowed to pass the noise threshold. */
+export const SPURIOUS_BINS_PER_QUERY = 0.05;
+
+/**
+ * The threshold, in noise standard deviations, above which a bin of a noisy histogram query with
+ * `bins` bins in all counts as occupied: at least 3, and high enough that the expected number of
+ * empty bins whose noise alone clears it is at most `SPURIOUS_BINS_PER_QUERY` over the whole query
+ * (a Bonferroni bound: bins · P(N(0, 1) > z) ≤ 0.05). A fixed 3 sd lets 0.13 % of empty bins
+ * through — about 17 of the 13,000 bins of a 116-feature bounds query — and one such bin far out in
+ * the tail stretches a feature's bounds to hundreds of standard deviations (docs/RESULTS.md,
+ * "High-dimensional tables"). Depends on the number of bins only (public).
+ */
+export function occupiedBinThreshold(bins: number): number {
+  const tail = (z: number) => 0.5 * erfc(z / Math.SQRT2);
+  if (bins * tail(3) <= SPURIOUS_BINS_PER_QUERY) return 3;
+  let low = 3;
+  let high = 40;
+  for (let i = 0; i < 60; i++) {
+    const mid = (low + high) / 2;
+    if (bins * tail(mid) > SPURIOUS_BINS_PER_QUERY) low = mid;
+    else high = mid;
+  }
+  return high;
+}
+
 /**
  * DP bounds from one joint histogram query: every record adds 1 to one bin of each listed feature's
  * histogram on a fixed, public symmetric-log grid (so the sensitivity is √(number of features)).
- * Bins whose noisy count is below `threshold` standard deviations are treated as empty, so noise in
- * the many empty bins cannot stretch the bounds; the bounds are the outer edges of the surviving
- * bins, widened by one bin on each side. Values outside them are clamped later; that bias is the
- * price of not spending budget on the extreme tails.
+ * Bins whose noisy count is below `threshold` standard deviations (default `occupiedBinThreshold`
+ * of the query's bins) are treated as empty, so noise in the many empty bins cannot stretch the
+ * bounds; the bounds are the outer edges of the surviving bins, widened by one bin on each side.
+ * Values outside them are clamped later; that bias is the price of not spending budget on the
+ * extreme tails.
  */
 export function privateFeatureBounds(
   table: Table,
   features: readonly string[],
   ctx: NoisyQueryContext,
   noiseMultiplier: number,
-  threshold = 3,
+  threshold = occupiedBinThreshold(features.length * SLOG_BINS),
 ): Record<string, [number, number]> {
   const result: Record<string, [number, number]> = {};
   if (features.length === 0) return result;
@@ -135,7 +162,8 @@ export const RANGE_BINS = 32;
  * says [0, 1] for a ratio that lives in [0.05, 0.16]), and the noise of every later statistic on a
  * bounded feature scales with the width of its bounds. One joint histogram query — each record adds
  * 1 to one of RANGE_BINS equal bins inside each listed feature's bounds (sensitivity √features) —
- * keeps the bins whose noisy count clears `threshold` noise standard deviations; the range is their
+ * keeps the bins whose noisy count clears `threshold` noise standard deviations (default
+ * `occupiedBinThreshold` of the query's bins); the range is their
  * outer edges widened by one bin, then by the core's own width on each side, inside the given bounds. A feature with no surviving bin keeps its
  * bounds. Values outside the range are clamped later, the same bias `privateFeatureBounds` accepts.
  */
@@ -144,7 +172,7 @@ export function privateDataRanges(
   bounds: Record<string, [number, number]>,
   ctx: NoisyQueryContext,
   noiseMultiplier: number,
-  threshold = 3,
+  threshold = occupiedBinThreshold(Object.keys(bounds).length * RANGE_BINS),
 ): Record<string, [number, number]> {
   const names = Object.keys(bounds);
   const result: Record<string, [number, number]> = {};

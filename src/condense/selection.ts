@@ -18,6 +18,8 @@
  * The candidates themselves cost nothing: the starts are post-processing of the DP statistics,
  * the checkpoints of the steps' charged outputs. The selection's budget is charged before the steps
  * are planned, so their σ is calibrated on what is left and the run's total stays the requested ε.
+ * (When the noise-figure gate then moves all of the steps' budget to the moments, `--repeat-share 1`,
+ * the second draw has the start alone to choose from: its charge buys nothing.)
  */
 import type { Rng } from '../core/rng.js';
 import type { Encoder } from '../data/encoding.js';
@@ -134,9 +136,9 @@ export interface SelectionInput {
 const BLOCK = 2048;
 
 /**
- * The selection mechanism (READS REAL RECORDS, inside its charged scope): the index of the
- * candidate to release. Learners are fitted with a fixed public seed, so every candidate is
- * scored by the same models it would get from a recipient's first fit.
+ * The selection mechanism (READS REAL RECORDS, inside its charged scope): the index of the chosen
+ * candidate. Every learner is fitted with the same public seed (0), so the scores differ only
+ * through the candidates, not through the learners' dice.
  */
 export function selectCandidate(input: SelectionInput): number {
   const { plan, candidates, synthetic, lossSpec, train, encoder } = input;

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRng } from '../../src/core/rng.js';
 import { PrivacyLedger } from '../../src/privacy/index.js';
-import { clearOrCoarsen, poolMoments, privateDataRanges, StratumMomentsQuery, type NoisyQueryContext } from '../../src/condense/privateStatistics.js';
+import { clearOrCoarsen, occupiedBinThreshold, poolMoments, privateDataRanges, privateFeatureBounds, SPURIOUS_BINS_PER_QUERY, StratumMomentsQuery, type NoisyQueryContext } from '../../src/condense/privateStatistics.js';
 import { clearNoiseFloor } from '../../src/privacy/statistics.js';
 import { DataAccessScope } from '../../src/privacy/dataAccess.js';
+import { erfc } from '../../src/privacy/analysis/special.js';
 import { dataset } from './helpers.js';
 import type { Table } from '../../src/data/table.js';
 
@@ -12,6 +13,44 @@ function classMoments(train: Table, bounds: [number, number][], ctx: NoisyQueryC
   const query = new StratumMomentsQuery(train, bounds, (t) => Int32Array.from(t.label!), 2, 'test');
   return query.decode(query.measure(ctx, noiseMultiplier).sums);
 }
+
+describe('occupiedBinThreshold', () => {
+  const tail = (z: number) => 0.5 * erfc(z / Math.SQRT2);
+  it('is 3 noise sd for small queries and rises with the number of bins so that about 0.05 empty bins pass per query', () => {
+    expect(occupiedBinThreshold(1)).toBe(3);
+    expect(occupiedBinThreshold(30)).toBe(3);
+    for (const bins of [112, 1000, 116 * 112, 1e6]) {
+      const z = occupiedBinThreshold(bins);
+      expect(bins * tail(z)).toBeCloseTo(SPURIOUS_BINS_PER_QUERY, 4);
+      expect(z).toBeGreaterThan(3);
+    }
+    expect(occupiedBinThreshold(116 * 112)).toBeGreaterThan(occupiedBinThreshold(112));
+  });
+
+  it('keeps noise in the empty bins of a wide bounds query from stretching the bounds (physionet2012: 116 features)', async () => {
+    const { train } = await dataset('physionet2012');
+    const names = train.features.filter((c) => c.spec.type === 'numeric').map((c) => c.spec.name);
+    // The largest bounds width over the features, in units of the feature's data range; the slog
+    // grid's coarse bins (a factor 1.33 each, widened by one on each side) give a few ranges at most.
+    const widest = (bounds: Record<string, [number, number]>) =>
+      Math.max(
+        ...names.map((name) => {
+          const column = train.features.find((c) => c.spec.name === name)!;
+          const present = Array.from(column.values).filter((_, i) => !column.missing[i]);
+          const [low, high] = [Math.min(...present), Math.max(...present)];
+          return (bounds[name][1] - bounds[name][0]) / Math.max(high - low, 1e-9);
+        }),
+      );
+    const run = (threshold?: number) => {
+      const ledger = new PrivacyLedger({ epsilon: 10, delta: 1e-5 });
+      const ctx = { isPrivate: true, ledger, noiseRng: new SeededRng(11), scope: new DataAccessScope() };
+      return privateFeatureBounds(train, names, ctx, 2.5, threshold);
+    };
+    // With a fixed 3 sd, ~0.13 % of the 13,000 empty bins pass and some feature's bounds reach far out.
+    expect(widest(run(3))).toBeGreaterThan(50);
+    expect(widest(run())).toBeLessThan(50);
+  });
+});
 
 describe('privateDataRanges', () => {
   it('narrows wide public bounds to where the data lie, inside the bounds, and charges one query', async () => {

@@ -13,8 +13,8 @@
  *
  * The calling thread can take part: given its inline evaluator, it claims evaluations from the
  * same counter as the workers while they run, so N threads fit with N − 1 workers. Each worker
- * thread costs its own V8 heap, module graph and JIT code (about 25 MB at n = 10⁶), which is
- * what kept a 10⁶ × 30 run over 400 MB while the adaptive evaluator tried the pool.
+ * thread costs its own V8 heap, module graph and JIT code, which is what kept a 10⁶ × 30 run over
+ * 400 MiB while the adaptive evaluator tried the pool (README, "Speed and scale").
  *
  * Whether the pool is used at all is decided per run by `AdaptiveDirectionEvaluator`
  * (`condense/parallel/adaptive.ts`, shared with the browser's Web Worker pool).
@@ -35,8 +35,8 @@ const WORKER_FILE = new URL('./directionWorker.js', import.meta.url);
  * A worker's young generation, in MB. A fit's garbage (its scratch arrays, the tree or the
  * coefficients) is dead when the fit ends, so scavenges find almost nothing alive and a small young
  * generation costs no measurable time, while V8's default lets each worker's grow to 32 MB of
- * resident memory. Measured on a 10⁶ × 30 run with the pool on for all 300 steps: peak RSS 434 MB
- * with the default, 400 MB with 3 MB; worker CPU per step unchanged for CART (16.9 / 14.9 ms
+ * resident memory. Measured on a 10⁶ × 30 run with the pool on for all 300 steps: peak RSS 434 MiB
+ * with the default, 400 MiB with 3 MB; worker CPU per step unchanged for CART (16.9 / 14.9 ms
  * against 16.6 / 16.0) and rf (244 / 242 against 253 / 248; `parallelSteps --K 16 --m 200`).
  */
 const WORKER_YOUNG_GENERATION_MB = 3;
