@@ -489,6 +489,17 @@ describe('logistic', () => {
     expect(model.diagnostics.warnings.join(' ')).toMatch(/did not converge in 1 Newton iterations/);
   });
 
+  it('a fit depends on its inputs alone, not on earlier fits (direction evaluations on any thread agree bit for bit)', () => {
+    const first = synthetic(40, 5, 7);
+    const second = synthetic(40, 5, 8);
+    const used = createClassificationLearner('logistic', {}, new SeededRng(1));
+    used.fit(first.X, target(first.y));
+    const afterAnother = used.fit(second.X, target(second.y)) as LogisticModel;
+    const fresh = createClassificationLearner('logistic', {}, new SeededRng(1)).fit(second.X, target(second.y)) as LogisticModel;
+    expect(Array.from(afterAnother.coef)).toEqual(Array.from(fresh.coef));
+    expect(afterAnother.intercept).toBe(fresh.intercept);
+  });
+
   it('integer weights equal duplicated rows', () => {
     const { X, y } = synthetic(30, 3, 101);
     const counts = Array.from({ length: 30 }, (_, i) => 1 + (i % 3));

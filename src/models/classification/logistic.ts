@@ -6,8 +6,7 @@
  *
  * Solved by Newton's method (the Hessian Σ w_i p_i(1−p_i) x̃_i x̃_iᵀ + I/C is at most (d+1)², 31 × 31
  * in condensation, so a Cholesky solve is cheaper than L-BFGS bookkeeping) with Armijo
- * backtracking, from β = 0 and b = the weighted log-odds (or the learner's previous solution, if
- * better: a warm start in the zero-order loop). Converged when max_j |∂/∂θ_j| ≤ tol · Σw
+ * backtracking, from β = 0 and b = the weighted log-odds. Converged when max_j |∂/∂θ_j| ≤ tol · Σw
  * (the gradient scales with the total weight), which puts the coefficients within ~tol of the
  * optimum for a well-conditioned problem.
  *
@@ -112,8 +111,6 @@ export function fitLogisticNewton(
   y: Uint8Array,
   w: Float64Array,
   params: LogisticParams,
-  /** Optional starting point [β, b] (length d + 1), used if its objective beats the default start. */
-  start?: Float64Array,
 ): LogisticFit {
   const n = X.rows;
   const d = X.cols;
@@ -161,22 +158,13 @@ export function fitLogisticNewton(
   };
 
   let objective = objectiveAt(theta);
-  if (start && start.length === q) {
-    // The objective is strictly convex, so the optimum does not depend on the start; a nearby
-    // start (the previous fit in a zero-order loop) only saves Newton iterations.
-    const warm = objectiveAt(start);
-    if (warm < objective) {
-      theta.set(start);
-      objective = warm;
-    } else objectiveAt(theta); // restore η for the default start
-  }
   let gradientNorm = Infinity;
   let converged = false;
   let iterations = 0;
   const gradTol = params.tol * totalW;
   // Lazy Newton (Shamanskii): the factorised Hessian is reused while each step still shrinks the
-  // gradient at least fourfold, and recomputed otherwise. Near the optimum (always, after a warm
-  // start) a step then costs O(n·d) instead of the O(n·d²) Hessian.
+  // gradient at least fourfold, and recomputed otherwise. Near the optimum a step then costs
+  // O(n·d) instead of the O(n·d²) Hessian.
   let haveFactor = false;
   let previousGmax = Infinity;
 
@@ -302,13 +290,10 @@ export class LogisticLearner implements ClassificationLearner {
   readonly name = 'logistic';
   readonly task = 'classification' as const;
   readonly params: Readonly<LogisticParams>;
-  /**
-   * The last converged solution, the start of the next fit with as many columns when it beats the
-   * default start. Zero-order optimisation fits nearby synthetic sets thousands of times, and
-   * Newton then needs about half the iterations; the result is the same optimum to `tol`.
-   */
-  private lastSolution: Float64Array | undefined;
 
+  // Stateless on purpose: a fit depends on its inputs alone, so a direction evaluation gives the same
+  // bits on any thread and in any order. (Warm-starting from the previous fit saved Newton
+  // iterations but made seeded runs depend on how evaluations were spread over worker threads.)
   constructor(params: Partial<LogisticParams>, _rng?: Rng) {
     this.params = Object.freeze(resolveLogisticParams(this.name, params));
   }
@@ -323,13 +308,7 @@ export class LogisticLearner implements ClassificationLearner {
       for (let k = 0; k < filled.length; k++) if (filled[k] !== filled[k]) filled[k] = 0;
       design = { rows: X.rows, cols: X.cols, data: filled };
     }
-    const fit = fitLogisticNewton(design, target.y, v.weights, this.params, this.lastSolution);
-    if (fit.diagnostics.converged) {
-      const q = fit.coef.length + 1;
-      if (!this.lastSolution || this.lastSolution.length !== q) this.lastSolution = new Float64Array(q);
-      this.lastSolution.set(fit.coef);
-      this.lastSolution[q - 1] = fit.intercept;
-    }
+    const fit = fitLogisticNewton(design, target.y, v.weights, this.params);
     if (v.missingCount > 0) {
       fit.diagnostics.warnings.unshift(`logistic: ${v.missingCount} missing value(s) in X contribute 0 to the linear predictor`);
     }
