@@ -53,6 +53,8 @@ export function maxRecordLoss(spec: LossSpec): number {
 export class PerRecordLoss {
   /** One learner per recipe, kept across fits for its warm buffers, with the rng it draws from. */
   private readonly instances: { learner: Learner; rng: SeededRng }[];
+  /** Whether some learner starts its fits from an anchor (`anchorAt`), to be set once per step. */
+  readonly anchored: boolean;
   private probabilities: Float64Array;
   private curves: Float64Array;
   private single: Float64Array;
@@ -71,6 +73,7 @@ export class PerRecordLoss {
       const rng = new SeededRng(0);
       return { learner: createLearner(recipe.name, recipe.params, rng), rng };
     });
+    this.anchored = this.instances.some(({ learner }) => learner.task === 'classification' && learner.anchorAt !== undefined);
     this.probabilities = this.single = this.curves = new Float64Array(0);
     this.allocate(maxBatch);
   }
@@ -114,6 +117,13 @@ export class PerRecordLoss {
       }
     }
     return out;
+  }
+
+  /** Anchors the learners that start their fits from a fixed point at (syntheticX, syntheticTarget). */
+  anchorAt(syntheticX: Matrix, syntheticTarget: Target): void {
+    for (const { learner } of this.instances) {
+      if (learner.task === 'classification' && learner.anchorAt) learner.anchorAt(syntheticX, syntheticTarget as ClassificationTarget);
+    }
   }
 
   private classificationLoss(p: Float64Array, y: Uint8Array, n: number, share: number, out: Float64Array): void {

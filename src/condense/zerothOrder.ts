@@ -71,6 +71,8 @@ export type DirectionEvaluatorFactory = (setup: EvaluatorSetup, inline: InlineDi
 export class InlineDirectionEvaluator implements DirectionEvaluator {
   private readonly perturbed: Float64Array;
   private readonly hardened: Matrix;
+  /** θ the learners were last anchored at (NaN: never). */
+  private readonly anchoredAt: Float64Array;
   private lossPlus = new Float64Array(0);
   private lossMinus = new Float64Array(0);
   private differences = new Float64Array(0);
@@ -85,6 +87,7 @@ export class InlineDirectionEvaluator implements DirectionEvaluator {
   ) {
     this.perturbed = new Float64Array(synthetic.size);
     this.hardened = matrix(synthetic.rows, synthetic.encoder.dim);
+    this.anchoredAt = new Float64Array(synthetic.size).fill(NaN);
     this.allocate(maxBatch);
   }
 
@@ -119,6 +122,7 @@ export class InlineDirectionEvaluator implements DirectionEvaluator {
     const b = batchX.rows;
     if (K !== this.directions) throw new RangeError(`evaluateDirections: ${K} seeds for an evaluator of ${this.directions} directions`);
     if (b > this.lossPlus.length) this.allocate(Math.max(b, Math.ceil(1.5 * this.lossPlus.length)));
+    this.anchorAt(parameters);
     for (let k = from; k < to; k++) {
       this.lossAt(parameters, directions, k, smoothing, batchX, batchTarget, seeds[k], this.lossPlus);
       this.lossAt(parameters, directions, k, -smoothing, batchX, batchTarget, seeds[k], this.lossMinus);
@@ -142,8 +146,29 @@ export class InlineDirectionEvaluator implements DirectionEvaluator {
     if (K !== this.directions) throw new RangeError(`evaluateDirections: ${K} seeds for an evaluator of ${this.directions} directions`);
     if (b > this.lossPlus.length) this.allocate(Math.max(b, Math.ceil(1.5 * this.lossPlus.length)));
     const loss = this.lossPlus;
+    this.anchorAt(parameters);
     this.lossAt(parameters, directions, k, sign * smoothing, batchX, batchTarget, seeds[k], loss);
     for (let r = 0; r < b; r++) out[r * K + k] = loss[r];
+  }
+
+  /**
+   * Anchors the learners that warm-start (logistic regression) at the step's θ, once per step on
+   * each thread: every fit of the step then starts from the same point whichever thread runs it,
+   * so the results do not depend on how the 2K evaluations were spread.
+   */
+  private anchorAt(parameters: Float64Array): void {
+    if (!this.objective.anchored) return;
+    const at = this.anchoredAt;
+    let same = true;
+    for (let i = 0; i < parameters.length; i++) {
+      if (at[i] !== parameters[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return;
+    at.set(parameters);
+    this.objective.anchorAt(this.hardened, this.synthetic.materialise(parameters, this.hardened));
   }
 
   /** Per-record loss of the learners trained on the synthetic set at θ + t·u_k. */

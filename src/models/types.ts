@@ -45,6 +45,12 @@ export interface ClassificationLearner {
   readonly task: 'classification';
   readonly params: Readonly<Record<string, unknown>>;
   fit(X: Matrix, target: ClassificationTarget, weights?: Float64Array): ClassifierModel;
+  /**
+   * Optional: fit once at (X, target) and start later fits from that solution until the next call.
+   * Later fits then depend on their own inputs and the anchor only, never on the order of fits, so
+   * fits spread over threads agree bit for bit as long as every thread anchors at the same point.
+   */
+  anchorAt?(X: Matrix, target: ClassificationTarget): void;
 }
 
 export interface SurvivalLearner {

@@ -500,6 +500,24 @@ describe('logistic', () => {
     expect(afterAnother.intercept).toBe(fresh.intercept);
   });
 
+  it('an anchored fit depends on its inputs and the anchor only, and converges to the cold fit', () => {
+    const base = synthetic(40, 5, 7);
+    const near = synthetic(40, 5, 8);
+    const other = synthetic(40, 5, 9);
+    const a = createClassificationLearner('logistic', {}, new SeededRng(1));
+    a.anchorAt!(base.X, target(base.y));
+    const fromA = a.fit(near.X, target(near.y)) as LogisticModel;
+    const b = createClassificationLearner('logistic', {}, new SeededRng(1));
+    b.fit(other.X, target(other.y));
+    b.anchorAt!(base.X, target(base.y));
+    b.fit(other.X, target(other.y));
+    const fromB = b.fit(near.X, target(near.y)) as LogisticModel;
+    expect(Array.from(fromB.coef)).toEqual(Array.from(fromA.coef));
+    expect(fromB.intercept).toBe(fromA.intercept);
+    const cold = createClassificationLearner('logistic', {}, new SeededRng(1)).fit(near.X, target(near.y)) as LogisticModel;
+    expectClose(fromA.coef, cold.coef, 1e-8);
+  });
+
   it('integer weights equal duplicated rows', () => {
     const { X, y } = synthetic(30, 3, 101);
     const counts = Array.from({ length: 30 }, (_, i) => 1 + (i % 3));
