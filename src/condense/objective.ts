@@ -15,7 +15,7 @@ import type { Matrix } from '../core/matrix.js';
 import { survivalNllPerRecord } from '../metrics/survival.js';
 import { SeededRng } from '../core/rng.js';
 import { createLearner } from '../models/registry.js';
-import type { ClassificationTarget, Learner, SurvivalTarget, Target, Task } from '../models/types.js';
+import type { ClassificationTarget, FittedModel, Learner, SurvivalTarget, Target, Task } from '../models/types.js';
 
 /** A learner by name and hyperparameters (its random stream is set per fit: see `PerRecordLoss.evaluate`). */
 export interface LearnerRecipe {
@@ -53,6 +53,8 @@ export function maxRecordLoss(spec: LossSpec): number {
 export class PerRecordLoss {
   /** One learner per recipe, kept across fits for its warm buffers, with the rng it draws from. */
   private readonly instances: { learner: Learner; rng: SeededRng }[];
+  /** The models of the last `fit`, one per learner. */
+  private readonly models: FittedModel[] = [];
   /** Whether some learner starts its fits from an anchor (`anchorAt`), to be set once per step. */
   readonly anchored: boolean;
   private probabilities: Float64Array;
@@ -96,19 +98,35 @@ export class PerRecordLoss {
    * fresh learner, 10 µs from a reused one), and trees come out as a fresh learner with that seed would grow them.
    */
   evaluate(syntheticX: Matrix, syntheticTarget: Target, batchX: Matrix, batchTarget: Target, randomSeed: number, out: Float64Array): Float64Array {
+    this.fit(syntheticX, syntheticTarget, randomSeed);
+    return this.score(batchX, batchTarget, out);
+  }
+
+  /** The first half of `evaluate`: every learner fitted on the synthetic set (kept until the next fit). */
+  fit(syntheticX: Matrix, syntheticTarget: Target, randomSeed: number): void {
+    for (let i = 0; i < this.instances.length; i++) {
+      const { learner, rng } = this.instances[i];
+      rng.reseed(randomSeed);
+      this.models[i] = learner.task === 'classification' ? learner.fit(syntheticX, syntheticTarget as ClassificationTarget) : learner.fit(syntheticX, syntheticTarget as SurvivalTarget);
+    }
+  }
+
+  /**
+   * The second half of `evaluate`: each batch record's loss, averaged over the models of the last
+   * `fit`; writes `out[0 .. batchX.rows)`. Scoring many batches after one fit gives, batch by
+   * batch, the numbers `evaluate` would.
+   */
+  score(batchX: Matrix, batchTarget: Target, out: Float64Array): Float64Array {
     const n = batchX.rows;
     if (n > this.probabilities.length) this.allocate(Math.max(n, Math.ceil(1.5 * this.probabilities.length)));
     out.fill(0, 0, n);
     const share = 1 / this.learners.length;
-    for (const { learner, rng } of this.instances) {
-      rng.reseed(randomSeed);
-      if (learner.task === 'classification') {
-        const model = learner.fit(syntheticX, syntheticTarget as ClassificationTarget);
+    for (const model of this.models) {
+      if (model.task === 'classification') {
         const p = model.predictProba(batchX, this.probabilities.subarray(0, n));
         this.classificationLoss(p, (batchTarget as ClassificationTarget).y, n, share, out);
       } else {
         const spec = this.spec as SurvivalLossSpec;
-        const model = learner.fit(syntheticX, syntheticTarget as SurvivalTarget);
         const k = spec.grid.length;
         const curves = model.predictSurvival(batchX, spec.grid, this.curves.subarray(0, n * k));
         const target = batchTarget as SurvivalTarget;

@@ -151,19 +151,20 @@ export function selectCandidate(input: SelectionInput): number {
     const perRecord = new Float64Array(BLOCK);
     const indices = new Int32Array(BLOCK);
     const scores = new Float64Array(candidates.length);
-    for (let from = 0; from < n; from += BLOCK) {
-      const size = Math.min(BLOCK, n - from);
-      for (let i = 0; i < size; i++) indices[i] = from + i;
-      const real = batch.gather(indices.subarray(0, size));
-      candidates.forEach((values, j) => {
-        const target = synthetic.materialise(values, X);
-        const loss = losses.evaluate(X, target, real.X, real.target, 0, perRecord);
+    candidates.forEach((values, j) => {
+      // One fit per candidate, scored block by block on the real records.
+      losses.fit(X, synthetic.materialise(values, X), 0);
+      for (let from = 0; from < n; from += BLOCK) {
+        const size = Math.min(BLOCK, n - from);
+        for (let i = 0; i < size; i++) indices[i] = from + i;
+        const real = batch.gather(indices.subarray(0, size));
+        const loss = losses.score(real.X, real.target, perRecord);
         let sum = 0;
         // Clipped to [0, B] whatever the learner predicts: the sensitivity argument needs it.
         for (let i = 0; i < size; i++) sum += loss[i] <= 0 ? 0 : loss[i] < bound ? loss[i] : bound; // NaN → B
         scores[j] -= sum;
-      });
-    }
+      }
+    });
     return exponentialMechanismIndex(scores, plan.epsilon, bound, input.noiseRng);
   });
 }
