@@ -30,7 +30,7 @@
  */
 import { SeededRng, type Rng } from '../../core/rng.js';
 import type { Table } from '../../data/table.js';
-import { CryptoRng, PrivacyLedger, buildReceipt, epsilonFromRdp, addRdp, type InputFingerprint, type MechanismEntry, type Receipt } from '../../privacy/index.js';
+import { CryptoRng, PrivacyLedger, buildReceipt, epsilonFromRdp, addRdp, exponentialMechanismIndex, type InputFingerprint, type MechanismEntry, type Receipt } from '../../privacy/index.js';
 import { entryRdp } from '../../privacy/ledger.js';
 import { GaussianSumQuery } from '../../privacy/measurements.js';
 import { DataAccessScope } from '../../privacy/dataAccess.js';
@@ -360,8 +360,8 @@ function compressedCodes(train: Table, attributes: readonly Attribute[], compres
 
 /**
  * Kruskal-style tree selection: each round draws one pair among those joining two components with
- * probability ∝ exp(ε·score/2) (sensitivity 1) — by the Gumbel-max trick, which samples exactly
- * that distribution — or, with ε = ∞, takes the best-scoring pair.
+ * probability ∝ exp(ε·score/2) (sensitivity 1) by the engine's exponential mechanism
+ * (`exponentialMechanismIndex`), or, with ε = ∞, takes the best-scoring pair.
  */
 export function selectTree(d: number, pairs: readonly (readonly [number, number])[], scores: Float64Array, epsilon: number, rng: Rng): [number, number][] {
   const component = Int32Array.from({ length: d }, (_, i) => i);
@@ -370,18 +370,17 @@ export function selectTree(d: number, pairs: readonly (readonly [number, number]
     return x;
   };
   const edges: [number, number][] = [];
+  const eligible: number[] = [];
+  const eligibleScores: number[] = [];
   for (let round = 0; round < d - 1; round++) {
-    let best = -1;
-    let bestKey = -Infinity;
+    eligible.length = 0;
+    eligibleScores.length = 0;
     pairs.forEach(([a, b], k) => {
       if (find(a) === find(b)) return;
-      const key = epsilon === Infinity ? scores[k] : (epsilon / 2) * scores[k] - Math.log(-Math.log(rng.uniform()));
-      if (key > bestKey || best < 0) {
-        bestKey = key;
-        best = k;
-      }
+      eligible.push(k);
+      eligibleScores.push(scores[k]);
     });
-    const [a, b] = pairs[best];
+    const [a, b] = pairs[eligible[exponentialMechanismIndex(eligibleScores, epsilon, 1, rng)]];
     component[find(a)] = find(b);
     edges.push([a, b]);
   }
