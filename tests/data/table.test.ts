@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCard } from '../../src/data/card.js';
 import { formatTableCsv } from '../../src/data/format.js';
 import { readTableFromTextSync } from '../../src/data/ingest.js';
-import { featureView, negativeLabelOf, rowMajorRecords, splitTable, subsetTable, tableTarget, type Table } from '../../src/data/table.js';
+import { featureView, forEachColumnBlock, negativeLabelOf, rowMajorRecords, splitTable, subsetTable, tableTarget, type Table } from '../../src/data/table.js';
 import { cardAndTableArb } from './arbitraries.js';
 import { classificationCard, classificationCsv, survivalCard, survivalCsv } from './helpers.js';
 
@@ -64,6 +64,23 @@ describe('table operations', () => {
     // A column's values are its own copy: writing to it leaves the table alone.
     table.features[0].values[0] = -1;
     expect(table.features[0].values[0]).toBe(50);
+  });
+
+  it('forEachColumnBlock meets every column in record order, in blocks for row-major records and at once for columns', () => {
+    const { table: rows } = readTableFromTextSync(classificationCsv(Array.from({ length: 7 }, (_, i) => `${20 + i},${i},no,II,1,${i % 3 ? i / 4 : ''},${i % 2}`)), classificationCard, { source: 't' });
+    const columns = { ...rows, features: rows.features.map((c) => ({ spec: c.spec, values: c.values, missing: c.missing })) };
+    for (const [t, blockRows, visits] of [[rows, 3, 3], [rows, 7, 1], [columns, 3, 1]] as const) {
+      const seen = t.features.map(() => [] as number[]);
+      const starts: number[] = [];
+      forEachColumnBlock(t, (start, count, blockColumns) => {
+        starts.push(start);
+        blockColumns.forEach((column, f) => {
+          for (let i = 0; i < count; i++) seen[f].push(column[i]);
+        });
+      }, blockRows);
+      expect(starts).toHaveLength(visits);
+      t.features.forEach((column, f) => expect(seen[f]).toEqual(Array.from(column.values)));
+    }
   });
 
   it('negativeLabelOf: the value seen, else the complement of the positive value', () => {
