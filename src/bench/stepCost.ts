@@ -46,18 +46,35 @@ function generatedTable(n: number): { rowsOf: (k: number) => Table } {
     positive: 1,
     features: Array.from({ length: FEATURES }, (_, j) => ({ name: `x${j}`, type: 'numeric', bounds: [0, 1000] })),
   });
-  let state = 2463534242;
-  const random = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 4294967296;
+  // One xorshift stream: column j takes draws j·n … (j + 1)·n − 1 (the columns filled one after
+  // another, as earlier versions did, so the same values), then the labels. Each column's starting
+  // state is found by running the stream ahead, so the records can be written row by row: filling
+  // them column by column writes with a stride of a whole record, 30 passes over 2.4 GB at 10⁷.
+  const next = (s: number) => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    return s ^ (s << 5);
   };
-  // Drawn column by column (the order of the draws of earlier versions, so the same values).
+  const states = new Int32Array(FEATURES + 1);
+  states[0] = 2463534242;
+  for (let j = 0; j < FEATURES; j++) {
+    let s = states[j];
+    for (let i = 0; i < n; i++) s = next(s);
+    states[j + 1] = s;
+  }
   const values = new Float64Array(n * FEATURES);
-  for (let j = 0; j < FEATURES; j++) for (let i = 0; i < n; i++) values[i * FEATURES + j] = 1000 * random();
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < FEATURES; j++) {
+      states[j] = next(states[j]);
+      values[i * FEATURES + j] = 1000 * ((states[j] >>> 0) / 4294967296);
+    }
+  }
+  let state = states[FEATURES];
   const label = new Uint8Array(n);
-  for (let i = 0; i < n; i++) label[i] = random() < 0.1 + 0.4 * (values[i * FEATURES] / 1000) ? 1 : 0;
+  for (let i = 0; i < n; i++) {
+    state = next(state);
+    label[i] = (state >>> 0) / 4294967296 < 0.1 + 0.4 * (values[i * FEATURES] / 1000) ? 1 : 0;
+  }
   const noMissing = new Uint8Array(n);
   return {
     rowsOf: (k) => {
