@@ -1,6 +1,6 @@
 import { loadBundledDataset, type LoadedDataset } from '../../src/node/bundled.js';
 import type { DataAccessScope } from '../../src/privacy/dataAccess.js';
-import type { Table } from '../../src/data/table.js';
+import { recordColumns, rowMajorRecords, type Table } from '../../src/data/table.js';
 
 const cache = new Map<string, Promise<LoadedDataset>>();
 
@@ -36,9 +36,15 @@ export function auditor(scope: DataAccessScope) {
       },
     });
   const watchTable = (train: Table): Table => {
+    // Keep the table's layout, so the audit sees the reads the run really makes (an ingested
+    // table's features are row-major records, read by the step's gather and the statistics).
+    const records = rowMajorRecords(train);
+    const masks = train.features.map((c) => watch(c.missing, c.spec.name));
     const audited = {
       ...train,
-      features: train.features.map((c) => ({ spec: c.spec, values: watch(c.values, c.spec.name), missing: watch(c.missing, c.spec.name) })),
+      features: records
+        ? recordColumns(train.features.map((c) => c.spec), { values: watch(records.values, 'features'), width: records.width }, masks)
+        : train.features.map((c, f) => ({ spec: c.spec, values: watch(c.values, c.spec.name), missing: masks[f] })),
       label: train.label && watch(train.label, 'label'),
       time: train.time && watch(train.time, 'time'),
       event: train.event && watch(train.event, 'event'),
@@ -56,5 +62,7 @@ export function auditor(scope: DataAccessScope) {
 /** The table with every real-data array (and `nRows`) watched by `auditor`. */
 export function auditedTable(train: Table, scope: DataAccessScope): { audited: Table; reads: Map<string, number> } {
   const { reads, watchTable } = auditor(scope);
-  return { audited: watchTable(train), reads };
+  const audited = watchTable(train);
+  reads.clear(); // building the watched table reads the masks' lengths: not a read of the run
+  return { audited, reads };
 }
