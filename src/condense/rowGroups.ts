@@ -15,6 +15,11 @@
  * coordinate is the sum over its rows, and every row of the group takes the same update, so at the
  * same learning rate a group of s rows moves as one row of an (m/s)-row table would; the DP noise
  * per coordinate, and so the noise-drift cap on the learning rate, is unchanged.
+ *
+ * With the noise-figure gate (`gateOn`, default `rows`) the gate judges the untied steps as before;
+ * when it moves part of their budget to a second moments measurement, the steps left are planned
+ * again and tied by the rule on that plan. Every run the gate lets through is thus untouched.
+ * Measured in docs/RESULTS.md ("Tied row groups").
  */
 export interface RowGroups {
   /** G: the number of groups (m when every row is its own group). */

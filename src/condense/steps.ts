@@ -100,9 +100,10 @@ export function rowGroupsFor(plan: StepPlan, settings: RunSettings, lossSpec: Lo
 }
 
 /**
- * The noise-figure gate: take the steps only when R ≤ `noiseFigureLimit` (R of the steps as they
- * will run, i.e. with their tied row groups: with `rowGroups: 'auto'` the gate acts only when even
- * one group per stratum cannot bring R within the limit) (default 1/2: the largest
+ * The noise-figure gate: take the steps only when R ≤ `noiseFigureLimit` — R of the untied steps
+ * (`gateOn: 'rows'`, the default: `groups` undefined), or of the steps with their tied row groups
+ * (`gateOn: 'groups'`: with `rowGroups: 'auto'` the gate then acts only when even one group per
+ * stratum cannot bring R within the limit). Default limit 1/2: the largest
  * possible mean gradient must stand two noise standard deviations clear of zero — the usual
  * two-sided 95 % test, z = 1.96 — before the steps are trusted to move a row the right way).
  * Above the limit `repeatShare` of the steps' ε buys a second measurement of the stratum moments
