@@ -20,8 +20,8 @@ export interface BudgetPlan {
   preprocessingQueries: string[];
   /** Numeric features with neither card nor user bounds (their bounds are a DP query). */
   featuresNeedingBounds: string[];
-  /** Public bounds of numeric features to be narrowed by the data-range histogram (empty when off). */
-  rangeBounds: Record<string, [number, number]>;
+  /** Numeric features to be narrowed by the data-range histogram (all of them; empty when off). */
+  rangeFeatures: string[];
   /** σ of every preprocessing query (0 in a non-private run). */
   preprocessingNoiseMultiplier: number;
 }
@@ -29,20 +29,15 @@ export interface BudgetPlan {
 /** The preprocessing queries for this card and these public settings, in run order. */
 function preprocessingQueries(card: DatasetCard, bounds: Record<string, [number, number]>, dataRanges: boolean): Omit<BudgetPlan, 'preprocessingNoiseMultiplier'> {
   const needBounds = featuresNeedingBounds(card, bounds);
-  const rangeBounds: Record<string, [number, number]> = {};
-  if (dataRanges) {
-    for (const f of card.features) {
-      const b = f.bounds ?? bounds[f.name];
-      if ((f.type === 'numeric' || f.type === 'integer') && b) rangeBounds[f.name] = [b[0], b[1]];
-    }
-  }
+  // Every numeric feature, whichever bounds it will have (card, user or DP): a public list.
+  const rangeFeatures = dataRanges ? card.features.filter((f) => f.type === 'numeric' || f.type === 'integer').map((f) => f.name) : [];
   const queries = [
     ...(needBounds.length ? [MECHANISM.featureBounds] : []),
-    ...(Object.keys(rangeBounds).length ? [MECHANISM.dataRanges] : []),
+    ...(rangeFeatures.length ? [MECHANISM.dataRanges] : []),
     ...(card.task === 'survival' ? [MECHANISM.timeHistogram] : []),
     MECHANISM.stratumMoments,
   ];
-  return { preprocessingQueries: queries, featuresNeedingBounds: needBounds, rangeBounds };
+  return { preprocessingQueries: queries, featuresNeedingBounds: needBounds, rangeFeatures };
 }
 
 /**

@@ -99,14 +99,14 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
 
   // 3. Private preprocessing and the task: DP bounds, the task's own statistics, stratum moments.
   const sigma = budget.preprocessingNoiseMultiplier;
-  const bounds = {
-    ...settings.bounds,
-    ...privateFeatureBounds(train, budget.featuresNeedingBounds, ctx, sigma),
-    ...privateDataRanges(train, budget.rangeBounds, ctx, sigma),
-  };
-  const featureBounds = card.features.map((f): [number, number] => (bounds[f.name] ?? f.bounds ?? [0, 1]) as [number, number]);
+  const wideBounds: Record<string, [number, number]> = { ...settings.bounds, ...privateFeatureBounds(train, budget.featuresNeedingBounds, ctx, sigma) };
+  const boundsOf = (f: (typeof card.features)[number], given: Record<string, [number, number]>) => (given[f.name] ?? f.bounds ?? [0, 1]) as [number, number];
+  // The data ranges narrow whatever bounds each numeric feature has by now: card, user or DP.
+  const rangeBounds = Object.fromEntries(card.features.filter((f) => budget.rangeFeatures.includes(f.name)).map((f) => [f.name, boundsOf(f, wideBounds)]));
+  const bounds = { ...wideBounds, ...privateDataRanges(train, rangeBounds, ctx, sigma) };
+  const featureBounds = card.features.map((f) => boundsOf(f, bounds));
   const task = setUpTask(settings.task, train, ctx, sigma);
-  const momentsQuery = new StratumMomentsQuery(train, featureBounds, (t) => task.stratify(t), task.nStrata, task.momentsPurpose);
+  const momentsQuery = new StratumMomentsQuery(train, featureBounds, (t) => task.stratify(t), task.nStrata, task.momentsPurpose, settings.isPrivate ? settings.momentsClip : undefined);
   const firstMoments = momentsQuery.measure(ctx, sigma);
   let moments = momentsQuery.decode(firstMoments.sums);
   checkAbort();

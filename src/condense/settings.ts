@@ -131,7 +131,13 @@ export const SETTINGS = {
   optimiseTimes: setting(z.boolean().default(false), { flag: 'optimise-times', help: 'survival: also optimise the synthetic follow-up times' }),
   dataRanges: setting(z.boolean().default(false), {
     flag: 'data-ranges',
-    help: 'narrow wide public bounds to where the data lie with a DP histogram before the moments (off by default: no consistent gain in docs/RESULTS.md)',
+    help: 'narrow every numeric feature\'s bounds (card, user or DP) to where the data lie with a DP histogram before the moments',
+    receipt: false,
+  }),
+  momentsClip: setting(z.number().gt(0).optional(), {
+    flag: 'moments-clip',
+    placeholder: 'c',
+    help: "clip each record's centred numeric values jointly to L2 norm c·√(numeric features) in the stratum moments (smaller sensitivity, less noise; default off)",
     receipt: false,
   }),
   maxNoiseDrift: setting(z.number().gt(0).default(1), { flag: 'max-noise-drift', placeholder: 'd', help: 'cap on the random-walk drift the DP noise may cause per coordinate (standardised units)', receipt: false }),
