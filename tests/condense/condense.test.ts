@@ -88,7 +88,7 @@ describe('condense: privacy bookkeeping', () => {
 });
 
 describe('condense: no real row leaves, and real data is read only inside charged mechanisms', () => {
-  async function auditedRun(name: string, epsilon: number, extra: { selectionShare?: number } = {}) {
+  async function auditedRun(name: string, epsilon: number, extra: { selectionShare?: number; dataRanges?: boolean; momentsClip?: number } = {}) {
     const { train } = await dataset(name);
     const scope = new DataAccessScope();
     const { reads, watchTable } = auditor(scope);
