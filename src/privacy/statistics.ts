@@ -89,13 +89,14 @@ export function momentPart(kind: MomentKind, levels = 0): { width: number; squar
 /**
  * Squared-norm bound of the numeric moment parts of `features` numeric columns when each record's
  * centred values u (one per present numeric column) are jointly clipped to L2 norm `clip`
- * (`numericClipScales`): the sums Σu contribute at most clip², the second moments
- * Σ(w₂u²)² ≤ w₂²·Σu² ≤ w₂²·min(clip², features) (since |u| ≤ 1 gives u⁴ ≤ u²), and the
- * presence counts w_p² per column. Without the clip the bound is features·(1 + w₂² + w_p²).
+ * (`numericClipScales`): the sums Σu contribute Σu² ≤ min(clip², features) (each |u| ≤ 1), the
+ * second moments Σ(w₂u²)² ≤ w₂²·Σu² (since u⁴ ≤ u²), and the presence counts w_p² per column.
+ * Without the clip the bound is features·(1 + w₂² + w_p²); a clip ≥ √features changes nothing.
  */
 export function clippedNumericMomentsBound(features: number, clip: number): number {
   if (!(clip > 0 && Number.isFinite(clip))) throw new PrivacyParameterError(`the moments' clip norm must be finite and > 0 (got ${clip})`);
-  return clip * clip + SECOND_MOMENT_WEIGHT ** 2 * Math.min(clip * clip, features) + PRESENCE_WEIGHT ** 2 * features;
+  const sums = Math.min(clip * clip, features); // Σu² ≤ features holds with or without the clip
+  return sums + SECOND_MOMENT_WEIGHT ** 2 * sums + PRESENCE_WEIGHT ** 2 * features;
 }
 
 /**

@@ -115,10 +115,11 @@ describe('StratumMomentsQuery', () => {
 
 describe('the joint clip of the numeric moments (momentsClip)', () => {
   it('bounds the numeric parts by C² + w₂²·min(C², d) + w_p²·d (by hand) and scales each record to norm C', () => {
-    // C = 0.7·√8: C² = 3.92 → 3.92 + 0.25·3.92 + 0.25·8 = 6.9; C = 2 with d = 3: 4 + 0.25·3 + 0.25·3 = 5.5.
+    // C = 0.7·√8: C² = 3.92 → 3.92 + 0.25·3.92 + 0.25·8 = 6.9. C = 2 with d = 3: Σu² ≤ 3 < C² anyway,
+    // so 3 + 0.25·3 + 0.25·3 = 4.5 = the unclipped d·(1 + w₂² + w_p²).
     expect(momentsClipNorm(8, 0.7) ** 2).toBeCloseTo(3.92, 12);
     expect(clippedNumericMomentsBound(8, momentsClipNorm(8, 0.7))).toBeCloseTo(6.9, 12);
-    expect(clippedNumericMomentsBound(3, 2)).toBeCloseTo(5.5, 12);
+    expect(clippedNumericMomentsBound(3, 2)).toBeCloseTo(4.5, 12);
     expect(() => clippedNumericMomentsBound(3, 0)).toThrow(/clip norm/);
     // Bounds [−1, 1]: u = x. Record 0 has ‖u‖ = √(1 + 1 + 0.25) = 1.5 → scaled by 1/1.5; record 1 (‖u‖ = 0.5) kept;
     // record 2 has a missing value (NaN: contributes 0) and ‖u‖ = 1 (clamped from 5) → kept at clip 1.
