@@ -33,7 +33,7 @@ import { planBudget, repeatedMomentsNoiseMultiplier } from './budget.js';
 import { DataAccessScope, MECHANISM } from '../privacy/dataAccess.js';
 import { combineGaussianMeasurements } from '../privacy/measurements.js';
 import { buildEncoder, initialiseSyntheticSet } from './initialisation.js';
-import { poolMoments, privateDataRanges, privateFeatureBounds, StratumMomentsQuery, type NoisyQueryContext } from './privateStatistics.js';
+import { poolMoments, privateRunBounds, StratumMomentsQuery, type NoisyQueryContext } from './privateStatistics.js';
 import { releaseCaveats } from '../models/survival/coxFiniteness.js';
 import { decodeSyntheticTable, releaseReceipt, releasedStatistics, settingsAsRun, type ReleasedStatistics } from './release.js';
 import { resolveSettings, type CondenseOptions, type ResolvedSettings } from './settings.js';
@@ -99,12 +99,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
 
   // 3. Private preprocessing and the task: DP bounds, the task's own statistics, stratum moments.
   const sigma = budget.preprocessingNoiseMultiplier;
-  const wideBounds: Record<string, [number, number]> = { ...settings.bounds, ...privateFeatureBounds(train, budget.featuresNeedingBounds, ctx, sigma) };
-  const boundsOf = (f: (typeof card.features)[number], given: Record<string, [number, number]>) => (given[f.name] ?? f.bounds ?? [0, 1]) as [number, number];
-  // The data ranges narrow whatever bounds each numeric feature has by now: card, user or DP.
-  const rangeBounds = Object.fromEntries(card.features.filter((f) => budget.rangeFeatures.includes(f.name)).map((f) => [f.name, boundsOf(f, wideBounds)]));
-  const bounds = { ...wideBounds, ...privateDataRanges(train, rangeBounds, ctx, sigma) };
-  const featureBounds = card.features.map((f) => boundsOf(f, bounds));
+  const { bounds, featureBounds } = privateRunBounds(train, budget, settings.bounds, ctx, sigma);
   const task = setUpTask(settings.task, train, ctx, sigma);
   const momentsQuery = new StratumMomentsQuery(train, featureBounds, (t) => task.stratify(t), task.nStrata, task.momentsPurpose, settings.isPrivate ? settings.momentsClip : undefined);
   const firstMoments = momentsQuery.measure(ctx, sigma);

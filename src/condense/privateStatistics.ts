@@ -220,6 +220,28 @@ export function privateDataRanges(
   return result;
 }
 
+/**
+ * Every feature's bounds for a run: the user's, then DP bounds for numeric features with neither
+ * card nor user bounds (`privateFeatureBounds`), then, for the features the plan lists, the data
+ * ranges inside whatever bounds each has by then — card, user or DP (`privateDataRanges`).
+ * `bounds` holds the user-given and DP ones by name; `featureBounds` every feature's, in card order
+ * (the card's own where nothing narrowed them; [0, 1] for non-numeric features).
+ */
+export function privateRunBounds(
+  table: Table,
+  plan: { featuresNeedingBounds: readonly string[]; rangeFeatures: readonly string[] },
+  userBounds: Record<string, [number, number]>,
+  ctx: NoisyQueryContext,
+  noiseMultiplier: number,
+): { bounds: Record<string, [number, number]>; featureBounds: [number, number][] } {
+  const features = table.card.features;
+  const wide: Record<string, [number, number]> = { ...userBounds, ...privateFeatureBounds(table, plan.featuresNeedingBounds, ctx, noiseMultiplier) };
+  const boundsOf = (f: (typeof features)[number], given: Record<string, [number, number]>) => (given[f.name] ?? f.bounds ?? [0, 1]) as [number, number];
+  const toNarrow = Object.fromEntries(features.filter((f) => plan.rangeFeatures.includes(f.name)).map((f) => [f.name, boundsOf(f, wide)]));
+  const bounds = { ...wide, ...privateDataRanges(table, toNarrow, ctx, noiseMultiplier) };
+  return { bounds, featureBounds: features.map((f) => boundsOf(f, bounds)) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Survival: the distribution of follow-up times.
 
