@@ -13,7 +13,7 @@ import type { PrivacyLedger } from '../privacy/ledger.js';
 import { MECHANISM } from '../privacy/dataAccess.js';
 import { featuresNeedingBounds } from './privateStatistics.js';
 import { checkBudget } from './budgetCheck.js';
-import { DEFAULTS, type CondenseSettings, type RunSettings } from './settings.js';
+import { DEFAULTS, defaultPreprocessingShare, type CondenseSettings, type RunSettings } from './settings.js';
 
 export interface BudgetPlan {
   /** Ledger names of the preprocessing queries, in the order they run. */
@@ -45,12 +45,15 @@ function preprocessingQueries(card: DatasetCard, bounds: Record<string, [number,
  * change it) when (ε, δ) cannot pay for a run with these settings on data with this card. Public
  * settings only: the CLI runs it before reading any record, and `planBudget` runs it first.
  */
-export function checkBudgetCovers(card: DatasetCard, settings: Pick<CondenseSettings, 'epsilon' | 'delta' | 'steps' | 'preprocessingShare' | 'bounds' | 'accountant' | 'dataRanges'>): void {
+export function checkBudgetCovers(
+  card: DatasetCard,
+  settings: Pick<CondenseSettings, 'epsilon' | 'delta' | 'steps' | 'preprocessingShare' | 'bounds' | 'accountant' | 'dataRanges' | 'initialisation'>,
+): void {
   const steps = settings.steps ?? DEFAULTS.steps;
   checkBudget({
     epsilon: settings.epsilon,
     delta: settings.delta ?? DEFAULTS.delta,
-    preprocessingShare: settings.preprocessingShare ?? (steps === 0 ? 1 : DEFAULTS.preprocessingShare),
+    preprocessingShare: settings.preprocessingShare ?? (steps === 0 ? 1 : settings.initialisation === 'mst' ? DEFAULTS.preprocessingShare : defaultPreprocessingShare(card.features.length)),
     preprocessingQueries: preprocessingQueries(card, settings.bounds ?? {}, settings.dataRanges ?? false).preprocessingQueries.length,
     steps,
     accountant: settings.accountant ?? 'rdp',
