@@ -47,12 +47,14 @@ describe('condense: privacy bookkeeping', () => {
     });
   });
 
-  it('with data ranges, narrows the DP bounds too (physionet2012) and the preprocessing queries share σ for (0.3·ε) over three queries', async () => {
+  it('with data ranges, narrows the DP bounds too (physionet2012) and the preprocessing queries share σ for (0.6·ε) over three queries', async () => {
     const { train } = await dataset('physionet2012');
     const plain = await condense({ train, rows: 10, epsilon: 3, steps: 2, directions: 2, seed: 5 });
     const ranged = await condense({ train, rows: 10, epsilon: 3, steps: 2, directions: 2, seed: 5, dataRanges: true });
     expect(ranged.receipt.entries.map((e) => e.name)).toEqual([MECHANISM.featureBounds, MECHANISM.dataRanges, MECHANISM.stratumMoments, MECHANISM.zeroOrderSteps]);
-    const sigma = calibrateJointGaussianQueries({ epsilon: 3 * 0.3, delta: ranged.settings.delta, queries: 3, accountant: 'rdp' });
+    // 116 features: the statistics' default share is 0.6 (`defaultPreprocessingShare`).
+    expect(ranged.settings.preprocessingShare).toBe(0.6);
+    const sigma = calibrateJointGaussianQueries({ epsilon: 3 * 0.6, delta: ranged.settings.delta, queries: 3, accountant: 'rdp' });
     for (const e of ranged.receipt.entries.slice(0, 3)) expect(e.noise_multiplier).toBe(sigma);
     // Far narrower in total than the DP bounds alone (the ranges keep the dense core and its tails).
     const width = (r: typeof plain) => r.encoder.highBounds.reduce((a, high, f) => a + (high - r.encoder.lowBounds[f]), 0);
