@@ -163,12 +163,13 @@ function withRows(base: Table, extra: Table, indices: readonly number[]): Table 
 function canaryTable(card: DatasetCard, test: Table, m: number, rng: Rng): Table {
   const n = m;
   const features = card.features.map((spec, f) => {
+    const held = test.features[f].values; // read once: a copy when the table is stored row-major
     const values = new Float64Array(n);
     for (let c = 0; c < n; c++) {
       if (c % 2 === 0) {
         const [lo, hi] = spec.bounds ?? [0, Math.max(1, (spec.categories?.length ?? 2) - 1)];
         values[c] = rng.uniform() < 0.5 ? lo : hi;
-      } else values[c] = test.features[f].values[(c * 7) % test.nRows];
+      } else values[c] = held[(c * 7) % test.nRows];
     }
     return { spec, values, missing: Uint8Array.from(values, (v) => (Number.isNaN(v) ? 1 : 0)) };
   });

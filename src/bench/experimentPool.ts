@@ -3,14 +3,18 @@
  * JSON line to a cache file, and cells whose key is already there are not run again. An
  * interrupted grid therefore continues where it stopped, and a larger grid reuses a smaller one.
  *
- * With several workers the cells start longest-expected-first (`expectedCellSeconds`): a grid's
- * long condensations run while there is other work to balance them, and its many short cells fill
- * the gaps at the end. Each dataset's cells are queued on one worker (`affinityQueues`), which takes
- * the cells of another worker's queue only when its own is empty: every worker thread is its own V8
- * isolate, which compiles, and optimises for what it has seen, every function it runs, so two
- * workers running every kind of cell each compile the learners of every dataset (V8's compiler
- * threads then compete with the workers for the cores) and each parse every CSV. Results come back
- * in the order of the specs whatever the order of running.
+ * With N > 1 workers the calling thread is one of them, beside N − 1 worker threads (as
+ * `--workers` of `condense`): it has loaded every module already, so it starts on its first cell at
+ * once while the worker threads load theirs, and no thread sits idle waiting for results. The
+ * cells start longest-expected-first (`expectedCellSeconds`): a grid's long condensations run while
+ * there is other work to balance them, and its many short cells fill the gaps at the end. Each
+ * dataset's cells are queued on one thread (`AffinityQueues`), which takes the cells of another
+ * thread's queue only when its own is empty: every thread is its own V8 isolate, which compiles,
+ * and optimises for what it has seen, every function it runs, so two threads running every kind of
+ * cell each compile the learners of every dataset (V8's compiler threads then compete with them for
+ * the cores) and each parse every CSV. The threads claim cells through shared memory, so a worker
+ * thread never waits for the calling thread to hand it the next one. Results come back in the order
+ * of the specs whatever the order of running.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -18,12 +22,12 @@ import { Worker } from 'node:worker_threads';
 import { bundledDatasetProfile, cellKey, expectedCellSeconds, runCell, type CellResult, type CellSpec, type DatasetProfile } from './experimentCells.js';
 
 export interface PoolOptions {
-  /** Worker threads (1 = run inline in this thread). */
+  /** Threads running cells: this one and workers − 1 worker threads (1 = run inline in this thread). */
   workers: number;
   /** JSONL cache of finished cells (read at the start, appended to as cells finish). */
   cachePath?: string;
   onResult?: (result: CellResult, done: number, total: number, cached: boolean) => void;
-  /** With workers > 1: each worker's cells run and its busy and finishing times (seconds from the start). */
+  /** With workers > 1: each thread's cells run and its busy and finishing times (seconds from the start); this thread first. */
   onWorkersDone?: (workers: WorkerSummary[]) => void;
 }
 
@@ -42,17 +46,35 @@ async function expectedSeconds(specs: CellSpec[], pending: number[], profile: (d
 
 const byExpected = (expected: Map<number, number>) => (a: number, b: number) => expected.get(b)! - expected.get(a)! || a - b;
 
+/** What a worker thread needs to claim cells from the same queues (plain data and shared memory). */
+export interface QueuesState {
+  queues: number[][];
+  expected: [number, number][];
+  claims: SharedArrayBuffer;
+}
+
 /**
- * One queue per worker: whole datasets, the largest expected total first, each to the worker with
- * the least expected work so far; each queue longest-expected-first. A worker whose queue is empty
+ * One queue per thread: whole datasets, the largest expected total first, each to the thread with
+ * the least expected work so far; each queue longest-expected-first. A thread whose queue is empty
  * takes the longest cell left in the others (`next`), so the split only decides which isolate runs
- * what, and the grid still ends within about one short cell on every worker.
+ * what, and the grid still ends within about one short cell on every thread. Every thread holds a
+ * copy of the queues; a cell is taken by claiming its flag in shared memory, so each runs once.
  */
 export class AffinityQueues {
   private constructor(
     private readonly queues: number[][],
     private readonly expected: Map<number, number>,
+    /** One flag per cell index: 1 once a thread has taken it. */
+    private readonly claims: Int32Array,
   ) {}
+
+  static fromState(state: QueuesState): AffinityQueues {
+    return new AffinityQueues(state.queues.map((q) => [...q]), new Map(state.expected), new Int32Array(state.claims));
+  }
+
+  get state(): QueuesState {
+    return { queues: this.queues, expected: [...this.expected], claims: this.claims.buffer as SharedArrayBuffer };
+  }
 
   static async plan(specs: CellSpec[], pending: number[], workers: number, profile: (dataset: string) => Promise<DatasetProfile> = bundledDatasetProfile): Promise<AffinityQueues> {
     const expected = await expectedSeconds(specs, pending, profile);
@@ -65,20 +87,29 @@ export class AffinityQueues {
       lightest.cells.push(...cells);
       lightest.load += total(cells);
     }
-    return new AffinityQueues(queues.map((q) => q.cells.sort(byExpected(expected))), expected);
+    const claims = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * Math.max(1, specs.length)));
+    return new AffinityQueues(
+      queues.map((q) => q.cells.sort(byExpected(expected))),
+      expected,
+      claims,
+    );
   }
 
-  /** The cells still queued on each worker, in order. */
+  /** The cells still queued on each thread, in order (as this thread's copy knows them). */
   get queued(): readonly (readonly number[])[] {
     return this.queues;
   }
 
-  /** The next cell for worker `w`: the head of its own queue, else the longest head among the others. */
+  /** The next cell for thread `w`, now claimed: the head of its own queue, else the longest head among the others. */
   next(w: number): number | undefined {
-    if (this.queues[w].length) return this.queues[w].shift();
-    let from: number[] | undefined;
-    for (const q of this.queues) if (q.length && (!from || this.expected.get(q[0])! > this.expected.get(from[0])!)) from = q;
-    return from?.shift();
+    for (;;) {
+      for (const q of this.queues) while (q.length && Atomics.load(this.claims, q[0]) !== 0) q.shift();
+      let from: number[] | undefined = this.queues[w].length ? this.queues[w] : undefined;
+      if (!from) for (const q of this.queues) if (q.length && (!from || this.expected.get(q[0])! > this.expected.get(from[0])!)) from = q;
+      if (!from) return undefined;
+      const cell = from.shift()!;
+      if (Atomics.compareExchange(this.claims, cell, 0, 1) === 0) return cell;
+    }
   }
 }
 
@@ -127,44 +158,77 @@ export async function runCells(specs: CellSpec[], options: PoolOptions): Promise
     return results as CellResult[];
   }
 
-  const workerCount = Math.min(options.workers, pending.length);
-  const queues = await AffinityQueues.plan(specs, pending, workerCount);
-  const started = performance.now();
-  const summaries = await Promise.all(
-    Array.from({ length: workerCount }, async (_, w) => {
-      const worker = new Worker(new URL('./experimentWorker.js', import.meta.url));
-      const summary: WorkerSummary = { cells: 0, busySeconds: 0, finishedAtSeconds: 0 };
-      try {
-        for (let i = queues.next(w); i !== undefined; i = queues.next(w)) {
-          const asked = performance.now();
-          finish(i, await ask(worker, specs[i]));
-          summary.cells++;
-          summary.busySeconds += (performance.now() - asked) / 1000;
-        }
-      } finally {
-        summary.finishedAtSeconds = (performance.now() - started) / 1000;
-        await worker.terminate();
-      }
-      return summary;
-    }),
-  );
-  options.onWorkersDone?.(summaries);
+  const threads = Math.min(options.workers, pending.length);
+  const queues = await AffinityQueues.plan(specs, pending, threads);
+  const started = performance.timeOrigin + performance.now();
+  const workers = Array.from({ length: threads - 1 }, (_, k) => runWorker(k + 1, specs, queues.state, started, finish));
+  let failed = false;
+  const here = (async (): Promise<WorkerSummary> => {
+    const summary: WorkerSummary = { cells: 0, busySeconds: 0, finishedAtSeconds: 0 };
+    for (let i = queues.next(0); i !== undefined && !failed; i = queues.next(0)) {
+      const began = performance.now();
+      finish(i, await runCell(specs[i]));
+      summary.cells++;
+      summary.busySeconds += (performance.now() - began) / 1000;
+      // Let the worker threads' results in (cache lines, progress) between this thread's cells.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    summary.finishedAtSeconds = (performance.timeOrigin + performance.now() - started) / 1000;
+    return summary;
+  })();
+  try {
+    const summaries = await Promise.all([here, ...workers]);
+    options.onWorkersDone?.(summaries);
+  } finally {
+    failed = true;
+  }
   return results as CellResult[];
 }
 
-function ask(worker: Worker, spec: CellSpec): Promise<CellResult> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: { result?: string; error?: string }) => {
-      worker.off('error', onError);
-      if (message.error !== undefined) reject(new Error(`cell ${cellKey(spec)}: ${message.error}`));
-      else resolve(JSON.parse(message.result!, decodeInfinity) as CellResult);
-    };
-    const onError = (error: Error) => {
-      worker.off('message', onMessage);
-      reject(error);
-    };
-    worker.once('message', onMessage);
-    worker.once('error', onError);
-    worker.postMessage(JSON.stringify(spec, encodeInfinity));
-  });
+/** What a worker thread of `runCells` is sent when it starts. */
+export interface CellWorkerData {
+  thread: number;
+  specs: string;
+  queues: QueuesState;
+  /** The grid's start, in ms since the epoch (performance.timeOrigin + now), for the summaries. */
+  started: number;
+}
+
+/** Messages from a worker thread: one per finished cell, then its summary (or an error). */
+export type CellWorkerMessage = { cell: number; result: string } | { summary: WorkerSummary } | { error: string };
+
+function runWorker(thread: number, specs: CellSpec[], queues: QueuesState, started: number, finish: (i: number, result: CellResult) => void): Promise<WorkerSummary> {
+  const workerData: CellWorkerData = { thread, specs: JSON.stringify(specs, encodeInfinity), queues, started };
+  const worker = new Worker(new URL('./experimentWorker.js', import.meta.url), { workerData });
+  return new Promise<WorkerSummary>((resolve, reject) => {
+    worker.on('message', (message: CellWorkerMessage) => {
+      if ('cell' in message) finish(message.cell, JSON.parse(message.result, decodeInfinity) as CellResult);
+      else if ('summary' in message) resolve(message.summary);
+      else reject(new Error(message.error));
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => reject(new Error(`experiment worker ${thread} exited (code ${code}) before finishing`)));
+  }).finally(() => void worker.terminate());
+}
+
+/** A worker thread's side of `runCells`: claim and run cells until none is left. */
+export async function runClaimedCells(data: CellWorkerData, post: (message: CellWorkerMessage) => void): Promise<void> {
+  const specs = JSON.parse(data.specs, decodeInfinity) as CellSpec[];
+  const queues = AffinityQueues.fromState(data.queues);
+  const summary: WorkerSummary = { cells: 0, busySeconds: 0, finishedAtSeconds: 0 };
+  for (let i = queues.next(data.thread); i !== undefined; i = queues.next(data.thread)) {
+    const began = performance.now();
+    let result: CellResult;
+    try {
+      result = await runCell(specs[i]);
+    } catch (error) {
+      post({ error: `cell ${cellKey(specs[i])}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` });
+      return;
+    }
+    post({ cell: i, result: serialiseResult(result) });
+    summary.cells++;
+    summary.busySeconds += (performance.now() - began) / 1000;
+  }
+  summary.finishedAtSeconds = (performance.timeOrigin + performance.now() - data.started) / 1000;
+  post({ summary });
 }

@@ -104,7 +104,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--methods <list>', `methods to run (known: ${Object.keys(METHODS).join(', ')})`, 'full,random,kmeans,dp-gaussian,mst,mst-full,dpcondense')
     .option('--baselines <bool>', 'false = only dpcondense (same as --methods dpcondense)', 'true')
     .option('--external', 'also evaluate rotterdam-condensed data on gbsg')
-    .option('--workers <n>', 'worker threads (1 = inline)', '2')
+    .option('--workers <n>', 'threads running cells: this one and n − 1 worker threads (1 = inline)', '2')
     .option('--cache <file>', 'JSONL cache of finished cells: read first, appended to; cached cells are not rerun')
     .option('--worst', 'show the worst seed beside mean ± sd')
     .option('--out <file>', 'write all cells as JSON')

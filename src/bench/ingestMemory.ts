@@ -23,6 +23,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loadCsvDataset } from '../node/bundled.js';
+import { rowMajorRecords } from '../data/table.js';
 import { argument, isEntryPoint, report } from './script.js';
 
 const run = promisify(execFile);
@@ -102,7 +103,10 @@ async function measureLoad(csvPath: string, cardPath: string, float32: boolean):
   // maxRSS (kB) is the process high-water mark, so no peak between samples is missed.
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
   const table = loaded.table;
-  const typedArrayBytes = table.features.reduce((s, c) => s + c.values.byteLength + c.missing.byteLength, 0) + (table.label?.byteLength ?? 0);
+  // An ingested table holds its feature values row-major; a column's `values` would be a copy.
+  const records = rowMajorRecords(table);
+  const valueBytes = records ? records.values.byteLength : table.features.reduce((s, c) => s + c.values.byteLength, 0);
+  const typedArrayBytes = valueBytes + table.features.reduce((s, c) => s + c.missing.byteLength, 0) + (table.label?.byteLength ?? 0);
   const missingCells = Object.values(loaded.report.missing).reduce((a, b) => a + b, 0);
   return { rows: table.nRows, features: table.features.length, float32, fileBytes: statSync(csvPath).size, typedArrayBytes, baselineRssBytes, peakRssBytes, loadSeconds, missingCells };
 }

@@ -76,6 +76,13 @@ export interface ParallelStepResult {
     pool2HelpersMs: number;
     /** inline main / the mean of the 2 threads. */
     speedup: number;
+    /**
+     * CPU ms per evaluation (one fit and its batch scoring): inline, and on each of the 2 threads
+     * (its CPU over the evaluations it claimed; the main thread's includes the step's serial part).
+     */
+    inlinePerEvaluationMs: number;
+    pool2MainPerEvaluationMs: number;
+    pool2WorkerPerEvaluationMs: number;
   };
 }
 
@@ -162,6 +169,8 @@ interface Comparison {
   /** Per round: inline and 2-worker CPU split (main, workers, helpers). */
   inlineCpu: CpuSplit[];
   pool2Cpu: CpuSplit[];
+  /** Per round: the share of the 2-thread step's evaluations the main thread ran. */
+  pool2MainShare: number[];
 }
 
 async function compare(problem: Problem, rounds: number, steps: number): Promise<Comparison> {
@@ -184,13 +193,15 @@ async function compare(problem: Problem, rounds: number, steps: number): Promise
   const grown = threadCpuMs(existing, threadCpuSnapshot());
   const workers = [...grown].filter(([tid]) => !existing.has(tid)).sort((a, b) => b[1] - a[1]).slice(0, 1).map(([tid]) => tid);
   await warmUp(inline, problem);
-  const result: Comparison = { inline: [], workers2: [], pool2: [], identical, inlineCpu: [], pool2Cpu: [] };
+  const result: Comparison = { inline: [], workers2: [], pool2: [], identical, inlineCpu: [], pool2Cpu: [], pool2MainShare: [] };
   for (let r = 0; r < rounds; r++) {
     const a = await timeSteps(inline, problem, steps);
     result.inline.push(a.ms);
     result.inlineCpu.push(splitCpu(a.cpu, []));
     result.workers2.push((await timeSteps(workers2, problem, steps, same)).ms);
+    const here = pool2.evaluationsHere;
     const c = await timeSteps(pool2, problem, steps, same);
+    result.pool2MainShare.push((pool2.evaluationsHere - here) / (2 * K * steps));
     result.pool2.push(c.ms);
     result.pool2Cpu.push(splitCpu(c.cpu, workers));
   }
@@ -199,12 +210,15 @@ async function compare(problem: Problem, rounds: number, steps: number): Promise
   return result;
 }
 
-function cpuSummary(t: Comparison): ParallelStepResult['cpu'] {
+function cpuSummary(t: Comparison, evaluations: number): ParallelStepResult['cpu'] {
   if (!threadCpuAvailable()) return undefined;
   const inlineMainMs = median(t.inlineCpu.map((c) => c.mainMs));
   const pool2MainMs = median(t.pool2Cpu.map((c) => c.mainMs));
   const pool2WorkerMs = median(t.pool2Cpu.map((c) => c.workersMs[0]));
   return {
+    inlinePerEvaluationMs: inlineMainMs / evaluations,
+    pool2MainPerEvaluationMs: median(t.pool2Cpu.map((c, r) => c.mainMs / (evaluations * t.pool2MainShare[r]))),
+    pool2WorkerPerEvaluationMs: median(t.pool2Cpu.map((c, r) => c.workersMs[0] / (evaluations * (1 - t.pool2MainShare[r])))),
     inlineMainMs,
     inlineHelpersMs: median(t.inlineCpu.map((c) => c.otherMs)),
     pool2MainMs,
@@ -220,7 +234,7 @@ export async function runParallelStepBench(learners: string[], Ks: number[], m: 
     for (const K of Ks) {
       const t = await compare(makeProblem(learner, K, m, BATCH), rounds, steps);
       const [inlineMs, workers2Ms, pool2Ms] = [median(t.inline), median(t.workers2), median(t.pool2)];
-      results.push({ learner, K, m, inlineMs, workers2Ms, pool2Ms, speedup: inlineMs / pool2Ms, speedupOverWorkers2: workers2Ms / pool2Ms, identical: t.identical, cpu: cpuSummary(t) });
+      results.push({ learner, K, m, inlineMs, workers2Ms, pool2Ms, speedup: inlineMs / pool2Ms, speedupOverWorkers2: workers2Ms / pool2Ms, identical: t.identical, cpu: cpuSummary(t, 2 * K) });
     }
   }
   return results;
@@ -239,7 +253,7 @@ export async function measureMessagingOverhead(rounds = 5, steps = 50): Promise<
   const t = await compare(makeProblem('cart', 2, 4, 8, { maxDepth: 1 }), rounds, steps);
   const inlineMs = median(t.inline);
   const pool2Ms = median(t.pool2);
-  return { inlineMs, pool2Ms, overheadMs: pool2Ms - inlineMs, pool2MainCpuMs: cpuSummary(t)?.pool2MainMs };
+  return { inlineMs, pool2Ms, overheadMs: pool2Ms - inlineMs, pool2MainCpuMs: cpuSummary(t, 4)?.pool2MainMs };
 }
 
 export function formatParallelSteps(results: ParallelStepResult[], overhead?: MessagingOverhead): string {
@@ -259,6 +273,13 @@ export function formatParallelSteps(results: ParallelStepResult[], overhead?: Me
       lines.push(
         `  ${r.learner.padEnd(9)} ${String(r.K).padStart(3)} ${c.inlineMainMs.toFixed(2).padStart(9)} ${c.inlineHelpersMs.toFixed(2).padStart(8)} ${c.pool2MainMs.toFixed(2).padStart(8)} ${c.pool2WorkerMs.toFixed(2).padStart(9)} ${c.pool2HelpersMs.toFixed(2).padStart(8)} ${`${c.speedup.toFixed(2)}x`.padStart(12)}`,
       );
+    }
+    lines.push(`CPU ms per evaluation (one fit and its batch scoring; median over rounds), inline and on each of the 2 threads:`);
+    lines.push(`  ${'learner'.padEnd(9)} ${'K'.padStart(3)} ${'inline'.padStart(9)} ${'2t main'.padStart(9)} ${'worker'.padStart(9)}`);
+    for (const r of results) {
+      if (!r.cpu) continue;
+      const c = r.cpu;
+      lines.push(`  ${r.learner.padEnd(9)} ${String(r.K).padStart(3)} ${c.inlinePerEvaluationMs.toFixed(3).padStart(9)} ${c.pool2MainPerEvaluationMs.toFixed(3).padStart(9)} ${c.pool2WorkerPerEvaluationMs.toFixed(3).padStart(9)}`);
     }
   }
   if (overhead) {

@@ -13,7 +13,7 @@
  */
 import type { Rng } from '../core/rng.js';
 import type { DatasetCard } from '../data/card.js';
-import type { Table } from '../data/table.js';
+import { forEachColumnBlock, type Table } from '../data/table.js';
 import type { PrivacyLedger } from '../privacy/ledger.js';
 import { SumQueryBuilder, type GaussianMeasurement, type GaussianSumQuery } from '../privacy/measurements.js';
 import { MECHANISM, type DataAccessScope } from '../privacy/dataAccess.js';
@@ -103,11 +103,12 @@ export function privateFeatureBounds(
 ): Record<string, [number, number]> {
   const result: Record<string, [number, number]> = {};
   if (features.length === 0) return result;
-  const columns = features.map((name) => {
-    const column = table.features.find((c) => c.spec.name === name);
-    if (!column) throw new Error(`privateFeatureBounds: no feature "${name}"`);
-    return column;
+  const indices = features.map((name) => {
+    const f = table.features.findIndex((c) => c.spec.name === name);
+    if (f < 0) throw new Error(`privateFeatureBounds: no feature "${name}"`);
+    return f;
   });
+  const columns = indices.map((f) => table.features[f]);
   const binWidth = (2 * SLOG_MAX) / SLOG_BINS;
   // Each record adds 1 to one bin of each feature's histogram (or nothing when missing).
   const layout = new SumQueryBuilder();
@@ -115,14 +116,17 @@ export function privateFeatureBounds(
   const query = layout.build({ name: MECHANISM.featureBounds, purpose: `bounds of ${features.length} features without public bounds` }, noiseMultiplier);
   const counts = ctx.scope.inside(MECHANISM.featureBounds, () => {
     const sums = new Float64Array(features.length * SLOG_BINS);
-    columns.forEach((column, f) => {
-      const { values, missing } = column;
-      for (let i = 0; i < table.nRows; i++) {
-        if (missing[i]) continue;
-        const s = Math.min(Math.max(slog(values[i]), -SLOG_MAX), SLOG_MAX);
-        const bin = Math.min(SLOG_BINS - 1, Math.floor((s + SLOG_MAX) / binWidth));
-        sums[f * SLOG_BINS + bin] += 1;
-      }
+    forEachColumnBlock(table, (start, count, blockColumns) => {
+      columns.forEach((column, f) => {
+        const values = blockColumns[indices[f]];
+        const missing = column.missing;
+        for (let i = 0; i < count; i++) {
+          if (missing[start + i]) continue;
+          const s = Math.min(Math.max(slog(values[i]), -SLOG_MAX), SLOG_MAX);
+          const bin = Math.min(SLOG_BINS - 1, Math.floor((s + SLOG_MAX) / binWidth));
+          sums[f * SLOG_BINS + bin] += 1;
+        }
+      });
     });
     return sums;
   });
@@ -188,20 +192,24 @@ export function privateDataRanges(
   const names = Object.keys(bounds);
   const result: Record<string, [number, number]> = {};
   if (names.length === 0) return result;
-  const columns = names.map((name) => table.features.find((c) => c.spec.name === name)!);
+  const indices = names.map((name) => table.features.findIndex((c) => c.spec.name === name));
+  const columns = indices.map((f) => table.features[f]);
   const layout = new SumQueryBuilder();
   for (let f = 0; f < names.length; f++) layout.part(RANGE_BINS, 1);
   const query = layout.build({ name: MECHANISM.dataRanges, purpose: `data ranges inside the public bounds of ${names.length} features` }, noiseMultiplier);
   const counts = ctx.scope.inside(MECHANISM.dataRanges, () => {
     const sums = new Float64Array(names.length * RANGE_BINS);
-    columns.forEach((column, f) => {
-      const [low, high] = bounds[names[f]];
-      const { values, missing } = column;
-      for (let i = 0; i < table.nRows; i++) {
-        if (missing[i]) continue;
-        const bin = Math.min(RANGE_BINS - 1, Math.max(0, Math.floor(((values[i] - low) / (high - low)) * RANGE_BINS)));
-        sums[f * RANGE_BINS + bin] += 1;
-      }
+    forEachColumnBlock(table, (start, count, blockColumns) => {
+      columns.forEach((column, f) => {
+        const [low, high] = bounds[names[f]];
+        const values = blockColumns[indices[f]];
+        const missing = column.missing;
+        for (let i = 0; i < count; i++) {
+          if (missing[start + i]) continue;
+          const bin = Math.min(RANGE_BINS - 1, Math.max(0, Math.floor(((values[i] - low) / (high - low)) * RANGE_BINS)));
+          sums[f * RANGE_BINS + bin] += 1;
+        }
+      });
     });
     return sums;
   });
@@ -379,13 +387,16 @@ export class StratumMomentsQuery {
     const query = this.builder.build({ name, purpose: this.purpose }, noiseMultiplier);
     const sums = ctx.scope.inside(name, () => {
       const strata = this.stratify(this.table);
-      const rows = this.table.nRows;
       const acc = new Float64Array(this.builder.totalWidth);
-      const columns = this.table.features;
-      const scales = this.clip === undefined ? undefined : numericClipScales(this.numeric.map((f) => columns[f]), this.numeric.map((f) => this.bounds[f]), this.clip, rows);
-      columns.forEach((column, f) => {
-        const { offset, kind } = this.layout[f];
-        addColumnMoments(acc, column, kind, this.bounds[f], { offset, stride: width, blockOf: strata, rows, scales: kind === 'numeric' ? scales : undefined });
+      // Block by block, so row-major records are read at sequential speed (`forEachColumnBlock`);
+      // a record's joint clip needs only its own numeric values, all in its block.
+      forEachColumnBlock(this.table, (start, count, blockColumns) => {
+        const blockRows = this.table.features.map((column, f) => ({ values: blockColumns[f], missing: column.missing.subarray(start, start + count) }));
+        const scales = this.clip === undefined ? undefined : numericClipScales(this.numeric.map((f) => blockRows[f]), this.numeric.map((f) => this.bounds[f]), this.clip, count);
+        this.table.features.forEach((_, f) => {
+          const { offset, kind } = this.layout[f];
+          addColumnMoments(acc, blockRows[f], kind, this.bounds[f], { offset, stride: width, blockOf: strata.subarray(start, start + count), rows: count, scales: kind === 'numeric' ? scales : undefined });
+        });
       });
       for (let i = 0; i < this.table.nRows; i++) if (strata[i] >= 0) acc[strata[i] * width] += 1;
       return acc;

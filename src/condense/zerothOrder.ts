@@ -135,20 +135,18 @@ export class InlineDirectionEvaluator implements DirectionEvaluator {
 
   /**
    * One evaluation of the step: the per-record loss of the fits at θ + μu_k (`sign` +1) or θ − μu_k
-   * (−1), written into column k of the record-major `out` (r·K + k). The finest unit a pool can hand
-   * out: 2K of them per step, so workers that claim them one at a time stay evenly loaded when fits
-   * differ in cost. `lossPlus − lossMinus` and `lossPlus + lossMinus` of these columns are, bit for
-   * bit, the differences and sums `evaluateRange` computes (the same two roundings).
+   * (−1), written into block k of the direction-major `out` (k·b + r: each evaluation's losses
+   * contiguous, so threads writing different evaluations never share a cache line). The finest
+   * unit a pool can hand out: 2K of them per step, so workers that claim them one at a time stay
+   * evenly loaded when fits differ in cost. `combineAntitheticLosses` turns these blocks into, bit
+   * for bit, the differences and sums `evaluateRange` computes (the same two roundings).
    */
   evaluateOne({ parameters, directions, seeds, smoothing, batchX, batchTarget }: DirectionRequest, k: number, sign: 1 | -1, out: Float64Array): void {
     const K = seeds.length;
     const b = batchX.rows;
     if (K !== this.directions) throw new RangeError(`evaluateDirections: ${K} seeds for an evaluator of ${this.directions} directions`);
-    if (b > this.lossPlus.length) this.allocate(Math.max(b, Math.ceil(1.5 * this.lossPlus.length)));
-    const loss = this.lossPlus;
     this.anchorAt(parameters);
-    this.lossAt(parameters, directions, k, sign * smoothing, batchX, batchTarget, seeds[k], loss);
-    for (let r = 0; r < b; r++) out[r * K + k] = loss[r];
+    this.lossAt(parameters, directions, k, sign * smoothing, batchX, batchTarget, seeds[k], out.subarray(k * b, (k + 1) * b));
   }
 
   /**
@@ -182,17 +180,21 @@ export class InlineDirectionEvaluator implements DirectionEvaluator {
 }
 
 /**
- * Turns the columns of per-evaluation losses written by `evaluateOne` into an evaluation, in place:
- * `plus` becomes ℓ⁺ − ℓ⁻ and `minus` becomes ℓ⁺ + ℓ⁻ (the first `entries` values of each).
+ * Turns the blocks of per-evaluation losses written by `evaluateOne` (direction-major, k·b + r:
+ * ℓ⁺ in `plus`, ℓ⁻ in `minus`) into an evaluation: record-major (r·K + k) ℓ⁺ − ℓ⁻ in `differences`
+ * and ℓ⁺ + ℓ⁻ in `sums` (the first b·K values of each).
  */
-export function combineAntitheticLosses(plus: Float64Array, minus: Float64Array, entries: number): DirectionEvaluation {
-  for (let i = 0; i < entries; i++) {
-    const a = plus[i];
-    const b = minus[i];
-    plus[i] = a - b;
-    minus[i] = a + b;
+export function combineAntitheticLosses(plus: Float64Array, minus: Float64Array, b: number, K: number, differences: Float64Array, sums: Float64Array): DirectionEvaluation {
+  for (let k = 0; k < K; k++) {
+    const block = k * b;
+    for (let r = 0; r < b; r++) {
+      const a = plus[block + r];
+      const c = minus[block + r];
+      differences[r * K + k] = a - c;
+      sums[r * K + k] = a + c;
+    }
   }
-  return { differences: plus.subarray(0, entries), sums: minus.subarray(0, entries) };
+  return { differences: differences.subarray(0, b * K), sums: sums.subarray(0, b * K) };
 }
 
 export interface ZerothOrderSettings {

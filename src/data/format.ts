@@ -7,19 +7,21 @@
  */
 import { eventCodes } from './card.js';
 import { quoteCsvField } from './csv.js';
-import { negativeLabelOf, type Table } from './table.js';
+import { featureView, negativeLabelOf, type Table } from './table.js';
 
 export function formatTableCsv(table: Table): string {
   const card = table.card;
   const outcomeNames = card.task === 'classification' ? [card.label] : [card.time, card.event];
   const header = [...table.features.map((c) => c.spec.name), ...outcomeNames].map(quoteCsvField).join(',');
   const columnText: ((i: number) => string)[] = table.features.map((column) => {
-    const { spec, values, missing } = column;
+    const { spec, missing } = column;
+    // Read in place (no column copies of a row-major table alive at once).
+    const { data, offset, stride } = featureView(column);
     if (spec.type === 'binary' || spec.type === 'categorical') {
       const labels = (spec.categories ?? [0, 1]).map((c) => quoteCsvField(String(c)));
-      return (i: number) => (missing[i] ? '' : labels[values[i]]);
+      return (i: number) => (missing[i] ? '' : labels[data[offset + i * stride]]);
     }
-    return (i: number) => (missing[i] ? '' : String(values[i]));
+    return (i: number) => (missing[i] ? '' : String(data[offset + i * stride]));
   });
   if (card.task === 'classification') {
     const label = table.label!;

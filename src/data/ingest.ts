@@ -17,15 +17,18 @@
  * depends on the order of the other records, and it stays an error. Structural faults (header,
  * field counts) are errors in every mode.
  *
- * Storage is one typed array per column (no per-row objects), allocated at `rowsHint` (an upper
- * bound such as the file's line count) or else the card's `rows`, grown by doubling if the rows
- * outnumber it, and trimmed column by column at the end (no copy when the hint was exact), so the
- * peak is about the final size plus one column when the hint is given.
+ * Storage (no per-row objects): the feature values row-major in one typed array (`Table.records`,
+ * so that a step's gather of scattered records reads one place per record), a missing mask per
+ * feature and one array per outcome column, allocated at `rowsHint` (an upper bound such as the
+ * file's line count) or else the card's `rows`, grown by doubling if the rows outnumber it, and
+ * trimmed at the end: no copy when the hint was exact, a view when it overshot by at most an eighth
+ * (the few dropped records or blank lines), else a copy. The peak is then about the final size when
+ * the hint is given.
  */
 import { eventCodes, type DatasetCard, type FeatureSpec } from './card.js';
 import { tokenizeCsv } from './csv.js';
 import { DataError } from './errors.js';
-import type { FeatureColumn, Table } from './table.js';
+import { recordColumns, type Table } from './table.js';
 import { DEFAULT_MISSING_VALUES, LevelLookup, delimiterHint, labelKey, numberLookalike, parseNumberIn, parseStrictNumber, quoteCell, type TextFormat } from './values.js';
 
 export interface IngestOptions {
@@ -102,7 +105,8 @@ interface FeaturePlan {
   levels: LevelLookup | undefined;
   low: number;
   high: number;
-  values: Float64Array | Float32Array;
+  /** The feature's position in a record of `TableBuilder.records`. */
+  column: number;
   missing: Uint8Array;
   missingCount: number;
   clampCount: number;
@@ -124,6 +128,8 @@ export class TableBuilder {
   private readonly format: TextFormat;
   private header: string[] | undefined;
   private plans: FeaturePlan[] = [];
+  /** Feature values row-major: row i's feature at `records[i * plans.length + plan.column]`. */
+  private records: Float64Array | Float32Array = new Float64Array(0);
   private capacity: number;
   private nRows = 0;
   private labelIndex = -1;
@@ -243,23 +249,20 @@ export class TableBuilder {
         column: card.event,
       });
     }
-    const features: FeatureColumn[] = [];
     const missing: Record<string, number> = {};
     const clamped: Record<string, number> = {};
     for (const plan of this.plans) {
-      // Trim one column at a time so the transient copy is a single column.
-      const values = trimFloat(plan.values, n);
-      plan.values = values;
-      const mask = trimUint8(plan.missing, n);
-      plan.missing = mask;
-      features.push({ spec: plan.spec, values, missing: mask });
+      // Trim one mask at a time so the transient copy is a single mask.
+      plan.missing = trimUint8(plan.missing, n);
       missing[plan.spec.name] = plan.missingCount;
       if (plan.clampCount > 0) clamped[plan.spec.name] = plan.clampCount;
     }
+    const records = { values: trimRecords(this.records, n * this.plans.length), width: this.plans.length };
+    this.records = records.values;
     const table: Table = {
       card,
       nRows: n,
-      features,
+      features: recordColumns(card.features, records, this.plans.map((plan) => plan.missing)),
       label: this.label ? trimUint8(this.label, n) : undefined,
       negativeLabel,
       time: this.time ? trimFloat(this.time, n) : undefined,
@@ -306,7 +309,7 @@ export class TableBuilder {
     this.ignoredColumns = header.filter((name) => !known.has(name));
     this.header = header;
     this.cells = new Uint8Array(card.features.length);
-    this.plans = card.features.map((spec) => {
+    this.plans = card.features.map((spec, column) => {
       const kind = spec.type === 'numeric' ? Kind.Numeric : spec.type === 'integer' ? Kind.Integer : Kind.Level;
       const bounds = kind === Kind.Level ? null : spec.bounds ?? null;
       return {
@@ -316,12 +319,14 @@ export class TableBuilder {
         levels: kind === Kind.Level ? new LevelLookup(spec) : undefined,
         low: bounds ? bounds[0] : -Infinity,
         high: bounds ? bounds[1] : Infinity,
-        values: this.float32 ? new Float32Array(this.capacity) : new Float64Array(this.capacity),
+        column,
         missing: new Uint8Array(this.capacity),
         missingCount: 0,
         clampCount: 0,
       };
     });
+    const size = this.capacity * this.plans.length;
+    this.records = this.float32 ? new Float32Array(size) : new Float64Array(size);
     if (card.task === 'classification') {
       this.labelIndex = position.get(card.label)!;
       this.label = new Uint8Array(this.capacity);
@@ -343,8 +348,9 @@ export class TableBuilder {
     // Numeric cells (the bulk of a large file) try the number first; the missing-token lookup
     // runs only for cells that are not numbers, unless a missing token itself spells a number.
     let v = plan.kind === Kind.Level || this.numericMissingToken ? NaN : parseStrictNumber(text);
+    const at = i * this.plans.length + plan.column;
     if (v !== v && this.missingTokens.has(text)) {
-      plan.values[i] = NaN;
+      this.records[at] = NaN;
       plan.missing[i] = 1;
       return Cell.Missing;
     }
@@ -360,7 +366,7 @@ export class TableBuilder {
           column: plan.spec.name,
         });
       }
-      plan.values[i] = level;
+      this.records[at] = level;
       return Cell.Value;
     }
     if (v !== v) v = parseNumberIn(text, this.format.decimal);
@@ -387,7 +393,7 @@ export class TableBuilder {
       v = v < plan.low ? plan.low : plan.high;
       cell = Cell.Clamped;
     }
-    plan.values[i] = v;
+    this.records[at] = v;
     return cell;
   }
 
@@ -450,10 +456,8 @@ export class TableBuilder {
 
   private grow(): void {
     const capacity = this.capacity * 2;
-    for (const plan of this.plans) {
-      plan.values = growFloat(plan.values, capacity);
-      plan.missing = growUint8(plan.missing, capacity);
-    }
+    this.records = growFloat(this.records, capacity * this.plans.length);
+    for (const plan of this.plans) plan.missing = growUint8(plan.missing, capacity);
     if (this.label) this.label = growUint8(this.label, capacity);
     if (this.time) this.time = growFloat(this.time, capacity);
     if (this.event) this.event = growUint8(this.event, capacity);
@@ -475,6 +479,12 @@ function growUint8(a: Uint8Array, capacity: number): Uint8Array {
 
 function trimFloat<T extends Float64Array | Float32Array>(a: T, n: number): T {
   return a.length === n ? a : (a.slice(0, n) as T);
+}
+
+/** The first `size` values: the array itself, a view when it holds at most an eighth more, else a copy. */
+function trimRecords<T extends Float64Array | Float32Array>(a: T, size: number): T {
+  if (a.length === size) return a;
+  return (a.length - size <= size / 8 ? a.subarray(0, size) : a.slice(0, size)) as T;
 }
 
 function trimUint8(a: Uint8Array, n: number): Uint8Array {

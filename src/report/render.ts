@@ -163,10 +163,11 @@ function figure(name: string, svg: string): string {
 /** Share of the non-missing rows at each level index. */
 function levelShares(column: FeatureColumn, levels: number): number[] {
   const counts = new Array<number>(levels).fill(0);
+  const values = column.values; // read once: a copy when the table is stored row-major
   let n = 0;
-  for (let i = 0; i < column.values.length; i++) {
+  for (let i = 0; i < values.length; i++) {
     if (column.missing[i]) continue;
-    counts[column.values[i]]++;
+    counts[values[i]]++;
     n++;
   }
   return counts.map((c) => (n ? c / n : 0));
@@ -175,10 +176,11 @@ function levelShares(column: FeatureColumn, levels: number): number[] {
 function observedRange(column: FeatureColumn): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
-  for (let i = 0; i < column.values.length; i++) {
+  const values = column.values; // read once: a copy when the table is stored row-major
+  for (let i = 0; i < values.length; i++) {
     if (column.missing[i]) continue;
-    lo = Math.min(lo, column.values[i]);
-    hi = Math.max(hi, column.values[i]);
+    lo = Math.min(lo, values[i]);
+    hi = Math.max(hi, values[i]);
   }
   if (!Number.isFinite(lo)) return [0, 1];
   return lo === hi ? [lo - 0.5, hi + 0.5] : [lo, hi];
@@ -207,10 +209,11 @@ function histogram(column: FeatureColumn, range: [number, number]): HistogramBar
   const [lo, hi] = range[0] < range[1] ? range : [range[0] - 0.5, range[0] + 0.5];
   const width = (hi - lo) / HISTOGRAM_BINS;
   const counts = new Array<number>(HISTOGRAM_BINS).fill(0);
+  const values = column.values; // read once: a copy when the table is stored row-major
   let n = 0;
-  for (let i = 0; i < column.values.length; i++) {
+  for (let i = 0; i < values.length; i++) {
     if (column.missing[i]) continue;
-    const b = Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor((column.values[i] - lo) / width)));
+    const b = Math.min(HISTOGRAM_BINS - 1, Math.max(0, Math.floor((values[i] - lo) / width)));
     counts[b]++;
     n++;
   }

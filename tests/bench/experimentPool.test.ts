@@ -60,7 +60,22 @@ describe('experiment cells', () => {
     expect([1, 1, 1, 1, 1, 0, 1].map((w) => queues.next(w))).toEqual([1, 0, 4, 5, 3, 2, undefined]);
   });
 
-  it('on 2 worker threads returns every result in grid order, as inline', async () => {
+  it('threads holding copies of the queues claim every cell exactly once', async () => {
+    const profile = async (name: string) => ({ csvBytes: name === 'big' ? 600_000 : 30_000, features: 10, survival: false });
+    const cells = Array.from({ length: 9 }, (_, i): CellSpec => ({ ...spec(i + 1, i % 3 ? 'random' : 'kmeans'), dataset: i < 4 ? 'big' : 'small' }));
+    const here = await AffinityQueues.plan(cells, [0, 1, 2, 3, 4, 5, 6, 7, 8], 2, profile);
+    const there = AffinityQueues.fromState(here.state);
+    const taken: number[] = [];
+    // The other thread takes three cells for each one here: it empties its queue, then takes from ours.
+    for (let step = 0; step < 100; step++) {
+      const cell = step % 4 === 0 ? here.next(0) : there.next(1);
+      if (cell !== undefined) taken.push(cell);
+    }
+    expect([here.next(0), there.next(1)]).toEqual([undefined, undefined]);
+    expect([...taken].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('on 2 threads (this one and a worker thread) returns every result in grid order, as inline', async () => {
     // Worker threads run the compiled scripts, so the pool is imported from dist/ (built by npm ci).
     const pool: typeof import('../../src/bench/experimentPool.js') = await import(new URL('../../dist/bench/experimentPool.js', import.meta.url).href);
     const cells = [spec(1, 'kmeans'), spec(2), spec(3, 'kmeans'), spec(4)];

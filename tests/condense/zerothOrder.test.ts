@@ -123,7 +123,7 @@ describe('InlineDirectionEvaluator.evaluateOne (the unit a worker pool claims)',
     const plus = new Float64Array(b * K);
     const minus = new Float64Array(b * K);
     for (const j of order) claimer.evaluateOne(request, j >> 1, j & 1 ? -1 : 1, j & 1 ? minus : plus);
-    const claimed = combineAntitheticLosses(plus, minus, b * K);
+    const claimed = combineAntitheticLosses(plus, minus, b, K, new Float64Array(b * K), new Float64Array(b * K));
     expect(Array.from(claimed.differences)).toEqual(Array.from(reference.differences));
     expect(Array.from(claimed.sums)).toEqual(Array.from(reference.sums));
     expect(reference.differences.some((d) => d !== 0)).toBe(true);

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { matrix } from '../../src/core/matrix.js';
 import { CardError, parseCard } from '../../src/data/card.js';
 import { Encoder } from '../../src/data/encoding.js';
+import { formatTableCsv } from '../../src/data/format.js';
 import { readTableFromTextSync } from '../../src/data/ingest.js';
+import { rowMajorRecords, type Table } from '../../src/data/table.js';
 import { cardAndTableArb } from './arbitraries.js';
 import { classificationCard, classificationCsv } from './helpers.js';
 
@@ -190,3 +192,42 @@ describe('Encoder.harden', () => {
 function outcomeOf(table: { label?: Uint8Array; time?: Float64Array; event?: Uint8Array }) {
   return { label: table.label, time: table.time, event: table.event };
 }
+
+describe('Encoder on row-major records', () => {
+  /** The same table with its features copied out into one array per column. */
+  const inColumns = (table: Table): Table => ({ ...table, features: table.features.map((c) => ({ spec: c.spec, values: Float64Array.from(c.values), missing: c.missing })) });
+
+  it('encodes any batch of an ingested table to the same doubles as the table in columns (missing cells, both fills, float32 storage)', () => {
+    fc.assert(
+      fc.property(
+        cardAndTableArb({ withMissing: true }),
+        fc.boolean(),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 12 }),
+        ({ card, table: generated }, float32, draws) => {
+          const { table } = readTableFromTextSync(formatTableCsv(generated), card, { source: 'rows.csv', featureStorage: float32 ? 'float32' : 'float64' });
+          expect(rowMajorRecords(table)?.width).toBe(card.features.length);
+          const columns = inColumns(table);
+          expect(rowMajorRecords(columns)).toBeUndefined();
+          const indices = Int32Array.from(draws, (d) => d % table.nRows);
+          const encoder = new Encoder(card);
+          for (const missing of ['nan', 'impute'] as const) {
+            const fromRows = encoder.encodeRows(table, indices, new Float64Array(indices.length * encoder.dim), { missing });
+            const fromColumns = encoder.encodeRows(columns, indices, new Float64Array(indices.length * encoder.dim), { missing });
+            expect(Array.from(fromRows.data)).toEqual(Array.from(fromColumns.data)); // NaN equals NaN here
+            expect(Array.from(encoder.encode(table, { missing }).data)).toEqual(Array.from(encoder.encode(columns, { missing }).data));
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('falls back to the columns when a table keeps only some of the records\' features', () => {
+    const { table } = readTableFromTextSync(classificationCsv(['50,2,no,I,0,0,1', '70,0,yes,III,2,0,0']), classificationCard, { source: 't' });
+    const card = parseCard({ ...classificationCard, features: classificationCard.features.slice(1, 5) });
+    const sliced = { ...table, card, features: table.features.slice(1, 5) };
+    expect(rowMajorRecords(sliced)).toBeUndefined();
+    const Z = new Encoder(card).encode(sliced);
+    expect(Array.from(Z.data)).toEqual([2 / 50, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1]);
+  });
+});

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCard } from '../../src/data/card.js';
 import { formatTableCsv } from '../../src/data/format.js';
 import { readTableFromTextSync } from '../../src/data/ingest.js';
-import { negativeLabelOf, splitTable, subsetTable, tableTarget, type Table } from '../../src/data/table.js';
+import { featureView, forEachColumnBlock, negativeLabelOf, rowMajorRecords, splitTable, subsetTable, tableTarget, type Table } from '../../src/data/table.js';
 import { cardAndTableArb } from './arbitraries.js';
 import { classificationCard, classificationCsv, survivalCard, survivalCsv } from './helpers.js';
 
@@ -44,6 +44,43 @@ describe('table operations', () => {
     expect(Array.from(test.features[0].values)).toEqual([33, 50]);
     expect(Array.from(train.features[0].values)).toEqual([61.5]);
     expect(() => splitTable(table, [1, 1])).toThrow(/listed twice/);
+  });
+
+  it('an ingested table holds its features row-major; subsets keep that layout; featureView reads either layout in place', () => {
+    const records = rowMajorRecords(table)!;
+    expect(records.width).toBe(6);
+    expect(Array.from(records.values.subarray(6, 12))).toEqual([61.5, 0, 1, 2, 2, NaN]);
+    const sub = subsetTable(table, [2, 1, 2]);
+    expect(rowMajorRecords(sub)?.values).toEqual(Float64Array.from([33, 10, 0, 1, 1, -3, 61.5, 0, 1, 2, 2, NaN, 33, 10, 0, 1, 1, -3]));
+    const columns = subsetTable({ ...table, features: table.features.map((c) => ({ spec: c.spec, values: c.values, missing: c.missing })) }, [2, 1, 2]);
+    expect(rowMajorRecords(columns)).toBeUndefined();
+    expectSameTable(sub, columns);
+    for (const t of [sub, columns]) {
+      t.features.forEach((column) => {
+        const { data, offset, stride } = featureView(column);
+        expect(Array.from({ length: t.nRows }, (_, i) => data[offset + i * stride])).toEqual(Array.from(column.values));
+      });
+    }
+    // A column's values are its own copy: writing to it leaves the table alone.
+    table.features[0].values[0] = -1;
+    expect(table.features[0].values[0]).toBe(50);
+  });
+
+  it('forEachColumnBlock meets every column in record order, in blocks for row-major records and at once for columns', () => {
+    const { table: rows } = readTableFromTextSync(classificationCsv(Array.from({ length: 7 }, (_, i) => `${20 + i},${i},no,II,1,${i % 3 ? i / 4 : ''},${i % 2}`)), classificationCard, { source: 't' });
+    const columns = { ...rows, features: rows.features.map((c) => ({ spec: c.spec, values: c.values, missing: c.missing })) };
+    for (const [t, blockRows, visits] of [[rows, 3, 3], [rows, 7, 1], [columns, 3, 1]] as const) {
+      const seen = t.features.map(() => [] as number[]);
+      const starts: number[] = [];
+      forEachColumnBlock(t, (start, count, blockColumns) => {
+        starts.push(start);
+        blockColumns.forEach((column, f) => {
+          for (let i = 0; i < count; i++) seen[f].push(column[i]);
+        });
+      }, blockRows);
+      expect(starts).toHaveLength(visits);
+      t.features.forEach((column, f) => expect(seen[f]).toEqual(Array.from(column.values)));
+    }
   });
 
   it('negativeLabelOf: the value seen, else the complement of the positive value', () => {

@@ -111,9 +111,10 @@ function columnStats(column: FeatureColumn): { mean: number; sd: number; shares:
   let n = 0, sum = 0, sum2 = 0;
   const k = column.spec.type === 'categorical' ? column.spec.categories!.length : 2;
   const counts = new Array<number>(k).fill(0);
-  for (let i = 0; i < column.values.length; i++) {
+  const values = column.values; // read once: a copy when the table is stored row-major
+  for (let i = 0; i < values.length; i++) {
     if (column.missing[i]) continue;
-    const v = column.values[i];
+    const v = values[i];
     n++; sum += v; sum2 += v * v;
     if (column.spec.type === 'categorical' || column.spec.type === 'binary') counts[v]++;
   }

@@ -3,8 +3,10 @@
  * the browser app's Web Workers (`web/src/parallel`): one SharedArrayBuffer per array, written by the main thread
  * once per step (the synthetic parameters, the K directions and seeds, the encoded real batch and
  * its outcomes) and read by every worker in place, and the result arrays each worker fills in its
- * own columns. Nothing of the batch is copied per task: a task message carries only the buffers'
- * handles (shared, not cloned), the batch size, μ and the number of directions.
+ * own blocks (one per evaluation, so two threads never write the same cache line, which would move
+ * between the cores at every write). Nothing of the batch is copied per task: a task message
+ * carries only the buffers' handles (shared, not cloned), the batch size, μ and the number of
+ * directions.
  *
  * Work is handed out one evaluation (one side of one antithetic pair) at a time: every task of a
  * step claims the next of the 2K evaluations from a shared counter until none is left, so a worker
@@ -27,8 +29,9 @@ export interface SharedStepBuffers {
   batchFlags: SharedArrayBuffer;
   /** Survival times (empty for classification). */
   batchTimes: SharedArrayBuffer;
-  differences: SharedArrayBuffer;
-  sums: SharedArrayBuffer;
+  /** Losses at θ + μu_k and at θ − μu_k, direction-major (k·b + r: one block per evaluation). */
+  plus: SharedArrayBuffer;
+  minus: SharedArrayBuffer;
   /** One Int32 the workers increment with Atomics when done: the fence that publishes their writes. */
   done: SharedArrayBuffer;
   /** One Int32: the next evaluation of the step to claim (reset to 0 when a step is published). */
@@ -59,8 +62,8 @@ export function allocateStepBuffers(generation: number, p: number, K: number, di
     batchX: new SharedArrayBuffer(capacity * dim * F64),
     batchFlags: new SharedArrayBuffer(capacity),
     batchTimes: new SharedArrayBuffer(survival ? capacity * F64 : 0),
-    differences: new SharedArrayBuffer(capacity * K * F64),
-    sums: new SharedArrayBuffer(capacity * K * F64),
+    plus: new SharedArrayBuffer(capacity * K * F64),
+    minus: new SharedArrayBuffer(capacity * K * F64),
     done: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT),
     claims: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT),
   };
@@ -74,8 +77,8 @@ export class StepViews {
   readonly batchX: Float64Array;
   readonly batchFlags: Uint8Array;
   readonly batchTimes: Float64Array;
-  readonly differences: Float64Array;
-  readonly sums: Float64Array;
+  readonly plus: Float64Array;
+  readonly minus: Float64Array;
   readonly done: Int32Array;
   readonly claims: Int32Array;
 
@@ -86,8 +89,8 @@ export class StepViews {
     this.batchX = new Float64Array(buffers.batchX);
     this.batchFlags = new Uint8Array(buffers.batchFlags);
     this.batchTimes = new Float64Array(buffers.batchTimes);
-    this.differences = new Float64Array(buffers.differences);
-    this.sums = new Float64Array(buffers.sums);
+    this.plus = new Float64Array(buffers.plus);
+    this.minus = new Float64Array(buffers.minus);
     this.done = new Int32Array(buffers.done);
     this.claims = new Int32Array(buffers.claims);
   }
@@ -126,7 +129,7 @@ export class StepViews {
 
   /**
    * Worker side: claim and run evaluations of the task until none is left, writing the losses at
-   * +μ into `differences` and at −μ into `sums` (column k, record-major); `collect` turns them into
+   * +μ into `plus` and at −μ into `minus` (block k, direction-major); `collect` turns them into
    * differences and sums. Returns how many evaluations this worker ran.
    */
   evaluateClaimed(evaluator: InlineDirectionEvaluator, request: DirectionRequest, task: DirectionTask): number {
@@ -134,8 +137,8 @@ export class StepViews {
     let evaluated = 0;
     for (let j = Atomics.add(this.claims, 0, 1); j < count; j = Atomics.add(this.claims, 0, 1), evaluated++) {
       const k = j >> 1;
-      if (j & 1) evaluator.evaluateOne(request, k, -1, this.sums);
-      else evaluator.evaluateOne(request, k, 1, this.differences);
+      if (j & 1) evaluator.evaluateOne(request, k, -1, this.minus);
+      else evaluator.evaluateOne(request, k, 1, this.plus);
     }
     return evaluated;
   }
@@ -153,6 +156,9 @@ export class SharedStepWriter {
   private readonly p: number;
   private readonly dim: number;
   private last = { b: 0, K: 0 };
+  /** The step's record-major differences and sums, combined here from the shared blocks. */
+  private differences = new Float64Array(0);
+  private sums = new Float64Array(0);
 
   constructor(setup: EvaluatorSetup) {
     this.survival = setup.synthetic.target.task === 'survival';
@@ -189,8 +195,12 @@ export class SharedStepWriter {
   /** Once every task of the step has completed: its results (valid until the next `publish`). */
   collect(): DirectionEvaluation {
     const { views } = this;
-    const n = this.last.b * this.last.K;
+    const { b, K } = this.last;
     Atomics.load(views.done, 0); // pairs with the workers' Atomics.add: their writes are visible
-    return combineAntitheticLosses(views.differences, views.sums, n);
+    if (this.differences.length < b * K) {
+      this.differences = new Float64Array(b * K);
+      this.sums = new Float64Array(b * K);
+    }
+    return combineAntitheticLosses(views.plus, views.minus, b, K, this.differences, this.sums);
   }
 }

@@ -85,6 +85,7 @@ interface CoxWorkspace {
   termMean: Float64Array;
   /** … and its weight. */
   termWeight: Float64Array;
+  /** Number of likelihood terms: fixed by the tie groups and the tie method (`likelihoodTerms`). */
   termCount: number;
   /** Per group: Σ_terms w/denominator (the hazard increment seen by everyone at risk) … */
   groupHazard: Float64Array;
@@ -125,55 +126,32 @@ export class CoxScratch {
   }
 }
 
-function buildWorkspace(X: Matrix, target: SurvivalTarget, weights: Float64Array | undefined, scratch: CoxScratch): {
+function buildWorkspace(X: Matrix, target: SurvivalTarget, weights: Float64Array | undefined, efron: boolean, scratch: CoxScratch): {
   ws: CoxWorkspace; centre: Float64Array; scale: Float64Array; sortedTime: Float64Array;
 } {
   const n = X.rows, p = X.cols;
-  const order = scratch.i32('order', n);
-  for (let i = 0; i < n; i++) order[i] = i;
+  const order = identityOrder(scratch.i32('order', n));
   const time = target.time;
   argsortRange(time, order, 0, n, scratch.i32('sortScratch', n));
+  // Unit weights as an array of ones (1·x = x and a sum of ones is exact: the same numbers), so
+  // every loop below sees one kind of argument.
+  const rowWeights = weights ?? scratch.f64('unitWeights', n).fill(1);
 
   // The model keeps `centre` (its means): a fresh array.
   const centre = new Float64Array(p), scale = scratch.f64('scale', p).fill(0);
-  let totalWeight = 0;
-  for (let i = 0; i < n; i++) totalWeight += weights ? weights[i] : 1;
-  for (let i = 0; i < n; i++) {
-    const w = weights ? weights[i] : 1;
-    const row = i * p;
-    for (let j = 0; j < p; j++) centre[j] += w * X.data[row + j];
-  }
-  for (let j = 0; j < p; j++) centre[j] /= totalWeight;
-  for (let i = 0; i < n; i++) {
-    const w = weights ? weights[i] : 1;
-    const row = i * p;
-    for (let j = 0; j < p; j++) scale[j] += w * Math.abs(X.data[row + j] - centre[j]);
-  }
-  for (let j = 0; j < p; j++) scale[j] = scale[j] > 0 ? totalWeight / scale[j] : 1;
+  const totalWeight = sumOf(rowWeights, n);
+  addWeightedRows(X, rowWeights, centre);
+  divideBy(centre, totalWeight);
+  addWeightedAbsoluteDeviations(X, rowWeights, centre, scale);
+  invertScales(scale, totalWeight);
 
   const z = scratch.f64('z', n * p), weight = scratch.f64('weight', n), event = scratch.u8('event', n);
   const sortedTime = scratch.f64('sortedTime', n);
-  for (let r = 0; r < n; r++) {
-    const i = order[r];
-    const src = i * p, dst = r * p;
-    for (let j = 0; j < p; j++) z[dst + j] = (X.data[src + j] - centre[j]) * scale[j];
-    weight[r] = weights ? weights[i] : 1;
-    event[r] = target.event[i];
-    sortedTime[r] = time[i];
-  }
-  let nGroups = 0;
-  for (let r = 0; r < n; r++) if (r === 0 || sortedTime[r] !== sortedTime[r - 1]) nGroups++;
+  sortRows(X, rowWeights, target.event, time, order, centre, scale, z, weight, event, sortedTime);
+  const nGroups = countGroups(sortedTime);
   const groupStart = scratch.i32('groupStart', nGroups + 1), groupDeaths = scratch.i32('groupDeaths', nGroups).fill(0);
   const groupOf = scratch.i32('groupOf', n);
-  let deathRows = 0;
-  for (let r = 0, g = -1; r < n; r++) {
-    if (r === 0 || sortedTime[r] !== sortedTime[r - 1]) groupStart[++g] = r;
-    groupOf[r] = g;
-    if (event[r] === 1 && weight[r] > 0) {
-      groupDeaths[g]++;
-      deathRows++;
-    }
-  }
+  const deathRows = assignGroups(sortedTime, event, weight, groupStart, groupDeaths, groupOf);
   groupStart[nGroups] = n;
   const ws: CoxWorkspace = {
     n, p, z, weight, event, groupStart, groupDeaths, groupOf,
@@ -183,7 +161,7 @@ function buildWorkspace(X: Matrix, target: SurvivalTarget, weights: Float64Array
     e1: scratch.f64('e1', p),
     termMean: scratch.f64('termMean', deathRows * p),
     termWeight: scratch.f64('termWeight', deathRows),
-    termCount: 0,
+    termCount: likelihoodTerms(groupDeaths, efron),
     groupHazard: scratch.f64('groupHazard', nGroups),
     groupEfronCorrection: scratch.f64('groupEfronCorrection', nGroups),
     rowCoefficient: scratch.f64('rowCoefficient', n),
@@ -193,11 +171,114 @@ function buildWorkspace(X: Matrix, target: SurvivalTarget, weights: Float64Array
   return { ws, centre, scale, sortedTime };
 }
 
+function identityOrder(order: Int32Array): Int32Array {
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order;
+}
+
+function sumOf(values: Float64Array, n: number): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += values[i];
+  return sum;
+}
+
+/** out[j] += Σ_i w_i·X_ij (row order). */
+function addWeightedRows(X: Matrix, w: Float64Array, out: Float64Array): void {
+  const p = X.cols, data = X.data;
+  for (let i = 0; i < X.rows; i++) {
+    const wi = w[i];
+    const row = i * p;
+    for (let j = 0; j < p; j++) out[j] += wi * data[row + j];
+  }
+}
+
+function divideBy(values: Float64Array, divisor: number): void {
+  for (let j = 0; j < values.length; j++) values[j] /= divisor;
+}
+
+/** out[j] += Σ_i w_i·|X_ij − centre_j| (row order). */
+function addWeightedAbsoluteDeviations(X: Matrix, w: Float64Array, centre: Float64Array, out: Float64Array): void {
+  const p = X.cols, data = X.data;
+  for (let i = 0; i < X.rows; i++) {
+    const wi = w[i];
+    const row = i * p;
+    for (let j = 0; j < p; j++) out[j] += wi * Math.abs(data[row + j] - centre[j]);
+  }
+}
+
+/** Mean absolute deviations (as sums) to scale factors: total / sum, or 1 for a constant column. */
+function invertScales(scale: Float64Array, totalWeight: number): void {
+  for (let j = 0; j < scale.length; j++) scale[j] = scale[j] > 0 ? totalWeight / scale[j] : 1;
+}
+
+/** The rows in time order: z = (x − centre)·scale, and their weights, events and times. */
+function sortRows(
+  X: Matrix, w: Float64Array, events: Uint8Array, time: Float64Array, order: Int32Array, centre: Float64Array, scale: Float64Array,
+  z: Float64Array, weight: Float64Array, event: Uint8Array, sortedTime: Float64Array,
+): void {
+  const p = X.cols, data = X.data;
+  for (let r = 0; r < order.length; r++) {
+    const i = order[r];
+    const src = i * p, dst = r * p;
+    for (let j = 0; j < p; j++) z[dst + j] = (data[src + j] - centre[j]) * scale[j];
+    weight[r] = w[i];
+    event[r] = events[i];
+    sortedTime[r] = time[i];
+  }
+}
+
+/** Number of distinct values of the sorted `times`. */
+function countGroups(times: Float64Array): number {
+  let groups = 0;
+  for (let r = 0; r < times.length; r++) if (r === 0 || times[r] !== times[r - 1]) groups++;
+  return groups;
+}
+
+/** Tie groups of the sorted rows (all but the closing `groupStart` entry); returns the number of death rows. */
+function assignGroups(sortedTime: Float64Array, event: Uint8Array, weight: Float64Array, groupStart: Int32Array, groupDeaths: Int32Array, groupOf: Int32Array): number {
+  let deathRows = 0;
+  for (let r = 0, g = -1; r < sortedTime.length; r++) {
+    if (r === 0 || sortedTime[r] !== sortedTime[r - 1]) groupStart[++g] = r;
+    groupOf[r] = g;
+    if (event[r] === 1 && weight[r] > 0) {
+      groupDeaths[g]++;
+      deathRows++;
+    }
+  }
+  return deathRows;
+}
+
 /**
- * Computes η = zβ and w·exp(η − max η); returns the shift max η. Rows with zero weight get 0.
+ * How the loops of this file are cut into functions, and why. V8 compiles a function whose first
+ * call runs a long loop while that call is still in the loop (on-stack replacement), before the
+ * code after the loop has ever run; it then keeps that compiled code, which bails out to the
+ * interpreter at the code it had never seen on every later call that reaches it (in an experiment
+ * grid on support, 1,286 bail-outs of `partialLikelihood`, 364 of the risk weights, 131 of the
+ * baseline; `node --trace-deopt`). So each function here has at most one loop over rows or tie
+ * groups, at its end, with nothing after it but its return value, and the glue between loops
+ * lives in loop-free callers.
  */
+
+/** Likelihood terms of the tie groups: one per group with deaths, or one per death for Efron ties. */
+function likelihoodTerms(groupDeaths: Int32Array, efron: boolean): number {
+  let terms = 0;
+  for (let g = 0; g < groupDeaths.length; g++) {
+    const deaths = groupDeaths[g];
+    terms += deaths === 0 ? 0 : efron && deaths > 1 ? deaths : 1;
+  }
+  return terms;
+}
+
+/** Computes η = zβ and w·exp(η − max η); returns the shift max η. Rows with zero weight get 0. */
 function computeRiskWeights(ws: CoxWorkspace, beta: Float64Array): number {
-  const { n, p, z, eta, riskWeight, weight } = ws;
+  const shift = linearPredictors(ws, beta);
+  shiftedRiskWeights(ws, shift);
+  return shift;
+}
+
+/** η = zβ into `ws.eta`; returns max η. */
+function linearPredictors(ws: CoxWorkspace, beta: Float64Array): number {
+  const { n, p, z, eta } = ws;
   let shift = -Infinity;
   for (let i = 0; i < n; i++) {
     let e = 0;
@@ -206,8 +287,12 @@ function computeRiskWeights(ws: CoxWorkspace, beta: Float64Array): number {
     eta[i] = e;
     if (e > shift) shift = e;
   }
-  for (let i = 0; i < n; i++) riskWeight[i] = weight[i] * Math.exp(eta[i] - shift);
   return shift;
+}
+
+function shiftedRiskWeights(ws: CoxWorkspace, shift: number): void {
+  const { n, eta, riskWeight, weight } = ws;
+  for (let i = 0; i < n; i++) riskWeight[i] = weight[i] * Math.exp(eta[i] - shift);
 }
 
 /**
@@ -237,6 +322,34 @@ function partialLikelihood(ws: CoxWorkspace, beta: Float64Array, efron: boolean)
   const nGroups = groupStart.length - 1;
   for (let g = nGroups - 1; g >= 0; g--) {
     const start = groupStart[g], end = groupStart[g + 1];
+    groupEfronCorrection[g] = 0;
+    if (end - start === 1) {
+      // A time of its own (the usual case with continuous times): the same operations in the same
+      // order as the general loop below, in one pass over the columns instead of three.
+      const r = riskWeight[start];
+      const row = start * p;
+      s0 += r;
+      if (event[start] === 1 && weight[start] > 0) {
+        const w = weight[start];
+        loglik += w * (eta[start] - shift);
+        loglik -= w * Math.log(s0);
+        const dst = terms * p;
+        for (let j = 0; j < p; j++) {
+          const zj = z[row + j];
+          const sum = s1[j] + r * zj;
+          s1[j] = sum;
+          const a = sum / s0;
+          termMean[dst + j] = a;
+          score[j] = score[j] + w * zj - w * a;
+        }
+        termWeight[terms++] = w;
+        groupHazard[g] = w / s0;
+      } else {
+        for (let j = 0; j < p; j++) s1[j] += r * z[row + j];
+        groupHazard[g] = 0;
+      }
+      continue;
+    }
     const deaths = groupDeaths[g];
     const tiedEfron = efron && deaths > 1;
     let e0 = 0, deathWeight = 0;
@@ -258,7 +371,6 @@ function partialLikelihood(ws: CoxWorkspace, beta: Float64Array, efron: boolean)
       }
     }
     groupHazard[g] = 0;
-    groupEfronCorrection[g] = 0;
     if (deaths === 0) continue;
     if (!tiedEfron) {
       loglik -= deathWeight * Math.log(s0);
@@ -291,14 +403,23 @@ function partialLikelihood(ws: CoxWorkspace, beta: Float64Array, efron: boolean)
       groupEfronCorrection[g] = correction;
     }
   }
-  ws.termCount = terms;
   return loglik;
 }
 
 /** Pass 2 of `partialLikelihood` (same β): the information matrix from the stored terms. */
 function information(ws: CoxWorkspace): void {
-  const { p, event, weight, groupStart, riskWeight, groupHazard, groupEfronCorrection, info, rowCoefficient, termWeight } = ws;
+  const { p, info, rowCoefficient, termWeight, termCount } = ws;
   info.fill(0);
+  riskSetCoefficients(ws);
+  addWeightedOuterProducts(info, p, ws.z, rowCoefficient, ws.n);
+  negate(termWeight, termCount);
+  addWeightedOuterProducts(info, p, ws.termMean, termWeight, termCount);
+  negate(termWeight, termCount);
+}
+
+/** c_i of `partialLikelihood`'s comment into `ws.rowCoefficient`. */
+function riskSetCoefficients(ws: CoxWorkspace): void {
+  const { event, weight, groupStart, riskWeight, groupHazard, groupEfronCorrection, rowCoefficient } = ws;
   // Row i is at risk in every group at or before its own: ascending cumulative sum of the hazards.
   let cumulative = 0;
   const nGroups = groupStart.length - 1;
@@ -310,31 +431,55 @@ function information(ws: CoxWorkspace): void {
       rowCoefficient[i] = c * riskWeight[i];
     }
   }
-  addWeightedOuterProducts(info, p, ws.z, rowCoefficient, ws.n);
-  for (let t = 0; t < ws.termCount; t++) termWeight[t] = -termWeight[t];
-  addWeightedOuterProducts(info, p, ws.termMean, termWeight, ws.termCount);
-  for (let t = 0; t < ws.termCount; t++) termWeight[t] = -termWeight[t];
+}
+
+function negate(values: Float64Array, count: number): void {
+  for (let t = 0; t < count; t++) values[t] = -values[t];
 }
 
 /**
  * Lower triangle of  M += Σ_r coef[r] · v_r v_rᵀ  over the first `count` rows v_r of the row-major
- * `vectors` (p columns). Four rows per sweep, so each entry of M is loaded and stored once per four
- * rank-one updates (this is the hot loop of the Cox fit).
+ * `vectors` (p columns). This is the hot loop of the Cox fit. Four rows per sweep, so each entry of
+ * M is loaded and stored once per four rank-one updates; and two rows j, j + 1 of M per inner loop,
+ * so each element of the four vectors loaded there serves both. Every entry still receives the same
+ * additions in the same order (one four-term sum per sweep), so the result is the same to the bit.
  */
 function addWeightedOuterProducts(m: Float64Array, p: number, vectors: Float64Array, coef: Float64Array, count: number): void {
+  addRemainingOuterProducts(m, p, vectors, coef, addOuterProductsByFour(m, p, vectors, coef, count), count);
+}
+
+/** The sweeps of four rows of `addWeightedOuterProducts`; returns the first row left over. */
+function addOuterProductsByFour(m: Float64Array, p: number, vectors: Float64Array, coef: Float64Array, count: number): number {
   let r = 0;
   for (; r + 3 < count; r += 4) {
     const c0 = coef[r], c1 = coef[r + 1], c2 = coef[r + 2], c3 = coef[r + 3];
     const o0 = r * p, o1 = o0 + p, o2 = o1 + p, o3 = o2 + p;
-    for (let j = 0; j < p; j++) {
+    let j = 0;
+    for (; j + 1 < p; j += 2) {
+      const a0 = c0 * vectors[o0 + j], a1 = c1 * vectors[o1 + j], a2 = c2 * vectors[o2 + j], a3 = c3 * vectors[o3 + j];
+      const j1 = j + 1;
+      const b0 = c0 * vectors[o0 + j1], b1 = c1 * vectors[o1 + j1], b2 = c2 * vectors[o2 + j1], b3 = c3 * vectors[o3 + j1];
+      const rowJ = j * p, rowJ1 = rowJ + p;
+      for (let k = 0; k <= j; k++) {
+        const v0 = vectors[o0 + k], v1 = vectors[o1 + k], v2 = vectors[o2 + k], v3 = vectors[o3 + k];
+        m[rowJ + k] += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3;
+        m[rowJ1 + k] += b0 * v0 + b1 * v1 + b2 * v2 + b3 * v3;
+      }
+      m[rowJ1 + j1] += b0 * vectors[o0 + j1] + b1 * vectors[o1 + j1] + b2 * vectors[o2 + j1] + b3 * vectors[o3 + j1];
+    }
+    if (j < p) {
+      // Odd p: the last row of M alone.
       const a0 = c0 * vectors[o0 + j], a1 = c1 * vectors[o1 + j], a2 = c2 * vectors[o2 + j], a3 = c3 * vectors[o3 + j];
       const rowJ = j * p;
-      for (let k = 0; k <= j; k++) {
-        m[rowJ + k] += a0 * vectors[o0 + k] + a1 * vectors[o1 + k] + a2 * vectors[o2 + k] + a3 * vectors[o3 + k];
-      }
+      for (let k = 0; k <= j; k++) m[rowJ + k] += a0 * vectors[o0 + k] + a1 * vectors[o1 + k] + a2 * vectors[o2 + k] + a3 * vectors[o3 + k];
     }
   }
-  for (; r < count; r++) {
+  return r;
+}
+
+/** Rows `from` … `count` − 1 of `addWeightedOuterProducts`, one at a time. */
+function addRemainingOuterProducts(m: Float64Array, p: number, vectors: Float64Array, coef: Float64Array, from: number, count: number): void {
+  for (let r = from; r < count; r++) {
     const c = coef[r];
     if (c === 0) continue;
     const o = r * p;
@@ -458,7 +603,7 @@ export function fitCox(X: Matrix, target: SurvivalTarget, weights?: Float64Array
   const efron = ties === 'efron';
   if (eventWeight === 0) return noEventCoxModel(X.cols);
 
-  const { ws, centre, scale, sortedTime } = buildWorkspace(X, target, weights, scratch);
+  const { ws, centre, scale, sortedTime } = buildWorkspace(X, target, weights, efron, scratch);
   const p = ws.p;
   // Penalty ½λ‖β‖² on the original scale, where β_j = β̃_j · scale_j for the internal coordinates β̃.
   const ridgeDiagonal = scratch.f64('ridgeDiagonal', p);
@@ -611,13 +756,26 @@ function noEventCoxModel(p: number): CoxModel {
 function baselineHazard(ws: CoxWorkspace, beta: Float64Array, efron: boolean, sortedTime: Float64Array, scratch: CoxScratch): {
   times: Float64Array; centredCumulativeHazard: Float64Array;
 } {
-  const { event, weight, groupStart, groupDeaths, riskWeight } = ws;
   const shift = computeRiskWeights(ws, beta);
-  let nEventTimes = 0;
-  for (let g = 0; g < groupDeaths.length; g++) if (groupDeaths[g] > 0) nEventTimes++;
+  const nEventTimes = countPositive(ws.groupDeaths);
   const times = new Float64Array(nEventTimes);
   const increments = scratch.f64('increments', nEventTimes);
-  let slot = nEventTimes;
+  hazardIncrements(ws, efron, sortedTime, times, increments);
+  const centredCumulativeHazard = new Float64Array(nEventTimes);
+  cumulativeSum(increments, Math.exp(-shift), centredCumulativeHazard);
+  return { times, centredCumulativeHazard };
+}
+
+function countPositive(values: Int32Array): number {
+  let count = 0;
+  for (let g = 0; g < values.length; g++) if (values[g] > 0) count++;
+  return count;
+}
+
+/** Per event time (ascending, into `times`), its baseline hazard increment before the unshift. */
+function hazardIncrements(ws: CoxWorkspace, efron: boolean, sortedTime: Float64Array, times: Float64Array, increments: Float64Array): void {
+  const { event, weight, groupStart, groupDeaths, riskWeight } = ws;
+  let slot = times.length;
   let s0 = 0;
   for (let g = groupStart.length - 2; g >= 0; g--) {
     const start = groupStart[g], end = groupStart[g + 1];
@@ -642,14 +800,15 @@ function baselineHazard(ws: CoxWorkspace, beta: Float64Array, efron: boolean, so
     times[slot] = sortedTime[start];
     increments[slot] = increment;
   }
-  const unshift = Math.exp(-shift);
-  const centredCumulativeHazard = new Float64Array(nEventTimes);
+}
+
+/** out[k] = (increments[0] + … + increments[k]) · factor. */
+function cumulativeSum(increments: Float64Array, factor: number, out: Float64Array): void {
   let cumulative = 0;
-  for (let k = 0; k < nEventTimes; k++) {
+  for (let k = 0; k < out.length; k++) {
     cumulative += increments[k];
-    centredCumulativeHazard[k] = cumulative * unshift;
+    out[k] = cumulative * factor;
   }
-  return { times, centredCumulativeHazard };
 }
 
 /** The `cox` learner: hyperparameters fixed at construction, `fit` returns a CoxModel. */

@@ -49,6 +49,8 @@ export function workerScriptAvailable(): boolean {
 export class ParallelDirectionEvaluator implements PooledDirectionEvaluator {
   private readonly pool: Piscina;
   private readonly step: SharedStepWriter;
+  /** Evaluations the calling thread ran so far (the rest ran on the workers), for benchmarks. */
+  private callerEvaluations = 0;
 
   /**
    * `workers` threads, plus the calling thread when `callingThread` (its inline evaluator) is given.
@@ -66,9 +68,14 @@ export class ParallelDirectionEvaluator implements PooledDirectionEvaluator {
     // thread does; the caller gets control back (e.g. to draw the next step's directions) only
     // when no evaluation is left to claim.
     const running = tasks.map((task) => this.pool.run(task));
-    if (this.callingThread) this.step.evaluateHere(this.callingThread, request);
+    if (this.callingThread) this.callerEvaluations += this.step.evaluateHere(this.callingThread, request);
     await Promise.all(running);
     return this.step.collect();
+  }
+
+  /** How many evaluations the calling thread ran since this evaluator started. */
+  get evaluationsHere(): number {
+    return this.callerEvaluations;
   }
 
   close(): Promise<void> {
