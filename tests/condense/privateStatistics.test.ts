@@ -6,7 +6,7 @@ import { clearNoiseFloor, clippedNumericMomentsBound, numericClipScales } from '
 import { DataAccessScope } from '../../src/privacy/dataAccess.js';
 import { erfc } from '../../src/privacy/analysis/special.js';
 import { dataset } from './helpers.js';
-import { subsetTable, type Table } from '../../src/data/table.js';
+import { recordColumns, subsetTable, type Table } from '../../src/data/table.js';
 
 /** One charged measurement of pima's per-class moments, decoded (as `condense` does). */
 function classMoments(train: Table, bounds: [number, number][], ctx: NoisyQueryContext, noiseMultiplier: number) {
@@ -157,6 +157,21 @@ describe('the joint clip of the numeric moments (momentsClip)', () => {
     // The clip binds: records come close to the clipped bound (missing values keep some below it),
     // while without the clip each would move the sums by up to √(1 + 1.5·d) = √13.
     expect(largest).toBeGreaterThan(0.9 * Math.sqrt(1 + 6.9));
+  });
+
+  it('gives the same clipped sums, to the bit, on a table stored as row-major records (support: read in 4 blocks)', async () => {
+    const { train } = await dataset('support');
+    expect(train.nRows).toBeGreaterThan(3 * 2048);
+    const width = train.features.length;
+    const values = new Float64Array(width * train.nRows);
+    train.features.forEach((c, f) => c.values.forEach((v, i) => (values[i * width + f] = v)));
+    const rowMajor: Table = { ...train, features: recordColumns(train.features.map((c) => c.spec), { values, width }, train.features.map((c) => c.missing)) };
+    const bounds = train.features.map((c) => c.spec.bounds ?? [0, 1]) as [number, number][];
+    const sums = (table: Table) => {
+      const query = new StratumMomentsQuery(table, bounds, (t) => Int32Array.from(t.event!), 2, 'test', 0.3);
+      return query.measure({ isPrivate: false, ledger: new PrivacyLedger({ epsilon: Infinity, delta: 1e-5 }), noiseRng: new SeededRng(1), scope: new DataAccessScope() }, 0).sums;
+    };
+    expect(Array.from(sums(rowMajor))).toEqual(Array.from(sums(train)));
   });
 
   it('charges the stratum moments with the clipped sensitivity: noise std = σ·√(1 + C² + w₂²·min(C², d) + w_p²·d)', async () => {
