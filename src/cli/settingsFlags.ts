@@ -58,6 +58,8 @@ export function settingsFromFlags(values: Record<string, unknown>): Partial<Cond
     const type = baseType(schema);
     if (type === 'boolean') out[key] = raw === true;
     else if (type === 'array') out[key] = parseLearnerList(String(raw));
+    // A union takes a number or one of its words (the schema checks which words; "inf" is a number).
+    else if (type === 'union' && /^[a-z]+$/.test(String(raw)) && raw !== 'inf') out[key] = raw;
     else if (type === 'number' || type === 'union') out[key] = parseNumber(meta.flag, String(raw));
     else out[key] = raw;
   }

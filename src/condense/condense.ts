@@ -37,7 +37,7 @@ import { poolMoments, privateDataRanges, privateFeatureBounds, StratumMomentsQue
 import { releaseCaveats } from '../models/survival/coxFiniteness.js';
 import { decodeSyntheticTable, releaseReceipt, releasedStatistics, settingsAsRun, type ReleasedStatistics } from './release.js';
 import { resolveSettings, type CondenseOptions, type ResolvedSettings } from './settings.js';
-import { gateSteps, planSteps, runSteps, type StepsGate, type TraceRow } from './steps.js';
+import { gateSteps, planSteps, rowGroupsFor, runSteps, type StepsGate, type TraceRow } from './steps.js';
 import { setUpTask } from './task.js';
 import type { DirectionEvaluator, DirectionEvaluatorFactory } from './zerothOrder.js';
 import { fitMst } from '../synthesis/mst/index.js';
@@ -121,7 +121,10 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   const selectionPlan = planSelection(settings);
   if (selectionPlan && settings.initialisation !== 'mst') chargeSelection(selectionPlan, ledger);
   let stepPlan = settings.initialisation === 'mst' ? undefined : planSteps(settings, outcomes.lossSpec, pooled.count, ledger);
-  const gate: StepsGate = stepPlan ? gateSteps(stepPlan, settings, outcomes.lossSpec) : { path: settings.steps > 0 ? 'steps' : 'no-steps', repeatShare: 0 };
+  // The gate judges the steps as they would run: with their tied row groups (`rowGroups.ts`).
+  const gate: StepsGate = stepPlan
+    ? gateSteps(stepPlan, settings, outcomes.lossSpec, settings.gateOn === 'groups' ? rowGroupsFor(stepPlan, settings, outcomes.lossSpec, outcomes.allocation) : undefined)
+    : { path: settings.steps > 0 ? 'steps' : 'no-steps', repeatShare: 0 };
   if (gate.repeatShare > 0) {
     const secondMoments = momentsQuery.measure(ctx, repeatedMomentsNoiseMultiplier(settings, ledger, gate.repeatShare), MECHANISM.repeatedStratumMoments);
     moments = momentsQuery.decode(combineGaussianMeasurements(firstMoments, secondMoments).sums);
@@ -168,12 +171,15 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   // selection's candidates on the way.
   if (selectionPlan && settings.initialisation === 'mst') chargeSelection(selectionPlan, ledger);
   stepPlan ??= planSteps(settings, outcomes.lossSpec, pooled.count, ledger);
+  // Tied row groups, chosen by the rule from the plan the steps run with (public and DP quantities).
+  const groups = rowGroupsFor(stepPlan, settings, outcomes.lossSpec, outcomes.allocation);
   const candidates: Float64Array[] = [];
   const checkpoints = selectionPlan ? { after: checkpointSteps(stepPlan.measurement.steps, selectionPlan.candidates), keep: () => candidates.push(synthetic.values.slice()) } : undefined;
   const trace = await runSteps({
     settings,
     plan: stepPlan,
     synthetic,
+    groups,
     lossSpec: outcomes.lossSpec,
     train,
     encoder,
@@ -196,7 +202,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   }
 
   // 6. Release.
-  const resolved = settingsAsRun(settings, budget, stepPlan, outcomes, gate, selection);
+  const resolved = settingsAsRun(settings, budget, stepPlan, outcomes, gate, groups, selection);
   const receipt = releaseReceipt(ledger, { settings, resolved, task, card, inputFingerprint: options.inputFingerprint, onInvalid: options.onInvalid, startedAt });
   const released = releasedStatistics(card, featureBounds, pooled, moments, task);
   const table = decodeSyntheticTable(synthetic, encoder, card);

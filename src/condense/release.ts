@@ -11,6 +11,7 @@ import type { Target } from '../models/types.js';
 import type { BudgetPlan } from './budget.js';
 import { receiptParameterKeys, type ResolvedSettings, type RunSettings } from './settings.js';
 import type { StepPlan, StepsGate } from './steps.js';
+import type { RowGroups } from './rowGroups.js';
 import type { SelectionOutcome } from './selection.js';
 import type { SyntheticParameters } from './syntheticSet.js';
 import type { StratumMoments } from './privateStatistics.js';
@@ -47,7 +48,7 @@ export class NonFiniteReleaseError extends Error {
 }
 
 /** The settings as run: the resolved options plus what the DP statistics fixed. */
-export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: StepPlan, outcomes: TaskOutcomes, gate: StepsGate, selection?: SelectionOutcome): ResolvedSettings {
+export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: StepPlan, outcomes: TaskOutcomes, gate: StepsGate, groups: RowGroups, selection?: SelectionOutcome): ResolvedSettings {
   const { measurement } = steps;
   const lossSpec = outcomes.lossSpec;
   return {
@@ -73,6 +74,9 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     ...(gate.noiseFigure !== undefined ? { noiseFigure: roundFigure(gate.noiseFigure) } : {}),
     budgetPath: gate.path,
     repeatShare: settings.repeatShare,
+    rowGroups: settings.rowGroups,
+    rowGroupCount: groups.count,
+    gateOn: settings.gateOn,
     selectionShare: settings.selectionShare,
     selectionEpsilon: selection ? selection.plan.epsilon : 0,
     ...(selection ? { selectionResolution: roundFigure(selection.resolution), selectedStart: selection.start, selectedCandidate: selection.chosen } : {}),

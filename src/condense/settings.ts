@@ -93,6 +93,17 @@ export const SETTINGS = {
     placeholder: 's',
     help: "when the noise figure is above its limit: share of the steps' ε spent on the second moments measurement, in (0, 1]; the steps run on the rest (1: no steps)",
   }),
+  rowGroups: setting(z.union([z.enum(['auto', 'off']), z.number().int().min(1)]).default('auto'), {
+    flag: 'row-groups',
+    placeholder: 'G',
+    help: "tie the synthetic rows into groups (never across classes/strata) that every zero-order direction moves by one shared vector: auto (the most groups whose noise figure passes --noise-figure-limit; every row its own group when the untied steps already pass), off, or a number of groups",
+    then: ['rowGroupCount'],
+  }),
+  gateOn: setting(z.enum(['groups', 'rows']).default('rows'), {
+    flag: 'gate-on',
+    placeholder: 'kind',
+    help: "what the noise-figure gate judges: the steps with their tied row groups (groups), or untied (rows: the gate acts as without --row-groups, and the steps it leaves are then tied by the rule)",
+  }),
   selectionShare: setting(z.number().min(0).lt(1).default(0), {
     flag: 'selection-share',
     placeholder: 's',
@@ -212,6 +223,10 @@ export interface ResolvedSettings {
   /** Where the budget after the preprocessing went: the steps, a second moments measurement, or nowhere (steps = 0). */
   budgetPath: BudgetPath;
   repeatShare: number;
+  rowGroups: 'auto' | 'off' | number;
+  /** G: the groups of tied rows the steps ran with (m: untied). */
+  rowGroupCount: number;
+  gateOn: 'groups' | 'rows';
   selectionShare: number;
   /** ε_sel of the exponential mechanism choosing the release (0: no selection). */
   selectionEpsilon: number;

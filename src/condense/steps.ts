@@ -17,6 +17,7 @@ import { MECHANISM, type DataAccessScope } from '../privacy/dataAccess.js';
 import { PerRecordLoss, maxRecordLoss, type LossSpec } from './objective.js';
 import { createOptimiser } from './optimiser.js';
 import { DEFAULTS, type BudgetPath, type CondenseProgress, type RunSettings } from './settings.js';
+import { chooseRowGroups, expandGroupDirections, groupDirectionLength, type RowGroups } from './rowGroups.js';
 import type { SyntheticParameters } from './syntheticSet.js';
 import { InlineDirectionEvaluator, ZerothOrderStep, drawDirections, type DirectionEvaluator, type DirectionEvaluatorFactory } from './zerothOrder.js';
 
@@ -85,14 +86,24 @@ export interface StepsGate {
  * b, the loss bound) or a DP output already charged (n̂, the class weights, σ calibrated against
  * the ledger), so R may be released.
  */
-export function noiseFigure(plan: StepPlan, settings: RunSettings, lossSpec: LossSpec): number {
+export function noiseFigure(plan: StepPlan, settings: RunSettings, lossSpec: LossSpec, groups?: RowGroups): number {
   const steps = plan.measurement.steps;
   if (steps === 0 || plan.noisePerCoordinate === 0) return 0;
-  return (plan.noisePerCoordinate * settings.rows) / (Math.sqrt(steps) * maxRecordLoss(lossSpec));
+  // With tied rows a group's coordinate gradient is the sum over its rows: the smallest group's
+  // largest gradient is s_min·(max loss)/m (`rowGroups.ts`).
+  return (plan.noisePerCoordinate * settings.rows) / ((groups?.smallest ?? 1) * Math.sqrt(steps) * maxRecordLoss(lossSpec));
+}
+
+/** The tied row groups the steps of this plan run with (`rowGroups.ts`; the rule reads R of the untied steps). */
+export function rowGroupsFor(plan: StepPlan, settings: RunSettings, lossSpec: LossSpec, allocation: Int32Array): RowGroups {
+  return chooseRowGroups(settings.rowGroups, noiseFigure(plan, settings, lossSpec), settings.noiseFigureLimit, allocation);
 }
 
 /**
- * The noise-figure gate: take the steps only when R ≤ `noiseFigureLimit` (default 1/2: the largest
+ * The noise-figure gate: take the steps only when R ≤ `noiseFigureLimit` — R of the untied steps
+ * (`gateOn: 'rows'`, the default: `groups` undefined), or of the steps with their tied row groups
+ * (`gateOn: 'groups'`: with `rowGroups: 'auto'` the gate then acts only when even one group per
+ * stratum cannot bring R within the limit). Default limit 1/2: the largest
  * possible mean gradient must stand two noise standard deviations clear of zero — the usual
  * two-sided 95 % test, z = 1.96 — before the steps are trusted to move a row the right way).
  * Above the limit `repeatShare` of the steps' ε buys a second measurement of the stratum moments
@@ -102,9 +113,9 @@ export function noiseFigure(plan: StepPlan, settings: RunSettings, lossSpec: Los
  * the budget dominates, and with no model of how the two errors trade, the budget is halved
  * (docs/RESULTS.md, "The noise-figure gate": share 1, no steps, cost CART 0.04–0.09 AUROC).
  */
-export function gateSteps(plan: StepPlan, settings: RunSettings, lossSpec: LossSpec): StepsGate {
+export function gateSteps(plan: StepPlan, settings: RunSettings, lossSpec: LossSpec, groups?: RowGroups): StepsGate {
   if (plan.measurement.steps === 0) return { path: 'no-steps', repeatShare: 0 };
-  const figure = noiseFigure(plan, settings, lossSpec);
+  const figure = noiseFigure(plan, settings, lossSpec, groups);
   if (!(figure > settings.noiseFigureLimit)) return { noiseFigure: figure, path: 'steps', repeatShare: 0 };
   const share = settings.repeatShare;
   return { noiseFigure: figure, path: share < 1 ? 'repeated-moments-and-steps' : 'repeated-moments', repeatShare: share };
@@ -121,6 +132,8 @@ export interface StepsInput {
   settings: RunSettings;
   plan: StepPlan;
   synthetic: SyntheticParameters;
+  /** Tied row groups: each direction moves every row of a group by the group's one vector (default: untied). */
+  groups?: RowGroups;
   lossSpec: LossSpec;
   train: Table;
   /** Encodes each real batch (read only inside the steps' mechanism). */
@@ -169,7 +182,8 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
   // generator draws nothing else, so drawing them early leaves every stream, and the run, unchanged.
   let draw = { directions: new Float64Array(K * parameters.length), seeds: new Int32Array(K) };
   let nextDraw = { directions: new Float64Array(K * parameters.length), seeds: new Int32Array(K) };
-  if (steps > 0) drawDirections(K, parameters.length, publicRng, draw.directions, draw.seeds);
+  const drawNext = tiedDirections(synthetic, input.groups, K, publicRng);
+  if (steps > 0) drawNext(draw);
   const batch = new BatchBuffer(input.encoder, train, batchCapacity);
   const expectedBatchSize = measurement.samplingRate * plan.recordCount;
   const trace: TraceRow[] = [];
@@ -185,7 +199,7 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
       const { X, target } = batch.gather(sampler.sample(noiseRng));
       const { directions, seeds } = draw;
       const evaluating = evaluator.evaluateDirections({ parameters, directions, seeds, smoothing: mu, batchX: X, batchTarget: target });
-      if (step + 1 < steps) drawDirections(K, parameters.length, publicRng, nextDraw.directions, nextDraw.seeds);
+      if (step + 1 < steps) drawNext(nextDraw);
       const evaluation = await evaluating;
       return privatiser.estimate(evaluation, X.rows, directions, mu, expectedBatchSize, noiseRng, gradient);
     });
@@ -203,6 +217,23 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
     if (step % 8 === 7) await new Promise((resolve) => setTimeout(resolve, 0));
   }
   return trace;
+}
+
+/**
+ * The step's public draw: K directions and K seeds. Untied (every row its own group), K·p normals
+ * over the parameters; with G < m groups, K directions over the groups (K·G·(d + times) normals,
+ * then the seeds, from the same public generator) broadcast to the parameters, so every row of a
+ * group moves by its group's vector and the evaluators (inline or pooled) see ordinary directions.
+ */
+function tiedDirections(synthetic: SyntheticParameters, groups: RowGroups | undefined, K: number, rng: Rng): (into: { directions: Float64Array<ArrayBuffer>; seeds: Int32Array<ArrayBuffer> }) => void {
+  const p = synthetic.size;
+  if (!groups || groups.count === synthetic.rows) return (into) => drawDirections(K, p, rng, into.directions, into.seeds);
+  const layout = { rows: synthetic.rows, rowDim: synthetic.encoder.dim, times: p > synthetic.rows * synthetic.encoder.dim };
+  const compact = new Float64Array(K * groupDirectionLength(groups, layout));
+  return (into) => {
+    drawDirections(K, compact.length / K, rng, compact, into.seeds);
+    expandGroupDirections(groups, layout, K, compact, into.directions);
+  };
 }
 
 /**

@@ -51,9 +51,12 @@ describe('direction pools: the shared step and the pool workers', () => {
     const cases: [string, Omit<CondenseOptions, 'train'>][] = [
       ['pima', { learners: [{ name: 'rf', params: { nTrees: 3 } }, 'cart'], rows: 10, epsilon: 3, steps: 3, directions: 5, batchSize: 64, seed: 5 }],
       ['metabric', { learners: ['cox'], rows: 8, epsilon: 2, steps: 3, directions: 4, seed: 6 }],
+      // Tied row groups (optimised times too): the directions reach the pool already broadcast over the rows.
+      ['metabric', { learners: ['cox'], rows: 9, epsilon: 2, steps: 3, directions: 3, rowGroups: 4, optimiseTimes: true, seed: 7 }],
     ];
     for (const [name, options] of cases) {
       const inline = await run(name, options);
+      if (options.rowGroups !== undefined) expect(inline).not.toBe(await run(name, { ...options, rowGroups: 'off' }));
       for (const size of [1, 3]) {
         let pool: InThreadPool | undefined;
         // Capacity 4 rows against batches of dozens: the writer must reallocate (a new generation).
