@@ -13,15 +13,15 @@ import type { PrivacyLedger } from '../privacy/ledger.js';
 import { MECHANISM } from '../privacy/dataAccess.js';
 import { featuresNeedingBounds } from './privateStatistics.js';
 import { checkBudget } from './budgetCheck.js';
-import { DEFAULTS, type CondenseSettings, type RunSettings } from './settings.js';
+import { DEFAULTS, defaultPreprocessingShare, type CondenseSettings, type RunSettings } from './settings.js';
 
 export interface BudgetPlan {
   /** Ledger names of the preprocessing queries, in the order they run. */
   preprocessingQueries: string[];
   /** Numeric features with neither card nor user bounds (their bounds are a DP query). */
   featuresNeedingBounds: string[];
-  /** Public bounds of numeric features to be narrowed by the data-range histogram (empty when off). */
-  rangeBounds: Record<string, [number, number]>;
+  /** Numeric features to be narrowed by the data-range histogram (all of them; empty when off). */
+  rangeFeatures: string[];
   /** σ of every preprocessing query (0 in a non-private run). */
   preprocessingNoiseMultiplier: number;
 }
@@ -29,20 +29,15 @@ export interface BudgetPlan {
 /** The preprocessing queries for this card and these public settings, in run order. */
 function preprocessingQueries(card: DatasetCard, bounds: Record<string, [number, number]>, dataRanges: boolean): Omit<BudgetPlan, 'preprocessingNoiseMultiplier'> {
   const needBounds = featuresNeedingBounds(card, bounds);
-  const rangeBounds: Record<string, [number, number]> = {};
-  if (dataRanges) {
-    for (const f of card.features) {
-      const b = f.bounds ?? bounds[f.name];
-      if ((f.type === 'numeric' || f.type === 'integer') && b) rangeBounds[f.name] = [b[0], b[1]];
-    }
-  }
+  // Every numeric feature, whichever bounds it will have (card, user or DP): a public list.
+  const rangeFeatures = dataRanges ? card.features.filter((f) => f.type === 'numeric' || f.type === 'integer').map((f) => f.name) : [];
   const queries = [
     ...(needBounds.length ? [MECHANISM.featureBounds] : []),
-    ...(Object.keys(rangeBounds).length ? [MECHANISM.dataRanges] : []),
+    ...(rangeFeatures.length ? [MECHANISM.dataRanges] : []),
     ...(card.task === 'survival' ? [MECHANISM.timeHistogram] : []),
     MECHANISM.stratumMoments,
   ];
-  return { preprocessingQueries: queries, featuresNeedingBounds: needBounds, rangeBounds };
+  return { preprocessingQueries: queries, featuresNeedingBounds: needBounds, rangeFeatures };
 }
 
 /**
@@ -50,12 +45,15 @@ function preprocessingQueries(card: DatasetCard, bounds: Record<string, [number,
  * change it) when (ε, δ) cannot pay for a run with these settings on data with this card. Public
  * settings only: the CLI runs it before reading any record, and `planBudget` runs it first.
  */
-export function checkBudgetCovers(card: DatasetCard, settings: Pick<CondenseSettings, 'epsilon' | 'delta' | 'steps' | 'preprocessingShare' | 'bounds' | 'accountant' | 'dataRanges'>): void {
+export function checkBudgetCovers(
+  card: DatasetCard,
+  settings: Pick<CondenseSettings, 'epsilon' | 'delta' | 'steps' | 'preprocessingShare' | 'bounds' | 'accountant' | 'dataRanges' | 'initialisation'>,
+): void {
   const steps = settings.steps ?? DEFAULTS.steps;
   checkBudget({
     epsilon: settings.epsilon,
     delta: settings.delta ?? DEFAULTS.delta,
-    preprocessingShare: settings.preprocessingShare ?? (steps === 0 ? 1 : DEFAULTS.preprocessingShare),
+    preprocessingShare: settings.preprocessingShare ?? (steps === 0 ? 1 : settings.initialisation === 'mst' ? DEFAULTS.preprocessingShare : defaultPreprocessingShare(card.features.length)),
     preprocessingQueries: preprocessingQueries(card, settings.bounds ?? {}, settings.dataRanges ?? false).preprocessingQueries.length,
     steps,
     accountant: settings.accountant ?? 'rdp',

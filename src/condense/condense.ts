@@ -33,7 +33,7 @@ import { planBudget, repeatedMomentsNoiseMultiplier } from './budget.js';
 import { DataAccessScope, MECHANISM } from '../privacy/dataAccess.js';
 import { combineGaussianMeasurements } from '../privacy/measurements.js';
 import { buildEncoder, initialiseSyntheticSet } from './initialisation.js';
-import { poolMoments, privateDataRanges, privateFeatureBounds, StratumMomentsQuery, type NoisyQueryContext } from './privateStatistics.js';
+import { poolMoments, privateRunBounds, StratumMomentsQuery, type NoisyQueryContext } from './privateStatistics.js';
 import { releaseCaveats } from '../models/survival/coxFiniteness.js';
 import { decodeSyntheticTable, releaseReceipt, releasedStatistics, settingsAsRun, type ReleasedStatistics } from './release.js';
 import { resolveSettings, type CondenseOptions, type ResolvedSettings } from './settings.js';
@@ -99,14 +99,9 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
 
   // 3. Private preprocessing and the task: DP bounds, the task's own statistics, stratum moments.
   const sigma = budget.preprocessingNoiseMultiplier;
-  const bounds = {
-    ...settings.bounds,
-    ...privateFeatureBounds(train, budget.featuresNeedingBounds, ctx, sigma),
-    ...privateDataRanges(train, budget.rangeBounds, ctx, sigma),
-  };
-  const featureBounds = card.features.map((f): [number, number] => (bounds[f.name] ?? f.bounds ?? [0, 1]) as [number, number]);
+  const { bounds, featureBounds } = privateRunBounds(train, budget, settings.bounds, ctx, sigma);
   const task = setUpTask(settings.task, train, ctx, sigma);
-  const momentsQuery = new StratumMomentsQuery(train, featureBounds, (t) => task.stratify(t), task.nStrata, task.momentsPurpose);
+  const momentsQuery = new StratumMomentsQuery(train, featureBounds, (t) => task.stratify(t), task.nStrata, task.momentsPurpose, settings.isPrivate ? settings.momentsClip : undefined);
   const firstMoments = momentsQuery.measure(ctx, sigma);
   let moments = momentsQuery.decode(firstMoments.sums);
   checkAbort();

@@ -17,7 +17,16 @@ import { forEachColumnBlock, type Table } from '../data/table.js';
 import type { PrivacyLedger } from '../privacy/ledger.js';
 import { SumQueryBuilder, type GaussianMeasurement, type GaussianSumQuery } from '../privacy/measurements.js';
 import { MECHANISM, type DataAccessScope } from '../privacy/dataAccess.js';
-import { addColumnMoments, clearNoiseFloor, decodeColumnMoments, momentPart, type FeatureMoments, type MomentKind } from '../privacy/statistics.js';
+import {
+  addColumnMoments,
+  clearNoiseFloor,
+  clippedNumericMomentsBound,
+  decodeColumnMoments,
+  momentPart,
+  numericClipScales,
+  type FeatureMoments,
+  type MomentKind,
+} from '../privacy/statistics.js';
 import { erfc } from '../privacy/analysis/special.js';
 
 
@@ -170,6 +179,8 @@ export const RANGE_BINS = 32;
  * `occupiedBinThreshold` of the query's bins); the range is their
  * outer edges widened by one bin, then by the core's own width on each side, inside the given bounds. A feature with no surviving bin keeps its
  * bounds. Values outside the range are clamped later, the same bias `privateFeatureBounds` accepts.
+ * The bounds given may themselves be DP (`privateFeatureBounds`: a symmetric-log grid whose bins
+ * are a factor 1.33 wide, so those bounds too span many standard deviations).
  */
 export function privateDataRanges(
   table: Table,
@@ -215,6 +226,28 @@ export function privateDataRanges(
     result[names[f]] = [Math.max(low, range[0]), Math.min(high, range[1])];
   });
   return result;
+}
+
+/**
+ * Every feature's bounds for a run: the user's, then DP bounds for numeric features with neither
+ * card nor user bounds (`privateFeatureBounds`), then, for the features the plan lists, the data
+ * ranges inside whatever bounds each has by then — card, user or DP (`privateDataRanges`).
+ * `bounds` holds the user-given and DP ones by name; `featureBounds` every feature's, in card order
+ * (the card's own where nothing narrowed them; [0, 1] for non-numeric features).
+ */
+export function privateRunBounds(
+  table: Table,
+  plan: { featuresNeedingBounds: readonly string[]; rangeFeatures: readonly string[] },
+  userBounds: Record<string, [number, number]>,
+  ctx: NoisyQueryContext,
+  noiseMultiplier: number,
+): { bounds: Record<string, [number, number]>; featureBounds: [number, number][] } {
+  const features = table.card.features;
+  const wide: Record<string, [number, number]> = { ...userBounds, ...privateFeatureBounds(table, plan.featuresNeedingBounds, ctx, noiseMultiplier) };
+  const boundsOf = (f: (typeof features)[number], given: Record<string, [number, number]>) => (given[f.name] ?? f.bounds ?? [0, 1]) as [number, number];
+  const toNarrow = Object.fromEntries(features.filter((f) => plan.rangeFeatures.includes(f.name)).map((f) => [f.name, boundsOf(f, wide)]));
+  const bounds = { ...wide, ...privateDataRanges(table, toNarrow, ctx, noiseMultiplier) };
+  return { bounds, featureBounds: features.map((f) => boundsOf(f, bounds)) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -314,6 +347,10 @@ export class StratumMomentsQuery {
   private readonly builder = new SumQueryBuilder();
   private readonly layout: { offset: number; kind: MomentKind; levels: number }[];
 
+  /** Numeric columns' indices, and the L2 norm their centred values are jointly clipped to (undefined: no joint clip). */
+  private readonly numeric: number[];
+  private readonly clip: number | undefined;
+
   constructor(
     private readonly table: Table,
     private readonly bounds: readonly [number, number][],
@@ -321,16 +358,27 @@ export class StratumMomentsQuery {
     private readonly stratify: (table: Table) => Int32Array,
     private readonly nStrata: number,
     private readonly purpose: string,
+    /** Joint clip of the numeric values as a fraction c of √(numeric features) (`momentsClipNorm`); undefined: none. */
+    clipFraction?: number,
   ) {
     this.builder.part(1, 1); // the stratum count comes first
+    this.numeric = table.features.flatMap((column, f) => (column.spec.type === 'categorical' || column.spec.type === 'binary' ? [] : [f]));
+    this.clip = clipFraction !== undefined && this.numeric.length > 0 ? momentsClipNorm(this.numeric.length, clipFraction) : undefined;
     this.layout = table.features.map((column) => {
       const type = column.spec.type;
       const kind: MomentKind = type === 'categorical' || type === 'binary' ? type : 'numeric';
       const levels = kind === 'categorical' ? column.spec.categories!.length : 0;
       const { width, squaredNormBound } = momentPart(kind, levels);
-      return { offset: this.builder.part(width, squaredNormBound), kind, levels };
+      // Jointly clipped numeric parts are bounded together below, not one by one.
+      return { offset: this.builder.part(width, kind === 'numeric' && this.clip !== undefined ? 0 : squaredNormBound), kind, levels };
     });
+    if (this.clip !== undefined) this.builder.part(0, clippedNumericMomentsBound(this.numeric.length, this.clip));
     this.builder.disjointBlocks(nStrata);
+  }
+
+  /** The query's L2 sensitivity (public: from the layout and the clip alone). */
+  get l2Sensitivity(): number {
+    return this.builder.l2Sensitivity;
   }
 
   /** One charged Gaussian release of the sums under ledger name `name`. */
@@ -340,12 +388,14 @@ export class StratumMomentsQuery {
     const sums = ctx.scope.inside(name, () => {
       const strata = this.stratify(this.table);
       const acc = new Float64Array(this.builder.totalWidth);
-      // Block by block, so row-major records are read at sequential speed (`forEachColumnBlock`).
+      // Block by block, so row-major records are read at sequential speed (`forEachColumnBlock`);
+      // a record's joint clip needs only its own numeric values, all in its block.
       forEachColumnBlock(this.table, (start, count, blockColumns) => {
-        this.table.features.forEach((column, f) => {
+        const blockRows = this.table.features.map((column, f) => ({ values: blockColumns[f], missing: column.missing.subarray(start, start + count) }));
+        const scales = this.clip === undefined ? undefined : numericClipScales(this.numeric.map((f) => blockRows[f]), this.numeric.map((f) => this.bounds[f]), this.clip, count);
+        this.table.features.forEach((_, f) => {
           const { offset, kind } = this.layout[f];
-          const rows = { values: blockColumns[f], missing: column.missing.subarray(start, start + count) };
-          addColumnMoments(acc, rows, kind, this.bounds[f], { offset, stride: width, blockOf: strata.subarray(start, start + count), rows: count });
+          addColumnMoments(acc, blockRows[f], kind, this.bounds[f], { offset, stride: width, blockOf: strata.subarray(start, start + count), rows: count, scales: kind === 'numeric' ? scales : undefined });
         });
       });
       for (let i = 0; i < this.table.nRows; i++) if (strata[i] >= 0) acc[strata[i] * width] += 1;
@@ -370,6 +420,18 @@ export class StratumMomentsQuery {
     }
     return result;
   }
+}
+
+/**
+ * The L2 norm to which the stratum-moments query clips each record's centred numeric values jointly:
+ * c·√(numeric features). Each u is in [−1, 1], so without the clip the sums Σu cost a sensitivity of
+ * √features; a record's ‖u‖ is typically far smaller (u is measured in half-widths of bounds several
+ * standard deviations wide), so the clip buys a smaller sensitivity — less noise on every mean,
+ * spread and share of the query — while scaling down only records unusually far from the bounds'
+ * centres in many features at once.
+ */
+export function momentsClipNorm(numericFeatures: number, fraction: number): number {
+  return fraction * Math.sqrt(numericFeatures);
 }
 
 /** Pool per-stratum moments into overall ones (law of total variance), weighted by the noisy counts. */

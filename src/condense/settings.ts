@@ -81,7 +81,7 @@ export const SETTINGS = {
     help: "clip norm of each record's loss-difference vector (default √K · max loss)",
     then: ['noiseMultiplier', 'preprocessingNoiseMultiplier'],
   }),
-  preprocessingShare: setting(fraction().optional(), { flag: 'preprocessing-share', placeholder: 's', help: 'share of ε for the private statistics, in (0, 1) (default 0.3; 1 when steps = 0)' }),
+  preprocessingShare: setting(fraction().optional(), { flag: 'preprocessing-share', placeholder: 's', help: 'share of ε for the private statistics, in (0, 1) (default 0.3 up to 30 features, 0.3·d/30 above, at most 0.6; 1 when steps = 0)' }),
   noiseFigureLimit: setting(positiveOrInfinite.default(0.5), {
     flag: 'noise-figure-limit',
     placeholder: 'R',
@@ -142,7 +142,13 @@ export const SETTINGS = {
   optimiseTimes: setting(z.boolean().default(false), { flag: 'optimise-times', help: 'survival: also optimise the synthetic follow-up times' }),
   dataRanges: setting(z.boolean().default(false), {
     flag: 'data-ranges',
-    help: 'narrow wide public bounds to where the data lie with a DP histogram before the moments (off by default: no consistent gain in docs/RESULTS.md)',
+    help: 'narrow every numeric feature\'s bounds (card, user or DP) to where the data lie with a DP histogram before the moments',
+    receipt: false,
+  }),
+  momentsClip: setting(z.number().gt(0).optional(), {
+    flag: 'moments-clip',
+    placeholder: 'c',
+    help: "clip each record's centred numeric values jointly to L2 norm c·√(numeric features) in the stratum moments (smaller sensitivity, less noise; default off)",
     receipt: false,
   }),
   maxNoiseDrift: setting(z.number().gt(0).default(1), { flag: 'max-noise-drift', placeholder: 'd', help: 'cap on the random-walk drift the DP noise may cause per coordinate (standardised units)', receipt: false }),
@@ -264,13 +270,29 @@ export const DEFAULTS = {
   ) as { [K in DefaultedKey]: Resolved<K> }),
   /** Per task: Cox fits respond more strongly to moving rows than trees do (support diverged at 0.5). */
   learningRate: { classification: 0.5, survival: 0.2 },
-  /** Share of ε for the private statistics when there are steps (1 when steps = 0). */
+  /** Share of ε for the private statistics when there are steps, up to 30 features (`defaultPreprocessingShare`; 1 when steps = 0). */
   preprocessingShare: 0.3,
   /** Share of the clip norm reserved for the private loss channel (progress and trace). */
   lossChannelShare: 0.25,
   /** Default clip norm: C = clipScale · √K · (max loss). */
   clipScale: 1,
 };
+
+/**
+ * The statistics' default share of ε for a card with `features` features (with steps, DP-moment
+ * start): 0.3 up to 30 features, then growing in proportion to the number of features, capped at
+ * 0.6 (reached at 60). Why: the moments are one Gaussian query whose squared sensitivity grows
+ * linearly with the number of features (1 + 1.5 per numeric one), so holding the noise on each
+ * mean at a given level costs a zCDP budget ρ = Δ²/(2σ²) linear in it, while the steps' noise does
+ * not depend on it (one scalar per direction). 0.3 is the share validated on tables of up to 30
+ * features; the cap leaves the steps at least 40 % (docs/RESULTS.md, "The private start's statistics").
+ * Public: the card's feature count.
+ */
+export function defaultPreprocessingShare(features: number): number {
+  return Math.min(MAX_DEFAULT_PREPROCESSING_SHARE, DEFAULTS.preprocessingShare * Math.max(1, features / VALIDATED_FEATURES));
+}
+const VALIDATED_FEATURES = 30;
+const MAX_DEFAULT_PREPROCESSING_SHARE = 0.6;
 
 /** The options with every default filled in and checked: the value the later steps read. */
 export type RunSettings = Omit<z.output<typeof settingsSchema>, 'learners' | 'learningRate' | 'preprocessingShare' | 'bounds'> & {
@@ -315,7 +337,10 @@ export function resolveSettings(options: CondenseOptions): RunSettings {
     learningRate: s.learningRate ?? DEFAULTS.learningRate[task],
     // With no optimisation steps (the DP per-stratum Gaussian baseline) the statistics get everything
     // (everything MST does not, with the MST start).
-    preprocessingShare: s.preprocessingShare ?? (s.steps > 0 ? DEFAULTS.preprocessingShare : s.initialisation === 'mst' ? 1 - s.mstShare : 1),
+    // The MST start keeps the fixed 0.3 its split with MST was chosen with.
+    preprocessingShare:
+      s.preprocessingShare ??
+      (s.steps > 0 ? (s.initialisation === 'mst' ? DEFAULTS.preprocessingShare : defaultPreprocessingShare(options.train.card.features.length)) : s.initialisation === 'mst' ? 1 - s.mstShare : 1),
     optimiseTimes: task === 'survival' && s.optimiseTimes,
     bounds: s.bounds ?? {},
     reasonsNotPrivate,

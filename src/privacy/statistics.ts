@@ -87,20 +87,61 @@ export function momentPart(kind: MomentKind, levels = 0): { width: number; squar
 }
 
 /**
+ * Squared-norm bound of the numeric moment parts of `features` numeric columns when each record's
+ * centred values u (one per present numeric column) are jointly clipped to L2 norm `clip`
+ * (`numericClipScales`): the sums Σu contribute Σu² ≤ min(clip², features) (each |u| ≤ 1), the
+ * second moments Σ(w₂u²)² ≤ w₂²·Σu² (since u⁴ ≤ u²), and the presence counts w_p² per column.
+ * Without the clip the bound is features·(1 + w₂² + w_p²); a clip ≥ √features changes nothing.
+ */
+export function clippedNumericMomentsBound(features: number, clip: number): number {
+  if (!(clip > 0 && Number.isFinite(clip))) throw new PrivacyParameterError(`the moments' clip norm must be finite and > 0 (got ${clip})`);
+  const sums = Math.min(clip * clip, features); // Σu² ≤ features holds with or without the clip
+  return sums + SECOND_MOMENT_WEIGHT ** 2 * sums + PRESENCE_WEIGHT ** 2 * features;
+}
+
+/**
+ * Per-record factor min(1, clip / ‖u‖) that scales the record's centred numeric values
+ * u = (x − mid)/half (clamped to [−1, 1], missing values 0) to L2 norm at most `clip`; records
+ * with ‖u‖ ≤ clip keep factor 1 (READS REAL RECORDS).
+ */
+export function numericClipScales(
+  columns: readonly { values: ArrayLike<number>; missing?: Uint8Array }[],
+  bounds: readonly (readonly [number, number])[],
+  clip: number,
+  rows: number,
+): Float64Array {
+  const squaredNorm = new Float64Array(rows);
+  columns.forEach(({ values, missing }, c) => {
+    const [low, high] = bounds[c];
+    const mid = (low + high) / 2;
+    const half = (high - low) / 2;
+    for (let i = 0; i < rows; i++) {
+      if (missing ? missing[i] : Number.isNaN(values[i])) continue;
+      const u = Math.min(1, Math.max(-1, (values[i] - mid) / half));
+      squaredNorm[i] += u * u;
+    }
+  });
+  const scales = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) scales[i] = squaredNorm[i] > clip * clip ? clip / Math.sqrt(squaredNorm[i]) : 1;
+  return scales;
+}
+
+/**
  * Add the moment contribution of each of the first `rows` records (default: all) for one column
  * (READS REAL RECORDS) at `acc[block·stride + offset …]`, where `block` is the record's block
  * (`blockOf[i]`, −1 for none; block 0 for all without `blockOf`). A value is missing where `missing[i]` is set, or, without a
- * mask, where it is NaN. Categorical values are level indices; binary values 0/1.
+ * mask, where it is NaN. Categorical values are level indices; binary values 0/1. A numeric value's
+ * centred u is multiplied by `scales[i]` when given (the joint clip of `numericClipScales`).
  */
 export function addColumnMoments(
   acc: Float64Array,
   column: { values: ArrayLike<number>; missing?: Uint8Array },
   kind: MomentKind,
   bounds: readonly [number, number],
-  layout: { offset: number; stride: number; blockOf?: Int32Array; rows?: number },
+  layout: { offset: number; stride: number; blockOf?: Int32Array; rows?: number; scales?: Float64Array },
 ): void {
   const { values, missing } = column;
-  const { offset, stride, blockOf } = layout;
+  const { offset, stride, blockOf, scales } = layout;
   const rows = layout.rows ?? values.length;
   const [low, high] = bounds;
   const mid = (low + high) / 2;
@@ -114,7 +155,7 @@ export function addColumnMoments(
       acc[base] += values[i];
       acc[base + 1] += PRESENCE_WEIGHT;
     } else {
-      const u = Math.min(1, Math.max(-1, (values[i] - mid) / half));
+      const u = Math.min(1, Math.max(-1, (values[i] - mid) / half)) * (scales ? scales[i] : 1);
       acc[base] += u;
       acc[base + 1] += SECOND_MOMENT_WEIGHT * u * u;
       acc[base + 2] += PRESENCE_WEIGHT;

@@ -3,6 +3,7 @@ import { NonFiniteReleaseError, assertFiniteRelease, condense, CondenseAbortedEr
 import { DataAccessScope, MECHANISM } from '../../src/privacy/dataAccess.js';
 import { tableTarget, type Table } from '../../src/data/table.js';
 import { PrivacyLedger, type MechanismEntry } from '../../src/privacy/index.js';
+import { calibrateJointGaussianQueries } from '../../src/privacy/measurements.js';
 import { auditor, dataset } from './helpers.js';
 
 const FAST = { steps: 20, directions: 4 };
@@ -46,6 +47,20 @@ describe('condense: privacy bookkeeping', () => {
     });
   });
 
+  it('with data ranges, narrows the DP bounds too (physionet2012) and the preprocessing queries share σ for (0.6·ε) over three queries', async () => {
+    const { train } = await dataset('physionet2012');
+    const plain = await condense({ train, rows: 10, epsilon: 3, steps: 2, directions: 2, seed: 5 });
+    const ranged = await condense({ train, rows: 10, epsilon: 3, steps: 2, directions: 2, seed: 5, dataRanges: true });
+    expect(ranged.receipt.entries.map((e) => e.name)).toEqual([MECHANISM.featureBounds, MECHANISM.dataRanges, MECHANISM.stratumMoments, MECHANISM.zeroOrderSteps]);
+    // 116 features: the statistics' default share is 0.6 (`defaultPreprocessingShare`).
+    expect(ranged.settings.preprocessingShare).toBe(0.6);
+    const sigma = calibrateJointGaussianQueries({ epsilon: 3 * 0.6, delta: ranged.settings.delta, queries: 3, accountant: 'rdp' });
+    for (const e of ranged.receipt.entries.slice(0, 3)) expect(e.noise_multiplier).toBe(sigma);
+    // Far narrower in total than the DP bounds alone (the ranges keep the dense core and its tails).
+    const width = (r: typeof plain) => r.encoder.highBounds.reduce((a, high, f) => a + (high - r.encoder.lowBounds[f]), 0);
+    expect(width(ranged)).toBeLessThan(0.8 * width(plain));
+  });
+
   it('a non-private run says so: ε = ∞ and the reasons', async () => {
     const { train } = await dataset('pima');
     const r = (await condense({ train, rows: 20, epsilon: Infinity, seed: 3, ...FAST })).receipt;
@@ -75,7 +90,7 @@ describe('condense: privacy bookkeeping', () => {
 });
 
 describe('condense: no real row leaves, and real data is read only inside charged mechanisms', () => {
-  async function auditedRun(name: string, epsilon: number, extra: { selectionShare?: number } = {}) {
+  async function auditedRun(name: string, epsilon: number, extra: { selectionShare?: number; dataRanges?: boolean; momentsClip?: number } = {}) {
     const { train } = await dataset(name);
     const scope = new DataAccessScope();
     const { reads, watchTable } = auditor(scope);
@@ -98,7 +113,12 @@ describe('condense: no real row leaves, and real data is read only inside charge
     expect([...reads.keys()].sort()).toEqual(['OUTSIDE (nRows)', 'm']);
   });
 
-  it.each([['pima', {}], ['rotterdam', {}], ['pima', { selectionShare: 0.1 }]])('%s %j: every read happens inside a mechanism the ledger charged', async (name, extra) => {
+  it.each([
+    ['pima', {}],
+    ['rotterdam', {}],
+    ['pima', { selectionShare: 0.1 }],
+    ['rotterdam', { dataRanges: true, momentsClip: 0.7 }],
+  ])('%s %j: every read happens inside a mechanism the ledger charged', async (name, extra) => {
     const { reads, result } = await auditedRun(name, 3, extra);
     const charged = new Set(result.receipt.entries.map((e) => e.name));
     expect(reads.size).toBeGreaterThan(0);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRng } from '../../src/core/rng.js';
 import { PrivacyLedger } from '../../src/privacy/index.js';
-import { clearOrCoarsen, occupiedBinThreshold, poolMoments, privateDataRanges, privateFeatureBounds, SPURIOUS_BINS_PER_QUERY, StratumMomentsQuery, type NoisyQueryContext } from '../../src/condense/privateStatistics.js';
-import { clearNoiseFloor } from '../../src/privacy/statistics.js';
+import { clearOrCoarsen, momentsClipNorm, occupiedBinThreshold, poolMoments, privateDataRanges, privateFeatureBounds, SPURIOUS_BINS_PER_QUERY, StratumMomentsQuery, type NoisyQueryContext } from '../../src/condense/privateStatistics.js';
+import { clearNoiseFloor, clippedNumericMomentsBound, numericClipScales } from '../../src/privacy/statistics.js';
 import { DataAccessScope } from '../../src/privacy/dataAccess.js';
 import { erfc } from '../../src/privacy/analysis/special.js';
 import { dataset } from './helpers.js';
-import type { Table } from '../../src/data/table.js';
+import { recordColumns, subsetTable, type Table } from '../../src/data/table.js';
 
 /** One charged measurement of pima's per-class moments, decoded (as `condense` does). */
 function classMoments(train: Table, bounds: [number, number][], ctx: NoisyQueryContext, noiseMultiplier: number) {
@@ -109,6 +109,78 @@ describe('StratumMomentsQuery', () => {
     const ctx = { isPrivate: true, ledger, noiseRng: new SeededRng(3), scope: new DataAccessScope() };
     classMoments(train, bounds, ctx, 2);
     expect(ledger.entries()).toHaveLength(1);
+    expect(ledger.entries()[0]).toMatchObject({ kind: 'gaussian', name: 'stratum_moments', noiseMultiplier: 2 });
+  });
+});
+
+describe('the joint clip of the numeric moments (momentsClip)', () => {
+  it('bounds the numeric parts by C² + w₂²·min(C², d) + w_p²·d (by hand) and scales each record to norm C', () => {
+    // C = 0.7·√8: C² = 3.92 → 3.92 + 0.25·3.92 + 0.25·8 = 6.9. C = 2 with d = 3: Σu² ≤ 3 < C² anyway,
+    // so 3 + 0.25·3 + 0.25·3 = 4.5 = the unclipped d·(1 + w₂² + w_p²).
+    expect(momentsClipNorm(8, 0.7) ** 2).toBeCloseTo(3.92, 12);
+    expect(clippedNumericMomentsBound(8, momentsClipNorm(8, 0.7))).toBeCloseTo(6.9, 12);
+    expect(clippedNumericMomentsBound(3, 2)).toBeCloseTo(4.5, 12);
+    expect(() => clippedNumericMomentsBound(3, 0)).toThrow(/clip norm/);
+    // Bounds [−1, 1]: u = x. Record 0 has ‖u‖ = √(1 + 1 + 0.25) = 1.5 → scaled by 1/1.5; record 1 (‖u‖ = 0.5) kept;
+    // record 2 has a missing value (NaN: contributes 0) and ‖u‖ = 1 (clamped from 5) → kept at clip 1.
+    const columns = [{ values: [1, 0.5, 5] }, { values: [-1, 0, NaN] }, { values: [0.5, 0, 0] }];
+    const scales = numericClipScales(columns, [[-1, 1], [-1, 1], [-1, 1]], 1, 3);
+    expect(Array.from(scales)).toEqual([1 / 1.5, 1, 1]);
+  });
+
+  it('keeps every neighbour within the sensitivity it declares, which is below the unclipped one (pima, all records at the bounds)', async () => {
+    const { train } = await dataset('pima');
+    // Bounds a hair wide around each feature's first value: nearly every record sits at u = ±1 in every
+    // feature, the worst case for the box bound (‖u‖² = d). The clip must bring each one to norm C.
+    const firstPresent = (c: Table['features'][number]) => c.values[c.missing.findIndex((m) => !m)];
+    const bounds = train.features.map((c) => [firstPresent(c) - 1e-6, firstPresent(c) + 1e-6] as [number, number]);
+    const stratify = (t: Table) => Int32Array.from(t.label!);
+    const exact = (table: Table, clip?: number) => {
+      const query = new StratumMomentsQuery(table, bounds, stratify, 2, 'test', clip);
+      const ledger = new PrivacyLedger({ epsilon: Infinity, delta: 1e-5 });
+      return { query, sums: query.measure({ isPrivate: false, ledger, noiseRng: new SeededRng(1), scope: new DataAccessScope() }, 0).sums };
+    };
+    const full = exact(train, 0.7);
+    const unclipped = exact(train);
+    const d = 8;
+    expect(full.query.l2Sensitivity).toBeCloseTo(Math.sqrt(1 + 6.9), 12);
+    expect(unclipped.query.l2Sensitivity).toBeCloseTo(Math.sqrt(1 + d * 1.5), 12);
+    let largest = 0;
+    for (const removed of [0, 1, 2, 100, 300, train.nRows - 1]) {
+      const keep = Int32Array.from({ length: train.nRows - 1 }, (_, i) => (i < removed ? i : i + 1));
+      const neighbour = exact(subsetTable(train, keep), 0.7).sums;
+      let squared = 0;
+      for (let k = 0; k < neighbour.length; k++) squared += (full.sums[k] - neighbour[k]) ** 2;
+      largest = Math.max(largest, Math.sqrt(squared));
+      expect(Math.sqrt(squared)).toBeLessThanOrEqual(full.query.l2Sensitivity + 1e-9);
+    }
+    // The clip binds: records come close to the clipped bound (missing values keep some below it),
+    // while without the clip each would move the sums by up to √(1 + 1.5·d) = √13.
+    expect(largest).toBeGreaterThan(0.9 * Math.sqrt(1 + 6.9));
+  });
+
+  it('gives the same clipped sums, to the bit, on a table stored as row-major records (support: read in 4 blocks)', async () => {
+    const { train } = await dataset('support');
+    expect(train.nRows).toBeGreaterThan(3 * 2048);
+    const width = train.features.length;
+    const values = new Float64Array(width * train.nRows);
+    train.features.forEach((c, f) => c.values.forEach((v, i) => (values[i * width + f] = v)));
+    const rowMajor: Table = { ...train, features: recordColumns(train.features.map((c) => c.spec), { values, width }, train.features.map((c) => c.missing)) };
+    const bounds = train.features.map((c) => c.spec.bounds ?? [0, 1]) as [number, number][];
+    const sums = (table: Table) => {
+      const query = new StratumMomentsQuery(table, bounds, (t) => Int32Array.from(t.event!), 2, 'test', 0.3);
+      return query.measure({ isPrivate: false, ledger: new PrivacyLedger({ epsilon: Infinity, delta: 1e-5 }), noiseRng: new SeededRng(1), scope: new DataAccessScope() }, 0).sums;
+    };
+    expect(Array.from(sums(rowMajor))).toEqual(Array.from(sums(train)));
+  });
+
+  it('charges the stratum moments with the clipped sensitivity: noise std = σ·√(1 + C² + w₂²·min(C², d) + w_p²·d)', async () => {
+    const { train } = await dataset('pima');
+    const bounds = train.features.map((c) => c.spec.bounds!) as [number, number][];
+    const query = new StratumMomentsQuery(train, bounds, (t) => Int32Array.from(t.label!), 2, 'test', 0.7);
+    const ledger = new PrivacyLedger({ epsilon: 100, delta: 1e-5 });
+    const measured = query.measure({ isPrivate: true, ledger, noiseRng: new SeededRng(3), scope: new DataAccessScope() }, 2);
+    expect(measured.noiseStd).toBeCloseTo(2 * Math.sqrt(7.9), 12);
     expect(ledger.entries()[0]).toMatchObject({ kind: 'gaussian', name: 'stratum_moments', noiseMultiplier: 2 });
   });
 });

@@ -54,7 +54,7 @@ describe('gbsg: a split with no training rows', () => {
   });
 
   it('root cause of the NaN: an empty DP event-time histogram is a clear DataError, never NaN follow-up times', () => {
-    const settings = resolveSettings({ train: { card: { task: 'survival' } } as never, rows: 12, epsilon: 3, learners: ['cox'] });
+    const settings = resolveSettings({ train: { card: { task: 'survival', features: [] } } as never, rows: 12, epsilon: 3, learners: ['cox'] });
     expect(() => new SurvivalTask(histogram([0, 0, 0, 0], [0, 3, 0, 0])).outcomes([], settings)).toThrow(DataError);
     expect(() => new SurvivalTask(histogram([0, 0, 0, 0], [0, 3, 0, 0])).outcomes([], settings)).toThrow(/histogram of event times is empty.*larger --epsilon/);
     // No censoring seen: censored rows take event-time quantiles; every follow-up time is finite.
