@@ -115,12 +115,12 @@ export function whiteBoxOneRun(epsilon: number, config: AuditConfig, seed: numbe
 
 /** Features scaled to [0, 1] by the card's public bounds (categories by level index); NaN kept. */
 function scaledRows(table: Table): Float64Array[] {
-  return Array.from({ length: table.nRows }, (_, i) =>
-    Float64Array.from(table.features, (c) => {
-      const [lo, hi] = c.spec.bounds ?? [0, Math.max(1, (c.spec.categories?.length ?? 2) - 1)];
-      return (c.values[i] - lo) / (hi - lo);
-    }),
-  );
+  // Each column is read once: on a row-major table `values` is a fresh copy per read.
+  const columns = table.features.map((c) => {
+    const [lo, hi] = c.spec.bounds ?? [0, Math.max(1, (c.spec.categories?.length ?? 2) - 1)];
+    return { values: c.values, lo, width: hi - lo };
+  });
+  return Array.from({ length: table.nRows }, (_, i) => Float64Array.from(columns, (c) => (c.values[i] - c.lo) / c.width));
 }
 
 function distance(a: Float64Array, b: Float64Array): number {
