@@ -163,19 +163,11 @@ export async function runCells(specs: CellSpec[], options: PoolOptions): Promise
   const started = performance.timeOrigin + performance.now();
   const workers = Array.from({ length: threads - 1 }, (_, k) => runWorker(k + 1, specs, queues.state, started, finish));
   let failed = false;
-  const here = (async (): Promise<WorkerSummary> => {
-    const summary: WorkerSummary = { cells: 0, busySeconds: 0, finishedAtSeconds: 0 };
-    for (let i = queues.next(0); i !== undefined && !failed; i = queues.next(0)) {
-      const began = performance.now();
-      finish(i, await runCell(specs[i]));
-      summary.cells++;
-      summary.busySeconds += (performance.now() - began) / 1000;
-      // Let the worker threads' results in (cache lines, progress) between this thread's cells.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    summary.finishedAtSeconds = (performance.timeOrigin + performance.now() - started) / 1000;
-    return summary;
-  })();
+  const here = runThreadCells(queues, 0, started, async (i) => finish(i, await runCell(specs[i])), {
+    stop: () => failed,
+    // Let the worker threads' results in (cache lines, progress) between this thread's cells.
+    between: () => new Promise((resolve) => setImmediate(resolve)),
+  });
   try {
     const summaries = await Promise.all([here, ...workers]);
     options.onWorkersDone?.(summaries);
@@ -215,20 +207,42 @@ function runWorker(thread: number, specs: CellSpec[], queues: QueuesState, start
 export async function runClaimedCells(data: CellWorkerData, post: (message: CellWorkerMessage) => void): Promise<void> {
   const specs = JSON.parse(data.specs, decodeInfinity) as CellSpec[];
   const queues = AffinityQueues.fromState(data.queues);
-  const summary: WorkerSummary = { cells: 0, busySeconds: 0, finishedAtSeconds: 0 };
-  for (let i = queues.next(data.thread); i !== undefined; i = queues.next(data.thread)) {
-    const began = performance.now();
+  let failure: string | undefined;
+  const summary = await runThreadCells(queues, data.thread, data.started, async (i) => {
     let result: CellResult;
     try {
       result = await runCell(specs[i]);
     } catch (error) {
-      post({ error: `cell ${cellKey(specs[i])}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` });
+      failure = `cell ${cellKey(specs[i])}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
       return;
     }
     post({ cell: i, result: serialiseResult(result) });
+  }, { stop: () => failure !== undefined });
+  post(failure !== undefined ? { error: failure } : { summary });
+}
+
+/**
+ * One thread's share of the grid, the calling thread's and each worker's alike: claims cells as
+ * thread `thread` and runs each (`runOne`) until none is left or `stop()` says so, timing them.
+ * `between` runs after each cell, outside its busy time. The grid started at `started` (ms since
+ * the epoch).
+ */
+async function runThreadCells(
+  queues: AffinityQueues,
+  thread: number,
+  started: number,
+  runOne: (cell: number) => Promise<void>,
+  hooks: { stop?: () => boolean; between?: () => Promise<unknown> } = {},
+): Promise<WorkerSummary> {
+  const summary: WorkerSummary = { cells: 0, busySeconds: 0, finishedAtSeconds: 0 };
+  for (let i = queues.next(thread); i !== undefined && !hooks.stop?.(); i = queues.next(thread)) {
+    const began = performance.now();
+    await runOne(i);
+    if (hooks.stop?.()) break;
     summary.cells++;
     summary.busySeconds += (performance.now() - began) / 1000;
+    await hooks.between?.();
   }
-  summary.finishedAtSeconds = (performance.timeOrigin + performance.now() - data.started) / 1000;
-  post({ summary });
+  summary.finishedAtSeconds = (performance.timeOrigin + performance.now() - started) / 1000;
+  return summary;
 }
