@@ -17,8 +17,8 @@ import type { Table } from '../data/table.js';
 import { loadBundledDataset } from '../node/bundled.js';
 import { planBudget } from '../condense/budget.js';
 import { resolveSettings, type CondenseSettings } from '../condense/settings.js';
-import { privateRunBounds, StratumMomentsQuery, type StratumMoments } from '../condense/privateStatistics.js';
-import { setUpTask } from '../condense/task.js';
+import { privatePreprocessing, type StratumMoments } from '../condense/privateStatistics.js';
+import { newTask } from '../condense/task.js';
 import { PrivacyLedger } from '../privacy/ledger.js';
 import { DataAccessScope } from '../privacy/dataAccess.js';
 import { isEntryPoint, report } from './script.js';
@@ -34,10 +34,9 @@ export function startMoments(train: Table, variant: Variant, epsilon: number, se
   const ledger = new PrivacyLedger({ epsilon: settings.epsilon, delta: settings.delta, accountant: settings.accountant });
   const ctx = { isPrivate: settings.isPrivate, ledger, noiseRng, scope: new DataAccessScope() };
   const sigma = budget.preprocessingNoiseMultiplier;
-  const { featureBounds } = privateRunBounds(train, budget, settings.bounds, ctx, sigma);
-  const task = setUpTask(settings.task, train, ctx, sigma);
-  const query = new StratumMomentsQuery(train, featureBounds, (t) => task.stratify(t), task.nStrata, task.momentsPurpose, settings.isPrivate ? settings.momentsClip : undefined);
-  return { moments: query.decode(query.measure(ctx, sigma).sums), featureBounds };
+  const momentsClip = settings.isPrivate ? settings.momentsClip : undefined;
+  const { featureBounds, momentsQuery } = privatePreprocessing(train, budget, { task: settings.task, bounds: settings.bounds, momentsClip }, ctx, sigma, (hist) => newTask(settings.task, hist));
+  return { moments: momentsQuery.decode(momentsQuery.measure(ctx, sigma).sums), featureBounds };
 }
 
 export async function momentsError(datasets: string[], epsilons: number[], seeds: number, variants: Variant[]): Promise<string> {

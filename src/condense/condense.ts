@@ -33,12 +33,12 @@ import { planBudget, repeatedMomentsNoiseMultiplier } from './budget.js';
 import { DataAccessScope, MECHANISM } from '../privacy/dataAccess.js';
 import { combineGaussianMeasurements } from '../privacy/measurements.js';
 import { buildEncoder, initialiseSyntheticSet } from './initialisation.js';
-import { poolMoments, privateRunBounds, StratumMomentsQuery, type NoisyQueryContext } from './privateStatistics.js';
+import { poolMoments, privatePreprocessing, type NoisyQueryContext } from './privateStatistics.js';
 import { releaseCaveats } from '../models/survival/coxFiniteness.js';
 import { decodeSyntheticTable, releaseReceipt, releasedStatistics, settingsAsRun, type ReleasedStatistics } from './release.js';
 import { resolveSettings, type CondenseOptions, type ResolvedSettings } from './settings.js';
 import { gateSteps, planSteps, rowGroupsFor, runSteps, type StepsGate, type TraceRow } from './steps.js';
-import { setUpTask } from './task.js';
+import { newTask } from './task.js';
 import type { DirectionEvaluator, DirectionEvaluatorFactory } from './zerothOrder.js';
 import { fitMst } from '../synthesis/mst/index.js';
 import { chargeSelection, checkpointSteps, planSelection, selectCandidate, selectionResolution, type SelectionOutcome } from './selection.js';
@@ -97,11 +97,17 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
     if (options.signal?.aborted) throw new CondenseAbortedError('condensation aborted');
   };
 
-  // 3. Private preprocessing and the task: DP bounds, the task's own statistics, stratum moments.
+  // 3. Private preprocessing and the task, from one pass over the records: DP bounds, data ranges,
+  // the task's own statistics (survival's time histogram), stratum moments.
   const sigma = budget.preprocessingNoiseMultiplier;
-  const { bounds, featureBounds } = privateRunBounds(train, budget, settings.bounds, ctx, sigma);
-  const task = setUpTask(settings.task, train, ctx, sigma);
-  const momentsQuery = new StratumMomentsQuery(train, featureBounds, (t) => task.stratify(t), task.nStrata, task.momentsPurpose, settings.isPrivate ? settings.momentsClip : undefined);
+  const { bounds, featureBounds, task, momentsQuery } = privatePreprocessing(
+    train,
+    budget,
+    { task: settings.task, bounds: settings.bounds, momentsClip: settings.isPrivate ? settings.momentsClip : undefined },
+    ctx,
+    sigma,
+    (timeHistogram) => newTask(settings.task, timeHistogram),
+  );
   const firstMoments = momentsQuery.measure(ctx, sigma);
   let moments = momentsQuery.decode(firstMoments.sums);
   checkAbort();

@@ -13,21 +13,44 @@
  */
 import type { Rng } from '../core/rng.js';
 import type { DatasetCard } from '../data/card.js';
-import { forEachColumnBlock, type Table } from '../data/table.js';
+import { type Table } from '../data/table.js';
+import type { Task } from '../models/types.js';
 import type { PrivacyLedger } from '../privacy/ledger.js';
 import { SumQueryBuilder, type GaussianMeasurement, type GaussianSumQuery } from '../privacy/measurements.js';
 import { MECHANISM, type DataAccessScope } from '../privacy/dataAccess.js';
 import {
-  addColumnMoments,
+  addCellMoments,
+  CELL_SUMS,
   clearNoiseFloor,
   clippedNumericMomentsBound,
   decodeColumnMoments,
   momentPart,
-  numericClipScales,
   type FeatureMoments,
   type MomentKind,
 } from '../privacy/statistics.js';
 import { erfc } from '../privacy/analysis/special.js';
+import {
+  HistogramCollector,
+  LOGT_BINS,
+  MomentsCollector,
+  preStratification,
+  RANGE_BINS,
+  rangeBinOf,
+  rangeBoundCuts,
+  rangeEdge,
+  readRecordsOnce,
+  SLOG_BINS,
+  slogBin,
+  slogBoundCuts,
+  slogEdge,
+  timeCounter,
+  timeHistogramCounts,
+  timeEdge,
+  type MomentsMode,
+  type RecordCollector,
+} from './statisticsPass.js';
+
+export { RANGE_BINS } from './statisticsPass.js';
 
 
 export interface NoisyQueryContext {
@@ -46,12 +69,6 @@ function release(ctx: NoisyQueryContext, query: GaussianSumQuery, sums: Float64A
 
 // ---------------------------------------------------------------------------------------------
 // Bounds for numeric features whose card has none.
-
-/** Symmetric-log histogram grid: slog(x) = sign(x)·log10(1 + |x|) over [−7, 7] (|x| up to 10^7). */
-const SLOG_MAX = 7;
-const SLOG_BINS = 112;
-const slog = (x: number) => Math.sign(x) * Math.log10(1 + Math.abs(x));
-const slogInverse = (s: number) => Math.sign(s) * (10 ** Math.abs(s) - 1);
 
 /** Numeric/integer features with no public bounds in the card nor supplied by the user. */
 export function featuresNeedingBounds(card: DatasetCard, userBounds: Record<string, [number, number]> = {}): string[] {
@@ -101,43 +118,48 @@ export function privateFeatureBounds(
   noiseMultiplier: number,
   threshold = occupiedBinThreshold(features.length * SLOG_BINS),
 ): Record<string, [number, number]> {
-  const result: Record<string, [number, number]> = {};
-  if (features.length === 0) return result;
-  const indices = features.map((name) => {
+  const histogram = featureBoundsHistogram(table, features);
+  ctx.scope.inside(MECHANISM.featureBounds, () => readRecordsOnce(table, [histogram]));
+  return releaseFeatureBounds(table, features, histogram.counts, ctx, noiseMultiplier, threshold);
+}
+
+/** Column indices of named features (throws on an unknown name). */
+function featureIndices(table: Table, names: readonly string[]): number[] {
+  return names.map((name) => {
     const f = table.features.findIndex((c) => c.spec.name === name);
-    if (f < 0) throw new Error(`privateFeatureBounds: no feature "${name}"`);
+    if (f < 0) throw new Error(`no feature "${name}"`);
     return f;
   });
-  const columns = indices.map((f) => table.features[f]);
-  const binWidth = (2 * SLOG_MAX) / SLOG_BINS;
+}
+
+/** The bounds query's histogram: each present value adds 1 to one symmetric-log bin of its feature. */
+function featureBoundsHistogram(table: Table, features: readonly string[]): HistogramCollector {
+  return new HistogramCollector(table, featureIndices(table, features), SLOG_BINS, features.map(() => slogBin));
+}
+
+/** Release the bounds query's exact `counts` (noise added in place) and read the bounds off them. */
+function releaseFeatureBounds(
+  table: Table,
+  features: readonly string[],
+  counts: Float64Array,
+  ctx: NoisyQueryContext,
+  noiseMultiplier: number,
+  threshold = occupiedBinThreshold(features.length * SLOG_BINS),
+): Record<string, [number, number]> {
+  const result: Record<string, [number, number]> = {};
+  if (features.length === 0) return result;
+  const columns = featureIndices(table, features).map((f) => table.features[f]);
   // Each record adds 1 to one bin of each feature's histogram (or nothing when missing).
   const layout = new SumQueryBuilder();
   for (let f = 0; f < features.length; f++) layout.part(SLOG_BINS, 1);
   const query = layout.build({ name: MECHANISM.featureBounds, purpose: `bounds of ${features.length} features without public bounds` }, noiseMultiplier);
-  const counts = ctx.scope.inside(MECHANISM.featureBounds, () => {
-    const sums = new Float64Array(features.length * SLOG_BINS);
-    forEachColumnBlock(table, (start, count, blockColumns) => {
-      columns.forEach((column, f) => {
-        const values = blockColumns[indices[f]];
-        const missing = column.missing;
-        for (let i = 0; i < count; i++) {
-          if (missing[start + i]) continue;
-          const s = Math.min(Math.max(slog(values[i]), -SLOG_MAX), SLOG_MAX);
-          const bin = Math.min(SLOG_BINS - 1, Math.floor((s + SLOG_MAX) / binWidth));
-          sums[f * SLOG_BINS + bin] += 1;
-        }
-      });
-    });
-    return sums;
-  });
   release(ctx, query, counts);
   const cutoff = ctx.isPrivate ? threshold * query.noiseMultiplier * query.l2Sensitivity : 0.5;
   columns.forEach((column, f) => {
     const span = survivingSpan(counts, f * SLOG_BINS, SLOG_BINS, cutoff);
     // Nothing survived the threshold: fall back to a unit interval around 0 (public, arbitrary).
-    const [low, high] = span
-      ? [slogInverse(-SLOG_MAX + span[0] * binWidth), slogInverse(-SLOG_MAX + span[1] * binWidth)]
-      : [0, 1];
+    // (Every value this can give is among `slogBoundCuts`, which the one pass relies on.)
+    const [low, high] = span ? [slogEdge(span[0]), slogEdge(span[1])] : [0, 1];
     result[column.spec.name] = roundBounds(column.spec.type, low, high);
   });
   return result;
@@ -167,9 +189,6 @@ function roundBounds(type: string, low: number, high: number): [number, number] 
   return high > low ? [low, high] : [low, low + 1];
 }
 
-/** Bins of the public uniform grid inside a feature's bounds used to find where its data lie. */
-export const RANGE_BINS = 32;
-
 /**
  * Where the data lie inside wide bounds. Public bounds are often far wider than the data (a card
  * says [0, 1] for a ratio that lives in [0.05, 0.16]), and the noise of every later statistic on a
@@ -189,74 +208,182 @@ export function privateDataRanges(
   noiseMultiplier: number,
   threshold = occupiedBinThreshold(Object.keys(bounds).length * RANGE_BINS),
 ): Record<string, [number, number]> {
+  const histogram = dataRangesHistogram(table, bounds);
+  ctx.scope.inside(MECHANISM.dataRanges, () => readRecordsOnce(table, [histogram]));
+  return releaseDataRanges(table, bounds, histogram.counts, ctx, noiseMultiplier, threshold);
+}
+
+/** The data-ranges query's histogram: each present value adds 1 to one of RANGE_BINS equal bins inside its feature's bounds. */
+function dataRangesHistogram(table: Table, bounds: Record<string, [number, number]>): HistogramCollector {
+  const names = Object.keys(bounds);
+  return new HistogramCollector(table, featureIndices(table, names), RANGE_BINS, names.map((name) => rangeBinOf(...bounds[name])));
+}
+
+/** Release the data-ranges query's exact `counts` (noise added in place) and read the ranges off them. */
+function releaseDataRanges(
+  table: Table,
+  bounds: Record<string, [number, number]>,
+  counts: Float64Array,
+  ctx: NoisyQueryContext,
+  noiseMultiplier: number,
+  threshold = occupiedBinThreshold(Object.keys(bounds).length * RANGE_BINS),
+): Record<string, [number, number]> {
   const names = Object.keys(bounds);
   const result: Record<string, [number, number]> = {};
   if (names.length === 0) return result;
-  const indices = names.map((name) => table.features.findIndex((c) => c.spec.name === name));
-  const columns = indices.map((f) => table.features[f]);
+  const columns = featureIndices(table, names).map((f) => table.features[f]);
   const layout = new SumQueryBuilder();
   for (let f = 0; f < names.length; f++) layout.part(RANGE_BINS, 1);
   const query = layout.build({ name: MECHANISM.dataRanges, purpose: `data ranges inside the public bounds of ${names.length} features` }, noiseMultiplier);
-  const counts = ctx.scope.inside(MECHANISM.dataRanges, () => {
-    const sums = new Float64Array(names.length * RANGE_BINS);
-    forEachColumnBlock(table, (start, count, blockColumns) => {
-      columns.forEach((column, f) => {
-        const [low, high] = bounds[names[f]];
-        const values = blockColumns[indices[f]];
-        const missing = column.missing;
-        for (let i = 0; i < count; i++) {
-          if (missing[start + i]) continue;
-          const bin = Math.min(RANGE_BINS - 1, Math.max(0, Math.floor(((values[i] - low) / (high - low)) * RANGE_BINS)));
-          sums[f * RANGE_BINS + bin] += 1;
-        }
-      });
-    });
-    return sums;
-  });
   release(ctx, query, counts);
   const cutoff = ctx.isPrivate ? threshold * query.noiseMultiplier * query.l2Sensitivity : 0.5;
   columns.forEach((column, f) => {
     const [low, high] = bounds[names[f]];
     const core = survivingSpan(counts, f * RANGE_BINS, RANGE_BINS, cutoff);
-    const width = (high - low) / RANGE_BINS;
     // The surviving bins are the dense core; the tails (often where the outcome signal is) reach
-    // beyond it, so the range extends the core by its own width on each side.
+    // beyond it, so the range extends the core by its own width on each side. (Every value this
+    // can give is among `rangeBoundCuts`, which the one pass relies on.)
     const span = core && [core[0] - (core[1] - core[0]), core[1] + (core[1] - core[0])];
-    const range = span ? roundBounds(column.spec.type, low + span[0] * width, low + span[1] * width) : [low, high];
+    const range = span ? roundBounds(column.spec.type, rangeEdge(low, high, span[0]), rangeEdge(low, high, span[1])) : [low, high];
     result[names[f]] = [Math.max(low, range[0]), Math.min(high, range[1])];
   });
   return result;
 }
 
+/** What the preprocessing needs of the run's task (`task.ts`): its strata. */
+export interface Stratification {
+  readonly nStrata: number;
+  readonly momentsPurpose: string;
+  stratify(table: Table): Int32Array;
+  /** The stratum of each pre-stratum of the one pass (`preStratification`). */
+  strataOfPreStrata(): Int32Array;
+}
+
+/** What the private preprocessing hands the run. */
+export interface PrivatePreprocessing<T extends Stratification> {
+  /** The user-given, DP and data-range bounds by name. */
+  bounds: Record<string, [number, number]>;
+  /** Every feature's bounds, in card order (the card's own where nothing narrowed them; [0, 1] for non-numeric features). */
+  featureBounds: [number, number][];
+  /** The strata and, for survival, the released time histogram. */
+  task: T;
+  /** The stratum-moments query, its exact sums already taken (except under the joint clip). */
+  momentsQuery: StratumMomentsQuery;
+}
+
 /**
- * Every feature's bounds for a run: the user's, then DP bounds for numeric features with neither
- * card nor user bounds (`privateFeatureBounds`), then, for the features the plan lists, the data
- * ranges inside whatever bounds each has by then — card, user or DP (`privateDataRanges`).
- * `bounds` holds the user-given and DP ones by name; `featureBounds` every feature's, in card order
- * (the card's own where nothing narrowed them; [0, 1] for non-numeric features).
+ * Every preprocessing statistic of a run, from ONE pass over the real records
+ * (`statisticsPass.ts`), released in the run's order — DP bounds (`privateFeatureBounds`), data
+ * ranges (`privateDataRanges`), the survival time histogram (`privateTimeHistogram`), then the
+ * stratum moments (released by the caller with `momentsQuery.measure`) — each with the sensitivity
+ * and noise it has when run on its own. The bounds are the user's, then DP bounds for numeric
+ * features with neither card nor user bounds, then, for the features the plan lists, the data ranges
+ * inside whatever bounds each has by then (card, user or DP).
+ *
+ * Two options need a second pass, because what they need is not known before the first one ends:
+ * data ranges of a feature with DP bounds (the range grid lies inside bounds not yet released), and
+ * the moments' joint clip (`momentsClip`: each record's norm over all its numeric features, clipped
+ * to bounds not yet released).
  */
-export function privateRunBounds(
+export function privatePreprocessing<T extends Stratification>(
   table: Table,
   plan: { featuresNeedingBounds: readonly string[]; rangeFeatures: readonly string[] },
-  userBounds: Record<string, [number, number]>,
+  settings: { task: Task; bounds: Record<string, [number, number]>; momentsClip?: number },
   ctx: NoisyQueryContext,
   noiseMultiplier: number,
-): { bounds: Record<string, [number, number]>; featureBounds: [number, number][] } {
+  newTask: (timeHistogram?: TimeHistogram) => T,
+): PrivatePreprocessing<T> {
   const features = table.card.features;
-  const wide: Record<string, [number, number]> = { ...userBounds, ...privateFeatureBounds(table, plan.featuresNeedingBounds, ctx, noiseMultiplier) };
+  const userBounds = settings.bounds;
+  const needBounds = new Set(plan.featuresNeedingBounds);
+  const publicBounds = (f: (typeof features)[number]) => (userBounds[f.name] ?? f.bounds) as [number, number] | undefined;
+  // Range features whose wide bounds are public are histogrammed in the first pass; the others after the DP bounds.
+  const ranged = features.filter((f) => plan.rangeFeatures.includes(f.name));
+  const rangedNow: Record<string, [number, number]> = Object.fromEntries(ranged.filter((f) => !needBounds.has(f.name)).map((f) => [f.name, publicBounds(f) ?? [0, 1]]));
+  const rangedLater = ranged.filter((f) => needBounds.has(f.name)).map((f) => f.name);
+
+  const stratification = preStratification(settings.task);
+  const { builder, layout, clip } = momentsLayout(table, stratification.count, settings.momentsClip);
+  // Each feature's moments: directly where its bounds are final now, per cell of the grid its
+  // bounds will be released on, or (joint clip, ranges inside DP bounds) in a later pass.
+  const mode = (f: (typeof features)[number], j: number): MomentsMode | undefined => {
+    if (layout[j].kind !== 'numeric') return { bounds: [0, 1] };
+    if (plan.rangeFeatures.includes(f.name)) return needBounds.has(f.name) ? undefined : { cuts: rangeBoundCuts(...rangedNow[f.name], f.type) };
+    return needBounds.has(f.name) ? { cuts: slogBoundCuts(f.type) } : { bounds: publicBounds(f) ?? [0, 1] };
+  };
+  const boundsHistogram = needBounds.size > 0 ? featureBoundsHistogram(table, plan.featuresNeedingBounds) : undefined;
+  const rangesHistogram = ranged.length > 0 ? dataRangesHistogram(table, rangedNow) : undefined;
+  const moments = clip === undefined ? new MomentsCollector(table, stratification, layout, builder.blockWidth, features.map(mode), true) : undefined;
+  // Survival's time histograms are the pre-strata's counts (of the moments, or counted alone under the joint clip).
+  const times = settings.task === 'survival' ? (moments ?? timeCounter(table)) : undefined;
+  const collectors: RecordCollector[] = [boundsHistogram, rangesHistogram, moments ?? times].filter((c): c is NonNullable<typeof c> => c !== undefined);
+  ctx.scope.inside(jointSection(plan, settings.task, clip === undefined), () => readRecordsOnce(table, collectors));
+
+  // 1. DP bounds.
+  const wide: Record<string, [number, number]> = { ...userBounds, ...(boundsHistogram ? releaseFeatureBounds(table, plan.featuresNeedingBounds, boundsHistogram.counts, ctx, noiseMultiplier) : {}) };
   const boundsOf = (f: (typeof features)[number], given: Record<string, [number, number]>) => (given[f.name] ?? f.bounds ?? [0, 1]) as [number, number];
-  const toNarrow = Object.fromEntries(features.filter((f) => plan.rangeFeatures.includes(f.name)).map((f) => [f.name, boundsOf(f, wide)]));
-  const bounds = { ...wide, ...privateDataRanges(table, toNarrow, ctx, noiseMultiplier) };
-  return { bounds, featureBounds: features.map((f) => boundsOf(f, bounds)) };
+  // 2. Data ranges, one joint query over the ranged features in card order (a second pass for those with DP bounds).
+  let bounds = wide;
+  const lateCells: (Float64Array | undefined)[] = [];
+  const lateCuts: (Float64Array | undefined)[] = [];
+  if (rangesHistogram) {
+    const toNarrow: Record<string, [number, number]> = Object.fromEntries(ranged.map((f) => [f.name, boundsOf(f, wide)]));
+    const counts = new Float64Array(ranged.length * RANGE_BINS);
+    const nowNames = Object.keys(rangedNow);
+    if (rangedLater.length > 0) {
+      const laterBounds: Record<string, [number, number]> = Object.fromEntries(rangedLater.map((name) => [name, toNarrow[name]]));
+      const histogram = dataRangesHistogram(table, laterBounds);
+      const laterModes = features.map((f, j) => (layout[j].kind === 'numeric' && rangedLater.includes(f.name) ? { cuts: rangeBoundCuts(...laterBounds[f.name], f.type) } : undefined));
+      const later = clip === undefined ? new MomentsCollector(table, stratification, layout, builder.blockWidth, laterModes, false) : undefined;
+      ctx.scope.inside(later ? `${MECHANISM.dataRanges} + ${MECHANISM.stratumMoments}` : MECHANISM.dataRanges, () => readRecordsOnce(table, later ? [histogram, later] : [histogram]));
+      rangedLater.forEach((name, k) => counts.set(histogram.counts.subarray(k * RANGE_BINS, (k + 1) * RANGE_BINS), ranged.findIndex((f) => f.name === name) * RANGE_BINS));
+      features.forEach((_, j) => {
+        lateCells[j] = later?.cellSums[j];
+        lateCuts[j] = laterModes[j]?.cuts;
+      });
+    }
+    nowNames.forEach((name, k) => counts.set(rangesHistogram.counts.subarray(k * RANGE_BINS, (k + 1) * RANGE_BINS), ranged.findIndex((f) => f.name === name) * RANGE_BINS));
+    bounds = { ...wide, ...releaseDataRanges(table, toNarrow, counts, ctx, noiseMultiplier) };
+  }
+  const featureBounds = features.map((f) => boundsOf(f, bounds));
+  // 3. The task (survival: the time histogram, which fixes the risk groups).
+  const task = newTask(times ? releaseTimeHistogram(timeHistogramCounts(times), ctx, noiseMultiplier) : undefined);
+  // 4. The stratum moments' exact sums: pre-strata added into strata, cell sums clipped to the released bounds.
+  let exact: Float64Array | undefined;
+  if (moments) {
+    const width = builder.blockWidth;
+    const strataOf = task.strataOfPreStrata();
+    exact = new Float64Array(task.nStrata * width);
+    for (let p = 0; p < stratification.count; p++) {
+      const s = strataOf[p];
+      if (s < 0) continue;
+      if (task.nStrata === stratification.count && s === p) exact.set(moments.direct.subarray(p * width, (p + 1) * width), s * width);
+      else for (let k = 0; k < width; k++) exact[s * width + k] += moments.direct[p * width + k];
+      features.forEach((f, j) => {
+        const cells = moments.cellSums[j] ?? lateCells[j];
+        if (!cells) return;
+        const modeOf = mode(f, j);
+        const cuts = modeOf && 'cuts' in modeOf ? modeOf.cuts : lateCuts[j]!;
+        addCellMoments(exact!, s * width + layout[j].offset, cells, p * (cuts.length + 1) * CELL_SUMS, cuts, featureBounds[j]);
+      });
+    }
+  }
+  const momentsQuery = new StratumMomentsQuery(table, featureBounds, (t) => task.stratify(t), task.nStrata, task.momentsPurpose, settings.momentsClip, exact);
+  return { bounds, featureBounds, task, momentsQuery };
+}
+
+/** The mechanisms the first pass reads for (its data-access section: all of them, each charged when released). */
+function jointSection(plan: { featuresNeedingBounds: readonly string[]; rangeFeatures: readonly string[] }, task: Task, withMoments: boolean): string {
+  return [
+    ...(plan.featuresNeedingBounds.length ? [MECHANISM.featureBounds] : []),
+    ...(plan.rangeFeatures.length ? [MECHANISM.dataRanges] : []),
+    ...(task === 'survival' ? [MECHANISM.timeHistogram] : []),
+    ...(withMoments ? [MECHANISM.stratumMoments] : []),
+  ].join(' + ');
 }
 
 // ---------------------------------------------------------------------------------------------
 // Survival: the distribution of follow-up times.
-
-/** Public log-time grid: log10(t) over [−2, 6] in 0.05 steps (t from 0.01 to 10^6 in any unit). */
-const LOGT_MIN = -2;
-const LOGT_MAX = 6;
-const LOGT_BINS = 160;
 
 export interface TimeHistogram {
   /** Bin edges in time units (length bins + 1). */
@@ -273,25 +400,20 @@ export interface TimeHistogram {
  * follow-up time, drawn from the bins, is never 0 but at least 10^LOGT_MIN time units.
  */
 export function privateTimeHistogram(table: Table, ctx: NoisyQueryContext, noiseMultiplier: number): TimeHistogram {
-  const width = (LOGT_MAX - LOGT_MIN) / LOGT_BINS;
+  const times = timeCounter(table);
+  ctx.scope.inside(MECHANISM.timeHistogram, () => readRecordsOnce(table, [times]));
+  return releaseTimeHistogram(timeHistogramCounts(times), ctx, noiseMultiplier);
+}
+
+/** Release the time histograms' exact `counts` (noise added in place). */
+function releaseTimeHistogram(sums: Float64Array, ctx: NoisyQueryContext, noiseMultiplier: number): TimeHistogram {
   // One 1 in one bin of one of the two histograms per record.
   const query = new SumQueryBuilder();
   query.part(2 * LOGT_BINS, 1);
-  const sums = ctx.scope.inside(MECHANISM.timeHistogram, () => {
-    const time = table.time!;
-    const event = table.event!;
-    const counts = new Float64Array(2 * LOGT_BINS);
-    for (let i = 0; i < table.nRows; i++) {
-      const s = Math.min(Math.max(Math.log10(time[i]), LOGT_MIN), LOGT_MAX);
-      const bin = Math.min(LOGT_BINS - 1, Math.floor((s - LOGT_MIN) / width));
-      counts[(event[i] ? 0 : LOGT_BINS) + bin] += 1;
-    }
-    return counts;
-  });
   release(ctx, query.build({ name: MECHANISM.timeHistogram, purpose: 'survival time grid and synthetic follow-up times' }, noiseMultiplier), sums);
   const noiseStd = ctx.isPrivate ? noiseMultiplier : 0;
   const edges = new Float64Array(LOGT_BINS + 1);
-  for (let b = 0; b <= LOGT_BINS; b++) edges[b] = 10 ** (LOGT_MIN + b * width);
+  for (let b = 0; b <= LOGT_BINS; b++) edges[b] = timeEdge(b);
   return { edges, events: clearOrCoarsen(sums.subarray(0, LOGT_BINS), noiseStd), censored: clearOrCoarsen(sums.subarray(LOGT_BINS), noiseStd) };
 }
 
@@ -332,6 +454,32 @@ export interface StratumMoments {
   features: FeatureMoments[];
 }
 
+/** The stratum-moments query's layout: public (the card's features, the strata, the clip). */
+interface MomentsLayout {
+  builder: SumQueryBuilder;
+  layout: { offset: number; kind: MomentKind; levels: number }[];
+  numeric: number[];
+  clip: number | undefined;
+}
+
+function momentsLayout(table: Table, nStrata: number, clipFraction?: number): MomentsLayout {
+  const builder = new SumQueryBuilder();
+  builder.part(1, 1); // the stratum count comes first
+  const numeric = table.features.flatMap((column, f) => (column.spec.type === 'categorical' || column.spec.type === 'binary' ? [] : [f]));
+  const clip = clipFraction !== undefined && numeric.length > 0 ? momentsClipNorm(numeric.length, clipFraction) : undefined;
+  const layout = table.features.map((column) => {
+    const type = column.spec.type;
+    const kind: MomentKind = type === 'categorical' || type === 'binary' ? type : 'numeric';
+    const levels = kind === 'categorical' ? column.spec.categories!.length : 0;
+    const { width, squaredNormBound } = momentPart(kind, levels);
+    // Jointly clipped numeric parts are bounded together below, not one by one.
+    return { offset: builder.part(width, kind === 'numeric' && clip !== undefined ? 0 : squaredNormBound), kind, levels };
+  });
+  if (clip !== undefined) builder.part(0, clippedNumericMomentsBound(numeric.length, clip));
+  builder.disjointBlocks(nStrata);
+  return { builder, layout, numeric, clip };
+}
+
 /**
  * Per-stratum counts, means, spreads and level frequencies in one Gaussian query. A record in stratum
  * s contributes only to stratum s's block: its count (1), and per feature its moment part
@@ -344,8 +492,8 @@ export interface StratumMoments {
  * sums — and `decode` turns (combined) noisy sums into moments.
  */
 export class StratumMomentsQuery {
-  private readonly builder = new SumQueryBuilder();
-  private readonly layout: { offset: number; kind: MomentKind; levels: number }[];
+  private readonly builder: SumQueryBuilder;
+  private readonly layout: MomentsLayout['layout'];
 
   /** Numeric columns' indices, and the L2 norm their centred values are jointly clipped to (undefined: no joint clip). */
   private readonly numeric: number[];
@@ -360,20 +508,10 @@ export class StratumMomentsQuery {
     private readonly purpose: string,
     /** Joint clip of the numeric values as a fraction c of √(numeric features) (`momentsClipNorm`); undefined: none. */
     clipFraction?: number,
+    /** The exact sums, when the run's one pass has already taken them (`privatePreprocessing`); otherwise `measure` reads the records. */
+    private exact?: Float64Array,
   ) {
-    this.builder.part(1, 1); // the stratum count comes first
-    this.numeric = table.features.flatMap((column, f) => (column.spec.type === 'categorical' || column.spec.type === 'binary' ? [] : [f]));
-    this.clip = clipFraction !== undefined && this.numeric.length > 0 ? momentsClipNorm(this.numeric.length, clipFraction) : undefined;
-    this.layout = table.features.map((column) => {
-      const type = column.spec.type;
-      const kind: MomentKind = type === 'categorical' || type === 'binary' ? type : 'numeric';
-      const levels = kind === 'categorical' ? column.spec.categories!.length : 0;
-      const { width, squaredNormBound } = momentPart(kind, levels);
-      // Jointly clipped numeric parts are bounded together below, not one by one.
-      return { offset: this.builder.part(width, kind === 'numeric' && this.clip !== undefined ? 0 : squaredNormBound), kind, levels };
-    });
-    if (this.clip !== undefined) this.builder.part(0, clippedNumericMomentsBound(this.numeric.length, this.clip));
-    this.builder.disjointBlocks(nStrata);
+    ({ builder: this.builder, layout: this.layout, numeric: this.numeric, clip: this.clip } = momentsLayout(table, nStrata, clipFraction));
   }
 
   /** The query's L2 sensitivity (public: from the layout and the clip alone). */
@@ -383,26 +521,22 @@ export class StratumMomentsQuery {
 
   /** One charged Gaussian release of the sums under ledger name `name`. */
   measure(ctx: NoisyQueryContext, noiseMultiplier: number, name: string = MECHANISM.stratumMoments): GaussianMeasurement {
-    const width = this.builder.blockWidth;
     const query = this.builder.build({ name, purpose: this.purpose }, noiseMultiplier);
-    const sums = ctx.scope.inside(name, () => {
-      const strata = this.stratify(this.table);
-      const acc = new Float64Array(this.builder.totalWidth);
-      // Block by block, so row-major records are read at sequential speed (`forEachColumnBlock`);
-      // a record's joint clip needs only its own numeric values, all in its block.
-      forEachColumnBlock(this.table, (start, count, blockColumns) => {
-        const blockRows = this.table.features.map((column, f) => ({ values: blockColumns[f], missing: column.missing.subarray(start, start + count) }));
-        const scales = this.clip === undefined ? undefined : numericClipScales(this.numeric.map((f) => blockRows[f]), this.numeric.map((f) => this.bounds[f]), this.clip, count);
-        this.table.features.forEach((_, f) => {
-          const { offset, kind } = this.layout[f];
-          addColumnMoments(acc, blockRows[f], kind, this.bounds[f], { offset, stride: width, blockOf: strata.subarray(start, start + count), rows: count, scales: kind === 'numeric' ? scales : undefined });
-        });
-      });
-      for (let i = 0; i < this.table.nRows; i++) if (strata[i] >= 0) acc[strata[i] * width] += 1;
-      return acc;
-    });
+    // The exact sums are read once; a second measurement (the noise-figure gate) adds fresh noise to a copy.
+    this.exact ??= ctx.scope.inside(name, () => this.readSums());
+    const sums = this.exact.slice();
     release(ctx, query, sums);
     return { sums, noiseStd: ctx.isPrivate ? query.noiseStd : 0 };
+  }
+
+  /** The exact sums, straight from the records (READS REAL RECORDS) in one pass of their own. */
+  private readSums(): Float64Array {
+    const strata = this.stratify(this.table);
+    const byStratum = { count: this.nStrata, of: (_: Table, start: number, count: number, out: Int32Array) => out.set(strata.subarray(start, start + count)) };
+    const jointClip = this.clip === undefined ? undefined : { numeric: this.numeric, norm: this.clip };
+    const moments = new MomentsCollector(this.table, byStratum, this.layout, this.builder.blockWidth, this.bounds.map((bounds) => ({ bounds })), true, jointClip);
+    readRecordsOnce(this.table, [moments]);
+    return moments.direct;
   }
 
   /** The moments of each stratum from (noisy) sums. */

@@ -9,7 +9,8 @@ import type { Table } from '../data/table.js';
 import type { Target, Task } from '../models/types.js';
 import { type LossSpec } from './objective.js';
 import { histogramQuantiles } from '../privacy/statistics.js';
-import { privateTimeHistogram, type NoisyQueryContext, type StratumMoments, type TimeHistogram } from './privateStatistics.js';
+import type { StratumMoments, TimeHistogram } from './privateStatistics.js';
+import { LOGT_BINS, preStratification } from './statisticsPass.js';
 import type { RunSettings } from './settings.js';
 import { allocateRows } from './syntheticSet.js';
 
@@ -30,6 +31,8 @@ export interface CondensationTask {
   readonly momentsPurpose: string;
   /** Each record's stratum; reads the outcome, so it runs inside the moments mechanism. */
   stratify(table: Table): Int32Array;
+  /** The stratum of each pre-stratum of the one statistics pass (`preStratification`); a record's stratum is its pre-stratum's. */
+  strataOfPreStrata(): Int32Array;
   outcomes(moments: readonly StratumMoments[], settings: RunSettings): TaskOutcomes;
   /** Task-specific entries of the receipt's parameters (DP quantities only). */
   receiptParameters(): Record<string, unknown>;
@@ -42,6 +45,10 @@ export class ClassificationTask implements CondensationTask {
 
   stratify(table: Table): Int32Array {
     return Int32Array.from(table.label!);
+  }
+
+  strataOfPreStrata(): Int32Array {
+    return Int32Array.of(0, 1);
   }
 
   outcomes(moments: readonly StratumMoments[], settings: RunSettings): TaskOutcomes {
@@ -64,22 +71,36 @@ export class ClassificationTask implements CondensationTask {
 }
 
 /**
- * Survival risk groups: 0 = event at or before the DP median event time, 1 = later event,
- * 2 = censored. The time grid and the synthetic follow-up come from the DP time histogram.
+ * Survival risk groups: 0 = event before the DP median event time, 1 = later event, 2 = censored.
+ * The split is the edge of the public log-time grid nearest the DP median (in log time), so that a
+ * record's group follows from its time bin alone — what lets the stratum moments come from the one
+ * statistics pass, which accumulates them per time bin before the median is released. The time grid
+ * and the synthetic follow-up come from the DP time histogram.
  */
 export class SurvivalTask implements CondensationTask {
   readonly task = 'survival';
   readonly nStrata = 3;
   readonly momentsPurpose = 'risk-group counts and feature moments';
   readonly medianEventTime: number;
+  /** Events in time bins below this one form group 0. */
+  readonly splitBin: number;
 
   constructor(readonly timeHistogram: TimeHistogram) {
     this.medianEventTime = histogramQuantiles(timeHistogram.edges, timeHistogram.events, [0.5], 'log')[0];
+    this.splitBin = nearestEdge(timeHistogram.edges, this.medianEventTime);
   }
 
   stratify(table: Table): Int32Array {
-    const strata = new Int32Array(table.nRows);
-    for (let i = 0; i < table.nRows; i++) strata[i] = table.event![i] ? (table.time![i] <= this.medianEventTime ? 0 : 1) : 2;
+    const preStrata = new Int32Array(table.nRows);
+    preStratification('survival').of(table, 0, table.nRows, preStrata);
+    const strataOf = this.strataOfPreStrata();
+    return preStrata.map((p) => strataOf[p]);
+  }
+
+  strataOfPreStrata(): Int32Array {
+    // Events by time bin, then the censored by time bin.
+    const strata = new Int32Array(2 * LOGT_BINS).fill(2);
+    strata.fill(1, 0, LOGT_BINS).fill(0, 0, Math.min(this.splitBin, LOGT_BINS));
     return strata;
   }
 
@@ -149,9 +170,17 @@ export class SurvivalTask implements CondensationTask {
   }
 }
 
-/** The task of a run; survival runs its private time-histogram query here. */
-export function setUpTask(task: Task, train: Table, ctx: NoisyQueryContext, noiseMultiplier: number): CondensationTask {
-  return task === 'classification' ? new ClassificationTask() : new SurvivalTask(privateTimeHistogram(train, ctx, noiseMultiplier));
+/** The task of a run, from survival's released time histogram (`privatePreprocessing`). */
+export function newTask(task: Task, timeHistogram?: TimeHistogram): CondensationTask {
+  return task === 'classification' ? new ClassificationTask() : new SurvivalTask(timeHistogram!);
+}
+
+/** Index of the edge nearest `t` in log time (0 when `t` is not a number: every event then in group 1). */
+function nearestEdge(edges: Float64Array, t: number): number {
+  if (!(t > 0)) return 0;
+  let best = 0;
+  for (let k = 1; k < edges.length; k++) if (Math.abs(Math.log(edges[k] / t)) < Math.abs(Math.log(edges[best] / t))) best = k;
+  return best;
 }
 
 function uniqueAscending(values: Float64Array): Float64Array {

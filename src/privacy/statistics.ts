@@ -164,6 +164,91 @@ export function addColumnMoments(
 }
 
 /**
+ * Per-cell sums of a numeric column, for clipping to bounds chosen after the values were read. The
+ * cells are cut by a public, ascending list of values `cuts`: cell j holds the values with exactly
+ * j cuts at or below them (cell 0 below the first cut, the last cell at or above the last). For each
+ * cell the sums are (count, Σ(x − ref), Σ(x − ref)²) with ref the cell's lower cut (the first cut
+ * for cell 0), so they stay exact to rounding however far the values lie from zero.
+ */
+export const CELL_SUMS = 3;
+
+/** Index of the cell of `x` among ascending `cuts`: the number of cuts ≤ x (binary search). */
+export function cellOf(cuts: Float64Array, x: number): number {
+  let low = 0;
+  let high = cuts.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (cuts[mid] <= x) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
+ * Add each of the first `rows` records' value of one numeric column to its cell's sums (READS REAL
+ * RECORDS) at `acc[(block·(cuts + 1) + cell)·CELL_SUMS …]`, skipping missing values and records of
+ * block −1. `addCellMoments` later turns the sums into the column's moment part for any bounds that
+ * are two of the cuts — exactly what `addColumnMoments` would have added with those bounds.
+ */
+export function addColumnCellSums(
+  acc: Float64Array,
+  column: { values: ArrayLike<number>; missing: Uint8Array },
+  cuts: Float64Array,
+  layout: { blockOf: Int32Array; rows: number },
+): void {
+  const { values, missing } = column;
+  const cells = cuts.length + 1;
+  for (let i = 0; i < layout.rows; i++) {
+    const s = layout.blockOf[i];
+    if (s < 0 || missing[i]) continue;
+    const x = values[i];
+    const cell = cellOf(cuts, x);
+    const d = x - cuts[Math.max(0, cell - 1)];
+    const at = (s * cells + cell) * CELL_SUMS;
+    acc[at] += 1;
+    acc[at + 1] += d;
+    acc[at + 2] += d * d;
+  }
+}
+
+/**
+ * Add the numeric moment part (Σu, w₂Σu², w_p·present; see `addColumnMoments`) of the values whose
+ * cell sums start at `cellSums[from …]` to `acc[base …]`, for `bounds` that are both among `cuts`:
+ * cells below the lower bound give u = −1, cells from the upper bound on u = +1, and the cells
+ * between contribute their sums shifted to the bounds' centre. Equal to `addColumnMoments` up to
+ * the order of the additions.
+ */
+export function addCellMoments(acc: Float64Array, base: number, cellSums: Float64Array, from: number, cuts: Float64Array, bounds: readonly [number, number]): void {
+  const [low, high] = bounds;
+  const first = cuts.indexOf(low);
+  const last = cuts.indexOf(high);
+  if (first < 0 || last < 0) throw new Error(`addCellMoments: bounds [${low}, ${high}] are not cuts of the cell grid`);
+  const mid = (low + high) / 2;
+  const half = (high - low) / 2;
+  let present = 0;
+  let sumU = 0;
+  let sumU2 = 0;
+  for (let cell = 0; cell <= cuts.length; cell++) {
+    const at = from + cell * CELL_SUMS;
+    const count = cellSums[at];
+    if (count === 0) continue;
+    present += count;
+    if (cell <= first || cell > last) {
+      // Cell 0..first lies below the lower bound, cells after `last` at or above the upper bound.
+      sumU += cell <= first ? -count : count;
+      sumU2 += count;
+    } else {
+      const shift = cuts[cell - 1] - mid;
+      sumU += (cellSums[at + 1] + count * shift) / half;
+      sumU2 += (cellSums[at + 2] + 2 * shift * cellSums[at + 1] + count * shift * shift) / (half * half);
+    }
+  }
+  acc[base] += sumU;
+  acc[base + 1] += SECOND_MOMENT_WEIGHT * sumU2;
+  acc[base + 2] += PRESENCE_WEIGHT * present;
+}
+
+/**
  * A column's moments from the noisy sums at `sums[base …]` (post-processing). The number of present
  * values is floored at 1; a mean is clamped into the bounds (P(1) into [0, 1]); level shares are
  * clamped at 0 and renormalised (uniform when nothing is left). The variance E[u²] − E[u]² can be

@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import { SeededRng } from '../../src/core/rng.js';
+import type { DatasetCard, FeatureSpec } from '../../src/data/card.js';
+import { recordColumns, rowMajorRecords, type Table } from '../../src/data/table.js';
+import { condense } from '../../src/condense/condense.js';
+import { privateDataRanges, privateFeatureBounds, privatePreprocessing, privateTimeHistogram, StratumMomentsQuery, type NoisyQueryContext } from '../../src/condense/privateStatistics.js';
+import { slogEdge } from '../../src/condense/statisticsPass.js';
+import { newTask, SurvivalTask } from '../../src/condense/task.js';
+import { DataAccessScope } from '../../src/privacy/dataAccess.js';
+import { PrivacyLedger } from '../../src/privacy/index.js';
+import { dataset } from './helpers.js';
+
+const exactContext = (): NoisyQueryContext => ({ isPrivate: false, ledger: new PrivacyLedger({ epsilon: Infinity, delta: 1e-5 }), noiseRng: new SeededRng(1), scope: new DataAccessScope() });
+
+/** The same table with its features stored row-major (as an ingested table is), read in blocks of 2048. */
+function rowMajor(table: Table): Table {
+  const width = table.features.length;
+  const values = new Float64Array(width * table.nRows);
+  table.features.forEach((c, f) => c.values.forEach((v, i) => (values[i * width + f] = v)));
+  return { ...table, features: recordColumns(table.features.map((c) => c.spec), { values, width }, table.features.map((c) => c.missing)) };
+}
+
+type Plan = { featuresNeedingBounds: string[]; rangeFeatures: string[] };
+
+/**
+ * The statistics the way they were taken before the one pass: each query its own pass over the
+ * records (DP bounds, data ranges inside the bounds known by then, the time histogram), then the
+ * stratum moments read record by record with the final bounds and strata.
+ */
+function multiPass(table: Table, plan: Plan) {
+  const ctx = exactContext();
+  const features = table.card.features;
+  const wide: Record<string, [number, number]> = privateFeatureBounds(table, plan.featuresNeedingBounds, ctx, 0);
+  const boundsOf = (f: FeatureSpec, given: Record<string, [number, number]>) => (given[f.name] ?? f.bounds ?? [0, 1]) as [number, number];
+  const toNarrow = Object.fromEntries(features.filter((f) => plan.rangeFeatures.includes(f.name)).map((f) => [f.name, boundsOf(f, wide)]));
+  const bounds = { ...wide, ...privateDataRanges(table, toNarrow, ctx, 0) };
+  const featureBounds = features.map((f) => boundsOf(f, bounds));
+  const task = newTask(table.card.task, table.card.task === 'survival' ? privateTimeHistogram(table, ctx, 0) : undefined);
+  const query = new StratumMomentsQuery(table, featureBounds, (t) => task.stratify(t), task.nStrata, 'multi-pass');
+  return { bounds, featureBounds, task, sums: query.measure(ctx, 0).sums };
+}
+
+function onePass(table: Table, plan: Plan) {
+  const ctx = exactContext();
+  const run = privatePreprocessing(table, plan, { task: table.card.task, bounds: {} }, ctx, 0, (hist) => newTask(table.card.task, hist));
+  return { ...run, sums: run.momentsQuery.measure(ctx, 0).sums };
+}
+
+function expectSameStatistics(table: Table, plan: Plan) {
+  const reference = multiPass(table, plan);
+  const streamed = onePass(table, plan);
+  expect(streamed.bounds).toEqual(reference.bounds);
+  expect(streamed.featureBounds).toEqual(reference.featureBounds);
+  if (reference.task instanceof SurvivalTask) {
+    const hist = (streamed.task as SurvivalTask).timeHistogram;
+    expect(Array.from(hist.events)).toEqual(Array.from(reference.task.timeHistogram.events));
+    expect(Array.from(hist.censored)).toEqual(Array.from(reference.task.timeHistogram.censored));
+  }
+  expect(streamed.sums.length).toBe(reference.sums.length);
+  let worst = 0;
+  reference.sums.forEach((v, k) => (worst = Math.max(worst, Math.abs(streamed.sums[k] - v) / Math.max(1, Math.abs(v)))));
+  expect(worst, 'largest relative difference of a moment sum').toBeLessThan(1e-9);
+  return reference;
+}
+
+const numericNames = (card: DatasetCard) => card.features.filter((f) => f.type === 'numeric' || f.type === 'integer').map((f) => f.name);
+
+describe('the one statistics pass gives the statistics of one pass per query (exact, non-private)', () => {
+  it.each(['pima', 'wdbc', 'physionet2012', 'gbsg', 'metabric', 'rotterdam', 'support'])('%s: public or DP bounds, with and without data ranges', async (name) => {
+    const { train } = await dataset(name);
+    const numeric = numericNames(train.card);
+    const publicBounds = numeric.filter((n) => train.card.features.find((f) => f.name === n)!.bounds);
+    // The card's own plan; every numeric feature given DP bounds; data ranges inside public bounds; data ranges inside DP bounds.
+    expectSameStatistics(train, { featuresNeedingBounds: numeric.filter((n) => !publicBounds.includes(n)), rangeFeatures: [] });
+    expectSameStatistics(train, { featuresNeedingBounds: numeric, rangeFeatures: [] });
+    expectSameStatistics(train, { featuresNeedingBounds: numeric.filter((n) => !publicBounds.includes(n)), rangeFeatures: numeric });
+    expectSameStatistics(train, { featuresNeedingBounds: numeric.slice(0, 3), rangeFeatures: numeric });
+  });
+
+  it('on a hand-made table with values outside every grid, missing values and ties on the grids’ edges, in columns and row-major', () => {
+    const n = 5000;
+    const rng = new SeededRng(11);
+    const specs: FeatureSpec[] = [
+      { name: 'wide', type: 'numeric' }, // DP bounds: symmetric-log grid
+      { name: 'count', type: 'integer' }, // DP bounds, rounded outwards
+      { name: 'ratio', type: 'numeric', bounds: [0, 1] }, // public bounds, narrowed by a data range
+      { name: 'flag', type: 'binary' },
+      { name: 'kind', type: 'categorical', categories: ['a', 'b', 'c'] },
+    ];
+    const card = { name: 'hand', task: 'classification', target: { name: 'y', positive: 1 }, features: specs } as unknown as DatasetCard;
+    const edges = [slogEdge(60), slogEdge(61), slogEdge(64), 0, 1, -slogEdge(80)];
+    const columns = specs.map(() => ({ values: new Float64Array(n), missing: new Uint8Array(n) }));
+    for (let i = 0; i < n; i++) {
+      const u = rng.uniform();
+      // Mostly a bulk in [2, 40], some exactly on grid edges, some far outside the grid (±10⁹), some missing.
+      columns[0].values[i] = i % 97 === 0 ? (i % 2 ? 1e9 : -1e9) : i % 7 === 0 ? edges[i % edges.length] : 2 + 38 * u * u;
+      columns[1].values[i] = i % 89 === 0 ? 5e8 : Math.floor(100 * u) + (i % 13 === 0 ? 1000 : 0);
+      columns[2].values[i] = i % 11 === 0 ? 3 : i % 5 === 0 ? Math.round(32 * u) / 32 : 0.2 + 0.3 * u; // outside, on range edges, inside
+      columns[3].values[i] = u < 0.3 ? 1 : 0;
+      columns[4].values[i] = Math.floor(3 * rng.uniform());
+      columns.forEach((c, f) => {
+        if ((i + f) % 17 === 0) {
+          c.missing[i] = 1;
+          c.values[i] = NaN;
+        }
+      });
+    }
+    const label = Uint8Array.from({ length: n }, (_, i) => (columns[0].values[i] > 20 || i % 3 === 0 ? 1 : 0));
+    const table: Table = { card, nRows: n, features: specs.map((spec, f) => ({ spec, ...columns[f] })), label };
+    for (const layout of [table, rowMajor(table)]) {
+      expectSameStatistics(layout, { featuresNeedingBounds: ['wide', 'count'], rangeFeatures: [] });
+      const narrowed = expectSameStatistics(layout, { featuresNeedingBounds: ['wide', 'count'], rangeFeatures: ['wide', 'count', 'ratio'] });
+      // The clipping mattered: every numeric feature has present values outside its final bounds.
+      narrowed.featureBounds.slice(0, 3).forEach(([low, high], f) => {
+        const present = columns[f].values.filter((v) => !Number.isNaN(v));
+        expect(present.some((v) => v < low || v > high), specs[f].name).toBe(true);
+      });
+    }
+  });
+});
+
+/** A table whose every real array counts how many elements are read (numeric indices only). */
+function countingTable(table: Table): { table: Table; reads: Map<string, number> } {
+  const reads = new Map<string, number>();
+  const count = <T extends object>(array: T, label: string): T =>
+    new Proxy(array, {
+      get(target, prop) {
+        if (typeof prop === 'string' && /^\d+$/.test(prop)) reads.set(label, (reads.get(label) ?? 0) + 1);
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  const records = rowMajorRecords(table)!;
+  return {
+    reads,
+    table: {
+      ...table,
+      features: recordColumns(table.features.map((c) => c.spec), { values: count(records.values, 'features'), width: records.width }, table.features.map((c) => c.missing)),
+      label: table.label && count(table.label, 'label'),
+      time: table.time && count(table.time, 'time'),
+      event: table.event && count(table.event, 'event'),
+    },
+  };
+}
+
+describe('a default private run reads the records once', () => {
+  it.each([
+    ['physionet2012', 'DP bounds, then moments clipped to them'],
+    ['rotterdam', 'time histogram, then moments per risk group'],
+  ])('%s (%s): every value at most once before the steps', async (name) => {
+    const { train } = await dataset(name);
+    const { table, reads } = countingTable(rowMajor(train));
+    await condense({ train: table, rows: 12, epsilon: 2, steps: 0 });
+    const n = train.nRows;
+    // One pass: each feature value once; the outcome once per record (and nothing read twice).
+    expect(reads.get('features')).toBe(n * train.features.length);
+    if (train.label) expect(reads.get('label')).toBe(n);
+    else {
+      expect(reads.get('time')).toBe(n);
+      expect(reads.get('event')).toBe(n);
+    }
+  });
+});
+
+describe('the one pass leaves the privacy accounting as it was', () => {
+  // Pinned from the multi-pass code (commit daf8772): seeded runs, ε = 2, 3 steps, 2 directions.
+  it.each([
+    ['physionet2012', {}, 1.9999998303751922, [['feature_bounds_histogram', 4.840953826904297], ['stratum_moments', 4.840953826904297], ['zero_order_steps', 1.1452264785766602]]],
+    ['physionet2012', { dataRanges: true }, 1.9999986124917277, [['feature_bounds_histogram', 5.928932189941406], ['data_ranges_histogram', 5.928932189941406], ['stratum_moments', 5.928932189941406], ['zero_order_steps', 1.1352825164794922]]],
+    ['rotterdam', {}, 1.9999969683731318, [['time_histogram', 9.161308288574219], ['stratum_moments', 9.161308288574219], ['zero_order_steps', 1.1867074966430664]]],
+    ['support', { dataRanges: true, momentsClip: 0.7 }, 1.9999997038185582, [['data_ranges_histogram', 11.220268249511719], ['time_histogram', 11.220268249511719], ['stratum_moments', 11.220268249511719], ['zero_order_steps', 0.9091987609863281]]],
+  ] as const)('%s %j: the same ledger entries and ε', async (name, extra, epsilon, entries) => {
+    const { train } = await dataset(name);
+    const { receipt } = await condense({ train, rows: 12, epsilon: 2, steps: 3, directions: 2, seed: 7, ...extra });
+    expect(receipt.entries.map((e) => [e.name, e.noise_multiplier])).toEqual(entries);
+    expect(receipt.epsilon).toBe(epsilon);
+  });
+});
