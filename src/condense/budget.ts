@@ -10,10 +10,9 @@ import type { DatasetCard } from '../data/card.js';
 import { calibrateJointGaussianQueries } from '../privacy/measurements.js';
 import { calibrateNoiseMultiplier } from '../privacy/calibrate.js';
 import type { PrivacyLedger } from '../privacy/ledger.js';
-import { MECHANISM } from '../privacy/dataAccess.js';
-import { featuresNeedingBounds } from './privateStatistics.js';
+import { defaultPreprocessingShare, preprocessingQueries } from './budgetSplit.js';
 import { checkBudget } from './budgetCheck.js';
-import { DEFAULTS, defaultPreprocessingShare, type CondenseSettings, type RunSettings } from './settings.js';
+import { DEFAULTS, type CondenseSettings, type RunSettings } from './settings.js';
 
 export interface BudgetPlan {
   /** Ledger names of the preprocessing queries, in the order they run. */
@@ -27,17 +26,9 @@ export interface BudgetPlan {
 }
 
 /** The preprocessing queries for this card and these public settings, in run order. */
-function preprocessingQueries(card: DatasetCard, bounds: Record<string, [number, number]>, dataRanges: boolean): Omit<BudgetPlan, 'preprocessingNoiseMultiplier'> {
-  const needBounds = featuresNeedingBounds(card, bounds);
-  // Every numeric feature, whichever bounds it will have (card, user or DP): a public list.
-  const rangeFeatures = dataRanges ? card.features.filter((f) => f.type === 'numeric' || f.type === 'integer').map((f) => f.name) : [];
-  const queries = [
-    ...(needBounds.length ? [MECHANISM.featureBounds] : []),
-    ...(rangeFeatures.length ? [MECHANISM.dataRanges] : []),
-    ...(card.task === 'survival' ? [MECHANISM.timeHistogram] : []),
-    MECHANISM.stratumMoments,
-  ];
-  return { preprocessingQueries: queries, featuresNeedingBounds: needBounds, rangeFeatures };
+function planQueries(card: DatasetCard, bounds: Record<string, [number, number]>, dataRanges: boolean): Omit<BudgetPlan, 'preprocessingNoiseMultiplier'> {
+  const { queries, featuresNeedingBounds, rangeFeatures } = preprocessingQueries(card, bounds, dataRanges);
+  return { preprocessingQueries: queries, featuresNeedingBounds, rangeFeatures };
 }
 
 /**
@@ -47,22 +38,35 @@ function preprocessingQueries(card: DatasetCard, bounds: Record<string, [number,
  */
 export function checkBudgetCovers(
   card: DatasetCard,
-  settings: Pick<CondenseSettings, 'epsilon' | 'delta' | 'steps' | 'preprocessingShare' | 'bounds' | 'accountant' | 'dataRanges' | 'initialisation'>,
+  settings: Pick<CondenseSettings, 'epsilon' | 'delta' | 'steps' | 'preprocessingShare' | 'bounds' | 'accountant' | 'dataRanges' | 'initialisation' | 'rows' | 'smoothing' | 'mstShare' | 'momentsClip' | 'splitRule'>,
 ): void {
-  const steps = settings.steps ?? DEFAULTS.steps;
-  checkBudget({
+  const filled = {
     epsilon: settings.epsilon,
     delta: settings.delta ?? DEFAULTS.delta,
-    preprocessingShare: settings.preprocessingShare ?? (steps === 0 ? 1 : settings.initialisation === 'mst' ? DEFAULTS.preprocessingShare : defaultPreprocessingShare(card.features.length)),
-    preprocessingQueries: preprocessingQueries(card, settings.bounds ?? {}, settings.dataRanges ?? false).preprocessingQueries.length,
-    steps,
+    steps: settings.steps ?? DEFAULTS.steps,
+    rows: settings.rows,
+    smoothing: settings.smoothing ?? DEFAULTS.smoothing,
+    initialisation: settings.initialisation ?? DEFAULTS.initialisation,
+    mstShare: settings.mstShare ?? DEFAULTS.mstShare,
+    bounds: settings.bounds ?? {},
+    dataRanges: settings.dataRanges ?? false,
+    momentsClip: settings.momentsClip,
+    splitRule: settings.splitRule ?? DEFAULTS.splitRule,
+  };
+  checkBudget({
+    epsilon: filled.epsilon,
+    delta: filled.delta,
+    // The same default split the run resolves (`resolveSettings`).
+    preprocessingShare: settings.preprocessingShare ?? defaultPreprocessingShare(card, filled),
+    preprocessingQueries: preprocessingQueries(card, filled.bounds, filled.dataRanges).queries.length,
+    steps: filled.steps,
     accountant: settings.accountant ?? 'rdp',
   });
 }
 
 export function planBudget(settings: RunSettings, card: DatasetCard): BudgetPlan {
   checkBudgetCovers(card, settings);
-  const plan = preprocessingQueries(card, settings.bounds, settings.dataRanges);
+  const plan = planQueries(card, settings.bounds, settings.dataRanges);
   const preprocessingNoiseMultiplier = settings.isPrivate
     ? calibrateJointGaussianQueries({
         epsilon: settings.epsilon * settings.preprocessingShare,

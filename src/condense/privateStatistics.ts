@@ -313,7 +313,8 @@ export function privatePreprocessing<T extends Stratification>(
   };
   const boundsHistogram = needBounds.size > 0 ? featureBoundsHistogram(table, plan.featuresNeedingBounds) : undefined;
   const rangesHistogram = ranged.length > 0 ? dataRangesHistogram(table, rangedNow) : undefined;
-  const moments = clip === undefined ? new MomentsCollector(table, stratification, layout, builder.blockWidth, features.map(mode), true) : undefined;
+  const modes = features.map(mode);
+  const moments = clip === undefined ? new MomentsCollector(table, stratification, layout, builder.blockWidth, modes, true) : undefined;
   // Survival's time histograms are the pre-strata's counts (of the moments, or counted alone under the joint clip).
   const times = settings.task === 'survival' ? (moments ?? timeCounter(table)) : undefined;
   const collectors: RecordCollector[] = [boundsHistogram, rangesHistogram, moments ?? times].filter((c): c is NonNullable<typeof c> => c !== undefined);
@@ -359,10 +360,10 @@ export function privatePreprocessing<T extends Stratification>(
       if (s < 0) continue;
       if (task.nStrata === stratification.count && s === p) exact.set(moments.direct.subarray(p * width, (p + 1) * width), s * width);
       else for (let k = 0; k < width; k++) exact[s * width + k] += moments.direct[p * width + k];
-      features.forEach((f, j) => {
+      features.forEach((_, j) => {
         const cells = moments.cellSums[j] ?? lateCells[j];
         if (!cells) return;
-        const modeOf = mode(f, j);
+        const modeOf = modes[j];
         const cuts = modeOf && 'cuts' in modeOf ? modeOf.cuts : lateCuts[j]!;
         addCellMoments(exact!, s * width + layout[j].offset, cells, p * (cuts.length + 1) * CELL_SUMS, cuts, featureBounds[j]);
       });
@@ -532,7 +533,12 @@ export class StratumMomentsQuery {
   /** The exact sums, straight from the records (READS REAL RECORDS) in one pass of their own. */
   private readSums(): Float64Array {
     const strata = this.stratify(this.table);
-    const byStratum = { count: this.nStrata, of: (_: Table, start: number, count: number, out: Int32Array) => out.set(strata.subarray(start, start + count)) };
+    const byStratum = {
+      keys: this.nStrata,
+      count: this.nStrata,
+      blockOfKey: Int32Array.from({ length: this.nStrata }, (_, s) => s),
+      of: (_: Table, start: number, count: number, out: Int32Array) => out.set(strata.subarray(start, start + count)),
+    };
     const jointClip = this.clip === undefined ? undefined : { numeric: this.numeric, norm: this.clip };
     const moments = new MomentsCollector(this.table, byStratum, this.layout, this.builder.blockWidth, this.bounds.map((bounds) => ({ bounds })), true, jointClip);
     readRecordsOnce(this.table, [moments]);

@@ -20,8 +20,10 @@ import { ModelInputError, type Task } from '../models/types.js';
 import type { InputFingerprint } from '../privacy/receipt.js';
 import type { ClassificationLossKind, LearnerRecipe } from './objective.js';
 import type { OptimiserKind } from './optimiser.js';
+import { defaultPreprocessingShare, mstStartPreprocessingShare } from './budgetSplit.js';
 
 export { OptionError } from '../core/errors.js';
+export { defaultPreprocessingShare } from './budgetSplit.js';
 
 export type LearnerChoice = string | { name: string; params?: Record<string, unknown> };
 export type Initialisation = 'private' | 'uniform' | 'real-rows' | 'mst';
@@ -81,7 +83,14 @@ export const SETTINGS = {
     help: "clip norm of each record's loss-difference vector (default √K · max loss)",
     then: ['noiseMultiplier', 'preprocessingNoiseMultiplier'],
   }),
-  preprocessingShare: setting(fraction().optional(), { flag: 'preprocessing-share', placeholder: 's', help: 'share of ε for the private statistics, in (0, 1) (default 0.3 up to 30 features, 0.3·d/30 above, at most 0.6; 1 when steps = 0)' }),
+  preprocessingShare: setting(fraction().optional(), { flag: 'preprocessing-share', placeholder: 's', help: 'share of ε for the private statistics, in (0, 1) (default: by --split-rule; 0.3 with --init mst; 1 when steps = 0)' }),
+  splitRule: setting(z.enum(['features', 'balance']).default('features'), {
+    flag: 'split-rule',
+    placeholder: 'kind',
+    help: "default share of ε for the statistics (DP-moment start with steps) when --preprocessing-share is not given: features (0.3 up to 30 features, 0.3·d/30 above, at most 0.6) or balance (the start's and the steps' noise figures balanced, from ε, δ, the card, m and μ; docs/RESULTS.md)",
+    // The receipt lists the share it chose (`preprocessingShare`).
+    receipt: false,
+  }),
   noiseFigureLimit: setting(positiveOrInfinite.default(0.5), {
     flag: 'noise-figure-limit',
     placeholder: 'R',
@@ -270,29 +279,11 @@ export const DEFAULTS = {
   ) as { [K in DefaultedKey]: Resolved<K> }),
   /** Per task: Cox fits respond more strongly to moving rows than trees do (support diverged at 0.5). */
   learningRate: { classification: 0.5, survival: 0.2 },
-  /** Share of ε for the private statistics when there are steps, up to 30 features (`defaultPreprocessingShare`; 1 when steps = 0). */
-  preprocessingShare: 0.3,
   /** Share of the clip norm reserved for the private loss channel (progress and trace). */
   lossChannelShare: 0.25,
   /** Default clip norm: C = clipScale · √K · (max loss). */
   clipScale: 1,
 };
-
-/**
- * The statistics' default share of ε for a card with `features` features (with steps, DP-moment
- * start): 0.3 up to 30 features, then growing in proportion to the number of features, capped at
- * 0.6 (reached at 60). Why: the moments are one Gaussian query whose squared sensitivity grows
- * linearly with the number of features (1 + 1.5 per numeric one), so holding the noise on each
- * mean at a given level costs a zCDP budget ρ = Δ²/(2σ²) linear in it, while the steps' noise does
- * not depend on it (one scalar per direction). 0.3 is the share validated on tables of up to 30
- * features; the cap leaves the steps at least 40 % (docs/RESULTS.md, "The private start's statistics").
- * Public: the card's feature count.
- */
-export function defaultPreprocessingShare(features: number): number {
-  return Math.min(MAX_DEFAULT_PREPROCESSING_SHARE, DEFAULTS.preprocessingShare * Math.max(1, features / VALIDATED_FEATURES));
-}
-const VALIDATED_FEATURES = 30;
-const MAX_DEFAULT_PREPROCESSING_SHARE = 0.6;
 
 /** The options with every default filled in and checked: the value the later steps read. */
 export type RunSettings = Omit<z.output<typeof settingsSchema>, 'learners' | 'learningRate' | 'preprocessingShare' | 'bounds'> & {
@@ -335,12 +326,8 @@ export function resolveSettings(options: CondenseOptions): RunSettings {
     learners,
     isPrivate,
     learningRate: s.learningRate ?? DEFAULTS.learningRate[task],
-    // With no optimisation steps (the DP per-stratum Gaussian baseline) the statistics get everything
-    // (everything MST does not, with the MST start).
-    // The MST start keeps the fixed 0.3 its split with MST was chosen with.
-    preprocessingShare:
-      s.preprocessingShare ??
-      (s.steps > 0 ? (s.initialisation === 'mst' ? DEFAULTS.preprocessingShare : defaultPreprocessingShare(options.train.card.features.length)) : s.initialisation === 'mst' ? 1 - s.mstShare : 1),
+    // The one default split (`budgetSplit.ts`), the same the CLI's budget check uses.
+    preprocessingShare: s.preprocessingShare ?? defaultPreprocessingShare(options.train.card, { ...s, bounds: s.bounds ?? {} }),
     optimiseTimes: task === 'survival' && s.optimiseTimes,
     bounds: s.bounds ?? {},
     reasonsNotPrivate,
@@ -365,7 +352,7 @@ export function parseSettings(given: CondenseSettings): z.output<typeof settings
     throw new OptionError('preprocessingShare', 'condense: preprocessingShare must be in (0, 1), or exactly 1 when steps = 0');
   }
   if (s.initialisation === 'mst') {
-    const total = (s.preprocessingShare ?? (s.steps > 0 ? DEFAULTS.preprocessingShare : 1 - s.mstShare)) + s.mstShare;
+    const total = (s.preprocessingShare ?? mstStartPreprocessingShare(s)) + s.mstShare;
     if (!(total < 1 || (total <= 1 + 1e-12 && s.steps === 0))) {
       throw new OptionError('mstShare', 'condense: preprocessingShare + mstShare must be below 1 (the steps need the rest), or 1 when steps = 0');
     }

@@ -129,23 +129,40 @@ export class HistogramCollector implements RecordCollector {
   }
 }
 
+/** How the pass groups records before the strata are known (`preStratification`). */
+export interface PreStratification {
+  /** Number of record keys: classification, the class; survival, (event or censored) × log-time bin. */
+  readonly keys: number;
+  /** Number of pre-strata the moments are kept for; `blockOfKey` maps a key to its pre-stratum. */
+  readonly count: number;
+  readonly blockOfKey: Int32Array;
+  /** Writes the keys of records start … start + count − 1 into `out` (reads the outcome). */
+  of(table: Table, start: number, count: number, out: Int32Array): void;
+}
+
 /**
- * Each record's pre-stratum, fixed before anything is released: classification, the class;
- * survival, the log-time bin of an event, or LOGT_BINS + the bin of a censoring time — so the
- * pre-strata's record counts are the time histograms themselves (`timeHistogramCounts`), and each
- * record's time is read once. A stratum is a union of pre-strata (`CondensationTask.strataOfPreStrata`).
+ * Each record's key and pre-stratum, fixed before anything is released. Classification: both the
+ * class. Survival: the key is the log-time bin of an event, or LOGT_BINS + the bin of a censoring
+ * time — so the keys' record counts are the time histograms themselves (`timeHistogramCounts`) and
+ * each record's time is read once — and the pre-stratum the event's bin, or LOGT_BINS for every
+ * censored record (the moments need no finer split). A stratum is a union of pre-strata
+ * (`CondensationTask.strataOfPreStrata`).
  */
-export function preStratification(task: Task): { count: number; of: (table: Table, start: number, count: number, out: Int32Array) => void } {
+export function preStratification(task: Task): PreStratification {
   if (task === 'classification') {
     return {
+      keys: 2,
       count: 2,
+      blockOfKey: Int32Array.of(0, 1),
       of: (table, start, count, out) => {
         for (let i = 0; i < count; i++) out[i] = table.label![start + i];
       },
     };
   }
   return {
-    count: 2 * LOGT_BINS,
+    keys: 2 * LOGT_BINS,
+    count: LOGT_BINS + 1,
+    blockOfKey: Int32Array.from({ length: 2 * LOGT_BINS }, (_, k) => Math.min(k, LOGT_BINS)),
     of: (table, start, count, out) => {
       const time = table.time!;
       const event = table.event!;
@@ -154,9 +171,9 @@ export function preStratification(task: Task): { count: number; of: (table: Tabl
   };
 }
 
-/** Survival's histograms of event times (first LOGT_BINS) and censoring times (next LOGT_BINS): the pre-strata's counts. */
+/** Survival's histograms of event times (first LOGT_BINS) and censoring times (next LOGT_BINS): the keys' counts. */
 export function timeHistogramCounts(moments: MomentsCollector): Float64Array {
-  return Float64Array.from({ length: 2 * LOGT_BINS }, (_, p) => moments.direct[p * moments.width]);
+  return moments.keyCounts.slice();
 }
 
 /** A collector of the survival pre-strata's counts alone (the time histograms), when no moments are collected. */
@@ -177,12 +194,14 @@ export class MomentsCollector implements RecordCollector {
   readonly direct: Float64Array;
   /** Per feature in cell mode, its cell sums per pre-stratum. */
   readonly cellSums: (Float64Array | undefined)[];
+  /** Records per key (survival: the time histograms). */
+  readonly keyCounts: Float64Array;
   /** The block's pre-strata (grown to the largest block; the row count is not read outside the pass). */
   private preStrata = new Int32Array(0);
 
   constructor(
     private readonly table: Table,
-    private readonly stratification: ReturnType<typeof preStratification>,
+    private readonly stratification: PreStratification,
     private readonly layout: readonly { offset: number; kind: MomentKind }[],
     readonly width: number,
     private readonly modes: readonly (MomentsMode | undefined)[],
@@ -192,6 +211,7 @@ export class MomentsCollector implements RecordCollector {
     private readonly jointClip?: { numeric: readonly number[]; norm: number },
   ) {
     this.direct = new Float64Array(stratification.count * width);
+    this.keyCounts = new Float64Array(stratification.keys);
     this.cellSums = modes.map((mode) => (mode && 'cuts' in mode ? new Float64Array(stratification.count * (mode.cuts.length + 1) * CELL_SUMS) : undefined));
   }
 
@@ -199,6 +219,13 @@ export class MomentsCollector implements RecordCollector {
     if (this.preStrata.length < count) this.preStrata = new Int32Array(count);
     const blockOf = this.preStrata.subarray(0, count);
     this.stratification.of(this.table, start, count, blockOf);
+    const { blockOfKey } = this.stratification;
+    for (let i = 0; i < count; i++) {
+      const key = blockOf[i];
+      if (key < 0) continue;
+      this.keyCounts[key] += 1;
+      blockOf[i] = blockOfKey[key];
+    }
     if (this.counts) for (let i = 0; i < count; i++) if (blockOf[i] >= 0) this.direct[blockOf[i] * this.width] += 1;
     const block = this.table.features.map((column, f) => ({ values: columns[f], missing: column.missing.subarray(start, start + count) }));
     // A record's joint clip needs only its own numeric values, all in its block.

@@ -91,16 +91,17 @@ export class SurvivalTask implements CondensationTask {
   }
 
   stratify(table: Table): Int32Array {
-    const preStrata = new Int32Array(table.nRows);
-    preStratification('survival').of(table, 0, table.nRows, preStrata);
+    const stratification = preStratification('survival');
+    const keys = new Int32Array(table.nRows);
+    stratification.of(table, 0, table.nRows, keys);
     const strataOf = this.strataOfPreStrata();
-    return preStrata.map((p) => strataOf[p]);
+    return keys.map((key) => strataOf[stratification.blockOfKey[key]]);
   }
 
   strataOfPreStrata(): Int32Array {
-    // Events by time bin, then the censored by time bin.
-    const strata = new Int32Array(2 * LOGT_BINS).fill(2);
-    strata.fill(1, 0, LOGT_BINS).fill(0, 0, Math.min(this.splitBin, LOGT_BINS));
+    // Events by time bin, then the censored.
+    const strata = new Int32Array(LOGT_BINS + 1).fill(1);
+    strata.fill(0, 0, Math.min(this.splitBin, LOGT_BINS))[LOGT_BINS] = 2;
     return strata;
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, OptionError, SETTINGS, defaultPreprocessingShare, parseSettings, receiptParameterKeys, resolveSettings } from '../../src/condense/settings.js';
+import { DEFAULTS, OptionError, SETTINGS, parseSettings, receiptParameterKeys, resolveSettings } from '../../src/condense/settings.js';
 import { dataset } from './helpers.js';
 
 describe('the settings schema', () => {
@@ -44,18 +44,3 @@ describe('the settings schema', () => {
   });
 });
 
-describe("the statistics' default share of ε", () => {
-  it('is 0.3 up to 30 features, 0.3·d/30 above, at most 0.6 (by hand)', () => {
-    [0.3, 0.3, 0.45, 0.6, 0.6, 0.6].forEach((share, k) => expect(defaultPreprocessingShare([8, 30, 45, 60, 116, 1000][k])).toBeCloseTo(share, 12));
-  });
-
-  it('follows the card: pima (8 features) 0.3, physionet2012 (116) 0.6; a given share, no steps and the MST start keep their own', async () => {
-    const pima = (await dataset('pima')).train;
-    const physionet = (await dataset('physionet2012')).train;
-    expect(resolveSettings({ train: pima, rows: 20, epsilon: 3 }).preprocessingShare).toBe(0.3);
-    expect(resolveSettings({ train: physionet, rows: 20, epsilon: 3 }).preprocessingShare).toBe(0.6);
-    expect(resolveSettings({ train: physionet, rows: 20, epsilon: 3, preprocessingShare: 0.2 }).preprocessingShare).toBe(0.2);
-    expect(resolveSettings({ train: physionet, rows: 20, epsilon: 3, steps: 0 }).preprocessingShare).toBe(1);
-    expect(resolveSettings({ train: physionet, rows: 20, epsilon: 3, initialisation: 'mst' }).preprocessingShare).toBe(0.3);
-  });
-});

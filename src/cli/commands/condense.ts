@@ -218,12 +218,12 @@ export const condenseCommand: CommandModule = {
         const bounds = o.bounds ? await readBoundsFile(o.bounds) : undefined;
         if (publicCard) {
           checkLearners(settings.learners ?? [], publicCard.task);
-          checkBudgetCovers(publicCard, { ...settings, epsilon, bounds });
+          checkBudgetCovers(publicCard, { ...settings, rows, epsilon, bounds });
         }
         const { data, label } = cardOutPath ? await draftAndLoad(o, cardOutPath, io.stderr) : await loadDataOption(o, publicCard);
         if (!publicCard) {
           checkLearners(settings.learners ?? [], data.card.task);
-          checkBudgetCovers(data.card, { ...settings, epsilon, bounds });
+          checkBudgetCovers(data.card, { ...settings, rows, epsilon, bounds });
         }
         // A card drafted on the fly was asked for explicitly: the run goes ahead, and its receipt says the
         // release is not private (the draft's levels came from the data). A draft card FILE must be reviewed first.
