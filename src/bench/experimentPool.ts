@@ -19,6 +19,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { ownThreadCpuSeconds } from './threadCpu.js';
 import { bundledDatasetProfile, cellKey, expectedCellSeconds, runCell, type CellResult, type CellSpec, type DatasetProfile } from './experimentCells.js';
 
 export interface PoolOptions {
@@ -35,6 +36,10 @@ export interface WorkerSummary {
   cells: number;
   busySeconds: number;
   finishedAtSeconds: number;
+  /** CPU seconds of this thread while it claimed and ran cells (NaN where /proc is not available). */
+  cpuSeconds: number;
+  /** CPU seconds a worker thread spent before its first claim (loading its modules); 0 for the calling thread. */
+  startupCpuSeconds: number;
 }
 
 /** Expected seconds of each of `specs`' `pending` cells (`expectedCellSeconds`). */
@@ -234,7 +239,9 @@ async function runThreadCells(
   runOne: (cell: number) => Promise<void>,
   hooks: { stop?: () => boolean; between?: () => Promise<unknown> } = {},
 ): Promise<WorkerSummary> {
-  const summary: WorkerSummary = { cells: 0, busySeconds: 0, finishedAtSeconds: 0 };
+  const cpuAtStart = ownThreadCpuSeconds();
+  // A worker thread's clock started with the thread: what it has used so far is its start-up.
+  const summary: WorkerSummary = { cells: 0, busySeconds: 0, finishedAtSeconds: 0, cpuSeconds: 0, startupCpuSeconds: thread === 0 ? 0 : cpuAtStart };
   for (let i = queues.next(thread); i !== undefined && !hooks.stop?.(); i = queues.next(thread)) {
     const began = performance.now();
     await runOne(i);
@@ -244,5 +251,6 @@ async function runThreadCells(
     await hooks.between?.();
   }
   summary.finishedAtSeconds = (performance.timeOrigin + performance.now() - started) / 1000;
+  summary.cpuSeconds = ownThreadCpuSeconds() - cpuAtStart;
   return summary;
 }

@@ -18,6 +18,7 @@ import { loadBundledCard } from '../node/bundled.js';
 import { DEFAULT_LEARNERS, type CondenseOptions } from '../condense/condense.js';
 import { EXTERNAL_COHORT, METHODS, type CellResult, type CellSpec } from './experimentCells.js';
 import { runCells, type WorkerSummary } from './experimentPool.js';
+import { ownThreadCpuSeconds } from './threadCpu.js';
 
 export interface ExperimentCell {
   dataset: string;
@@ -91,6 +92,19 @@ export function collect(results: CellResult[]): ExperimentCell[] {
   return [...cells.values()];
 }
 
+/**
+ * CPU seconds of the grid: the whole process, this thread, the worker threads (start-up included) and the rest (V8's
+ * helper threads: concurrent compilation and garbage collection, libuv), since `start`. With one
+ * worker the helpers have the second core to themselves; with two they compete with the cells.
+ */
+function cpuSplit(start: { process: NodeJS.CpuUsage; thread: number }, workers: WorkerSummary[]): string {
+  const used = process.cpuUsage(start.process);
+  const total = (used.user + used.system) / 1e6;
+  const here = ownThreadCpuSeconds() - start.thread;
+  const workerThreads = workers.slice(1).reduce((sum, w) => sum + w.cpuSeconds + w.startupCpuSeconds, 0);
+  return `cpu ${total.toFixed(1)} s in all: ${here.toFixed(1)} s this thread, ${workerThreads.toFixed(1)} s worker threads, ${(total - here - workerThreads).toFixed(1)} s V8/libuv helpers`;
+}
+
 async function main(argv: string[]): Promise<void> {
   const program = new Command()
     .name('experiments')
@@ -150,6 +164,7 @@ async function main(argv: string[]): Promise<void> {
   const unique = [...new Map(specs.map((s) => [JSON.stringify(s), s])).values()];
 
   const t0 = performance.now();
+  const cpuAtStart = { process: process.cpuUsage(), thread: ownThreadCpuSeconds() };
   let workerSummaries: WorkerSummary[] = [];
   const results = await runCells(unique, {
     workers: Number(o.workers),
@@ -165,9 +180,10 @@ async function main(argv: string[]): Promise<void> {
   if (workerSummaries.length) {
     const finished = workerSummaries.map((w) => w.finishedAtSeconds);
     process.stderr.write(
-      `workers: ${workerSummaries.map((w) => `${w.cells} cells, busy ${w.busySeconds.toFixed(1)} s, done at ${w.finishedAtSeconds.toFixed(1)} s`).join('; ')} (idle tail ${(Math.max(...finished) - Math.min(...finished)).toFixed(1)} s)\n`,
+      `workers: ${workerSummaries.map((w) => `${w.cells} cells, busy ${w.busySeconds.toFixed(1)} s, cpu ${w.cpuSeconds.toFixed(1)} s${w.startupCpuSeconds ? ` + ${w.startupCpuSeconds.toFixed(1)} s start-up` : ''}, done at ${w.finishedAtSeconds.toFixed(1)} s`).join('; ')} (idle tail ${(Math.max(...finished) - Math.min(...finished)).toFixed(1)} s)\n`,
     );
   }
+  process.stderr.write(`${cpuSplit(cpuAtStart, workerSummaries)}\n`);
   // Rows of `full` belong to every m of its dataset.
   const expanded = results.flatMap((r) => {
     if (r.spec.method !== 'full') return [r];

@@ -52,3 +52,12 @@ export function splitCpu(ms: Map<number, number>, workers: readonly number[]): C
   for (const [tid, value] of ms) if (tid !== MAIN_THREAD && !workers.includes(tid)) otherMs += value;
   return { mainMs: ms.get(MAIN_THREAD) ?? 0, workersMs: workers.map((tid) => ms.get(tid) ?? 0), otherMs };
 }
+
+/** CPU seconds of the calling thread so far (Linux: /proc/thread-self/schedstat; NaN elsewhere). */
+export function ownThreadCpuSeconds(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e9;
+  } catch {
+    return NaN;
+  }
+}

@@ -637,45 +637,18 @@ export function fitCox(X: Matrix, target: SurvivalTarget, weights?: Float64Array
     ldlSolve(factor, p, step);
   };
 
-  let beta = scratch.f64('beta', p).fill(0);
-  let newBeta = scratch.f64('newBeta', p);
-  let bestLoglik = evaluate(beta); // loglik at `beta`, the last accepted point
+  const start = scratch.f64('beta', p).fill(0);
+  const trial = scratch.f64('newBeta', p);
+  const startLoglik = evaluate(start);
   const loglikNull = unpenalised;
-  let bestUnpenalised = unpenalised;
   completeInformation();
   newtonStep();
-  for (let j = 0; j < p; j++) newBeta[j] = beta[j] + step[j];
-
-  let iterations = 0;
-  let converged = false;
-  let halving = false;
-  let lastLoglik = bestLoglik, lastUnpenalised = loglikNull;
-  for (let iter = 1; iter <= maxIterations; iter++) {
-    iterations = iter;
-    lastLoglik = evaluate(newBeta);
-    lastUnpenalised = unpenalised;
-    const relativeChange = Math.abs(1 - bestLoglik / lastLoglik);
-    if (!halving && (relativeChange <= eps || lastLoglik === bestLoglik)) {
-      converged = true;
-      break;
-    }
-    if (iter === maxIterations) break;
-    if (!(lastLoglik >= bestLoglik)) {
-      // Not improving (or non-finite): halve the increment, as coxfit6.
-      halving = true;
-      for (let j = 0; j < p; j++) newBeta[j] = (newBeta[j] + beta[j]) / 2;
-    } else {
-      halving = false;
-      bestLoglik = lastLoglik;
-      bestUnpenalised = lastUnpenalised;
-      completeInformation();
-      newtonStep();
-      const swap = beta;
-      beta = newBeta;
-      newBeta = swap;
-      for (let j = 0; j < p; j++) newBeta[j] = beta[j] + step[j];
-    }
-  }
+  for (let j = 0; j < p; j++) trial[j] = start[j] + step[j];
+  // `beta` is the last accepted point (loglik `bestLoglik`), `newBeta` the last evaluated one.
+  const { iterations, converged, beta, bestLoglik, bestUnpenalised, newBeta, lastLoglik, lastUnpenalised } = newtonIterations(
+    { p, maxIterations, eps, step, evaluate, unpenalised: () => unpenalised, completeInformation, newtonStep },
+    start, trial, startLoglik, loglikNull,
+  );
 
   // R returns the last evaluated β; we return it when it is at least as good as the last accepted
   // one (always so after convergence), and otherwise keep the better, accepted β. With
@@ -736,6 +709,75 @@ export function fitCox(X: Matrix, target: SurvivalTarget, weights?: Float64Array
     warnings,
   };
   return new CoxModel(coefficients, centre, times, centredCumulativeHazard, diagnostics);
+}
+
+/** What `newtonIterations` needs of a fit: its pass 1 and 2 and its Newton step (into `step`). */
+interface NewtonProblem {
+  p: number;
+  maxIterations: number;
+  eps: number;
+  step: Float64Array;
+  /** Pass 1 at β: the penalised loglik, with the score. */
+  evaluate: (beta: Float64Array) => number;
+  /** The unpenalised loglik of the last `evaluate`. */
+  unpenalised: () => number;
+  completeInformation: () => void;
+  newtonStep: () => void;
+}
+
+interface NewtonOutcome {
+  iterations: number;
+  converged: boolean;
+  /** The last accepted point and its (penalised, unpenalised) logliks. */
+  beta: Float64Array;
+  bestLoglik: number;
+  bestUnpenalised: number;
+  /** The last evaluated point and its logliks. */
+  newBeta: Float64Array;
+  lastLoglik: number;
+  lastUnpenalised: number;
+}
+
+/**
+ * coxfit6's Newton–Raphson loop with step halving, from the accepted `beta` (loglik `bestLoglik`,
+ * unpenalised `loglikNull`) and the first trial point `newBeta`. A function of its own that ends
+ * with its loop (see the note above `likelihoodTerms`): inside `fitCox`, V8 compiled the loop on
+ * stack and every later fit bailed out of that code after the loop (an experiment grid on
+ * support, `node --trace-deopt`: 101 bail-outs of one `fitCox` code object, wrong map).
+ */
+function newtonIterations(problem: NewtonProblem, beta: Float64Array, newBeta: Float64Array, bestLoglik: number, loglikNull: number): NewtonOutcome {
+  const { p, maxIterations, eps, step } = problem;
+  const outcome: NewtonOutcome = {
+    iterations: 0, converged: false, beta, bestLoglik, bestUnpenalised: loglikNull, newBeta, lastLoglik: bestLoglik, lastUnpenalised: loglikNull,
+  };
+  let halving = false;
+  for (let iter = 1; iter <= maxIterations; iter++) {
+    outcome.iterations = iter;
+    outcome.lastLoglik = problem.evaluate(outcome.newBeta);
+    outcome.lastUnpenalised = problem.unpenalised();
+    const relativeChange = Math.abs(1 - outcome.bestLoglik / outcome.lastLoglik);
+    if (!halving && (relativeChange <= eps || outcome.lastLoglik === outcome.bestLoglik)) {
+      outcome.converged = true;
+      break;
+    }
+    if (iter === maxIterations) break;
+    if (!(outcome.lastLoglik >= outcome.bestLoglik)) {
+      // Not improving (or non-finite): halve the increment, as coxfit6.
+      halving = true;
+      for (let j = 0; j < p; j++) outcome.newBeta[j] = (outcome.newBeta[j] + outcome.beta[j]) / 2;
+    } else {
+      halving = false;
+      outcome.bestLoglik = outcome.lastLoglik;
+      outcome.bestUnpenalised = outcome.lastUnpenalised;
+      problem.completeInformation();
+      problem.newtonStep();
+      const accepted = outcome.newBeta;
+      outcome.newBeta = outcome.beta;
+      outcome.beta = accepted;
+      for (let j = 0; j < p; j++) outcome.newBeta[j] = outcome.beta[j] + step[j];
+    }
+  }
+  return outcome;
 }
 
 /**
