@@ -1,8 +1,8 @@
 /**
  * The condensation run, as a short pipeline of named steps with typed values between them:
  *   resolveSettings (pure; `settings.ts`) → planBudget (`budget.ts`) → private preprocessing and
- *   setUpTask (`privateStatistics.ts`, `task.ts`) → buildEncoder + initialiseSyntheticSet
- *   (`initialisation.ts`) → planSteps + runSteps (`steps.ts`, `zerothOrder.ts`) → release
+ *   the task, from one pass over the records (`privateStatistics.ts`, `statisticsPass.ts`,
+ *   `task.ts`) → buildEncoder + initialiseSyntheticSet (`initialisation.ts`) → planSteps + runSteps (`steps.ts`, `zerothOrder.ts`) → release
  *   (`release.ts`). This is the library entry point the CLI, the benchmarks and the browser app share.
  *
  * Privacy argument in one place. The run reads the real records only through
