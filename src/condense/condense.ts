@@ -154,7 +154,8 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
         bounds: settings.bounds,
         scope,
       }),
-      medianEventTime: task.receiptParameters().medianEventTime as number | undefined,
+      // The MST start assigns its time bins to the early and late groups at the same split as the strata.
+      riskGroupSplitTime: task.receiptParameters().riskGroupSplitTime as number | undefined,
     }),
   };
   const synthetic = initialiseSyntheticSet(initialisation);

@@ -37,14 +37,14 @@ export interface InitialisationInput {
   /** Only for the non-private `real-rows` ablation: the real table and its strata. */
   realRows?: () => { train: Table; strata: Int32Array };
   /** Only for the `mst` start: fits (and charges) the MST model; the survival strata's DP median event time. */
-  mst?: () => { model: MstModel; medianEventTime?: number };
+  mst?: () => { model: MstModel; riskGroupSplitTime?: number };
 }
 
 export function initialiseSyntheticSet({ settings, encoder, moments, outcomes, publicRng, realRows, mst }: InitialisationInput): SyntheticParameters {
   let initialRows: Matrix;
   if (settings.initialisation === 'mst') {
-    const { model, medianEventTime } = mst!();
-    initialRows = initialiseFromMst(model, encoder, outcomes.allocation, medianEventTime, publicRng);
+    const { model, riskGroupSplitTime } = mst!();
+    initialRows = initialiseFromMst(model, encoder, outcomes.allocation, riskGroupSplitTime, publicRng);
   } else if (settings.initialisation === 'private') {
     initialRows = initialiseFromMoments(encoder, moments, outcomes.allocation, publicRng, settings.initialSpread);
   } else if (settings.initialisation === 'uniform') {
@@ -58,10 +58,11 @@ export function initialiseSyntheticSet({ settings, encoder, moments, outcomes, p
 
 /**
  * The MST start: each stratum's rows are an MST sample conditioned on the stratum — the class, or
- * (survival) the event status and, for events, the side of the DP median event time (time bins whose
- * midpoint lies at or below it are early; no time condition when either side would be empty).
+ * (survival) the event status and, for events, the side of the risk groups' split time (the grid
+ * edge nearest the DP median event time: time bins whose midpoint lies at or below it are early; no
+ * time condition when either side would be empty).
  */
-export function initialiseFromMst(model: MstModel, encoder: Encoder, allocation: Int32Array, medianEventTime: number | undefined, rng: Rng): Matrix {
+export function initialiseFromMst(model: MstModel, encoder: Encoder, allocation: Int32Array, riskGroupSplitTime: number | undefined, rng: Rng): Matrix {
   const label = model.attributes.find((a) => a.role === 'label');
   let evidence: Record<string, number[]>[];
   if (label) evidence = [{ [label.name]: [0] }, { [label.name]: [1] }];
@@ -71,7 +72,7 @@ export function initialiseFromMst(model: MstModel, encoder: Encoder, allocation:
     const early: number[] = [];
     const late: number[] = [];
     const edges = time.edges!;
-    for (let k = 0; k + 1 < edges.length; k++) ((edges[k] + edges[k + 1]) / 2 <= (medianEventTime ?? NaN) ? early : late).push(k);
+    for (let k = 0; k + 1 < edges.length; k++) ((edges[k] + edges[k + 1]) / 2 <= (riskGroupSplitTime ?? NaN) ? early : late).push(k);
     const split = early.length > 0 && late.length > 0;
     evidence = [
       { [event.name]: [1], ...(split ? { [time.name]: early } : {}) },

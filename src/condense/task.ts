@@ -66,7 +66,7 @@ export class ClassificationTask implements CondensationTask {
   }
 
   receiptParameters(): Record<string, unknown> {
-    return { medianEventTime: undefined };
+    return { medianEventTime: undefined, riskGroupSplitTime: undefined };
   }
 }
 
@@ -123,8 +123,14 @@ export class SurvivalTask implements CondensationTask {
     };
   }
 
+  /** The event time that splits groups 0 and 1 (the grid edge `splitBin`); undefined when every event is in group 1. */
+  get riskGroupSplitTime(): number | undefined {
+    return this.splitBin > 0 ? this.timeHistogram.edges[this.splitBin] : undefined;
+  }
+
   receiptParameters(): Record<string, unknown> {
-    return { medianEventTime: Number.isFinite(this.medianEventTime) ? this.medianEventTime : undefined };
+    // Both DP quantities: the median, and the grid edge the risk groups are actually split at.
+    return { medianEventTime: Number.isFinite(this.medianEventTime) ? this.medianEventTime : undefined, riskGroupSplitTime: this.riskGroupSplitTime };
   }
 
   /**

@@ -4,7 +4,7 @@ import type { DatasetCard, FeatureSpec } from '../../src/data/card.js';
 import { recordColumns, rowMajorRecords, type Table } from '../../src/data/table.js';
 import { condense } from '../../src/condense/condense.js';
 import { privateDataRanges, privateFeatureBounds, privatePreprocessing, privateTimeHistogram, StratumMomentsQuery, type NoisyQueryContext } from '../../src/condense/privateStatistics.js';
-import { slogEdge } from '../../src/condense/statisticsPass.js';
+import { LOGT_BINS, slogEdge, timeEdge } from '../../src/condense/statisticsPass.js';
 import { newTask, SurvivalTask } from '../../src/condense/task.js';
 import { DataAccessScope } from '../../src/privacy/dataAccess.js';
 import { PrivacyLedger } from '../../src/privacy/index.js';
@@ -174,5 +174,29 @@ describe('the one pass leaves the privacy accounting as it was', () => {
     const { receipt } = await condense({ train, rows: 12, epsilon: 2, steps: 3, directions: 2, seed: 7, ...extra });
     expect(receipt.entries.map((e) => [e.name, e.noise_multiplier])).toEqual(entries);
     expect(receipt.epsilon).toBe(epsilon);
+  });
+});
+
+describe('survival risk groups split at a public grid edge, and the receipt says which', () => {
+  it.each(['rotterdam', 'support'])('%s: events before the split time are group 0, later events group 1, censored group 2', async (name) => {
+    const { train } = await dataset(name);
+    const task = onePass(train, { featuresNeedingBounds: [], rangeFeatures: [] }).task as SurvivalTask;
+    const split = task.riskGroupSplitTime!;
+    const edges = Array.from({ length: LOGT_BINS + 1 }, (_, k) => timeEdge(k));
+    expect(edges).toContain(split);
+    // The nearest edge to the median in log time: no other edge is closer.
+    const distance = (t: number) => Math.abs(Math.log(t / task.medianEventTime));
+    expect(Math.min(...edges.map(distance))).toBe(distance(split));
+    const strata = task.stratify(train);
+    const counts = [0, 0, 0];
+    for (let i = 0; i < train.nRows; i++) {
+      const expected = train.event![i] ? (train.time![i] < split ? 0 : 1) : 2;
+      expect(strata[i], `record ${i}`).toBe(expected);
+      counts[expected]++;
+    }
+    expect(Math.min(...counts)).toBeGreaterThan(0);
+    const { receipt } = await condense({ train, rows: 12, epsilon: 2, steps: 0, seed: 3 });
+    expect(receipt.parameters.riskGroupSplitTime).toBeGreaterThan(0);
+    expect(edges).toContain(receipt.parameters.riskGroupSplitTime);
   });
 });
