@@ -354,20 +354,22 @@ export function privatePreprocessing<T extends Stratification>(
   if (moments) {
     const width = builder.blockWidth;
     const strataOf = task.strataOfPreStrata();
-    exact = new Float64Array(task.nStrata * width);
+    // Each feature kept in cells (in this pass or the later one): its cell sums and the grid that cut them.
+    const cellGrids = features.map((_, j) => {
+      const mode = modes[j];
+      const cells = moments.cellSums[j] ?? lateCells[j];
+      return cells && { cells, cuts: mode && 'cuts' in mode ? mode.cuts : lateCuts[j]! };
+    });
+    const sums = new Float64Array(task.nStrata * width);
     for (let p = 0; p < stratification.count; p++) {
       const s = strataOf[p];
       if (s < 0) continue;
-      if (task.nStrata === stratification.count && s === p) exact.set(moments.direct.subarray(p * width, (p + 1) * width), s * width);
-      else for (let k = 0; k < width; k++) exact[s * width + k] += moments.direct[p * width + k];
-      features.forEach((_, j) => {
-        const cells = moments.cellSums[j] ?? lateCells[j];
-        if (!cells) return;
-        const modeOf = modes[j];
-        const cuts = modeOf && 'cuts' in modeOf ? modeOf.cuts : lateCuts[j]!;
-        addCellMoments(exact!, s * width + layout[j].offset, cells, p * (cuts.length + 1) * CELL_SUMS, cuts, featureBounds[j]);
+      for (let k = 0; k < width; k++) sums[s * width + k] += moments.direct[p * width + k];
+      cellGrids.forEach((grid, j) => {
+        if (grid) addCellMoments(sums, s * width + layout[j].offset, grid.cells, p * (grid.cuts.length + 1) * CELL_SUMS, grid.cuts, featureBounds[j]);
       });
     }
+    exact = sums;
   }
   const momentsQuery = new StratumMomentsQuery(table, featureBounds, (t) => task.stratify(t), task.nStrata, task.momentsPurpose, settings.momentsClip, exact);
   return { bounds, featureBounds, task, momentsQuery };
