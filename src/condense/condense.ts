@@ -174,13 +174,13 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   // selection's candidates on the way.
   if (selectionPlan && settings.initialisation === 'mst') chargeSelection(selectionPlan, ledger);
   stepPlan ??= planSteps(settings, outcomes.lossSpec, pooled.count, ledger);
-  // The smoothing radius the steps run with (`stepsSmoothing`: widened by the noise-aware rule),
+  // Tied row groups, chosen by the rule from the plan the steps run with (public and DP quantities).
+  const groups = rowGroupsFor(stepPlan, settings, outcomes.lossSpec, outcomes.allocation);
+  // The smoothing radius those steps run with (`stepsSmoothing`: widened by the noise-aware rule),
   // and the plan again at that radius (the learning rate's noise-drift cap depends on it).
-  const smoothing = stepsSmoothing(stepPlan, settings, outcomes.lossSpec);
+  const smoothing = stepsSmoothing(stepPlan, settings, outcomes.lossSpec, groups);
   const runSettings = smoothing === settings.smoothing ? settings : { ...settings, smoothing };
   if (runSettings !== settings) stepPlan = planSteps(runSettings, outcomes.lossSpec, pooled.count, ledger, stepPlan.measurement.steps);
-  // Tied row groups, chosen by the rule from the plan the steps run with (public and DP quantities).
-  const groups = rowGroupsFor(stepPlan, runSettings, outcomes.lossSpec, outcomes.allocation);
   const candidates: Float64Array[] = [];
   const checkpoints = selectionPlan ? { after: checkpointSteps(stepPlan.measurement.steps, selectionPlan.candidates), keep: () => candidates.push(synthetic.values.slice()) } : undefined;
   const trace = await runSteps({

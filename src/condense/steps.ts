@@ -95,16 +95,17 @@ export function noiseFigure(plan: StepPlan, settings: RunSettings, lossSpec: Los
 }
 
 /**
- * The smoothing radius the steps run with. `fixed`: μ as given. `noise`: μ·√(R/R*) when the plan's
- * noise figure R (at μ) exceeds R* (`smoothingReference`), else μ. Why the square root: a zero-order
- * estimate's squared error is the smoothing bias, growing as μ², plus the DP noise variance, which
- * falls as 1/μ² (ν ∝ 1/μ), so the best radius grows as the square root of the noise at a fixed
- * radius — and R is that noise in units of the largest gradient. Public and DP quantities only
- * (R is). Non-private runs keep μ.
+ * The smoothing radius the steps run with. `fixed`: μ as given. `noise`: μ·√(R/R*) when the noise
+ * figure R of the steps as they run (at μ, with their tied row `groups`) exceeds R*
+ * (`smoothingReference`), else μ. Why the square root: a zero-order estimate's squared error is the
+ * smoothing bias, growing as μ², plus the DP noise variance, which falls as 1/μ² (ν ∝ 1/μ), so the
+ * best radius grows as the square root of the noise at a fixed radius — and R is that noise in units
+ * of the largest gradient. Where the row groups keep R within the gate's limit (the default), μ grows
+ * at most √(limit/R*)-fold. Public and DP quantities only (R is). Non-private runs keep μ.
  */
-export function stepsSmoothing(plan: StepPlan, settings: RunSettings, lossSpec: LossSpec): number {
+export function stepsSmoothing(plan: StepPlan, settings: RunSettings, lossSpec: LossSpec, groups?: RowGroups): number {
   if (settings.smoothingRule === 'fixed' || !settings.isPrivate) return settings.smoothing;
-  const figure = noiseFigure(plan, settings, lossSpec);
+  const figure = noiseFigure(plan, settings, lossSpec, groups);
   return figure > settings.smoothingReference ? settings.smoothing * Math.sqrt(figure / settings.smoothingReference) : settings.smoothing;
 }
 

@@ -36,6 +36,15 @@ describe('the noise-aware smoothing radius (smoothingRule: noise)', () => {
     expect(wide.synthetic).not.toEqual(fixed.synthetic);
   });
 
+  it('reads R of the steps as they run: with rows tied in pairs it is half the untied R', async () => {
+    const { train } = await dataset('pima');
+    const untied = (await condense({ train, ...RUN })).receipt.parameters as Record<string, number>;
+    // 10 groups of 2 rows: R_G = R/2, so R* = R/8 doubles μ (R/4 would have for untied rows).
+    const tied = await condense({ train, ...RUN, rowGroups: 10, smoothingRule: 'noise', smoothingReference: untied.noiseFigure / 8 });
+    expect(tied.receipt.parameters.rowGroupCount).toBe(10);
+    expect(tied.receipt.parameters.smoothing as number).toBeCloseTo(2 * untied.smoothing, 4);
+  });
+
   it('keeps μ, and the run bit for bit, at or below R* and in a non-private run', async () => {
     const { train } = await dataset('pima');
     const fixed = await condense({ train, ...RUN });
