@@ -25,12 +25,6 @@ export interface BudgetPlan {
   preprocessingNoiseMultiplier: number;
 }
 
-/** The preprocessing queries for this card and these public settings, in run order. */
-function planQueries(card: DatasetCard, bounds: Record<string, [number, number]>, dataRanges: boolean): Omit<BudgetPlan, 'preprocessingNoiseMultiplier'> {
-  const { queries, featuresNeedingBounds, rangeFeatures } = preprocessingQueries(card, bounds, dataRanges);
-  return { preprocessingQueries: queries, featuresNeedingBounds, rangeFeatures };
-}
-
 /**
  * Throws BudgetTooSmallError (an OptionError naming the smallest workable ε and the options that
  * change it) when (ε, δ) cannot pay for a run with these settings on data with this card. Public
@@ -66,16 +60,17 @@ export function checkBudgetCovers(
 
 export function planBudget(settings: RunSettings, card: DatasetCard): BudgetPlan {
   checkBudgetCovers(card, settings);
-  const plan = planQueries(card, settings.bounds, settings.dataRanges);
+  // Decided from the card and the public bounds alone, as `checkBudgetCovers` counts them.
+  const { queries, featuresNeedingBounds, rangeFeatures } = preprocessingQueries(card, settings.bounds, settings.dataRanges);
   const preprocessingNoiseMultiplier = settings.isPrivate
     ? calibrateJointGaussianQueries({
         epsilon: settings.epsilon * settings.preprocessingShare,
         delta: settings.delta,
-        queries: plan.preprocessingQueries.length,
+        queries: queries.length,
         accountant: settings.accountant,
       })
     : 0;
-  return { ...plan, preprocessingNoiseMultiplier };
+  return { preprocessingQueries: queries, featuresNeedingBounds, rangeFeatures, preprocessingNoiseMultiplier };
 }
 
 /**

@@ -134,17 +134,19 @@ export class SurvivalTask implements CondensationTask {
   }
 
   /**
-   * Synthetic follow-up: group 0 takes evenly spaced quantiles of the lower half of the DP event-time
-   * distribution, group 1 of its upper half, group 2 of the DP censoring-time distribution.
+   * Synthetic follow-up: group 0 takes evenly spaced quantiles of the DP event-time distribution
+   * below the split edge, group 1 of the part above it, group 2 of the DP censoring-time
+   * distribution — so each group's times lie on the side of the split its moments were measured on.
    */
   private syntheticOutcomes(allocation: Int32Array): Target {
     const hist = this.timeHistogram;
     const m = allocation.reduce((a, c) => a + c, 0);
     const time = new Float64Array(m);
     const event = new Uint8Array(m);
+    const split = this.earlyEventFraction();
     const groups: [Float64Array, number, number, number][] = [
-      [hist.events, 0, 0.5, 1],
-      [hist.events, 0.5, 1, 1],
+      [hist.events, 0, split, 1],
+      [hist.events, split, 1, 1],
       [hist.censored, 0, 1, 0],
     ];
     let row = 0;
@@ -159,6 +161,23 @@ export class SurvivalTask implements CondensationTask {
       }
     });
     return { task: 'survival', time, event };
+  }
+
+  /**
+   * The DP event-time distribution's mass below the split edge (the bins of group 0; the released
+   * counts are clamped at 0). When one side holds no mass (no median, or every noisy bin on
+   * one side below its threshold) the halves are the only sensible split of the follow-up.
+   */
+  private earlyEventFraction(): number {
+    const events = this.timeHistogram.events;
+    let early = 0;
+    let total = 0;
+    for (let b = 0; b < events.length; b++) {
+      total += events[b];
+      if (b < this.splitBin) early += events[b];
+    }
+    const fraction = early / total;
+    return fraction > 0 && fraction < 1 ? fraction : 0.5;
   }
 
   /** Bounds for optimised log follow-up times: the span of the DP time histograms' non-empty bins. */

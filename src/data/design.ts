@@ -82,9 +82,10 @@ export function fitDesign(train: Table, spec: DesignSpec): Design {
   const means = new Float64Array(d);
   const scales = new Float64Array(d).fill(1);
   const warnings: string[] = [];
+  const countAndSum = new Float64Array(2);
   for (let j = 0; j < d; j++) {
-    const count = observedCount(raw, n, d, j);
-    const mean = count ? observedSum(raw, n, d, j) / count : NaN;
+    const count = observedCountAndSum(raw, n, d, j, countAndSum);
+    const mean = count ? countAndSum[1] / count : NaN;
     means[j] = mean;
     if (!count) warnings.push(`design column "${columns[j].name}" has no observed value in the training table`);
     if (spec.standardise && count) {
@@ -139,21 +140,20 @@ function fillRaw(table: Table, columns: DesignColumn[]): Float64Array {
  * `transform` at its closing `matrix` call, 16 of `fitDesign`).
  */
 
-/** Number of observed (non-NaN) values of design column j of the row-major `raw` (n × d). */
-function observedCount(raw: Float64Array, n: number, d: number, j: number): number {
+/** Number of observed (non-NaN) values of design column j of the row-major `raw` (n × d), written to `out[0]` and returned, and their sum in row order to `out[1]`. */
+function observedCountAndSum(raw: Float64Array, n: number, d: number, j: number, out: Float64Array): number {
   let count = 0;
-  for (let i = 0; i < n; i++) if (raw[i * d + j] === raw[i * d + j]) count++;
-  return count;
-}
-
-/** Sum of the observed values of design column j, in row order. */
-function observedSum(raw: Float64Array, n: number, d: number, j: number): number {
   let sum = 0;
   for (let i = 0; i < n; i++) {
     const v = raw[i * d + j];
-    if (v === v) sum += v;
+    if (v === v) {
+      count++;
+      sum += v;
+    }
   }
-  return sum;
+  out[0] = count;
+  out[1] = sum;
+  return count;
 }
 
 /** Σ (v − mean)² over the observed values of design column j, in row order. */

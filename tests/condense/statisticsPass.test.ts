@@ -5,6 +5,7 @@ import { recordColumns, rowMajorRecords, type Table } from '../../src/data/table
 import { condense } from '../../src/condense/condense.js';
 import { privateDataRanges, privateFeatureBounds, privatePreprocessing, privateTimeHistogram, StratumMomentsQuery, type NoisyQueryContext } from '../../src/condense/privateStatistics.js';
 import { LOGT_BINS, slogEdge, timeEdge } from '../../src/condense/statisticsPass.js';
+import { resolveSettings } from '../../src/condense/settings.js';
 import { newTask, SurvivalTask } from '../../src/condense/task.js';
 import { DataAccessScope } from '../../src/privacy/dataAccess.js';
 import { PrivacyLedger } from '../../src/privacy/index.js';
@@ -198,5 +199,27 @@ describe('survival risk groups split at a public grid edge, and the receipt says
     const { receipt } = await condense({ train, rows: 12, epsilon: 2, steps: 0, seed: 3 });
     expect(receipt.parameters.riskGroupSplitTime).toBeGreaterThan(0);
     expect(edges).toContain(receipt.parameters.riskGroupSplitTime);
+  });
+
+  it('synthetic follow-up: early events before the split edge, late events after it, in proportion to the DP histogram', () => {
+    // Events 2, 5, 3 in the first three bins: the median (about 40) lies in [10, 100), nearest the
+    // edge 100 in log time, so 7 of the 10 events are early. Split at the median's halves instead,
+    // the first late rows would get times between 40 and 100, on the early side of the split.
+    const task = new SurvivalTask({ edges: Float64Array.of(1, 10, 100, 1000, 10000), events: Float64Array.of(2, 5, 3, 0), censored: Float64Array.of(0, 1, 1, 0) });
+    expect(task.riskGroupSplitTime).toBe(100);
+    const settings = resolveSettings({ train: { card: { task: 'survival', features: [] } } as never, rows: 30, epsilon: 3, learners: ['cox'] });
+    const moments = [0, 1, 2].map(() => ({ count: 10, features: [] }));
+    const { allocation, syntheticTarget } = task.outcomes(moments, settings);
+    if (syntheticTarget.task !== 'survival') throw new Error('survival expected');
+    let row = 0;
+    for (let g = 0; g < 3; g++) {
+      for (let r = 0; r < allocation[g]; r++, row++) {
+        const t = syntheticTarget.time[row];
+        expect(syntheticTarget.event[row], `row ${row}`).toBe(g < 2 ? 1 : 0);
+        if (g === 0) expect(t, `row ${row}`).toBeLessThan(100);
+        if (g === 1) expect(t, `row ${row}`).toBeGreaterThan(100);
+      }
+    }
+    expect(Math.min(...allocation)).toBeGreaterThan(2);
   });
 });

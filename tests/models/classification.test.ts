@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Matrix, matrix, matrixFromRows } from '../../src/core/matrix.js';
+import { ScratchBuffers } from '../../src/core/scratch.js';
 import { SeededRng } from '../../src/core/rng.js';
 import { auroc, logLoss } from '../../src/metrics/classification.js';
 import { CartLearner, TreeClassifierModel } from '../../src/models/classification/cart.js';
@@ -526,6 +527,23 @@ describe('logistic', () => {
     const b = fitLogisticNewton(dup.X, dup.y, new Float64Array(dup.y.length).fill(1), { C: 1, maxIter: 100, tol: 1e-12 });
     expectClose(a.coef, b.coef, 1e-9);
     expect(a.intercept).toBeCloseTo(b.intercept, 9);
+  });
+});
+
+describe('fitLogisticNewton work buffers', () => {
+  it('a fit reusing buffers left dirty by fits of other sizes equals a fit with fresh buffers, bit for bit', () => {
+    const scratch = new ScratchBuffers();
+    const params = { C: 1, maxIter: 100, tol: 1e-10 };
+    for (const [n, d, seed] of [[120, 5, 1], [40, 3, 2], [80, 6, 3], [40, 3, 4]] as const) {
+      const { X, y } = synthetic(n, d, seed);
+      const w = new Float64Array(n).fill(1);
+      for (let i = 0; i < n; i += 3) w[i] = 2;
+      const reused = fitLogisticNewton(X, y, w, params, undefined, scratch);
+      const fresh = fitLogisticNewton(X, y, w, params);
+      expect(Array.from(reused.coef)).toEqual(Array.from(fresh.coef));
+      expect(reused.intercept).toBe(fresh.intercept);
+      expect(reused.diagnostics).toEqual(fresh.diagnostics);
+    }
   });
 });
 

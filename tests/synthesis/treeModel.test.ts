@@ -58,6 +58,28 @@ describe('TreeModel', () => {
     }
   });
 
+  it('marginals reusing the model\'s buffers and the caller\'s output equal a fresh model\'s, bit for bit', () => {
+    const model = randomModel(5);
+    const out = model.allocateMarginals();
+    for (const v of out.node) v.fill(NaN);
+    for (const v of out.edge) v?.fill(NaN);
+    // Conditioning first leaves −∞ in the model's buffers; the next call must not see them.
+    model.marginalsInto(out, new Map([[2, Uint8Array.of(1, 0, 1, 0)]]));
+    for (let round = 0; round < 3; round++) {
+      for (const t of model.nodeTheta) t[0] += 0.25;
+      const fresh = new TreeModel(model.sizes, [[0, 1], [1, 2], [3, 1]]);
+      model.nodeTheta.forEach((t, a) => fresh.nodeTheta[a].set(t));
+      model.edgeTheta.forEach((t, a) => t && fresh.edgeTheta[a]!.set(t));
+      const expected = fresh.marginals();
+      const reused = model.marginalsInto(out);
+      expect(reused).toBe(out);
+      for (let a = 0; a < 4; a++) {
+        expect(Array.from(reused.node[a])).toEqual(Array.from(expected.node[a]));
+        expect(Array.from(reused.edge[a] ?? [])).toEqual(Array.from(expected.edge[a] ?? []));
+      }
+    }
+  });
+
   it('the sampler reproduces the model’s joint distribution (chi-square over many seeded samples)', () => {
     const model = randomModel(2);
     const joint = exactJoint(model);

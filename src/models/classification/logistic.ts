@@ -15,6 +15,7 @@
  * Separable data cannot diverge: the penalty keeps β finite for C < ∞.
  */
 import { choleskyInPlace, choleskySolveInPlace } from '../../core/linalg.js';
+import { ScratchBuffers } from '../../core/scratch.js';
 import type { Matrix } from '../../core/matrix.js';
 import type { Rng } from '../../core/rng.js';
 import type { ClassificationLearner, ClassificationTarget, ClassifierModel, FitDiagnostics } from '../types.js';
@@ -113,6 +114,8 @@ export function fitLogisticNewton(
   params: LogisticParams,
   /** Optional starting point [β, b] (length d + 1), used if its objective beats the default start. */
   start?: Float64Array,
+  /** Work buffers to reuse across fits (a learner keeps one; see `ScratchBuffers`). */
+  scratch = new ScratchBuffers(),
 ): LogisticFit {
   const n = X.rows;
   const d = X.cols;
@@ -127,20 +130,21 @@ export function fitLogisticNewton(
     totalW += w[i];
     posW += w[i] * y[i];
   }
-  const theta = new Float64Array(q);
+  const theta = scratch.f64('theta', q).fill(0);
   theta[d] = Math.log(posW / (totalW - posW));
-  const trial = new Float64Array(q);
-  const eta = new Float64Array(n);
-  const residual = new Float64Array(n);
-  const curvature = new Float64Array(n);
-  const weighted = new Float64Array(n);
-  const grad = new Float64Array(q);
-  const step = new Float64Array(q);
-  const hess = new Float64Array(q * q);
-  const factor = new Float64Array(q * q);
+  const trial = scratch.f64('trial', q);
+  const eta = scratch.f64('eta', n);
+  const residual = scratch.f64('residual', n);
+  const curvature = scratch.f64('curvature', n);
+  const weighted = scratch.f64('weighted', n);
+  const grad = scratch.f64('grad', q);
+  const step = scratch.f64('step', q);
+  // Only the lower triangle is computed; the rest stays zero, as in a fresh array.
+  const hess = scratch.f64('hess', q * q).fill(0);
+  const factor = scratch.f64('factor', q * q);
   // Column-major copy: the gradient and Hessian entries become dot products of contiguous columns,
   // accumulated in registers (about twice as fast as row-wise rank-one updates of the Hessian).
-  const columns = new Float64Array(n * d);
+  const columns = scratch.f64('columns', n * d);
   for (let i = 0, base = 0; i < n; i++, base += d) {
     for (let j = 0, k = i; j < d; j++, k += n) columns[k] = data[base + j];
   }
@@ -309,6 +313,8 @@ export class LogisticLearner implements ClassificationLearner {
    * seeded runs differed with the number of worker threads.
    */
   private anchor: Float64Array | undefined;
+  /** Newton's work buffers, kept across fits (condensation refits on every evaluation). */
+  private readonly scratch = new ScratchBuffers();
 
   constructor(params: Partial<LogisticParams>, _rng?: Rng) {
     this.params = Object.freeze(resolveLogisticParams(this.name, params));
@@ -324,7 +330,7 @@ export class LogisticLearner implements ClassificationLearner {
       for (let k = 0; k < filled.length; k++) if (filled[k] !== filled[k]) filled[k] = 0;
       design = { rows: X.rows, cols: X.cols, data: filled };
     }
-    const fit = fitLogisticNewton(design, target.y, v.weights, this.params, this.anchor);
+    const fit = fitLogisticNewton(design, target.y, v.weights, this.params, this.anchor, this.scratch);
     if (v.missingCount > 0) {
       fit.diagnostics.warnings.unshift(`logistic: ${v.missingCount} missing value(s) in X contribute 0 to the linear predictor`);
     }

@@ -25,6 +25,7 @@ import { ModelInputError } from '../types.js';
 import { argsortRange } from '../../core/argsort.js';
 import { ldlFactor, ldlSolve } from '../../core/linalg.js';
 import { defineLearner } from '../params.js';
+import { ScratchBuffers } from '../../core/scratch.js';
 import { noEventsWarning, validateSurvivalFit } from './validate.js';
 
 export type CoxTies = 'efron' | 'breslow';
@@ -97,36 +98,7 @@ interface CoxWorkspace {
   info: Float64Array;
 }
 
-/**
- * Work buffers a `CoxLearner` keeps across fits, grown when a fit needs more: a fit then allocates
- * only what its model keeps (coefficients, means, baseline). Inside condensation a learner refits
- * on every evaluation, and about twenty fresh typed arrays per fit (each its own zeroed backing
- * store, freed only by the garbage collector) were about a sixth of a Cox fit at m = 200, p = 30.
- * Every buffer is written (or zeroed) before it is read, so results do not depend on earlier fits.
- */
-export class CoxScratch {
-  private readonly buffers = new Map<string, Float64Array | Int32Array | Uint8Array>();
-
-  f64(name: string, length: number): Float64Array {
-    return this.view(name, length, Float64Array);
-  }
-
-  i32(name: string, length: number): Int32Array {
-    return this.view(name, length, Int32Array);
-  }
-
-  u8(name: string, length: number): Uint8Array {
-    return this.view(name, length, Uint8Array);
-  }
-
-  private view<T extends Float64Array | Int32Array | Uint8Array>(name: string, length: number, type: new (length: number) => T): T {
-    let buffer = this.buffers.get(name) as T | undefined;
-    if (!buffer || buffer.length < length) this.buffers.set(name, (buffer = new type(Math.max(length, Math.ceil(1.5 * (buffer?.length ?? 0))))));
-    return buffer.subarray(0, length) as T;
-  }
-}
-
-function buildWorkspace(X: Matrix, target: SurvivalTarget, weights: Float64Array | undefined, efron: boolean, scratch: CoxScratch): {
+function buildWorkspace(X: Matrix, target: SurvivalTarget, weights: Float64Array | undefined, efron: boolean, scratch: ScratchBuffers): {
   ws: CoxWorkspace; centre: Float64Array; scale: Float64Array; sortedTime: Float64Array;
 } {
   const n = X.rows, p = X.cols;
@@ -595,7 +567,7 @@ export function resolveCoxParams(learner: string, options: CoxOptions): Required
  * ModelInputError for invalid input (see `validateSurvivalFit`). Non-convergence and divergent
  * coefficients are reported in `diagnostics` (converged = false / warnings), never silently.
  */
-export function fitCox(X: Matrix, target: SurvivalTarget, weights?: Float64Array, options: CoxOptions = {}, scratch = new CoxScratch()): CoxModel {
+export function fitCox(X: Matrix, target: SurvivalTarget, weights?: Float64Array, options: CoxOptions = {}, scratch = new ScratchBuffers()): CoxModel {
   const eventWeight = validateSurvivalFit('cox', X, target, weights);
   const { ties, ridge, maxIterations, eps } = resolveCoxParams('cox', options);
   const cholTolerance = options.cholTolerance ?? DEFAULT_CHOL_TOLERANCE;
@@ -795,7 +767,7 @@ function noEventCoxModel(p: number): CoxModel {
  * distinct event times: increment Σw_d / S0 (Breslow) or Σ_{k<d} w̄ / (S0 − (k/d)·E0) (Efron), as R
  * `survfit.coxph` with ctype 1 / 2. The shift of exp(η − shift) is undone at the end.
  */
-function baselineHazard(ws: CoxWorkspace, beta: Float64Array, efron: boolean, sortedTime: Float64Array, scratch: CoxScratch): {
+function baselineHazard(ws: CoxWorkspace, beta: Float64Array, efron: boolean, sortedTime: Float64Array, scratch: ScratchBuffers): {
   times: Float64Array; centredCumulativeHazard: Float64Array;
 } {
   const shift = computeRiskWeights(ws, beta);
@@ -858,7 +830,12 @@ export class CoxLearner implements SurvivalLearner {
   readonly name = 'cox';
   readonly task = 'survival' as const;
   readonly params: Readonly<CoxOptions>;
-  private readonly scratch = new CoxScratch();
+  /**
+   * Work buffers kept across fits: a fit then allocates only what its model keeps (coefficients,
+   * means, baseline). About twenty fresh typed arrays per fit were about a sixth of a Cox fit at
+   * m = 200, p = 30.
+   */
+  private readonly scratch = new ScratchBuffers();
 
   constructor(options: CoxOptions = {}) {
     resolveCoxParams(this.name, options);

@@ -61,6 +61,18 @@ function logSumExp(values: Float64Array, offset: number, length: number, stride 
   return max + Math.log(s);
 }
 
+/** Work buffers of belief propagation, per attribute (see `TreeModel.marginalsInto`). */
+interface Propagation {
+  /** Node potential plus the children's messages. */
+  up: Float64Array[];
+  /** Message from each attribute to its parent (null at roots). */
+  message: (Float64Array | null)[];
+  /** Log belief (unnormalised) of each attribute. */
+  belief: Float64Array[];
+  /** One row of an edge's potential plus the child's upward potential. */
+  buffer: Float64Array;
+}
+
 export class TreeModel {
   readonly d: number;
   /** Parent of each attribute (−1 for a component's root). */
@@ -70,6 +82,7 @@ export class TreeModel {
   readonly nodeTheta: Float64Array[];
   /** θ of the edge (parent[a], a), row-major size[parent]×size[a]; null at roots. */
   readonly edgeTheta: (Float64Array | null)[];
+  private propagation: Propagation | undefined;
 
   constructor(readonly sizes: Int32Array, edges: readonly (readonly [number, number])[]) {
     const d = sizes.length;
@@ -97,20 +110,40 @@ export class TreeModel {
         }
       }
     }
-    this.nodeTheta = Array.from(sizes, (k) => new Float64Array(k));
-    this.edgeTheta = Array.from({ length: d }, (_, a) => (this.parent[a] >= 0 ? new Float64Array(sizes[this.parent[a]] * sizes[a]) : null));
+    // Potentials have the marginals' shapes; all zero is the uniform distribution.
+    const potentials = this.allocateMarginals();
+    this.nodeTheta = potentials.node;
+    this.edgeTheta = potentials.edge;
   }
 
-  /** Exact marginals by belief propagation, optionally conditioned on evidence. */
+  /** Exact marginals by belief propagation, optionally conditioned on evidence (fresh arrays). */
   marginals(evidence?: Evidence): Marginals {
+    return this.marginalsInto(this.allocateMarginals(), evidence);
+  }
+
+  /** Node and edge arrays shaped for this model, for `marginalsInto`. */
+  allocateMarginals(): Marginals {
+    const { d, sizes, parent } = this;
+    return {
+      node: Array.from(sizes, (k) => new Float64Array(k)),
+      edge: Array.from({ length: d }, (_, a) => (parent[a] >= 0 ? new Float64Array(sizes[parent[a]] * sizes[a]) : null)),
+    };
+  }
+
+  /**
+   * `marginals` written into `out` (from `allocateMarginals`; every entry overwritten), with the
+   * messages and beliefs in buffers the model keeps: estimation calls this on every iteration,
+   * and fresh arrays per call were most of MST's typed-array allocations.
+   */
+  marginalsInto(out: Marginals, evidence?: Evidence): Marginals {
     const { d, sizes, parent, order } = this;
-    const up = this.nodeTheta.map((t, a) => {
-      const u = Float64Array.from(t);
+    const { up, message, belief, buffer } = (this.propagation ??= this.allocatePropagation());
+    for (let a = 0; a < d; a++) {
+      const u = up[a];
+      u.set(this.nodeTheta[a]);
       const allowed = evidence?.get(a);
       if (allowed) for (let x = 0; x < u.length; x++) if (!allowed[x]) u[x] = -Infinity;
-      return u;
-    });
-    const message: (Float64Array | null)[] = new Array(d).fill(null);
+    }
     // Upward: children come after their parent in `order`, so walk it backwards.
     for (let k = d - 1; k >= 0; k--) {
       const a = order[k];
@@ -119,48 +152,51 @@ export class TreeModel {
       const ka = sizes[a];
       const kp = sizes[p];
       const theta = this.edgeTheta[a]!;
-      const m = new Float64Array(kp);
-      const buffer = new Float64Array(ka);
+      const m = message[a]!;
       for (let xp = 0; xp < kp; xp++) {
         for (let xa = 0; xa < ka; xa++) buffer[xa] = theta[xp * ka + xa] + up[a][xa];
         m[xp] = logSumExp(buffer, 0, ka);
       }
-      message[a] = m;
       const target = up[p];
       for (let xp = 0; xp < kp; xp++) target[xp] += m[xp];
     }
     // Downward: full beliefs, edge marginals from the parent's belief without the child's message.
-    const belief: Float64Array[] = new Array(d);
-    const node: Float64Array[] = new Array(d);
-    const edge: (Float64Array | null)[] = new Array(d).fill(null);
+    const { node, edge } = out;
     for (let k = 0; k < d; k++) {
       const a = order[k];
       const p = parent[a];
       const ka = sizes[a];
-      if (p < 0) {
-        belief[a] = up[a];
-      } else {
+      if (p >= 0) {
         const kp = sizes[p];
         const theta = this.edgeTheta[a]!;
         const m = message[a]!;
-        const joint = new Float64Array(kp * ka);
+        const joint = edge[a]!;
         for (let xp = 0; xp < kp; xp++) {
           const cavity = belief[p][xp] === -Infinity ? -Infinity : belief[p][xp] - m[xp];
           for (let xa = 0; xa < ka; xa++) joint[xp * ka + xa] = cavity + theta[xp * ka + xa] + up[a][xa];
         }
         const logZ = logSumExp(joint, 0, kp * ka);
-        const b = new Float64Array(ka);
+        const b = belief[a];
         for (let xa = 0; xa < ka; xa++) b[xa] = logSumExp(joint, xa, kp, ka);
         for (let c = 0; c < joint.length; c++) joint[c] = Math.exp(joint[c] - logZ);
-        edge[a] = joint;
-        belief[a] = b;
       }
       const logZ = logSumExp(belief[a], 0, ka);
-      const prob = new Float64Array(ka);
+      const prob = node[a];
       for (let x = 0; x < ka; x++) prob[x] = Math.exp(belief[a][x] - logZ);
-      node[a] = prob;
     }
-    return { node, edge };
+    return out;
+  }
+
+  /** Belief propagation's buffers: a root's belief is its upward potential itself. */
+  private allocatePropagation(): Propagation {
+    const { d, sizes, parent } = this;
+    const up = Array.from(sizes, (k) => new Float64Array(k));
+    return {
+      up,
+      message: Array.from({ length: d }, (_, a) => (parent[a] >= 0 ? new Float64Array(sizes[parent[a]]) : null)),
+      belief: Array.from({ length: d }, (_, a) => (parent[a] >= 0 ? new Float64Array(sizes[a]) : up[a])),
+      buffer: new Float64Array(Math.max(1, ...sizes)),
+    };
   }
 
   /**
@@ -293,7 +329,9 @@ export function estimateTreeModel(
   };
   const gradients = terms.map((t) => new Float64Array(t.y.length));
   const thetaOf = (t: (typeof terms)[number]) => (t.node >= 0 ? model.nodeTheta[t.node] : model.edgeTheta[t.edgeOf]!);
+  // The current marginals and the candidate step's, swapped when a step is accepted.
   let marginals = model.marginals();
+  let next = model.allocateMarginals();
   let loss = lossAndGradient(marginals, gradients);
   // Start from the step a quadratic with this curvature would take (the line search adapts it).
   let maxPrecision = 0;
@@ -311,7 +349,7 @@ export function estimateTreeModel(
       const g = gradients[k];
       for (let c = 0; c < theta.length; c++) theta[c] -= step * g[c];
     });
-    const next = model.marginals();
+    model.marginalsInto(next);
     const nextLoss = lossAndGradient(next, null);
     // Sufficient decrease: at least half the decrease the linearisation promises.
     let promised = 0;
@@ -323,7 +361,7 @@ export function estimateTreeModel(
     });
     if (nextLoss <= loss - 0.5 * promised && Number.isFinite(nextLoss)) {
       lastRelativeChange = (loss - nextLoss) / Math.max(loss, 1e-300);
-      marginals = next;
+      [marginals, next] = [next, marginals];
       loss = lossAndGradient(marginals, gradients);
       step *= 1.25;
       if (lastRelativeChange < tolerance) break;
