@@ -37,7 +37,7 @@ import { poolMoments, privatePreprocessing, type NoisyQueryContext } from './pri
 import { releaseCaveats } from '../models/survival/coxFiniteness.js';
 import { decodeSyntheticTable, releaseReceipt, releasedStatistics, settingsAsRun, type ReleasedStatistics } from './release.js';
 import { resolveSettings, type CondenseOptions, type ResolvedSettings } from './settings.js';
-import { gateSteps, planSteps, rowGroupsFor, runSteps, type StepsGate, type TraceRow } from './steps.js';
+import { gateSteps, planSteps, rowGroupsFor, runSteps, stepsSmoothing, type StepsGate, type TraceRow } from './steps.js';
 import { newTask } from './task.js';
 import type { DirectionEvaluator, DirectionEvaluatorFactory } from './zerothOrder.js';
 import { fitMst } from '../synthesis/mst/index.js';
@@ -109,7 +109,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
     (timeHistogram) => newTask(settings.task, timeHistogram),
   );
   const firstMoments = momentsQuery.measure(ctx, sigma);
-  let moments = momentsQuery.decode(firstMoments.sums);
+  let moments = momentsQuery.decode(firstMoments.sums, firstMoments.noiseStd);
   checkAbort();
   let pooled = poolMoments(moments);
   let outcomes = task.outcomes(moments, settings);
@@ -128,7 +128,8 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
     : { path: settings.steps > 0 ? 'steps' : 'no-steps', repeatShare: 0 };
   if (gate.repeatShare > 0) {
     const secondMoments = momentsQuery.measure(ctx, repeatedMomentsNoiseMultiplier(settings, ledger, gate.repeatShare), MECHANISM.repeatedStratumMoments);
-    moments = momentsQuery.decode(combineGaussianMeasurements(firstMoments, secondMoments).sums);
+    const combined = combineGaussianMeasurements(firstMoments, secondMoments);
+    moments = momentsQuery.decode(combined.sums, combined.noiseStd);
     pooled = poolMoments(moments);
     outcomes = task.outcomes(moments, settings);
     // The steps (if any are left) are planned again on the rest of the budget.
@@ -175,10 +176,15 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   stepPlan ??= planSteps(settings, outcomes.lossSpec, pooled.count, ledger);
   // Tied row groups, chosen by the rule from the plan the steps run with (public and DP quantities).
   const groups = rowGroupsFor(stepPlan, settings, outcomes.lossSpec, outcomes.allocation);
+  // The smoothing radius those steps run with (`stepsSmoothing`: widened by the noise-aware rule),
+  // and the plan again at that radius (the learning rate's noise-drift cap depends on it).
+  const smoothing = stepsSmoothing(stepPlan, settings, outcomes.lossSpec, groups);
+  const runSettings = smoothing === settings.smoothing ? settings : { ...settings, smoothing };
+  if (runSettings !== settings) stepPlan = planSteps(runSettings, outcomes.lossSpec, pooled.count, ledger, stepPlan.measurement.steps);
   const candidates: Float64Array[] = [];
   const checkpoints = selectionPlan ? { after: checkpointSteps(stepPlan.measurement.steps, selectionPlan.candidates), keep: () => candidates.push(synthetic.values.slice()) } : undefined;
   const trace = await runSteps({
-    settings,
+    settings: runSettings,
     plan: stepPlan,
     synthetic,
     groups,
@@ -204,7 +210,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   }
 
   // 6. Release.
-  const resolved = settingsAsRun(settings, budget, stepPlan, outcomes, gate, groups, selection);
+  const resolved = settingsAsRun(runSettings, budget, stepPlan, outcomes, gate, groups, selection);
   const receipt = releaseReceipt(ledger, { settings, resolved, task, card, inputFingerprint: options.inputFingerprint, onInvalid: options.onInvalid, startedAt });
   const released = releasedStatistics(card, featureBounds, pooled, moments, task);
   const table = decodeSyntheticTable(synthetic, encoder, card);

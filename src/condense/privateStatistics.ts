@@ -547,16 +547,23 @@ export class StratumMomentsQuery {
     return moments.direct;
   }
 
-  /** The moments of each stratum from (noisy) sums. */
-  decode(sums: Float64Array): StratumMoments[] {
+  /**
+   * The moments of each stratum from (noisy) sums. With the noise std of the sums' coordinates
+   * (`GaussianMeasurement.noiseStd`), each numeric mean also carries the sd of its noise
+   * (`meanNoiseSd`: noise std · half-width / present count, in data units).
+   */
+  decode(sums: Float64Array, noiseStd = 0): StratumMoments[] {
     const width = this.builder.blockWidth;
     const result: StratumMoments[] = [];
     for (let s = 0; s < this.nStrata; s++) {
       const count = Math.max(1, sums[s * width]);
       const features = this.table.features.map((_, f): FeatureMoments => {
         const { offset, kind, levels } = this.layout[f];
-        const { mean, sd, levelProbabilities } = decodeColumnMoments(sums, s * width + offset, kind, this.bounds[f], levels);
-        return levelProbabilities ? { mean, sd, levelProbabilities } : { mean, sd };
+        const { mean, sd, levelProbabilities, present } = decodeColumnMoments(sums, s * width + offset, kind, this.bounds[f], levels);
+        if (levelProbabilities) return { mean, sd, levelProbabilities };
+        if (kind !== 'numeric' || noiseStd === 0) return { mean, sd };
+        const [low, high] = this.bounds[f];
+        return { mean, sd, meanNoiseSd: (noiseStd * (high - low)) / (2 * present!) };
       });
       result.push({ count, features });
     }

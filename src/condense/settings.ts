@@ -72,6 +72,19 @@ export const SETTINGS = {
   steps: setting(z.number().int().min(0).max(MAX_STEPS).default(300), { flag: 'steps', placeholder: 'T', help: 'zero-order steps (0: the DP per-stratum Gaussian baseline)' }),
   directions: setting(z.number().int().min(1).max(MAX_DIRECTIONS).default(16), { flag: 'directions', placeholder: 'K', help: 'random directions per step' }),
   smoothing: setting(z.number().gt(0).default(0.3), { flag: 'smoothing', placeholder: 'μ', help: 'smoothing radius in standardised units' }),
+  smoothingRule: setting(z.enum(['fixed', 'noise']).default('fixed'), {
+    flag: 'smoothing-rule',
+    placeholder: 'kind',
+    help: "smoothing radius of the private steps: fixed (μ) or noise (μ·√(R/R*) when the steps' noise figure R at μ exceeds --smoothing-reference R*: the bias-variance optimum of a zero-order gradient grows as the square root of its noise)",
+    // The receipt's `smoothing` is the radius the steps ran with.
+    receipt: false,
+  }),
+  smoothingReference: setting(z.number().gt(0).default(0.05), {
+    flag: 'smoothing-reference',
+    placeholder: 'R*',
+    help: 'with --smoothing-rule noise: the noise figure up to which μ is kept (default: about the largest R of the ε = 8 runs at the default sizes, where μ = 0.3 was validated)',
+    receipt: false,
+  }),
   smoothingDecay: setting(fraction().default(1), { flag: 'smoothing-decay', placeholder: 'r', help: 'final smoothing radius as a fraction of the initial one (linear decay; 1 = constant)' }),
   learningRate: setting(z.number().gt(0).optional(), { flag: 'learning-rate', placeholder: 'lr', help: 'step size (default 0.5 classification, 0.2 survival; capped so the DP noise cannot drift the rows far)' }),
   momentum: setting(fraction().default(0.9), { flag: 'momentum', placeholder: 'β', help: 'momentum of the SGD optimiser' }),
@@ -141,6 +154,12 @@ export const SETTINGS = {
     receipt: false,
   }),
   initialSpread: setting(z.number().gt(0).default(1), { flag: 'initial-spread', placeholder: 'k', help: 'spread of the initial rows around their stratum mean, in DP standard deviations' }),
+  spreadRule: setting(z.enum(['fixed', 'noise']).default('fixed'), {
+    flag: 'spread-rule',
+    placeholder: 'kind',
+    help: "numeric spread of the initial rows: fixed (k DP standard deviations) or noise (√((k·sd)² + v), v the known noise variance of the stratum's DP mean, so that at low ε the rows cover where the mean may lie)",
+    receipt: false,
+  }),
   classBalance: setting(z.enum(['balanced', 'proportional']).default('balanced'), { flag: 'class-balance', placeholder: 'kind', help: 'classification rows per class: balanced or proportional (to a DP class count)' }),
   loss: setting(z.enum(['brier', 'cross-entropy']).default('brier'), { flag: 'loss', placeholder: 'kind', help: 'classification loss: brier or cross-entropy' }),
   classWeighting: setting(z.enum(['balanced', 'none']).default('balanced'), { flag: 'class-weighting', placeholder: 'kind', help: 'classification: weight the loss so both classes count equally (balanced, from DP counts) or not (none)' }),

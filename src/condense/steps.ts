@@ -94,6 +94,21 @@ export function noiseFigure(plan: StepPlan, settings: RunSettings, lossSpec: Los
   return (plan.noisePerCoordinate * settings.rows) / ((groups?.smallest ?? 1) * Math.sqrt(steps) * maxRecordLoss(lossSpec));
 }
 
+/**
+ * The smoothing radius the steps run with. `fixed`: μ as given. `noise`: μ·√(R/R*) when the noise
+ * figure R of the steps as they run (at μ, with their tied row `groups`) exceeds R*
+ * (`smoothingReference`), else μ. Why the square root: a zero-order estimate's squared error is the
+ * smoothing bias, growing as μ², plus the DP noise variance, which falls as 1/μ² (ν ∝ 1/μ), so the
+ * best radius grows as the square root of the noise at a fixed radius — and R is that noise in units
+ * of the largest gradient. Where the row groups keep R within the gate's limit (the default), μ grows
+ * at most √(limit/R*)-fold. Public and DP quantities only (R is). Non-private runs keep μ.
+ */
+export function stepsSmoothing(plan: StepPlan, settings: RunSettings, lossSpec: LossSpec, groups?: RowGroups): number {
+  if (settings.smoothingRule === 'fixed' || !settings.isPrivate) return settings.smoothing;
+  const figure = noiseFigure(plan, settings, lossSpec, groups);
+  return figure > settings.smoothingReference ? settings.smoothing * Math.sqrt(figure / settings.smoothingReference) : settings.smoothing;
+}
+
 /** The tied row groups the steps of this plan run with (`rowGroups.ts`; the rule reads R of the untied steps). */
 export function rowGroupsFor(plan: StepPlan, settings: RunSettings, lossSpec: LossSpec, allocation: Int32Array): RowGroups {
   return chooseRowGroups(settings.rowGroups, noiseFigure(plan, settings, lossSpec), settings.noiseFigureLimit, allocation);

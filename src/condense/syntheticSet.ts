@@ -126,6 +126,12 @@ export function initialiseFromMoments(
   allocation: Int32Array,
   rng: Rng,
   spreadFactor: number,
+  /**
+   * Widen each numeric spread by the noise of the stratum's DP mean (`meanNoiseSd`): √((k·sd)² + v).
+   * The rows then scatter over where the true mean may lie rather than around one noisy guess —
+   * at low ε a guess several sds off leaves every split of a tree outside the data.
+   */
+  coverMeanNoise = false,
 ): Matrix {
   const m = allocation.reduce((a, c) => a + c, 0);
   const d = encoder.dim;
@@ -143,7 +149,9 @@ export function initialiseFromMoments(
         } else if (slice.type === 'binary') {
           z[base] = rng.uniform() < mom.mean ? 1 : 0;
         } else {
-          const x = mom.mean + spreadFactor * mom.sd * rng.normal();
+          const noise = coverMeanNoise ? mom.meanNoiseSd ?? 0 : 0;
+          const spread = noise > 0 ? Math.sqrt((spreadFactor * mom.sd) ** 2 + noise * noise) : spreadFactor * mom.sd;
+          const x = mom.mean + spread * rng.normal();
           z[base] = (x - encoder.centers[f]) / encoder.scales[f];
         }
       });

@@ -72,6 +72,12 @@ export interface FeatureMoments {
   levelProbabilities?: Float64Array;
   /** Noisy number of present values (at least 1); numeric and binary only. */
   present?: number;
+  /**
+   * Numeric only, when the moments were decoded with their noise: the standard deviation of the DP
+   * noise in `mean` (data units), from the query's noise std, the bounds and the noisy present count —
+   * public and DP quantities only.
+   */
+  meanNoiseSd?: number;
 }
 
 /**
