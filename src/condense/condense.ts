@@ -32,7 +32,7 @@ import type { Receipt } from '../privacy/receipt.js';
 import { planBudget, repeatedMomentsNoiseMultiplier } from './budget.js';
 import { DataAccessScope, MECHANISM } from '../privacy/dataAccess.js';
 import { combineGaussianMeasurements } from '../privacy/measurements.js';
-import { buildEncoder, initialiseSyntheticSet, startNoise } from './initialisation.js';
+import { buildEncoder, initialiseSyntheticSet } from './initialisation.js';
 import { poolMoments, privatePreprocessing, type NoisyQueryContext } from './privateStatistics.js';
 import { releaseCaveats } from '../models/survival/coxFiniteness.js';
 import { decodeSyntheticTable, releaseReceipt, releasedStatistics, settingsAsRun, type ReleasedStatistics } from './release.js';
@@ -178,7 +178,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   const groups = rowGroupsFor(stepPlan, settings, outcomes.lossSpec, outcomes.allocation);
   // The smoothing radius those steps run with (`stepsSmoothing`: widened by the noise-aware rule),
   // and the plan again at that radius (the learning rate's noise-drift cap depends on it).
-  const smoothing = stepsSmoothing(stepPlan, settings, outcomes.lossSpec, groups, startNoise(moments, encoder));
+  const smoothing = stepsSmoothing(stepPlan, settings, outcomes.lossSpec, groups);
   const runSettings = smoothing === settings.smoothing ? settings : { ...settings, smoothing };
   if (runSettings !== settings) stepPlan = planSteps(runSettings, outcomes.lossSpec, pooled.count, ledger, stepPlan.measurement.steps);
   const candidates: Float64Array[] = [];

@@ -28,24 +28,6 @@ export function buildEncoder(card: DatasetCard, bounds: Record<string, [number, 
   return new Encoder(card, { scaling, bounds });
 }
 
-/**
- * Root-mean-square, over strata and numeric features, of the noise sd of the DP stratum means
- * (`meanNoiseSd`) in the encoder's standardised units: how far, in the coordinates the steps move,
- * the start may be off. Public and DP quantities only; 0 when the moments carry no noise.
- */
-export function startNoise(moments: readonly StratumMoments[], encoder: Encoder): number {
-  let sum = 0;
-  let count = 0;
-  for (const stratum of moments) {
-    stratum.features.forEach((f, j) => {
-      if (f.meanNoiseSd === undefined) return;
-      sum += (f.meanNoiseSd / encoder.scales[j]) ** 2;
-      count++;
-    });
-  }
-  return count > 0 ? Math.sqrt(sum / count) : 0;
-}
-
 export interface InitialisationInput {
   settings: RunSettings;
   encoder: Encoder;

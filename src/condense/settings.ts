@@ -72,10 +72,10 @@ export const SETTINGS = {
   steps: setting(z.number().int().min(0).max(MAX_STEPS).default(300), { flag: 'steps', placeholder: 'T', help: 'zero-order steps (0: the DP per-stratum Gaussian baseline)' }),
   directions: setting(z.number().int().min(1).max(MAX_DIRECTIONS).default(16), { flag: 'directions', placeholder: 'K', help: 'random directions per step' }),
   smoothing: setting(z.number().gt(0).default(0.3), { flag: 'smoothing', placeholder: 'μ', help: 'smoothing radius in standardised units' }),
-  smoothingRule: setting(z.enum(['fixed', 'noise', 'start']).default('fixed'), {
+  smoothingRule: setting(z.enum(['fixed', 'noise']).default('fixed'), {
     flag: 'smoothing-rule',
     placeholder: 'kind',
-    help: "smoothing radius of the private steps: fixed (μ), noise (μ·√(R/R*) when the steps' noise figure R at μ exceeds --smoothing-reference R*: the bias-variance optimum of a zero-order gradient grows as the square root of its noise) or start (at least the root-mean-square noise of the DP stratum means the rows start from, in standardised units: the probes reach as far as the start may be off)",
+    help: "smoothing radius of the private steps: fixed (μ) or noise (μ·√(R/R*) when the steps' noise figure R at μ exceeds --smoothing-reference R*: the bias-variance optimum of a zero-order gradient grows as the square root of its noise)",
     // The receipt's `smoothing` is the radius the steps ran with.
     receipt: false,
   }),

@@ -103,10 +103,8 @@ export function noiseFigure(plan: StepPlan, settings: RunSettings, lossSpec: Los
  * of the largest gradient. Where the row groups keep R within the gate's limit (the default), μ grows
  * at most √(limit/R*)-fold. Public and DP quantities only (R is). Non-private runs keep μ.
  */
-export function stepsSmoothing(plan: StepPlan, settings: RunSettings, lossSpec: LossSpec, groups?: RowGroups, startNoise = 0): number {
+export function stepsSmoothing(plan: StepPlan, settings: RunSettings, lossSpec: LossSpec, groups?: RowGroups): number {
   if (settings.smoothingRule === 'fixed' || !settings.isPrivate) return settings.smoothing;
-  // `start`: the probes reach at least as far as the start's known error (`startNoise`).
-  if (settings.smoothingRule === 'start') return Math.max(settings.smoothing, startNoise);
   const figure = noiseFigure(plan, settings, lossSpec, groups);
   return figure > settings.smoothingReference ? settings.smoothing * Math.sqrt(figure / settings.smoothingReference) : settings.smoothing;
 }
