@@ -104,6 +104,110 @@ function softplus(eta: number): number {
 }
 
 /**
+ * One fit's rows and per-row work arrays. The solver's passes are top-level functions taking it:
+ * as closures made afresh by every fit, V8 bailed out of the compiled solver for each new one
+ * ("wrong call target") and compiled the whole of it again.
+ */
+interface NewtonRows {
+  n: number;
+  d: number;
+  /** Row-major n × d. */
+  data: Float64Array;
+  /** The same values column-major: the gradient and Hessian entries become dot products of contiguous columns. */
+  columns: Float64Array;
+  y: Uint8Array;
+  w: Float64Array;
+  invC: number;
+  /** Linear predictor of the θ last passed to `objectiveAt`. */
+  eta: Float64Array;
+  residual: Float64Array;
+  curvature: Float64Array;
+  weighted: Float64Array;
+}
+
+/** The penalised objective at θ = [β, b]; leaves θ's linear predictor in `rows.eta`. */
+function objectiveAt(rows: NewtonRows, th: Float64Array): number {
+  const { n, d, data, w, y, eta } = rows;
+  let f = 0;
+  const b = th[d];
+  for (let i = 0, base = 0; i < n; i++, base += d) {
+    let e = b;
+    for (let j = 0; j < d; j++) e += data[base + j] * th[j];
+    eta[i] = e;
+    if (w[i] !== 0) f += w[i] * (softplus(e) - y[i] * e);
+  }
+  let pen = 0;
+  for (let j = 0; j < d; j++) pen += th[j] * th[j];
+  return f + 0.5 * rows.invC * pen;
+}
+
+/**
+ * The gradient at θ into `grad` (η must hold θ's linear predictor), with each row's residual and
+ * curvature for the Hessian; returns max_j |grad_j|.
+ */
+function gradientAt(rows: NewtonRows, theta: Float64Array, grad: Float64Array): number {
+  const { n, d, w, y, eta, residual, curvature, columns, invC } = rows;
+  let rSum = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = w[i];
+    const p = sigmoid(eta[i]);
+    const r = wi * (p - y[i]);
+    residual[i] = r;
+    curvature[i] = wi * p * (1 - p);
+    rSum += r;
+  }
+  let gmax = Math.abs(rSum);
+  grad[d] = rSum;
+  for (let j = 0; j < d; j++) {
+    const cj = j * n;
+    let g = 0;
+    for (let i = 0; i < n; i++) g += residual[i] * columns[cj + i];
+    g += invC * theta[j];
+    grad[j] = g;
+    const a = Math.abs(g);
+    if (a > gmax) gmax = a;
+  }
+  return gmax;
+}
+
+/** Lower triangle of H = X̃ᵀ diag(h) X̃ + diag(1/C, ..., 1/C, 0), h the curvatures of the last gradient. */
+function hessianAt(rows: NewtonRows, hess: Float64Array): void {
+  const { n, d, columns, curvature, weighted, invC } = rows;
+  const q = d + 1;
+  // The intercept's diagonal first: the function ends with its long loop, so code V8 compiles
+  // while inside that loop (on-stack replacement) never meets a loop it has not run yet (the
+  // reverse order bailed out of that code on every later call).
+  let hSum = 0;
+  for (let i = 0; i < n; i++) hSum += curvature[i];
+  hess[d * q + d] = hSum;
+  for (let j = 0; j < d; j++) {
+    const cj = j * n;
+    let interceptTerm = 0;
+    for (let i = 0; i < n; i++) {
+      const v = curvature[i] * columns[cj + i];
+      weighted[i] = v;
+      interceptTerm += v;
+    }
+    const row = j * q;
+    for (let k = 0; k <= j; k++) {
+      const ck = k * n;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += weighted[i] * columns[ck + i];
+      hess[row + k] = s;
+    }
+    hess[row + j] += invC;
+    hess[d * q + j] = interceptTerm;
+  }
+}
+
+/** Column-major copy of the row-major n × d `data` into `columns`. */
+function columnMajor(data: Float64Array, n: number, d: number, columns: Float64Array): void {
+  for (let i = 0, base = 0; i < n; i++, base += d) {
+    for (let j = 0, k = i; j < d; j++, k += n) columns[k] = data[base + j];
+  }
+}
+
+/**
  * The Newton solver. `X` must be free of NaN (the learner zero-fills a copy); y ∈ {0,1}; w ≥ 0 with
  * a positive total and both classes present (otherwise the intercept diverges).
  */
@@ -120,8 +224,6 @@ export function fitLogisticNewton(
   const n = X.rows;
   const d = X.cols;
   const q = d + 1; // θ = [β_0 .. β_{d-1}, b]
-  const data = X.data;
-  const invC = 1 / params.C;
   const warnings: string[] = [];
 
   let totalW = 0;
@@ -133,45 +235,27 @@ export function fitLogisticNewton(
   const theta = scratch.f64('theta', q).fill(0);
   theta[d] = Math.log(posW / (totalW - posW));
   const trial = scratch.f64('trial', q);
-  const eta = scratch.f64('eta', n);
-  const residual = scratch.f64('residual', n);
-  const curvature = scratch.f64('curvature', n);
-  const weighted = scratch.f64('weighted', n);
   const grad = scratch.f64('grad', q);
   const step = scratch.f64('step', q);
   // Only the lower triangle is computed; the rest stays zero, as in a fresh array.
   const hess = scratch.f64('hess', q * q).fill(0);
   const factor = scratch.f64('factor', q * q);
-  // Column-major copy: the gradient and Hessian entries become dot products of contiguous columns,
-  // accumulated in registers (about twice as fast as row-wise rank-one updates of the Hessian).
-  const columns = scratch.f64('columns', n * d);
-  for (let i = 0, base = 0; i < n; i++, base += d) {
-    for (let j = 0, k = i; j < d; j++, k += n) columns[k] = data[base + j];
-  }
-
-  const objectiveAt = (th: Float64Array): number => {
-    let f = 0;
-    const b = th[d];
-    for (let i = 0, base = 0; i < n; i++, base += d) {
-      let e = b;
-      for (let j = 0; j < d; j++) e += data[base + j] * th[j];
-      eta[i] = e;
-      if (w[i] !== 0) f += w[i] * (softplus(e) - y[i] * e);
-    }
-    let pen = 0;
-    for (let j = 0; j < d; j++) pen += th[j] * th[j];
-    return f + 0.5 * invC * pen;
+  const rows: NewtonRows = {
+    n, d, data: X.data, columns: scratch.f64('columns', n * d), y, w, invC: 1 / params.C,
+    eta: scratch.f64('eta', n), residual: scratch.f64('residual', n), curvature: scratch.f64('curvature', n), weighted: scratch.f64('weighted', n),
   };
+  // Column-major accumulation in registers is about twice as fast as row-wise rank-one updates of the Hessian.
+  columnMajor(X.data, n, d, rows.columns);
 
-  let objective = objectiveAt(theta);
+  let objective = objectiveAt(rows, theta);
   if (start && start.length === q) {
     // The objective is strictly convex, so the optimum does not depend on the start; a nearby
     // start only saves Newton iterations.
-    const warm = objectiveAt(start);
+    const warm = objectiveAt(rows, start);
     if (warm < objective) {
       theta.set(start);
       objective = warm;
-    } else objectiveAt(theta); // restore η for the default start
+    } else objectiveAt(rows, theta); // restore η for the default start
   }
   let gradientNorm = Infinity;
   let converged = false;
@@ -185,29 +269,7 @@ export function fitLogisticNewton(
 
   for (;;) {
     // Gradient at θ (η already holds θ's linear predictor); the Hessian only if another step is needed.
-    let rSum = 0;
-    let hSum = 0;
-    for (let i = 0; i < n; i++) {
-      const wi = w[i];
-      const p = sigmoid(eta[i]);
-      const r = wi * (p - y[i]);
-      const h = wi * p * (1 - p);
-      residual[i] = r;
-      curvature[i] = h;
-      rSum += r;
-      hSum += h;
-    }
-    let gmax = Math.abs(rSum);
-    grad[d] = rSum;
-    for (let j = 0; j < d; j++) {
-      const cj = j * n;
-      let g = 0;
-      for (let i = 0; i < n; i++) g += residual[i] * columns[cj + i];
-      g += invC * theta[j];
-      grad[j] = g;
-      const a = Math.abs(g);
-      if (a > gmax) gmax = a;
-    }
+    const gmax = gradientAt(rows, theta, grad);
     gradientNorm = gmax / totalW;
     if (gmax <= gradTol) {
       converged = true;
@@ -217,28 +279,8 @@ export function fitLogisticNewton(
     iterations++;
     const refresh = !haveFactor || gmax > 0.25 * previousGmax;
     previousGmax = gmax;
-
-    // Lower triangle of H = X̃ᵀ diag(h) X̃ + diag(1/C, ..., 1/C, 0).
-    for (let j = 0; refresh && j < d; j++) {
-      const cj = j * n;
-      let interceptTerm = 0;
-      for (let i = 0; i < n; i++) {
-        const v = curvature[i] * columns[cj + i];
-        weighted[i] = v;
-        interceptTerm += v;
-      }
-      const row = j * q;
-      for (let k = 0; k <= j; k++) {
-        const ck = k * n;
-        let s = 0;
-        for (let i = 0; i < n; i++) s += weighted[i] * columns[ck + i];
-        hess[row + k] = s;
-      }
-      hess[row + j] += invC;
-      hess[d * q + j] = interceptTerm;
-    }
     if (refresh) {
-      hess[d * q + d] = hSum;
+      hessianAt(rows, hess);
       factor.set(hess);
       haveFactor = true;
     }
@@ -266,7 +308,7 @@ export function fitLogisticNewton(
     const noise = 1e-13 * (Math.abs(objective) + 1);
     for (let halvings = 0; halvings < 40; halvings++) {
       for (let j = 0; j < q; j++) trial[j] = theta[j] - alpha * step[j];
-      const fTrial = objectiveAt(trial);
+      const fTrial = objectiveAt(rows, trial);
       if (fTrial <= objective + 1e-4 * alpha * slope || (alpha === 1 && fTrial <= objective + noise)) {
         objective = fTrial;
         theta.set(trial);
@@ -277,14 +319,14 @@ export function fitLogisticNewton(
     }
     if (!accepted && !refresh) {
       // The stale Hessian gave a poor direction: retry from θ with a fresh one.
-      objectiveAt(theta);
+      objectiveAt(rows, theta);
       haveFactor = false;
       continue;
     }
     if (!accepted) {
       // No decrease is possible at floating-point resolution: we are at the optimum to machine
       // precision even if the gradient test is not met.
-      objectiveAt(theta);
+      objectiveAt(rows, theta);
       warnings.push(`logistic: line search made no progress (max |gradient|/Σw = ${gradientNorm.toExponential(2)})`);
       break;
     }

@@ -279,6 +279,56 @@ function fillAllocated(out: Int32Array, rows: Int32Array, from: number, g: numbe
 }
 
 /**
+ * One measurement as the estimation uses it, oriented like the tree: the potential it moves (a
+ * node's or an edge's), the observed counts and their precisions (1 / variance), and the loss
+ * gradient and saved potential of the current step.
+ */
+class EstimationTerm {
+  readonly gradient: Float64Array;
+  readonly saved: Float64Array;
+
+  constructor(
+    /** The attribute whose node marginal is measured, or −1. */
+    readonly node: number,
+    /** The child attribute of the measured edge, or −1. */
+    readonly edgeOf: number,
+    readonly theta: Float64Array,
+    readonly y: Float64Array,
+    readonly w: Float64Array,
+  ) {
+    this.gradient = new Float64Array(y.length);
+    this.saved = new Float64Array(theta.length);
+  }
+
+  marginal(marginals: Marginals): Float64Array {
+    return this.node >= 0 ? marginals.node[this.node] : marginals.edge[this.edgeOf]!;
+  }
+}
+
+function estimationTerm(model: TreeModel, measurement: CliqueMeasurement): EstimationTerm {
+  const { sizes } = model;
+  if (measurement.attributes.length === 1) {
+    const a = measurement.attributes[0];
+    return new EstimationTerm(a, -1, model.nodeTheta[a], measurement.values, measurement.variance.map((v) => 1 / v));
+  }
+  const [a, b] = measurement.attributes;
+  const [p, c, transpose] = model.parent[b] === a ? [a, b, false] : model.parent[a] === b ? [b, a, true] : [-1, -1, false];
+  if (p < 0) throw new Error(`estimateTreeModel: measured pair (${a}, ${b}) is not an edge of the tree`);
+  const kp = sizes[p];
+  const kc = sizes[c];
+  const y = new Float64Array(kp * kc);
+  const w = new Float64Array(kp * kc);
+  for (let xp = 0; xp < kp; xp++) {
+    for (let xc = 0; xc < kc; xc++) {
+      const source = transpose ? xc * kp + xp : xp * kc + xc;
+      y[xp * kc + xc] = measurement.values[source];
+      w[xp * kc + xc] = 1 / measurement.variance[source];
+    }
+  }
+  return new EstimationTerm(-1, c, model.edgeTheta[c]!, y, w);
+}
+
+/**
  * Fit a tree model to noisy clique counts by mirror descent (see the module comment). `total` is
  * N̂, the record count the marginals are scaled to; pair measurements must lie on edges of the tree.
  */
@@ -290,86 +340,93 @@ export function estimateTreeModel(
   options: { iterations?: number; tolerance?: number } = {},
 ): { model: TreeModel; report: EstimationReport } {
   const model = new TreeModel(sizes, edges);
-  const maxIterations = options.iterations ?? 3000;
-  const tolerance = options.tolerance ?? 1e-10;
-  // Each measurement as (target parameter, observed counts, precision), oriented like the tree.
-  const terms = measurements.map((mm) => {
-    if (mm.attributes.length === 1) {
-      const a = mm.attributes[0];
-      return { node: a, edgeOf: -1, y: mm.values, w: mm.variance.map((v) => 1 / v) };
-    }
-    const [a, b] = mm.attributes;
-    const [p, c, transpose] = model.parent[b] === a ? [a, b, false] : model.parent[a] === b ? [b, a, true] : [-1, -1, false];
-    if (p < 0) throw new Error(`estimateTreeModel: measured pair (${a}, ${b}) is not an edge of the tree`);
-    const kp = sizes[p];
-    const kc = sizes[c];
-    const y = new Float64Array(kp * kc);
-    const w = new Float64Array(kp * kc);
-    for (let xp = 0; xp < kp; xp++) {
-      for (let xc = 0; xc < kc; xc++) {
-        const source = transpose ? xc * kp + xp : xp * kc + xc;
-        y[xp * kc + xc] = mm.values[source];
-        w[xp * kc + xc] = 1 / mm.variance[source];
-      }
-    }
-    return { node: -1, edgeOf: c, y, w };
-  });
-  const lossAndGradient = (marginals: Marginals, gradients: Float64Array[] | null): number => {
-    let loss = 0;
-    terms.forEach((t, k) => {
-      const p = t.node >= 0 ? marginals.node[t.node] : marginals.edge[t.edgeOf]!;
-      const g = gradients?.[k];
-      for (let c = 0; c < p.length; c++) {
-        const r = total * p[c] - t.y[c];
-        loss += t.w[c] * r * r;
-        if (g) g[c] = 2 * total * t.w[c] * r;
-      }
-    });
-    return loss;
-  };
-  const gradients = terms.map((t) => new Float64Array(t.y.length));
-  const thetaOf = (t: (typeof terms)[number]) => (t.node >= 0 ? model.nodeTheta[t.node] : model.edgeTheta[t.edgeOf]!);
+  const terms = measurements.map((measurement) => estimationTerm(model, measurement));
+  const report = mirrorDescent(model, terms, total, options.iterations ?? 3000, options.tolerance ?? 1e-10);
+  return { model, report };
+}
+
+/**
+ * The descent loop. Each step's work is in the functions it calls, so this loop, which V8
+ * compiles while it runs (on-stack replacement) and again for the next call, stays small: as one
+ * function with the step inlined it was the grid's costliest compilation, several times per
+ * worker thread.
+ */
+function mirrorDescent(model: TreeModel, terms: readonly EstimationTerm[], total: number, maxIterations: number, tolerance: number): EstimationReport {
   // The current marginals and the candidate step's, swapped when a step is accepted.
   let marginals = model.marginals();
   let next = model.allocateMarginals();
-  let loss = lossAndGradient(marginals, gradients);
-  // Start from the step a quadratic with this curvature would take (the line search adapts it).
-  let maxPrecision = 0;
-  for (const t of terms) for (const w of t.w) maxPrecision = Math.max(maxPrecision, w);
-  let step = 1 / (2 * total * total * Math.max(maxPrecision, 1e-300) * Math.max(1, terms.length));
+  let loss = lossAndGradient(terms, marginals, total, true);
+  let step = initialStep(terms, total);
   let lastRelativeChange = Infinity;
   let iterations = 0;
-  const saved = terms.map((t) => Float64Array.from(thetaOf(t)));
   for (; iterations < maxIterations; iterations++) {
-    terms.forEach((t, k) => saved[k].set(thetaOf(t)));
-    // θ may appear in several terms only through distinct cliques, so updates do not collide
-    // except when a clique is measured twice; then the gradients simply add up.
-    terms.forEach((t, k) => {
-      const theta = thetaOf(t);
-      const g = gradients[k];
-      for (let c = 0; c < theta.length; c++) theta[c] -= step * g[c];
-    });
+    takeStep(terms, step);
     model.marginalsInto(next);
-    const nextLoss = lossAndGradient(next, null);
+    const nextLoss = lossAndGradient(terms, next, total, false);
     // Sufficient decrease: at least half the decrease the linearisation promises.
-    let promised = 0;
-    terms.forEach((t, k) => {
-      const p = t.node >= 0 ? marginals.node[t.node] : marginals.edge[t.edgeOf]!;
-      const q = t.node >= 0 ? next.node[t.node] : next.edge[t.edgeOf]!;
-      const g = gradients[k];
-      for (let c = 0; c < p.length; c++) promised += g[c] * (p[c] - q[c]);
-    });
+    const promised = promisedDecrease(terms, marginals, next);
     if (nextLoss <= loss - 0.5 * promised && Number.isFinite(nextLoss)) {
       lastRelativeChange = (loss - nextLoss) / Math.max(loss, 1e-300);
       [marginals, next] = [next, marginals];
-      loss = lossAndGradient(marginals, gradients);
+      loss = lossAndGradient(terms, marginals, total, true);
       step *= 1.25;
       if (lastRelativeChange < tolerance) break;
     } else {
-      terms.forEach((t, k) => thetaOf(t).set(saved[k]));
+      restoreStep(terms);
       step *= 0.5;
       if (step < 1e-300) break;
     }
   }
-  return { model, report: { iterations, loss, lastRelativeChange } };
+  return { iterations, loss, lastRelativeChange };
+}
+
+/** The loss at `marginals`, and its gradient into each term's `gradient` when asked. */
+function lossAndGradient(terms: readonly EstimationTerm[], marginals: Marginals, total: number, withGradient: boolean): number {
+  let loss = 0;
+  for (const t of terms) {
+    const p = t.marginal(marginals);
+    const { y, w, gradient } = t;
+    for (let c = 0; c < p.length; c++) {
+      const r = total * p[c] - y[c];
+      loss += w[c] * r * r;
+      if (withGradient) gradient[c] = 2 * total * w[c] * r;
+    }
+  }
+  return loss;
+}
+
+/** Start from the step a quadratic with this curvature would take (the line search adapts it). */
+function initialStep(terms: readonly EstimationTerm[], total: number): number {
+  let maxPrecision = 0;
+  for (const t of terms) for (const w of t.w) maxPrecision = Math.max(maxPrecision, w);
+  return 1 / (2 * total * total * Math.max(maxPrecision, 1e-300) * Math.max(1, terms.length));
+}
+
+/**
+ * θ ← θ − step·gradient, saving θ first. θ may appear in several terms only through distinct
+ * cliques, so updates do not collide except when a clique is measured twice; then the gradients
+ * simply add up.
+ */
+function takeStep(terms: readonly EstimationTerm[], step: number): void {
+  for (const t of terms) t.saved.set(t.theta);
+  for (const t of terms) {
+    const { theta, gradient } = t;
+    for (let c = 0; c < theta.length; c++) theta[c] -= step * gradient[c];
+  }
+}
+
+function restoreStep(terms: readonly EstimationTerm[]): void {
+  for (const t of terms) t.theta.set(t.saved);
+}
+
+/** The decrease the gradient at `from` promises for the move to `to`. */
+function promisedDecrease(terms: readonly EstimationTerm[], from: Marginals, to: Marginals): number {
+  let promised = 0;
+  for (const t of terms) {
+    const p = t.marginal(from);
+    const q = t.marginal(to);
+    const g = t.gradient;
+    for (let c = 0; c < p.length; c++) promised += g[c] * (p[c] - q[c]);
+  }
+  return promised;
 }
