@@ -24,12 +24,24 @@ export function validateSurvivalFit(learner: string, X: Matrix, target: Survival
     throw new ModelInputError(`${learner}: X has ${n} rows but time/event have ${target.time.length}/${target.event.length}`);
   }
   if (weights && weights.length !== n) throw new ModelInputError(`${learner}: weights has ${weights.length} values, X has ${n} rows`);
+  assertFiniteFeatures(learner, X);
+  return checkedEventWeight(learner, target, weights, n);
+}
+
+// The two passes are leaf functions that end with their loop: as one function, code V8 compiled
+// while inside the long first loop (on-stack replacement) bailed out at the second, which it had
+// not run yet, on later calls.
+
+function assertFiniteFeatures(learner: string, X: Matrix): void {
   const d = X.cols;
-  for (let i = 0; i < n * d; i++) {
+  for (let i = 0; i < X.rows * d; i++) {
     if (!Number.isFinite(X.data[i])) {
       throw new ModelInputError(`${learner}: X[${Math.floor(i / d)}, ${i % d}] = ${X.data[i]} is not finite (impute missing values first)`);
     }
   }
+}
+
+function checkedEventWeight(learner: string, target: SurvivalTarget, weights: Float64Array | undefined, n: number): number {
   let eventWeight = 0;
   for (let i = 0; i < n; i++) {
     const t = target.time[i];
