@@ -8,8 +8,7 @@
  */
 import type { DatasetCard } from '../data/card.js';
 import { MECHANISM } from '../privacy/dataAccess.js';
-import { clippedNumericMomentsBound, momentPart } from '../privacy/statistics.js';
-import { featuresNeedingBounds, momentsClipNorm } from './privateStatistics.js';
+import { featuresNeedingBounds, momentsLayout } from './privateStatistics.js';
 
 /**
  * The statistics' share of ε with the MST start and steps: the split MST's own share was chosen
@@ -39,21 +38,12 @@ export function preprocessingQueries(
 }
 
 /**
- * L2 sensitivity of the stratum-moments query from the card alone (the same parts, in the same
- * way, as `StratumMomentsQuery`, whose `l2Sensitivity` a test compares with this): the count, then
- * per feature its moment part, the numeric parts bounded jointly when they are clipped.
+ * L2 sensitivity of the stratum-moments query from the card alone: the query's own layout
+ * (`momentsLayout`) built from the card's features; the strata are disjoint blocks, so their number
+ * does not change it.
  */
 export function stratumMomentsSensitivity(card: DatasetCard, momentsClip?: number): number {
-  const numeric = card.features.filter((f) => f.type !== 'categorical' && f.type !== 'binary').length;
-  const clipped = momentsClip !== undefined && numeric > 0;
-  let squared = 1;
-  for (const f of card.features) {
-    const kind = f.type === 'categorical' || f.type === 'binary' ? f.type : 'numeric';
-    if (kind === 'numeric' && clipped) continue;
-    squared += momentPart(kind, kind === 'categorical' ? f.categories!.length : 0).squaredNormBound;
-  }
-  if (clipped) squared += clippedNumericMomentsBound(numeric, momentsClipNorm(numeric, momentsClip));
-  return Math.sqrt(squared);
+  return momentsLayout(card.features, 1, momentsClip).builder.l2Sensitivity;
 }
 
 /** zCDP ρ that converts to (ε, δ) by ε = ρ + 2√(ρ·ln(1/δ)) (Bun & Steinke 2016), and back. */

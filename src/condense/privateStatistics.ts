@@ -12,7 +12,7 @@
  * and records each query with noise multiplier 0 (so the receipt's ε is ∞).
  */
 import type { Rng } from '../core/rng.js';
-import type { DatasetCard } from '../data/card.js';
+import type { DatasetCard, FeatureSpec } from '../data/card.js';
 import { type Table } from '../data/table.js';
 import type { Task } from '../models/types.js';
 import type { PrivacyLedger } from '../privacy/ledger.js';
@@ -303,7 +303,7 @@ export function privatePreprocessing<T extends Stratification>(
   const rangedLater = ranged.filter((f) => needBounds.has(f.name)).map((f) => f.name);
 
   const stratification = preStratification(settings.task);
-  const { builder, layout, clip } = momentsLayout(table, stratification.count, settings.momentsClip);
+  const { builder, layout, clip } = momentsLayout(table.features.map((column) => column.spec), stratification.count, settings.momentsClip);
   // Each feature's moments: directly where its bounds are final now, per cell of the grid its
   // bounds will be released on, or (joint clip, ranges inside DP bounds) in a later pass.
   const mode = (f: (typeof features)[number], j: number): MomentsMode | undefined => {
@@ -458,22 +458,27 @@ export interface StratumMoments {
 }
 
 /** The stratum-moments query's layout: public (the card's features, the strata, the clip). */
-interface MomentsLayout {
+export interface MomentsLayout {
   builder: SumQueryBuilder;
   layout: { offset: number; kind: MomentKind; levels: number }[];
   numeric: number[];
   clip: number | undefined;
 }
 
-function momentsLayout(table: Table, nStrata: number, clipFraction?: number): MomentsLayout {
+/**
+ * The layout of the stratum-moments query for these features (card order): the count, then each
+ * feature's moment part, the numeric parts bounded jointly under the joint clip. Public, so the
+ * budget split (`stratumMomentsSensitivity`) reads the query's sensitivity from the card alone.
+ */
+export function momentsLayout(features: readonly FeatureSpec[], nStrata: number, clipFraction?: number): MomentsLayout {
   const builder = new SumQueryBuilder();
   builder.part(1, 1); // the stratum count comes first
-  const numeric = table.features.flatMap((column, f) => (column.spec.type === 'categorical' || column.spec.type === 'binary' ? [] : [f]));
+  const numeric = features.flatMap((spec, f) => (spec.type === 'categorical' || spec.type === 'binary' ? [] : [f]));
   const clip = clipFraction !== undefined && numeric.length > 0 ? momentsClipNorm(numeric.length, clipFraction) : undefined;
-  const layout = table.features.map((column) => {
-    const type = column.spec.type;
+  const layout = features.map((spec) => {
+    const type = spec.type;
     const kind: MomentKind = type === 'categorical' || type === 'binary' ? type : 'numeric';
-    const levels = kind === 'categorical' ? column.spec.categories!.length : 0;
+    const levels = kind === 'categorical' ? spec.categories!.length : 0;
     const { width, squaredNormBound } = momentPart(kind, levels);
     // Jointly clipped numeric parts are bounded together below, not one by one.
     return { offset: builder.part(width, kind === 'numeric' && clip !== undefined ? 0 : squaredNormBound), kind, levels };
@@ -514,7 +519,7 @@ export class StratumMomentsQuery {
     /** The exact sums, when the run's one pass has already taken them (`privatePreprocessing`); otherwise `measure` reads the records. */
     private exact?: Float64Array,
   ) {
-    ({ builder: this.builder, layout: this.layout, numeric: this.numeric, clip: this.clip } = momentsLayout(table, nStrata, clipFraction));
+    ({ builder: this.builder, layout: this.layout, numeric: this.numeric, clip: this.clip } = momentsLayout(table.features.map((column) => column.spec), nStrata, clipFraction));
   }
 
   /** The query's L2 sensitivity (public: from the layout and the clip alone). */
