@@ -60,6 +60,8 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     steps: measurement.steps,
     directions: settings.directions,
     smoothing: settings.smoothing,
+    smoothingRule: settings.smoothingRule,
+    smoothingReference: settings.smoothingReference,
     smoothingDecay: settings.smoothingDecay,
     learningRate: steps.learningRate,
     momentum: settings.momentum,

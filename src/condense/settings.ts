@@ -79,18 +79,16 @@ export const SETTINGS = {
   steps: setting(z.number().int().min(0).max(MAX_STEPS).default(300), { flag: 'steps', placeholder: 'T', help: 'zero-order steps (0: the DP per-stratum Gaussian baseline)' }),
   directions: setting(z.number().int().min(1).max(MAX_DIRECTIONS).default(16), { flag: 'directions', placeholder: 'K', help: 'random directions per step' }),
   smoothing: setting(z.number().gt(0).default(0.3), { flag: 'smoothing', placeholder: 'μ', help: 'smoothing radius in standardised units' }),
-  smoothingRule: setting(z.enum(['fixed', 'noise', 'row-noise']).default('fixed'), {
+  smoothingRule: setting(z.enum(['row-noise', 'noise', 'fixed']).default('row-noise'), {
     flag: 'smoothing-rule',
     placeholder: 'kind',
-    help: "smoothing radius of the private steps: fixed (μ); noise (μ·√(R/R*) when the steps' noise figure R at μ exceeds --smoothing-reference R*: the bias-variance optimum of a zero-order gradient grows as the square root of its noise); row-noise (the same with R read at the reference table size, 20 rows classification / 50 survival: the noise per row coordinate, so μ does not grow with m)",
-    // The receipt's `smoothing` is the radius the steps ran with.
-    receipt: false,
+    help: "smoothing radius of the private steps: row-noise (default: μ·√(R/R*) when the steps' noise figure R, read at the reference table size of 20 rows classification / 50 survival, exceeds --smoothing-reference R*: the bias-variance optimum of a zero-order gradient grows as the square root of its noise, and the noise per row coordinate does not depend on m); noise (the same with R at the table's own m, so μ grows with m); fixed (μ)",
+    // Listed in the receipt: its `smoothing` is the radius the steps ran with, which the rule may have widened.
   }),
   smoothingReference: setting(z.number().gt(0).default(0.05), {
     flag: 'smoothing-reference',
     placeholder: 'R*',
-    help: 'with --smoothing-rule noise: the noise figure up to which μ is kept (default: about the largest R of the ε = 8 runs at the default sizes, where μ = 0.3 was validated)',
-    receipt: false,
+    help: 'with --smoothing-rule row-noise or noise: the noise figure up to which μ is kept (default: about the largest R of the ε = 8 runs at the default sizes, where μ = 0.3 was validated)',
   }),
   smoothingDecay: setting(fraction().default(1), { flag: 'smoothing-decay', placeholder: 'r', help: 'final smoothing radius as a fraction of the initial one (linear decay; 1 = constant)' }),
   learningRate: setting(z.number().gt(0).optional(), { flag: 'learning-rate', placeholder: 'lr', help: 'step size (default 0.5 classification, 0.2 survival; capped so the DP noise cannot drift the rows far)' }),
@@ -247,7 +245,10 @@ export interface ResolvedSettings {
   delta: number;
   steps: number;
   directions: number;
+  /** The radius the steps ran with (μ, or wider by the smoothing rule). */
   smoothing: number;
+  smoothingRule: 'row-noise' | 'noise' | 'fixed';
+  smoothingReference: number;
   smoothingDecay: number;
   learningRate: number;
   momentum: number;
