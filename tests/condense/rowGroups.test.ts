@@ -61,7 +61,7 @@ describe('tied row groups: the rule', () => {
 
   it('broadcasts a group direction to every row of the group, log times included', () => {
     const groups = partitionRows(Int32Array.of(3, 2), Int32Array.of(1, 2)); // groups [0,0,0], [1], [2]
-    const layout = { rows: 5, rowDim: 2, times: true };
+    const layout = { rows: 5, rowDim: 2, perRow: 1 };
     const K = 2;
     const pG = groupDirectionLength(groups, layout);
     expect(pG).toBe(3 * 3);
