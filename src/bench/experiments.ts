@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { loadBundledCard } from '../node/bundled.js';
-import { DEFAULT_LEARNERS, type CondenseOptions } from '../condense/condense.js';
+import { DEFAULT_LEARNERS, REFERENCE_ROWS, type CondenseOptions } from '../condense/condense.js';
 import { EXTERNAL_COHORT, METHODS, type CellResult, type CellSpec } from './experimentCells.js';
 import { runCells, type WorkerSummary } from './experimentPool.js';
 import { ownThreadCpuSeconds } from './threadCpu.js';
@@ -32,7 +32,6 @@ export interface ExperimentCell {
   seconds: number[];
 }
 
-const DEFAULT_ROWS: Record<string, number> = { classification: 20, survival: 50 };
 /** Methods that spend a privacy budget (one cell per ε). */
 const PRIVATE_METHODS = new Set(['dp-gaussian', 'mst', 'mst-full', 'dpcondense']);
 
@@ -138,7 +137,7 @@ async function main(argv: string[]): Promise<void> {
     const task = (await loadBundledCard(name)).task;
     const model = o.model ? String(o.model).split(',') : [...DEFAULT_LEARNERS[task]];
     const evalLearners = o.eval ? String(o.eval).split(',') : model;
-    const sizes = o.rows ? String(o.rows).split(',').map(Number) : [DEFAULT_ROWS[task]];
+    const sizes = o.rows ? String(o.rows).split(',').map(Number) : [REFERENCE_ROWS[task]];
     const external = Boolean(o.external) && name in EXTERNAL_COHORT;
     for (const rows of sizes) {
       for (let seed = 1; seed <= seeds; seed++) {

@@ -53,6 +53,13 @@ export const MAX_STEPS = 100_000;
 export const MAX_DIRECTIONS = 1_000;
 
 /**
+ * The reference table size per task: the default m of the experiments (README, docs/RESULTS.md), at
+ * which μ = 0.3 and the smoothing rule's R* were validated. A public constant; the `row-noise`
+ * smoothing rule reads the steps' noise figure at this size (`steps.ts`, `stepsSmoothing`).
+ */
+export const REFERENCE_ROWS: Record<Task, number> = { classification: 20, survival: 50 };
+
+/**
  * Above this ε a run is still computed as asked, but its receipt does not call it a private release:
  * e^20 ≈ 5·10^8, so the guarantee no longer bounds what the output says about one patient. (Deployed
  * releases use single digits; the largest published ones stay below 20.)
@@ -72,10 +79,10 @@ export const SETTINGS = {
   steps: setting(z.number().int().min(0).max(MAX_STEPS).default(300), { flag: 'steps', placeholder: 'T', help: 'zero-order steps (0: the DP per-stratum Gaussian baseline)' }),
   directions: setting(z.number().int().min(1).max(MAX_DIRECTIONS).default(16), { flag: 'directions', placeholder: 'K', help: 'random directions per step' }),
   smoothing: setting(z.number().gt(0).default(0.3), { flag: 'smoothing', placeholder: 'μ', help: 'smoothing radius in standardised units' }),
-  smoothingRule: setting(z.enum(['fixed', 'noise']).default('fixed'), {
+  smoothingRule: setting(z.enum(['fixed', 'noise', 'row-noise']).default('fixed'), {
     flag: 'smoothing-rule',
     placeholder: 'kind',
-    help: "smoothing radius of the private steps: fixed (μ) or noise (μ·√(R/R*) when the steps' noise figure R at μ exceeds --smoothing-reference R*: the bias-variance optimum of a zero-order gradient grows as the square root of its noise)",
+    help: "smoothing radius of the private steps: fixed (μ); noise (μ·√(R/R*) when the steps' noise figure R at μ exceeds --smoothing-reference R*: the bias-variance optimum of a zero-order gradient grows as the square root of its noise); row-noise (the same with R read at the reference table size, 20 rows classification / 50 survival: the noise per row coordinate, so μ does not grow with m)",
     // The receipt's `smoothing` is the radius the steps ran with.
     receipt: false,
   }),

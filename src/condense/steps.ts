@@ -16,7 +16,7 @@ import { SubsampledGaussianSum } from '../privacy/measurements.js';
 import { MECHANISM, type DataAccessScope } from '../privacy/dataAccess.js';
 import { PerRecordLoss, maxRecordLoss, type LossSpec } from './objective.js';
 import { createOptimiser } from './optimiser.js';
-import { DEFAULTS, type BudgetPath, type CondenseProgress, type RunSettings } from './settings.js';
+import { DEFAULTS, REFERENCE_ROWS, type BudgetPath, type CondenseProgress, type RunSettings } from './settings.js';
 import { chooseRowGroups, expandGroupDirections, groupDirectionLength, type RowGroups } from './rowGroups.js';
 import type { SyntheticParameters } from './syntheticSet.js';
 import { InlineDirectionEvaluator, ZerothOrderStep, drawDirections, type DirectionEvaluator, type DirectionEvaluatorFactory } from './zerothOrder.js';
@@ -87,11 +87,16 @@ export interface StepsGate {
  * the ledger), so R may be released.
  */
 export function noiseFigure(plan: StepPlan, settings: RunSettings, lossSpec: LossSpec, groups?: RowGroups): number {
-  const steps = plan.measurement.steps;
-  if (steps === 0 || plan.noisePerCoordinate === 0) return 0;
   // With tied rows a group's coordinate gradient is the sum over its rows: the smallest group's
   // largest gradient is s_min·(max loss)/m (`rowGroups.ts`).
-  return (plan.noisePerCoordinate * settings.rows) / ((groups?.smallest ?? 1) * Math.sqrt(steps) * maxRecordLoss(lossSpec));
+  return figureAtRows(plan, lossSpec, settings.rows / (groups?.smallest ?? 1));
+}
+
+/** R = ν·rows / (√T · max loss) of this plan's noise for a table of `rows` untied rows (0 without noise). */
+function figureAtRows(plan: StepPlan, lossSpec: LossSpec, rows: number): number {
+  const steps = plan.measurement.steps;
+  if (steps === 0 || plan.noisePerCoordinate === 0) return 0;
+  return (plan.noisePerCoordinate * rows) / (Math.sqrt(steps) * maxRecordLoss(lossSpec));
 }
 
 /**
@@ -101,11 +106,21 @@ export function noiseFigure(plan: StepPlan, settings: RunSettings, lossSpec: Los
  * smoothing bias, growing as μ², plus the DP noise variance, which falls as 1/μ² (ν ∝ 1/μ), so the
  * best radius grows as the square root of the noise at a fixed radius — and R is that noise in units
  * of the largest gradient. Where the row groups keep R within the gate's limit (the default), μ grows
- * at most √(limit/R*)-fold. Public and DP quantities only (R is). Non-private runs keep μ.
+ * at most √(limit/R*)-fold.
+ *
+ * `row-noise`: the same with the figure of the same steps on a table of `REFERENCE_ROWS` untied rows
+ * (20 classification, 50 survival: the size μ and R* were validated at), ν·m_ref / (√T · max loss).
+ * It reads the DP noise per row coordinate, ν/√T, which does not depend on m or on the tied groups.
+ * Why not R itself: R grows as m because a row's smooth gradient shrinks as 1/m, and the argument
+ * above then widens μ by √m; but the probe's bias moves every row by μ, and for a tree (a row
+ * crossing a split changes its leaf) that bias does not shrink with m — at m = 200 the `noise` rule
+ * cost CART in 5 of 6 cells (docs/RESULTS.md). At the reference size the two rules are the same.
+ *
+ * Public and DP quantities only (ν, T, the loss bound, m). Non-private runs keep μ.
  */
 export function stepsSmoothing(plan: StepPlan, settings: RunSettings, lossSpec: LossSpec, groups?: RowGroups): number {
   if (settings.smoothingRule === 'fixed' || !settings.isPrivate) return settings.smoothing;
-  const figure = noiseFigure(plan, settings, lossSpec, groups);
+  const figure = settings.smoothingRule === 'row-noise' ? figureAtRows(plan, lossSpec, REFERENCE_ROWS[settings.task]) : noiseFigure(plan, settings, lossSpec, groups);
   return figure > settings.smoothingReference ? settings.smoothing * Math.sqrt(figure / settings.smoothingReference) : settings.smoothing;
 }
 

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { condense } from '../../src/condense/condense.js';
+import { condense, REFERENCE_ROWS, resolveSettings } from '../../src/condense/condense.js';
+import { partitionRows } from '../../src/condense/rowGroups.js';
+import { stepsSmoothing, type StepPlan } from '../../src/condense/steps.js';
+import type { LossSpec } from '../../src/condense/objective.js';
+import { SubsampledGaussianSum } from '../../src/privacy/measurements.js';
 import { StratumMomentsQuery, type StratumMoments } from '../../src/condense/privateStatistics.js';
 import { initialiseFromMoments } from '../../src/condense/syntheticSet.js';
 import { SeededRng } from '../../src/core/rng.js';
@@ -54,6 +58,78 @@ describe('the noise-aware smoothing radius (smoothingRule: noise)', () => {
     expect(kept.synthetic).toEqual(fixed.synthetic);
     expect(kept.receipt.parameters).toEqual(fixed.receipt.parameters);
     const exact = await condense({ train, ...RUN, epsilon: Infinity, smoothingRule: 'noise', smoothingReference: 1e-9 });
+    expect(exact.receipt.parameters.smoothing).toBe(0.3);
+  });
+});
+
+describe('the smoothing radius from the noise per row coordinate (smoothingRule: row-noise)', () => {
+  /** A plan with the given per-coordinate noise ν over T steps (σ, C, q only label the measurement). */
+  const planWith = (nu: number, steps: number): StepPlan => ({
+    measurement: new SubsampledGaussianSum('steps', 'test', 1, 1, 0.5, steps),
+    recordCount: 500,
+    lossChannelWeight: 0.25,
+    learningRate: 0.5,
+    noisePerCoordinate: nu,
+  });
+  const loss: LossSpec = { task: 'classification', kind: 'cross-entropy', pMin: 0.01, classWeights: [1.5, 0.75] };
+  const lossBound = -1.5 * Math.log(0.01);
+
+  it('reads the figure at the reference size: the same ν gives the same radius at m = 20, 40 and 200, tied or not', async () => {
+    const { train } = await dataset('pima');
+    const nu = 0.2;
+    const steps = 100;
+    const reference = 0.05;
+    const at = (rows: number, smoothingRule: 'noise' | 'row-noise') => resolveSettings({ train, rows, epsilon: 3, smoothingRule, smoothingReference: reference });
+    // By hand: R_ref = ν·20 / (√T · max loss) = 0.2·20 / (10·1.5·ln 100) ≈ 0.0579 > R*, so μ·√(R_ref/R*).
+    const figure = (nu * REFERENCE_ROWS.classification) / (Math.sqrt(steps) * lossBound);
+    expect(figure).toBeGreaterThan(reference);
+    const byHand = 0.3 * Math.sqrt(figure / reference);
+    const plan = planWith(nu, steps);
+    for (const rows of [20, 40, 200]) expect(stepsSmoothing(plan, at(rows, 'row-noise'), loss)).toBeCloseTo(byHand, 12);
+    // Tied row groups (10 groups of 20 rows at m = 200) do not change it either.
+    const tied = partitionRows(Int32Array.of(100, 100), Int32Array.of(5, 5));
+    expect(tied.smallest).toBe(20);
+    expect(stepsSmoothing(plan, at(200, 'row-noise'), loss, tied)).toBeCloseTo(byHand, 12);
+    // The `noise` rule reads R at the table's m: the same at m = 20, √10 times the ratio under the root at m = 200.
+    expect(stepsSmoothing(plan, at(20, 'noise'), loss)).toBeCloseTo(byHand, 12);
+    expect(stepsSmoothing(plan, at(200, 'noise'), loss)).toBeCloseTo(0.3 * Math.sqrt((10 * figure) / reference), 12);
+    // Below R* the radius is μ; so it is without noise.
+    expect(stepsSmoothing(planWith(0.9 * nu * (reference / figure), steps), at(200, 'row-noise'), loss)).toBe(0.3);
+    expect(stepsSmoothing(planWith(0, steps), at(200, 'row-noise'), loss)).toBe(0.3);
+    // Survival's reference size is 50 rows (Cox's loss bound is −ln pMin).
+    const { train: survival } = await dataset('rotterdam');
+    const survivalLoss: LossSpec = { task: 'survival', grid: Float64Array.of(1, 2), pMin: 0.01 };
+    const survivalFigure = (nu * REFERENCE_ROWS.survival) / (Math.sqrt(steps) * -Math.log(0.01));
+    const survivalSettings = resolveSettings({ train: survival, rows: 12, epsilon: 3, smoothingRule: 'row-noise', smoothingReference: reference });
+    expect(stepsSmoothing(plan, survivalSettings, survivalLoss)).toBeCloseTo(0.3 * Math.sqrt(survivalFigure / reference), 12);
+  });
+
+  it('in a run: μ·√(R_ref/R*) with R_ref = σ·m_ref / (b·2μ·√T) from the receipt, and bit for bit the fixed-μ run at or below R*', async () => {
+    const { train } = await dataset('pima');
+    // m = 40 rows, twice the reference size, so that the two rules differ.
+    const run = { ...RUN, rows: 40, maxNoiseDrift: 0.05 };
+    const fixed = await condense({ train, ...run });
+    const p = fixed.receipt.parameters as Record<string, number | string>;
+    expect(p.budgetPath).toBe('steps');
+    expect(p.rowGroupCount).toBe(40);
+    // The default clip norm: R at m_ref rows is σ·m_ref / (b·2μ·√T), every factor in the receipt; and R·m_ref/m.
+    const referenceFigure = ((p.noiseMultiplier as number) * REFERENCE_ROWS.classification) / ((p.batchSize as number) * 2 * (p.smoothing as number) * Math.sqrt(RUN.steps));
+    expect(referenceFigure).toBeCloseTo(((p.noiseFigure as number) * REFERENCE_ROWS.classification) / run.rows, 4);
+    // R* = R_ref/4: the radius doubles; the `noise` rule (R = 2·R_ref) would widen it √8-fold.
+    const wide = await condense({ train, ...run, smoothingRule: 'row-noise', smoothingReference: referenceFigure / 4 });
+    const q = wide.receipt.parameters as Record<string, number>;
+    expect(q.smoothing).toBeCloseTo(2 * (p.smoothing as number), 4);
+    expect(wide.trace.map((t) => t.smoothing)).toEqual(Array(RUN.steps).fill(q.smoothing));
+    expect(q.noiseMultiplier).toBe(p.noiseMultiplier);
+    expect(wide.receipt.epsilon).toBe(fixed.receipt.epsilon);
+    const noiseRule = await condense({ train, ...run, smoothingRule: 'noise', smoothingReference: referenceFigure / 4 });
+    expect(noiseRule.receipt.parameters.smoothing as number).toBeCloseTo(Math.sqrt(8) * (p.smoothing as number), 4);
+    // Just above R_ref as R*: the run is the fixed-μ run, bit for bit (where `noise` would still act).
+    const kept = await condense({ train, ...run, smoothingRule: 'row-noise', smoothingReference: 1.001 * referenceFigure });
+    expect(kept.trace).toEqual(fixed.trace);
+    expect(kept.synthetic).toEqual(fixed.synthetic);
+    expect(kept.receipt.parameters).toEqual(fixed.receipt.parameters);
+    const exact = await condense({ train, ...run, epsilon: Infinity, smoothingRule: 'row-noise', smoothingReference: 1e-9 });
     expect(exact.receipt.parameters.smoothing).toBe(0.3);
   });
 });
