@@ -18,7 +18,7 @@ export { parseCard, type DatasetCard, type FeatureSpec } from './data/card.js';
 export { readTable, readTableFromText } from './data/ingest.js';
 export { assembleDataset, parseSplit, parseCardText, type AssembledDataset, type DatasetTexts } from './data/dataset.js';
 export { formatTableCsv } from './data/format.js';
-export { splitTable, subsetTable, tableTarget, type Table, type FeatureColumn } from './data/table.js';
+export { splitTable, subsetTable, tableTarget, weightColumnName, type Table, type FeatureColumn } from './data/table.js';
 export type { Task, Target, ClassificationTarget, SurvivalTarget } from './data/target.js';
 export { Encoder, type EncoderState } from './data/encoding.js';
 export { fitDesign, type Design, type DesignSpec } from './data/design.js';

@@ -47,6 +47,8 @@ export function evaluateUtility(
 /**
  * Fit `learnerName` on `trainTable` (with a design fitted on it alone) and score the rows of
  * `testTable`: predicted probabilities of the positive class, or risk scores (higher = earlier event).
+ * A table with row weights (`Table.weight`) is fitted with them as case weights, as a recipient
+ * would pass them (scikit-learn's `sample_weight`, R's `weights`); the design stays unweighted.
  */
 export function fitAndScore(trainTable: Table, testTable: Table, learnerName: string, rng: Rng, params?: Record<string, unknown>): { scores: Float64Array; warnings: string[] } {
   const design = fitDesign(trainTable, EVALUATION_DESIGNS[trainTable.card.task]);
@@ -54,10 +56,10 @@ export function fitAndScore(trainTable: Table, testTable: Table, learnerName: st
   const Xtest = design.transform(testTable);
   const learner = createLearner(learnerName, params, rng);
   if (learner.task === 'classification') {
-    const model = learner.fit(Xtrain, tableTarget(trainTable) as ClassificationTarget);
+    const model = learner.fit(Xtrain, tableTarget(trainTable) as ClassificationTarget, trainTable.weight);
     return { scores: Float64Array.from(model.predictProba(Xtest)), warnings: [...design.warnings, ...model.diagnostics.warnings] };
   }
-  const model = learner.fit(Xtrain, tableTarget(trainTable) as SurvivalTarget);
+  const model = learner.fit(Xtrain, tableTarget(trainTable) as SurvivalTarget, trainTable.weight);
   return { scores: Float64Array.from(model.predictRisk(Xtest)), warnings: [...design.warnings, ...model.diagnostics.warnings] };
 }
 

@@ -11,7 +11,7 @@ import { Encoder } from '../data/encoding.js';
 import type { Table } from '../data/table.js';
 import type { StratumMoments } from './privateStatistics.js';
 import type { RunSettings } from './settings.js';
-import { SyntheticParameters, initialiseFromMoments, initialiseUniform } from './syntheticSet.js';
+import { SyntheticParameters, initialiseFromMoments, initialiseUniform, stratumOfRows } from './syntheticSet.js';
 import type { TaskOutcomes } from './task.js';
 import type { MstModel } from '../synthesis/mst/index.js';
 
@@ -53,7 +53,9 @@ export function initialiseSyntheticSet({ settings, encoder, moments, outcomes, p
     const { train, strata } = realRows!();
     initialRows = copyRealRows(train, encoder, strata, outcomes.allocation, publicRng);
   }
-  return new SyntheticParameters(encoder, initialRows, outcomes.syntheticTarget, outcomes.logTimeBox);
+  // Learned row weights are normalised within each stratum's rows (laid out stratum by stratum).
+  const weightStrata = settings.rowWeights ? stratumOfRows(outcomes.allocation) : undefined;
+  return new SyntheticParameters(encoder, initialRows, outcomes.syntheticTarget, outcomes.logTimeBox, weightStrata);
 }
 
 /**

@@ -97,17 +97,23 @@ export class PerRecordLoss {
    * fits (a CART fit on 20 rows × 8 features plus a 256-row prediction took about 54 µs from a
    * fresh learner, 10 µs from a reused one), and trees come out as a fresh learner with that seed would grow them.
    */
-  evaluate(syntheticX: Matrix, syntheticTarget: Target, batchX: Matrix, batchTarget: Target, randomSeed: number, out: Float64Array): Float64Array {
-    this.fit(syntheticX, syntheticTarget, randomSeed);
+  evaluate(syntheticX: Matrix, syntheticTarget: Target, batchX: Matrix, batchTarget: Target, randomSeed: number, out: Float64Array, syntheticWeights?: Float64Array): Float64Array {
+    this.fit(syntheticX, syntheticTarget, randomSeed, syntheticWeights);
     return this.score(batchX, batchTarget, out);
   }
 
-  /** The first half of `evaluate`: every learner fitted on the synthetic set (kept until the next fit). */
-  fit(syntheticX: Matrix, syntheticTarget: Target, randomSeed: number): void {
+  /**
+   * The first half of `evaluate`: every learner fitted on the synthetic set (kept until the next
+   * fit), with the synthetic rows' case weights when the set learns them (`rowWeights`).
+   */
+  fit(syntheticX: Matrix, syntheticTarget: Target, randomSeed: number, syntheticWeights?: Float64Array): void {
     for (let i = 0; i < this.instances.length; i++) {
       const { learner, rng } = this.instances[i];
       rng.reseed(randomSeed);
-      this.models[i] = learner.task === 'classification' ? learner.fit(syntheticX, syntheticTarget as ClassificationTarget) : learner.fit(syntheticX, syntheticTarget as SurvivalTarget);
+      this.models[i] =
+        learner.task === 'classification'
+          ? learner.fit(syntheticX, syntheticTarget as ClassificationTarget, syntheticWeights)
+          : learner.fit(syntheticX, syntheticTarget as SurvivalTarget, syntheticWeights);
     }
   }
 
@@ -138,9 +144,9 @@ export class PerRecordLoss {
   }
 
   /** Anchors the learners that start their fits from a fixed point at (syntheticX, syntheticTarget). */
-  anchorAt(syntheticX: Matrix, syntheticTarget: Target): void {
+  anchorAt(syntheticX: Matrix, syntheticTarget: Target, syntheticWeights?: Float64Array): void {
     for (const { learner } of this.instances) {
-      if (learner.task === 'classification' && learner.anchorAt) learner.anchorAt(syntheticX, syntheticTarget as ClassificationTarget);
+      if (learner.task === 'classification' && learner.anchorAt) learner.anchorAt(syntheticX, syntheticTarget as ClassificationTarget, syntheticWeights);
     }
   }
 

@@ -21,12 +21,15 @@ import { SOFTWARE } from '../core/version.js';
 export function decodeSyntheticTable(synthetic: SyntheticParameters, encoder: Encoder, card: Table['card']): Table {
   const finalOutcome = synthetic.outcome(synthetic.values);
   assertFiniteRelease(synthetic.rowsOf(synthetic.values).data, finalOutcome);
-  return encoder.decodeToTable(synthetic.rowsOf(synthetic.values), {
+  const table = encoder.decodeToTable(synthetic.rowsOf(synthetic.values), {
     label: finalOutcome.task === 'classification' ? finalOutcome.y : undefined,
     negativeLabel: card.task === 'classification' ? publicNegativeLabel(card) : undefined,
     time: finalOutcome.task === 'survival' ? finalOutcome.time.slice() : undefined,
     event: finalOutcome.task === 'survival' ? finalOutcome.event : undefined,
   });
+  // Learned row weights (`rowWeights`) go out as the table's case weights, one per row: the release keeps its m rows.
+  const weight = synthetic.weightsOf(synthetic.values);
+  return weight ? { ...table, weight: weight.slice() } : table;
 }
 
 /**
@@ -94,6 +97,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     pMin: settings.pMin,
     gridPoints: lossSpec.task === 'survival' ? lossSpec.grid.length : 0,
     optimiseTimes: settings.optimiseTimes,
+    ...(settings.rowWeights ? { rowWeights: true as const } : {}),
   };
 }
 
@@ -108,6 +112,7 @@ export function releaseReceipt(
     parameters: {
       ...Object.fromEntries(receiptParameterKeys().map((key) => [key, resolved[key]])),
       ...(resolved.mstShare !== undefined ? { mstShare: resolved.mstShare } : {}),
+      ...(resolved.rowWeights ? { rowWeights: true } : {}),
       epsilon: Number.isFinite(settings.epsilon) ? settings.epsilon : 'Infinity',
       clipNorm: Number.isFinite(resolved.clipNorm) ? resolved.clipNorm : 'none',
       noiseFigureLimit: Number.isFinite(resolved.noiseFigureLimit) ? resolved.noiseFigureLimit : 'Infinity',

@@ -101,16 +101,19 @@ export function chooseRowGroups(choice: RowGroupChoice, untiedFigure: number, li
 
 export type RowGroupChoice = 'auto' | 'off' | number;
 
-/** How a parameter vector is laid out: `rows` × `rowDim` encoded values, then (optimised survival times) one log time per row. */
+/**
+ * How a parameter vector is laid out: `rows` × `rowDim` encoded values, then `perRow` blocks of
+ * one value per row (optimised survival log times, learned log row weights), each block in row order.
+ */
 export interface ParameterLayout {
   rows: number;
   rowDim: number;
-  times: boolean;
+  perRow: number;
 }
 
 /** Length of one direction over the groups: the parameter layout with groups in place of rows. */
 export function groupDirectionLength(groups: RowGroups, layout: ParameterLayout): number {
-  return groups.count * (layout.rowDim + (layout.times ? 1 : 0));
+  return groups.count * (layout.rowDim + layout.perRow);
 }
 
 /**
@@ -119,8 +122,8 @@ export function groupDirectionLength(groups: RowGroups, layout: ParameterLayout)
  * in row order this is a copy.
  */
 export function expandGroupDirections(groups: RowGroups, layout: ParameterLayout, K: number, compact: Float64Array, full: Float64Array): void {
-  const { rows, rowDim, times } = layout;
-  const p = rows * (rowDim + (times ? 1 : 0));
+  const { rows, rowDim, perRow } = layout;
+  const p = rows * (rowDim + perRow);
   const G = groups.count;
   const pG = groupDirectionLength(groups, layout);
   const of = groups.groupOfRow;
@@ -131,7 +134,7 @@ export function expandGroupDirections(groups: RowGroups, layout: ParameterLayout
       const source = from + of[i] * rowDim;
       const target = to + i * rowDim;
       for (let j = 0; j < rowDim; j++) full[target + j] = compact[source + j];
-      if (times) full[to + rows * rowDim + i] = compact[from + G * rowDim + of[i]];
+      for (let e = 0; e < perRow; e++) full[to + (rowDim + e) * rows + i] = compact[from + (rowDim + e) * G + of[i]];
     }
   }
 }

@@ -153,7 +153,7 @@ export function selectCandidate(input: SelectionInput): number {
     const scores = new Float64Array(candidates.length);
     candidates.forEach((values, j) => {
       // One fit per candidate, scored block by block on the real records.
-      losses.fit(X, synthetic.materialise(values, X), 0);
+      losses.fit(X, synthetic.materialise(values, X), 0, synthetic.weightsOf(values));
       for (let from = 0; from < n; from += BLOCK) {
         const size = Math.min(BLOCK, n - from);
         for (let i = 0; i < size; i++) indices[i] = from + i;

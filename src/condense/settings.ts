@@ -173,6 +173,12 @@ export const SETTINGS = {
   pMin: setting(z.number().gt(0).lt(0.5).default(0.01), { flag: 'p-min', placeholder: 'p', help: 'predicted probabilities are clipped to [p, 1 − p] in the loss, p in (0, 0.5)' }),
   gridPoints: setting(z.number().int().min(1).default(10), { flag: 'grid-points', placeholder: 'n', help: 'survival: time-grid points of the loss' }),
   optimiseTimes: setting(z.boolean().default(false), { flag: 'optimise-times', help: 'survival: also optimise the synthetic follow-up times' }),
+  rowWeights: setting(z.boolean().default(false), {
+    flag: 'row-weights',
+    help: "also learn a weight per synthetic row (e^a, a in ±log 4, normalised to mean 1 per class or stratum), released as a weight column that learners take as case weights (scikit-learn's sample_weight, R's weights)",
+    // Listed in the receipt (by `settingsAsRun`) only when on, so that the default receipt is unchanged.
+    receipt: false,
+  }),
   dataRanges: setting(z.boolean().default(false), {
     flag: 'data-ranges',
     help: 'narrow every numeric feature\'s bounds (card, user or DP) to where the data lie with a DP histogram before the moments',
@@ -291,6 +297,8 @@ export interface ResolvedSettings {
   pMin: number;
   gridPoints: number;
   optimiseTimes: boolean;
+  /** Only when the run learned row weights (`rowWeights`). */
+  rowWeights?: true;
 }
 
 type Resolved<K extends keyof SettingsShape> = z.output<SettingsShape[K]>;

@@ -251,14 +251,14 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
 
 /**
  * The step's public draw: K directions and K seeds. Untied (every row its own group), K·p normals
- * over the parameters; with G < m groups, K directions over the groups (K·G·(d + times) normals,
+ * over the parameters; with G < m groups, K directions over the groups (K·G·(d + per-row blocks) normals,
  * then the seeds, from the same public generator) broadcast to the parameters, so every row of a
  * group moves by its group's vector and the evaluators (inline or pooled) see ordinary directions.
  */
 function tiedDirections(synthetic: SyntheticParameters, groups: RowGroups | undefined, K: number, rng: Rng): (into: { directions: Float64Array<ArrayBuffer>; seeds: Int32Array<ArrayBuffer> }) => void {
   const p = synthetic.size;
   if (!groups || groups.count === synthetic.rows) return (into) => drawDirections(K, p, rng, into.directions, into.seeds);
-  const layout = { rows: synthetic.rows, rowDim: synthetic.encoder.dim, times: p > synthetic.rows * synthetic.encoder.dim };
+  const layout = { rows: synthetic.rows, rowDim: synthetic.encoder.dim, perRow: synthetic.perRowBlocks };
   const compact = new Float64Array(K * groupDirectionLength(groups, layout));
   return (into) => {
     drawDirections(K, compact.length / K, rng, compact, into.seeds);

@@ -14,19 +14,34 @@ export interface SyntheticSetState {
   rows: number;
   target: Target;
   logTimeBox?: [number, number];
+  weightStrata?: Int32Array;
 }
 
 /**
+ * Bound of the learned log row weights: a row's raw weight e^a lies in [1/4, 4], so after the
+ * per-stratum normalisation no row counts more than 16 times another of its stratum — enough to
+ * let a row fade or stand in for a few, not enough to let the DP noise empty a stratum.
+ */
+export const LOG_ROW_WEIGHT_BOUND = Math.log(4);
+
+/**
  * The optimised parameter vector: the m × dim encoded rows (row-major), followed — for survival
- * with `optimiseTimes` — by the m log follow-up times. Event flags (and classification labels) stay
- * fixed. `materialise` turns any such vector (the current one, or a perturbed copy) into what a
- * learner is trained on.
+ * with `optimiseTimes` — by the m log follow-up times, then — with `rowWeights` — by the m log row
+ * weights. Event flags (and classification labels) stay fixed. `materialise` turns any such vector
+ * (the current one, or a perturbed copy) into what a learner is trained on, `weightsOf` into the
+ * learner's case weights.
  */
 export class SyntheticParameters {
   readonly values: Float64Array;
   readonly rows: number;
   private readonly rowSize: number;
   private readonly times?: Float64Array;
+  /** Where the log row weights start in the parameter vector (absent without row weights). */
+  private readonly weightOffset?: number;
+  private readonly weights?: Float64Array;
+  /** Per stratum, the sum of its rows' raw weights (reused buffer), and its row count. */
+  private readonly stratumSums?: Float64Array;
+  private readonly stratumRows?: Float64Array;
 
   constructor(
     readonly encoder: Encoder,
@@ -34,33 +49,53 @@ export class SyntheticParameters {
     readonly target: Target,
     /** Bounds of the log follow-up times when they are optimised (survival only). */
     private readonly logTimeBox?: [number, number],
+    /**
+     * With learned row weights: each row's stratum (0-based). Weights are normalised to mean 1
+     * within each stratum, so the strata keep the balance the allocation gave them.
+     */
+    readonly weightStrata?: Int32Array,
   ) {
     this.rows = initialRows.rows;
     this.rowSize = initialRows.data.length;
     const optimiseTimes = logTimeBox !== undefined && target.task === 'survival';
-    this.values = new Float64Array(this.rowSize + (optimiseTimes ? this.rows : 0));
+    const timeBlock = optimiseTimes ? this.rows : 0;
+    if (weightStrata && weightStrata.length !== this.rows) throw new RangeError(`SyntheticParameters: ${weightStrata.length} weight strata for ${this.rows} rows`);
+    this.values = new Float64Array(this.rowSize + timeBlock + (weightStrata ? this.rows : 0));
     this.values.set(initialRows.data);
     if (optimiseTimes) {
       const time = (target as SurvivalTarget).time;
       for (let i = 0; i < this.rows; i++) this.values[this.rowSize + i] = Math.log(time[i]);
       this.times = new Float64Array(this.rows);
     }
+    if (weightStrata) {
+      // Log weights start at 0: every row counts once, as without weights.
+      this.weightOffset = this.rowSize + timeBlock;
+      this.weights = new Float64Array(this.rows);
+      this.stratumSums = new Float64Array(weightStrata.reduce((a, s) => Math.max(a, s + 1), 0));
+      this.stratumRows = new Float64Array(this.stratumSums.length);
+      for (const s of weightStrata) this.stratumRows[s]++;
+    }
     this.project(this.values);
   }
 
   /** What `fromState` needs to rebuild this set in another thread (plain, structured-cloneable data). */
   toState(): SyntheticSetState {
-    return { encoder: this.encoder.toState(), rows: this.rows, target: this.target, logTimeBox: this.times ? this.logTimeBox : undefined };
+    return { encoder: this.encoder.toState(), rows: this.rows, target: this.target, logTimeBox: this.times ? this.logTimeBox : undefined, weightStrata: this.weightStrata };
   }
 
   /** A set that materialises parameter vectors exactly like the one `state` came from. */
   static fromState(state: SyntheticSetState): SyntheticParameters {
     const encoder = Encoder.fromState(state.encoder);
-    return new SyntheticParameters(encoder, matrix(state.rows, encoder.dim), state.target, state.logTimeBox);
+    return new SyntheticParameters(encoder, matrix(state.rows, encoder.dim), state.target, state.logTimeBox, state.weightStrata);
   }
 
   get size(): number {
     return this.values.length;
+  }
+
+  /** Per-row coordinates after the encoded rows: 0, 1 or 2 blocks of m (log times, log weights). */
+  get perRowBlocks(): number {
+    return (this.times ? 1 : 0) + (this.weights ? 1 : 0);
   }
 
   /** The encoded rows of a parameter vector, as a matrix view (no copy). */
@@ -68,12 +103,16 @@ export class SyntheticParameters {
     return matrix(this.rows, this.encoder.dim, values.subarray(0, this.rowSize));
   }
 
-  /** Clamp a parameter vector into the encoder's box (and the log-time box) in place. */
+  /** Clamp a parameter vector into the encoder's box (and the log-time and log-weight boxes) in place. */
   project(values: Float64Array): void {
     this.encoder.project(this.rowsOf(values));
     if (this.times) {
       const [lo, hi] = this.logTimeBox!;
-      for (let i = this.rowSize; i < values.length; i++) values[i] = Math.min(hi, Math.max(lo, values[i]));
+      for (let i = this.rowSize; i < this.rowSize + this.rows; i++) values[i] = Math.min(hi, Math.max(lo, values[i]));
+    }
+    if (this.weightOffset !== undefined) {
+      const b = LOG_ROW_WEIGHT_BOUND;
+      for (let i = this.weightOffset; i < this.weightOffset + this.rows; i++) values[i] = Math.min(b, Math.max(-b, values[i]));
     }
   }
 
@@ -90,6 +129,37 @@ export class SyntheticParameters {
     for (let i = 0; i < this.rows; i++) this.times[i] = Math.exp(Math.min(hi, Math.max(lo, values[this.rowSize + i])));
     return { task: 'survival', time: this.times, event: (this.target as SurvivalTarget).event };
   }
+
+  /**
+   * The row weights for `values` (undefined without `rowWeights`): w_i = e^{a_i} / mean of e^{a_j}
+   * over row i's stratum, a clamped to ±`LOG_ROW_WEIGHT_BOUND` (a perturbed vector may lie outside
+   * the box). Each stratum's weights sum to its row count. The buffer is reused.
+   */
+  weightsOf(values: Float64Array): Float64Array | undefined {
+    if (this.weightOffset === undefined) return undefined;
+    const w = this.weights!;
+    const sums = this.stratumSums!.fill(0);
+    const counts = this.stratumRows!;
+    const strata = this.weightStrata!;
+    const b = LOG_ROW_WEIGHT_BOUND;
+    for (let i = 0; i < this.rows; i++) {
+      w[i] = Math.exp(Math.min(b, Math.max(-b, values[this.weightOffset + i])));
+      sums[strata[i]] += w[i];
+    }
+    for (let i = 0; i < this.rows; i++) w[i] *= counts[strata[i]] / sums[strata[i]];
+    return w;
+  }
+}
+
+/** Each row's stratum, for rows laid out stratum by stratum as `allocation` says. */
+export function stratumOfRows(allocation: Int32Array): Int32Array {
+  const strata = new Int32Array(allocation.reduce((a, c) => a + c, 0));
+  let row = 0;
+  allocation.forEach((count, s) => {
+    strata.fill(s, row, row + count);
+    row += count;
+  });
+  return strata;
 }
 
 /**

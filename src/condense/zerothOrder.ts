@@ -166,7 +166,7 @@ export class InlineDirectionEvaluator implements DirectionEvaluator {
     }
     if (same) return;
     at.set(parameters);
-    this.objective.anchorAt(this.hardened, this.synthetic.materialise(parameters, this.hardened));
+    this.objective.anchorAt(this.hardened, this.synthetic.materialise(parameters, this.hardened), this.synthetic.weightsOf(parameters));
   }
 
   /** Per-record loss of the learners trained on the synthetic set at θ + t·u_k. */
@@ -175,7 +175,7 @@ export class InlineDirectionEvaluator implements DirectionEvaluator {
     const offset = k * parameters.length;
     for (let i = 0; i < parameters.length; i++) z[i] = parameters[i] + t * u[offset + i];
     const target = this.synthetic.materialise(z, this.hardened);
-    this.objective.evaluate(this.hardened, target, batchX, batchTarget, seed, out);
+    this.objective.evaluate(this.hardened, target, batchX, batchTarget, seed, out, this.synthetic.weightsOf(z));
   }
 }
 

@@ -3,16 +3,18 @@
  * table again: the card's column names (features in card order, then the outcome), categorical and
  * binary values as their card category labels, numbers in JavaScript's shortest round-trip form
  * (integers without decimals), missing values as empty cells, the label as the card's positive value
- * or the other class value (`negativeLabelOf`), the event in the card's event codes. Lines end with LF; fields are quoted only when needed.
+ * or the other class value (`negativeLabelOf`), the event in the card's event codes, and — when the
+ * table has row weights — a last column `weightColumnName(card)`. Lines end with LF; fields are quoted only when needed.
  */
 import { eventCodes } from './card.js';
 import { quoteCsvField } from './csv.js';
-import { featureView, negativeLabelOf, type Table } from './table.js';
+import { featureView, negativeLabelOf, weightColumnName, type Table } from './table.js';
 
 export function formatTableCsv(table: Table): string {
   const card = table.card;
   const outcomeNames = card.task === 'classification' ? [card.label] : [card.time, card.event];
-  const header = [...table.features.map((c) => c.spec.name), ...outcomeNames].map(quoteCsvField).join(',');
+  const weightNames = table.weight ? [weightColumnName(card)] : [];
+  const header = [...table.features.map((c) => c.spec.name), ...outcomeNames, ...weightNames].map(quoteCsvField).join(',');
   const columnText: ((i: number) => string)[] = table.features.map((column) => {
     const { spec, missing } = column;
     // Read in place (no column copies of a row-major table alive at once).
@@ -36,6 +38,8 @@ export function formatTableCsv(table: Table): string {
     columnText.push((i) => String(time[i]));
     columnText.push((i) => spelled[event[i]]);
   }
+  const weight = table.weight;
+  if (weight) columnText.push((i) => String(weight[i]));
   const lines = new Array<string>(table.nRows + 1);
   lines[0] = header;
   const cells = new Array<string>(columnText.length);

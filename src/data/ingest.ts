@@ -61,6 +61,12 @@ export interface IngestOptions {
    * (labels, times, events) are always stored exactly.
    */
   featureStorage?: 'float64' | 'float32';
+  /**
+   * A column of per-row sample weights to read into `table.weight` when the header has it (a
+   * release with learned row weights: `weightColumnName(card)`); each cell must be a finite number
+   * ≥ 0. Absent from the header: the table has no weights.
+   */
+  weightColumn?: string;
 }
 
 export type InvalidRecordPolicy = 'error' | 'clamp' | 'drop';
@@ -135,6 +141,9 @@ export class TableBuilder {
   private labelIndex = -1;
   private timeIndex = -1;
   private eventIndex = -1;
+  private weightIndex = -1;
+  private readonly weightColumn: string | undefined;
+  private weight: Float64Array | undefined;
   private label: Uint8Array | undefined;
   private time: Float64Array | undefined;
   private event: Uint8Array | undefined;
@@ -162,6 +171,7 @@ export class TableBuilder {
     this.missingTokens = new Set(options.missingValues ?? DEFAULT_MISSING_VALUES);
     this.numericMissingToken = [...this.missingTokens].some((t) => !Number.isNaN(parseStrictNumber(t)));
     this.format = options.format ?? {};
+    this.weightColumn = options.weightColumn;
     // A decimal comma makes "3,5" a number, so the comma-free fast path below would misread it.
     if (this.format.decimal === ',') this.numericMissingToken = true;
     this.capacity = Math.max(16, options.rowsHint ?? card.rows ?? 1024);
@@ -200,6 +210,14 @@ export class TableBuilder {
     }
     const outcome = this.card.task === 'classification' ? this.parseLabel(fields[this.labelIndex].trim(), i, row, line) : this.parseSurvival(fields[this.timeIndex].trim(), fields[this.eventIndex].trim(), i, row, line);
     if (outcome instanceof DataError) return this.invalidRecord(outcome);
+    if (this.weight) {
+      const text = fields[this.weightIndex].trim();
+      const w = parseNumberIn(text, this.format.decimal);
+      if (!(w >= 0 && w < Infinity)) {
+        return this.invalidRecord(new DataError(`row weight ${quoteCell(text)} is not a finite number ≥ 0`, { file: this.source, row, line, column: this.weightColumn }));
+      }
+      this.weight[i] = w;
+    }
     for (let p = 0; p < plans.length; p++) {
       if (this.cells[p] === Cell.Missing) {
         const text = fields[plans[p].headerIndex].trim();
@@ -267,6 +285,7 @@ export class TableBuilder {
       negativeLabel,
       time: this.time ? trimFloat(this.time, n) : undefined,
       event: this.event ? trimUint8(this.event, n) : undefined,
+      weight: this.weight ? trimFloat(this.weight, n) : undefined,
     };
     const report: IngestReport = {
       source: this.source,
@@ -306,6 +325,11 @@ export class TableBuilder {
       });
     }
     const known = new Set(wanted);
+    if (this.weightColumn !== undefined && position.has(this.weightColumn) && !known.has(this.weightColumn)) {
+      known.add(this.weightColumn);
+      this.weightIndex = position.get(this.weightColumn)!;
+      this.weight = new Float64Array(this.capacity);
+    }
     this.ignoredColumns = header.filter((name) => !known.has(name));
     this.header = header;
     this.cells = new Uint8Array(card.features.length);
@@ -461,6 +485,7 @@ export class TableBuilder {
     if (this.label) this.label = growUint8(this.label, capacity);
     if (this.time) this.time = growFloat(this.time, capacity);
     if (this.event) this.event = growUint8(this.event, capacity);
+    if (this.weight) this.weight = growFloat(this.weight, capacity);
     this.capacity = capacity;
   }
 }

@@ -56,6 +56,24 @@ export interface Table {
   /** Survival: follow-up time (≥ 0) and event indicator (1 = event, 0 = censored, whatever the file's codes). */
   readonly time?: Float64Array;
   readonly event?: Uint8Array;
+  /**
+   * Per-row sample weights (finite, ≥ 0), e.g. a release with learned row weights (`rowWeights`):
+   * a learner trained on the table takes them as its case weights. Written and read as the column
+   * `weightColumnName(card)`.
+   */
+  readonly weight?: Float64Array;
+}
+
+/**
+ * The CSV column that carries a table's row weights: `weight` (what scikit-learn's `sample_weight`
+ * and R's `weights =` are usually given), or with leading underscores added until it names no
+ * column of the card (a card may well have a feature called weight).
+ */
+export function weightColumnName(card: DatasetCard): string {
+  const taken = new Set([...card.features.map((f) => f.name), ...(card.task === 'classification' ? [card.label] : [card.time, card.event])]);
+  let name = 'weight';
+  while (taken.has(name)) name = `_${name}`;
+  return name;
 }
 
 /**
@@ -234,6 +252,7 @@ export function subsetTable(table: Table, indices: ArrayLike<number>): Table {
     negativeLabel: table.negativeLabel,
     time,
     event: pickUint8(table.event),
+    weight: table.weight ? Float64Array.from(indices, (i) => table.weight![i]) : undefined,
   };
 }
 

@@ -50,7 +50,7 @@ export interface ClassificationLearner {
    * Later fits then depend on their own inputs and the anchor only, never on the order of fits, so
    * fits spread over threads agree bit for bit as long as every thread anchors at the same point.
    */
-  anchorAt?(X: Matrix, target: ClassificationTarget): void;
+  anchorAt?(X: Matrix, target: ClassificationTarget, weights?: Float64Array): void;
 }
 
 export interface SurvivalLearner {

@@ -37,6 +37,8 @@ export interface LoadOptions {
   format?: TextFormat;
   /** Feature storage precision (see `IngestOptions.featureStorage`). */
   featureStorage?: 'float64' | 'float32';
+  /** A row-weight column to read when the header has it (`IngestOptions.weightColumn`; a release's `weightColumnName`). */
+  weightColumn?: string;
 }
 
 /** Names of the bundled datasets (a CSV with a card of the same name), sorted. */
@@ -85,7 +87,7 @@ export async function loadCsvDataset(csvPath: string, cardOrPath: string | Datas
   const parquet = await isParquetFile(csvPath, source);
   const rowsHint = parquet ? undefined : Math.max(0, (await countLines(csvPath, source)) - 1);
   const format = parquet ? {} : options.format;
-  const builder = new TableBuilder(card, { source, clampToBounds: options.clampToBounds, onInvalid: options.onInvalid, rowsHint, featureStorage: options.featureStorage, format });
+  const builder = new TableBuilder(card, { source, clampToBounds: options.clampToBounds, onInvalid: options.onInvalid, rowsHint, featureStorage: options.featureStorage, format, weightColumn: options.weightColumn });
   const streamed = await streamRecordsFile(csvPath, (fields, _index, line) => builder.addRecord(fields, line), {
     source,
     delimiter: options.format?.delimiter,

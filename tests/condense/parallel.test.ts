@@ -53,6 +53,9 @@ describe('direction pools: the shared step and the pool workers', () => {
       ['metabric', { learners: ['cox'], rows: 8, epsilon: 2, steps: 3, directions: 4, seed: 6 }],
       // Tied row groups (optimised times too): the directions reach the pool already broadcast over the rows.
       ['metabric', { learners: ['cox'], rows: 9, epsilon: 2, steps: 3, directions: 3, rowGroups: 4, optimiseTimes: true, seed: 7 }],
+      // Learned row weights: the workers rebuild the weight block from the set's state (with times, two per-row blocks).
+      ['pima', { learners: ['logistic', 'cart'], rows: 10, epsilon: 3, steps: 3, directions: 4, rowWeights: true, seed: 8 }],
+      ['metabric', { learners: ['cox'], rows: 9, epsilon: 2, steps: 3, directions: 3, rowGroups: 4, optimiseTimes: true, rowWeights: true, seed: 9 }],
     ];
     for (const [name, options] of cases) {
       const inline = await run(name, options);

@@ -61,7 +61,7 @@ describe('tied row groups: the rule', () => {
 
   it('broadcasts a group direction to every row of the group, log times included', () => {
     const groups = partitionRows(Int32Array.of(3, 2), Int32Array.of(1, 2)); // groups [0,0,0], [1], [2]
-    const layout = { rows: 5, rowDim: 2, times: true };
+    const layout = { rows: 5, rowDim: 2, perRow: 1 };
     const K = 2;
     const pG = groupDirectionLength(groups, layout);
     expect(pG).toBe(3 * 3);
@@ -71,6 +71,12 @@ describe('tied row groups: the rule', () => {
     // Direction 0: rows' coordinates (1,2) (1,2) (1,2) (3,4) (5,6), then log times 7 7 7 8 9.
     expect(Array.from(full.subarray(0, 15))).toEqual([1, 2, 1, 2, 1, 2, 3, 4, 5, 6, 7, 7, 7, 8, 9]);
     expect(Array.from(full.subarray(15))).toEqual([10, 11, 10, 11, 10, 11, 12, 13, 14, 15, 16, 16, 16, 17, 18]);
+    // Two per-row blocks (log times, then log row weights): each block broadcast on its own.
+    const two = { rows: 5, rowDim: 2, perRow: 2 };
+    const compact2 = Float64Array.from({ length: groupDirectionLength(groups, two) }, (_, i) => i + 1);
+    const full2 = new Float64Array(5 * 4);
+    expandGroupDirections(groups, two, 1, compact2, full2);
+    expect(Array.from(full2)).toEqual([1, 2, 1, 2, 1, 2, 3, 4, 5, 6, 7, 7, 7, 8, 9, 10, 10, 10, 11, 12]);
   });
 });
 

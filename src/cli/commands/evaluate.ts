@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { compareOnHeldOut, type HeldOutComparison, type Interval } from '../../condense/evaluation.js';
 import type { DatasetCard } from '../../data/card.js';
-import { splitTable, type Table } from '../../data/table.js';
+import { splitTable, weightColumnName, type Table } from '../../data/table.js';
 import { learnerSpecs } from '../../models/registry.js';
 import { DataError } from '../../data/errors.js';
 import { isBundledDataset, listBundledDatasets, loadBundledDataset, loadCsvDataset, readSplitFile } from '../../node/bundled.js';
@@ -70,7 +70,7 @@ export const evaluateCommand: CommandModule = {
     program
       .command('evaluate')
       .description('score learners trained on a synthetic table, on all real training rows and on a random real subset, on real test rows (custodian only)')
-      .requiredOption('--synthetic <file.csv>', 'synthetic table (same columns as the data)')
+      .requiredOption('--synthetic <file.csv>', 'synthetic table (same columns as the data; a weight column, if present, gives the learners row weights)')
       .option('--dataset <name>', 'bundled dataset (its fixed test split scores the models)')
       .option('--data <file.csv>', 'your own data file, the one given to condense')
       .option('--card <card.json>', 'the card of --data (default: next to the data file)')
@@ -89,7 +89,8 @@ export const evaluateCommand: CommandModule = {
         const task = real.card.task;
         const names = o.models === 'all' ? learnerSpecs(task).map((s) => s.name) : o.models.split(',').map((s) => s.trim());
         checkLearners(names, task);
-        const synthetic = await loadCsvDataset(o.synthetic, real.card, { keepBytes: false });
+        // A release with learned row weights carries them in its weight column: the learners train with them.
+        const synthetic = await loadCsvDataset(o.synthetic, real.card, { keepBytes: false, weightColumn: weightColumnName(real.card) });
         const comparison = compareOnHeldOut({ synthetic: synthetic.table, train: real.train, test: real.test, learners: names, seed, replicates });
         if (o.json) {
           io.stdout.write(JSON.stringify({ notice: CUSTODIAN_ONLY_NOTICE, data: real.name, synthetic: o.synthetic, ...comparison }, null, 2) + '\n');

@@ -379,9 +379,9 @@ export class LogisticLearner implements ClassificationLearner {
     return new LogisticModel(fit.coef, fit.intercept, fit.diagnostics);
   }
 
-  anchorAt(X: Matrix, target: ClassificationTarget): void {
+  anchorAt(X: Matrix, target: ClassificationTarget, weights?: Float64Array): void {
     this.anchor = undefined;
-    const model = this.fit(X, target);
+    const model = this.fit(X, target, weights);
     if (!(model instanceof LogisticModel) || !model.diagnostics.converged) return;
     const q = model.coef.length + 1;
     this.anchor = new Float64Array(q);
