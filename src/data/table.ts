@@ -239,20 +239,21 @@ export function subsetTable(table: Table, indices: ArrayLike<number>): Table {
     for (let r = 0; r < n; r++) out[r] = a[indices[r]];
     return out;
   };
-  let time: Float64Array | undefined;
-  if (table.time) {
-    time = new Float64Array(n);
-    for (let r = 0; r < n; r++) time[r] = table.time[indices[r]];
-  }
+  const pickFloat64 = (a: Float64Array | undefined) => {
+    if (!a) return undefined;
+    const out = new Float64Array(n);
+    for (let r = 0; r < n; r++) out[r] = a[indices[r]];
+    return out;
+  };
   return {
     card: table.card,
     nRows: n,
     features,
     label: pickUint8(table.label),
     negativeLabel: table.negativeLabel,
-    time,
+    time: pickFloat64(table.time),
     event: pickUint8(table.event),
-    weight: table.weight ? Float64Array.from(indices, (i) => table.weight![i]) : undefined,
+    weight: pickFloat64(table.weight),
   };
 }
 

@@ -16,6 +16,15 @@ import { dataset } from './helpers.js';
 // baseline runs keep μ fixed (the default rule would widen it for these few steps); the rule runs name theirs.
 const RUN = { rows: 20, epsilon: 2, delta: 1e-5, steps: 8, directions: 2, learners: ['logistic'], smoothingRule: 'fixed' as const, seed: 5 };
 
+type Run = Awaited<ReturnType<typeof condense>>;
+
+/** `kept` is the fixed-μ run bit for bit: same trace and table; the receipt differs only in naming the rule and its R*. */
+function expectFixedRun(kept: Run, fixed: Run): void {
+  expect(kept.trace).toEqual(fixed.trace);
+  expect(kept.synthetic).toEqual(fixed.synthetic);
+  expect({ ...kept.receipt.parameters, smoothingRule: 'fixed', smoothingReference: 0.05 }).toEqual(fixed.receipt.parameters);
+}
+
 describe('the noise-aware smoothing radius (smoothingRule: noise)', () => {
   it('runs the steps at μ·√(R/R*) above R*, planned at that radius, and spends the same budget', async () => {
     const { train } = await dataset('pima');
@@ -55,10 +64,7 @@ describe('the noise-aware smoothing radius (smoothingRule: noise)', () => {
     const fixed = await condense({ train, ...RUN });
     const figure = (fixed.receipt.parameters as Record<string, number>).noiseFigure;
     const kept = await condense({ train, ...RUN, smoothingRule: 'noise', smoothingReference: 1.001 * figure });
-    expect(kept.trace).toEqual(fixed.trace);
-    expect(kept.synthetic).toEqual(fixed.synthetic);
-    // The receipt differs only in naming the rule and its R*.
-    expect({ ...kept.receipt.parameters, smoothingRule: 'fixed', smoothingReference: 0.05 }).toEqual(fixed.receipt.parameters);
+    expectFixedRun(kept, fixed);
     const exact = await condense({ train, ...RUN, epsilon: Infinity, smoothingRule: 'noise', smoothingReference: 1e-9 });
     expect(exact.receipt.parameters.smoothing).toBe(0.3);
   });
@@ -128,9 +134,7 @@ describe('the smoothing radius from the noise per row coordinate (smoothingRule:
     expect(noiseRule.receipt.parameters.smoothing as number).toBeCloseTo(Math.sqrt(8) * (p.smoothing as number), 4);
     // Just above R_ref as R*: the run is the fixed-μ run, bit for bit (where `noise` would still act).
     const kept = await condense({ train, ...run, smoothingRule: 'row-noise', smoothingReference: 1.001 * referenceFigure });
-    expect(kept.trace).toEqual(fixed.trace);
-    expect(kept.synthetic).toEqual(fixed.synthetic);
-    expect({ ...kept.receipt.parameters, smoothingRule: 'fixed', smoothingReference: 0.05 }).toEqual(fixed.receipt.parameters);
+    expectFixedRun(kept, fixed);
     const exact = await condense({ train, ...run, epsilon: Infinity, smoothingRule: 'row-noise', smoothingReference: 1e-9 });
     expect(exact.receipt.parameters.smoothing).toBe(0.3);
   });
