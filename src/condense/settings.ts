@@ -415,7 +415,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
  * linear model, the two families clinicians fit — rows moved for a tree alone can be useless or
  * inverted for a linear model (docs/RESULTS.md: wdbc at ε = 3, logistic regression 0.700 ± 0.381 on
  * CART-only tables, worst seed 0.086; 0.971 ± 0.010 on tables condensed for both). Survival: Cox
- * alone (a survival forest in the loss multiplies the run time about fourfold).
+ * alone. A survival forest in the loss multiplies the run time about fourfold; a single survival tree
+ * beside Cox (about twice the time) was measured against a rule fixed in advance and lowered both Cox
+ * (−0.012) and RSF (−0.014) on the released tables on average (docs/RESULTS.md, "Session 24").
  */
 // In the registry's order, the order the browser app lists (and sends) its learners in.
 export const DEFAULT_LEARNERS: Readonly<Record<Task, readonly string[]>> = { classification: ['logistic', 'cart'], survival: ['cox'] };

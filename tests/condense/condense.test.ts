@@ -211,6 +211,18 @@ describe('condense: the optimisation and the release', () => {
     await expect(run).rejects.toBeInstanceOf(CondenseAbortedError);
   });
 
+  it('survival: the receipt lists the learners condensed for, and adding a learner to the loss spends the same ε through the same mechanisms', async () => {
+    // The learners only change what the zero-order loss evaluates, never what is measured of the records.
+    const { train } = await dataset('rotterdam');
+    const run = (learners?: string[]) => condense({ train, rows: 12, epsilon: 3, steps: 4, directions: 2, seed: 9, ...(learners ? { learners } : {}) });
+    const [byDefault, withTree] = [await run(), await run(['cox', 'survtree'])];
+    expect((byDefault.receipt.parameters.learners as { name: string }[]).map((l) => l.name)).toEqual(['cox']);
+    expect((withTree.receipt.parameters.learners as { name: string }[]).map((l) => l.name)).toEqual(['cox', 'survtree']);
+    expect(withTree.receipt.entries).toEqual(byDefault.receipt.entries);
+    expect(withTree.receipt.epsilon).toBe(byDefault.receipt.epsilon);
+    expect(Array.from(withTree.synthetic.features[0].values)).not.toEqual(Array.from(byDefault.synthetic.features[0].values));
+  });
+
   it('rejects bad options before spending anything', async () => {
     const { train } = await dataset('pima');
     await expect(condense({ train, rows: 1, epsilon: 1 })).rejects.toThrow(/rows/);

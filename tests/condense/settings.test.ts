@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, OptionError, SETTINGS, parseSettings, receiptParameterKeys, resolveSettings } from '../../src/condense/settings.js';
+import { DEFAULTS, DEFAULT_LEARNERS, OptionError, SETTINGS, parseSettings, receiptParameterKeys, resolveSettings } from '../../src/condense/settings.js';
 import { dataset } from './helpers.js';
 
 describe('the settings schema', () => {
@@ -33,6 +33,19 @@ describe('the settings schema', () => {
     expect(() => resolveSettings({ train, rows: 10, epsilon: 1, learners: [{ name: 'cart', params: { depth: 3 } }] })).toThrow(/no parameter "depth"/);
     expect(() => resolveSettings({ train, rows: 10, epsilon: 1, learners: ['cox'] })).toThrow(/survival/);
     expect(resolveSettings({ train, rows: 10, epsilon: 1, learners: [{ name: 'cart', params: { maxDepth: 3 } }] }).learners[0].params.maxDepth).toBe(3);
+  });
+
+  it('without learners a table is condensed for the documented defaults: logistic + CART, and Cox alone for survival', async () => {
+    // docs/RESULTS.md, "Default learners" and "Session 24": a survival tree beside Cox lowered both Cox
+    // and RSF on the released tables, so survival stays Cox alone.
+    expect(DEFAULT_LEARNERS).toEqual({ classification: ['logistic', 'cart'], survival: ['cox'] });
+    for (const name of ['pima', 'rotterdam']) {
+      const { train } = await dataset(name);
+      const task = train.card.task;
+      expect(resolveSettings({ train, rows: 10, epsilon: 1 }).learners.map((l) => l.name)).toEqual(DEFAULT_LEARNERS[task]);
+      // The --model help (CLI and web) states the same defaults.
+      expect(SETTINGS.learners.meta.help).toContain(task === 'classification' ? DEFAULT_LEARNERS.classification.join(',') : `${DEFAULT_LEARNERS.survival.join(',')} for survival`);
+    }
   });
 
   it('the receipt lists the settings in schema order, each followed by the values derived from it', () => {
