@@ -35,6 +35,7 @@ import { combineGaussianMeasurements } from '../privacy/measurements.js';
 import { buildEncoder, initialiseSyntheticSet } from './initialisation.js';
 import { poolMoments, privatePreprocessing, type NoisyQueryContext } from './privateStatistics.js';
 import { releaseCaveats } from '../models/survival/coxFiniteness.js';
+import { orderEventTimesByRisk } from './timeOrder.js';
 import { decodeSyntheticTable, releaseReceipt, releasedStatistics, settingsAsRun, type ReleasedStatistics } from './release.js';
 import { resolveSettings, type CondenseOptions, type ResolvedSettings } from './settings.js';
 import { gateSteps, planSteps, rowGroupsFor, runSteps, stepsSmoothing, type StepsGate, type TraceRow } from './steps.js';
@@ -213,7 +214,9 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   const resolved = settingsAsRun(runSettings, budget, stepPlan, outcomes, gate, groups, selection);
   const receipt = releaseReceipt(ledger, { settings, resolved, task, card, inputFingerprint: options.inputFingerprint, onInvalid: options.onInvalid, startedAt });
   const released = releasedStatistics(card, featureBounds, pooled, moments, task);
-  const table = decodeSyntheticTable(synthetic, encoder, card);
+  const decoded = decodeSyntheticTable(synthetic, encoder, card);
+  // Post-processing of the released rows: event times by the table's own Cox risk (`timeOrder.ts`).
+  const table = resolved.timeOrder === 'risk' ? orderEventTimesByRisk(decoded, outcomes.allocation) : decoded;
   const caveats = releaseCaveats(table);
   receipt.warnings.push(...caveats);
   return { synthetic: table, receipt, trace, encoder, settings: resolved, released, caveats };

@@ -97,6 +97,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     pMin: settings.pMin,
     gridPoints: lossSpec.task === 'survival' ? lossSpec.grid.length : 0,
     optimiseTimes: settings.optimiseTimes,
+    ...(settings.task === 'survival' && settings.timeOrder === 'risk' ? { timeOrder: 'risk' as const } : {}),
     ...(settings.rowWeights ? { rowWeights: true as const } : {}),
   };
 }
@@ -112,6 +113,7 @@ export function releaseReceipt(
     parameters: {
       ...Object.fromEntries(receiptParameterKeys().map((key) => [key, resolved[key]])),
       ...(resolved.mstShare !== undefined ? { mstShare: resolved.mstShare } : {}),
+      ...(resolved.timeOrder ? { timeOrder: resolved.timeOrder } : {}),
       ...(resolved.rowWeights ? { rowWeights: true } : {}),
       epsilon: Number.isFinite(settings.epsilon) ? settings.epsilon : 'Infinity',
       clipNorm: Number.isFinite(resolved.clipNorm) ? resolved.clipNorm : 'none',

@@ -173,6 +173,13 @@ export const SETTINGS = {
   pMin: setting(z.number().gt(0).lt(0.5).default(0.01), { flag: 'p-min', placeholder: 'p', help: 'predicted probabilities are clipped to [p, 1 − p] in the loss, p in (0, 0.5)' }),
   gridPoints: setting(z.number().int().min(1).default(10), { flag: 'grid-points', placeholder: 'n', help: 'survival: time-grid points of the loss' }),
   optimiseTimes: setting(z.boolean().default(false), { flag: 'optimise-times', help: 'survival: also optimise the synthetic follow-up times' }),
+  timeOrder: setting(z.enum(['quantile', 'risk']).default('quantile'), {
+    flag: 'time-order',
+    placeholder: 'kind',
+    help: "survival: how each event group's synthetic times are given to its rows: quantile (in row order, fixed before the steps) or risk (after the steps, in order of the released table's own Cox risk, highest risk earliest; post-processing)",
+    // Listed in the receipt (by `settingsAsRun`) only when risk, so that the default receipt is unchanged.
+    receipt: false,
+  }),
   rowWeights: setting(z.boolean().default(false), {
     flag: 'row-weights',
     help: "also learn a weight per synthetic row (e^a, a in ±log 4, normalised to mean 1 per class or stratum), released as a weight column that learners take as case weights (scikit-learn's sample_weight, R's weights)",
@@ -297,6 +304,8 @@ export interface ResolvedSettings {
   pMin: number;
   gridPoints: number;
   optimiseTimes: boolean;
+  /** Only when a survival run ordered its event times by the table's Cox risk (`timeOrder`). */
+  timeOrder?: 'risk';
   /** Only when the run learned row weights (`rowWeights`). */
   rowWeights?: true;
 }
