@@ -97,7 +97,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     pMin: settings.pMin,
     gridPoints: lossSpec.task === 'survival' ? lossSpec.grid.length : 0,
     optimiseTimes: settings.optimiseTimes,
-    ...(settings.task === 'survival' && settings.timeOrder === 'risk' ? { timeOrder: 'risk' as const } : {}),
+    ...(settings.task === 'survival' ? { timeOrder: settings.timeOrder } : {}),
     ...(settings.rowWeights ? { rowWeights: true as const } : {}),
   };
 }

@@ -173,11 +173,12 @@ export const SETTINGS = {
   pMin: setting(z.number().gt(0).lt(0.5).default(0.01), { flag: 'p-min', placeholder: 'p', help: 'predicted probabilities are clipped to [p, 1 − p] in the loss, p in (0, 0.5)' }),
   gridPoints: setting(z.number().int().min(1).default(10), { flag: 'grid-points', placeholder: 'n', help: 'survival: time-grid points of the loss' }),
   optimiseTimes: setting(z.boolean().default(false), { flag: 'optimise-times', help: 'survival: also optimise the synthetic follow-up times' }),
-  timeOrder: setting(z.enum(['quantile', 'risk']).default('quantile'), {
+  // The default by the session-24 rule (docs/RESULTS.md, "Session 24: what RSF needs from a survival table").
+  timeOrder: setting(z.enum(['quantile', 'risk']).default('risk'), {
     flag: 'time-order',
     placeholder: 'kind',
-    help: "survival: how each event group's synthetic times are given to its rows: quantile (in row order, fixed before the steps) or risk (after the steps, in order of the released table's own Cox risk, highest risk earliest; post-processing)",
-    // Listed in the receipt (by `settingsAsRun`) only when risk, so that the default receipt is unchanged.
+    help: "survival: how each event group's synthetic times are given to its rows: risk (after the steps, in order of the released table's own Cox risk, highest risk earliest; post-processing) or quantile (in row order, as before the steps)",
+    // Listed in the receipt (by `settingsAsRun`) for survival runs only, so classification receipts are unchanged.
     receipt: false,
   }),
   rowWeights: setting(z.boolean().default(false), {
@@ -304,8 +305,8 @@ export interface ResolvedSettings {
   pMin: number;
   gridPoints: number;
   optimiseTimes: boolean;
-  /** Only when a survival run ordered its event times by the table's Cox risk (`timeOrder`). */
-  timeOrder?: 'risk';
+  /** Survival only: how the event times were given to the rows (`timeOrder`). */
+  timeOrder?: 'quantile' | 'risk';
   /** Only when the run learned row weights (`rowWeights`). */
   rowWeights?: true;
 }

@@ -1,7 +1,7 @@
 /**
- * Survival `--time-order risk` (post-processing of the released rows, no privacy cost): within each
- * event group, the group's synthetic event times go to its rows in order of the released table's
- * own Cox risk — the highest risk gets the earliest time.
+ * Survival `--time-order risk`, the default (post-processing of the released rows, no privacy
+ * cost): within each event group, the group's synthetic event times go to its rows in order of the
+ * released table's own Cox risk — the highest risk gets the earliest time.
  *
  * Why (docs/RESULTS.md, "Session 24: what RSF needs from a survival table"): the steps fit a
  * calibrated survival loss, and a Cox model fitted on 50 rows is calibrated on the real records

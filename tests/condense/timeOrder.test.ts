@@ -1,5 +1,5 @@
 /**
- * `--time-order risk` (docs/RESULTS.md, "Session 24: what RSF needs from a survival table"): each
+ * `--time-order risk`, the survival default (docs/RESULTS.md, "Session 24: what RSF needs from a survival table"): each
  * event group's synthetic times are handed to its rows by the released table's own Cox risk,
  * after the steps, as post-processing — same rows, same events, same times per group, same ledger.
  */
@@ -35,13 +35,13 @@ describe('orderEventTimesByRisk', () => {
   });
 });
 
-describe('condense with timeOrder risk', () => {
-  it('releases the default run\'s rows and events, each group\'s times reordered, at the same ε; the receipt says so', async () => {
+describe('condense: survival event times ordered by risk (the default)', () => {
+  it('releases the quantile-order run\'s rows and events, each group\'s times reordered, at the same ε; the receipt says which', async () => {
     const { train } = await dataset('rotterdam');
     const run = { train, rows: 24, epsilon: 3, steps: 4, directions: 2, seed: 5 };
-    const base = await condense(run);
-    const risk = await condense({ ...run, timeOrder: 'risk' });
-    const [a, b] = [base.synthetic, risk.synthetic];
+    const quantile = await condense({ ...run, timeOrder: 'quantile' });
+    const risk = await condense(run);
+    const [a, b] = [quantile.synthetic, risk.synthetic];
     a.features.forEach((c, f) => expect(Array.from(b.features[f].values)).toEqual(Array.from(c.values)));
     expect(Array.from(b.event!)).toEqual(Array.from(a.event!));
     // The multiset of all times is kept and the censored rows (the last group) keep theirs.
@@ -50,8 +50,14 @@ describe('condense with timeOrder risk', () => {
     for (const i of censoredRows) expect(b.time![i]).toBe(a.time![i]);
     expect(Array.from(b.time!)).not.toEqual(Array.from(a.time!));
     expect(risk.receipt.parameters.timeOrder).toBe('risk');
-    expect(base.receipt.parameters).not.toHaveProperty('timeOrder');
-    expect(risk.receipt.entries).toEqual(base.receipt.entries);
-    expect(risk.receipt.epsilon).toBe(base.receipt.epsilon);
+    expect(quantile.receipt.parameters.timeOrder).toBe('quantile');
+    expect(risk.receipt.entries).toEqual(quantile.receipt.entries);
+    expect(risk.receipt.epsilon).toBe(quantile.receipt.epsilon);
+  });
+
+  it('leaves classification alone: no timeOrder in its receipt', async () => {
+    const { train } = await dataset('pima');
+    const result = await condense({ train, rows: 20, epsilon: 3, steps: 2, directions: 2, seed: 1 });
+    expect(result.receipt.parameters).not.toHaveProperty('timeOrder');
   });
 });
