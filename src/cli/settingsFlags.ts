@@ -13,7 +13,7 @@ import { UsageError } from './context.js';
 type Entry = (typeof SETTINGS)[keyof typeof SETTINGS];
 
 /** Defaults of the CLI where the library has none (it requires rows and ε). */
-export const CLI_DEFAULTS: Partial<Record<keyof typeof SETTINGS, string>> = { rows: '20', epsilon: '3' };
+export const CLI_DEFAULTS: Partial<Record<keyof typeof SETTINGS, string>> = { epsilon: '3' };
 
 /** The zod type under optional/default wrappers: 'number', 'boolean', 'enum', 'array', 'union', 'record'. */
 function baseType(schema: Entry['schema']): string {

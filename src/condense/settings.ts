@@ -68,7 +68,7 @@ export const MEANINGFUL_EPSILON_CEILING = 20;
 
 /** Every run setting, in the order of the receipt's `parameters`. */
 export const SETTINGS = {
-  rows: setting(z.number().int().min(2).max(MAX_SYNTHETIC_ROWS), { flag: 'rows', placeholder: 'm', help: `number of synthetic rows m, at most ${MAX_SYNTHETIC_ROWS} and at most the input's records (classification: split between the classes)` }),
+  rows: setting(z.number().int().min(2).max(MAX_SYNTHETIC_ROWS), { flag: 'rows', placeholder: 'm', help: `number of synthetic rows m, at most ${MAX_SYNTHETIC_ROWS} and at most the input's records (classification: split between the classes) (default: ${REFERENCE_ROWS.classification} for classification, ${REFERENCE_ROWS.survival} for survival, the sizes the defaults were validated at)` }),
   learners: setting(z.array(z.union([z.string(), z.object({ name: z.string(), params: z.record(z.string(), z.unknown()).optional() })])).optional(), {
     flag: 'model',
     placeholder: 'list',

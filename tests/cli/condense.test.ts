@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { DATASETS_DIR } from '../../src/node/bundled.js';
+import { REFERENCE_ROWS } from '../../src/condense/settings.js';
 
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -39,6 +40,17 @@ describe('dpcondense condense / evaluate', () => {
     expect(e.stdout).toMatch(/^CUSTODIAN ONLY/);
     expect(e.stdout).toMatch(/logistic\s+auroc\s+0\.\d{3} \[0\.\d{3}, 0\.\d{3}\]\s+0\.838 \[/);
     expect(e.stdout).toMatch(/cart\s+auroc/);
+  });
+
+  it('without --rows the table has its task\'s default size: 20 rows for classification, 50 for survival', async () => {
+    for (const [dataset, task] of [['pima', 'classification'], ['rotterdam', 'survival']] as const) {
+      const out = join(dir, `${dataset}-default-size.csv`);
+      const r = await run('condense', '--dataset', dataset, '--epsilon', '3', '--steps', '2', '--directions', '2', '--out', out);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`→ ${REFERENCE_ROWS[task]} synthetic rows`);
+      expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(1 + REFERENCE_ROWS[task]);
+    }
+    expect(REFERENCE_ROWS).toEqual({ classification: 20, survival: 50 });
   });
 
   it('refuses to overwrite outputs without --force, and writes nothing when the options are wrong', async () => {

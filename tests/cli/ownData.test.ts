@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { CLINIC_CARD, clinicCsv, cohortCsv } from '../fixtures/ownData.js';
+import { REFERENCE_ROWS } from '../../src/condense/settings.js';
 
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -177,9 +178,11 @@ describe('one command from a CSV: condense drafts the card when none is given', 
     const csv = join(dir, 'registry.csv');
     writeFileSync(csv, cohortCsv({ rows: 200, status: '12', zeroTimes: 8 }));
     const out = join(dir, 'registry-synth.csv');
-    const r = await run('condense', '--data', csv, '--time', 'days', '--event', 'status', '--steps', '2', '--directions', '2', '--rows', '20', '--out', out, '--quiet');
+    const r = await run('condense', '--data', csv, '--time', 'days', '--event', 'status', '--steps', '2', '--directions', '2', '--out', out, '--quiet');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/coded 1\/2 as in R's Surv/);
+    // Without --rows, a table drafted as survival gets the survival default size.
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(1 + REFERENCE_ROWS.survival);
     expect(JSON.parse(readFileSync(join(dir, 'registry-synth.card.json'), 'utf8'))).toMatchObject({ draft: true, event_codes: { event: 2, censored: 1 } });
   });
 

@@ -17,7 +17,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { formatTableCsv } from '../../data/format.js';
 import { condense, type CondenseOptions, type CondenseProgress } from '../../condense/condense.js';
-import { parseSettings, type CondenseSettings } from '../../condense/settings.js';
+import { REFERENCE_ROWS, parseSettings, type CondenseSettings } from '../../condense/settings.js';
 import { addSettingFlags, settingsFromFlags } from '../settingsFlags.js';
 import { loadCsvDataset, type LoadedDataset } from '../../node/bundled.js';
 import { UsageError, formatNumber, type CliContext, type CommandModule, type TextWriter } from '../context.js';
@@ -31,6 +31,7 @@ import { getLearnerSpec, learnerSpecs } from '../../models/registry.js';
 import { asksForDraft, draftCardForFile, featureTypeCounts } from '../draftCard.js';
 import { checkLearners, defaultCardPath, invalidRecordOption, inputFiles, loadCardOption, loadDataOption, numberOption, readBoundsFile, seedOption, textFormatOf, trainingSource } from '../options.js';
 import type { DatasetCard } from '../../data/card.js';
+import type { Task } from '../../data/target.js';
 import { SeededRng } from '../../core/rng.js';
 import { CryptoRng } from '../../privacy/random.js';
 import { drawHoldout, splitDocument, type SplitDocument } from '../../data/split.js';
@@ -192,13 +193,19 @@ export const condenseCommand: CommandModule = {
       .option('--quiet', 'no progress output');
     addSettingFlags(command).action(async (o: CondenseCliOptions) => {
         const settings = settingsFromFlags(o as unknown as Record<string, unknown>);
+        const drafting = asksForDraft(o);
+        if (o.cardOut !== undefined && !drafting) throw new UsageError('--card-out only applies when condense drafts the card (--label, or --time and --event)');
+        // The card (public) before the data: the default size, the learners and the budget are checked
+        // against it. A card drafted on the fly is read off the data, so those checks wait until it
+        // exists; its task is the one the draft flags ask for.
+        const publicCard = drafting ? undefined : await loadCardOption(o);
+        const task: Task = publicCard?.task ?? (o.label !== undefined ? 'classification' : 'survival');
+        // Without --rows the table has the size the defaults were validated at for its task.
         // The settings are checked now, before any data is read.
-        const { rows, epsilon, delta } = parseSettings(settings as CondenseSettings);
+        const { rows, epsilon, delta } = parseSettings({ ...settings, rows: settings.rows ?? REFERENCE_ROWS[task] } as CondenseSettings);
         const stem = o.out.replace(/\.csv$/i, '');
         const receiptPath = o.receipt ?? stem + '.receipt.json';
         const splitPath = o.holdout !== undefined ? (o.split ?? stem + '.split.json') : undefined;
-        const drafting = asksForDraft(o);
-        if (o.cardOut !== undefined && !drafting) throw new UsageError('--card-out only applies when condense drafts the card (--label, or --time and --event)');
         const cardOutPath = drafting ? (o.cardOut ?? stem + '.card.json') : undefined;
         // Every output is checked now, before any data is read or budget spent, and written at the end as one transaction.
         const requests: (OutputRequest & { what: string })[] = [
@@ -212,9 +219,6 @@ export const condenseCommand: CommandModule = {
         const evaluateInReport = Boolean(o.report && (o.holdout !== undefined || o.test));
         if (o.report) requests.push({ option: '--report', path: o.report, what: evaluateInReport ? 'report, CUSTODIAN ONLY: it includes utility on real held-out rows' : 'report: public and DP content only' });
         const outputs = planOutputs(requests, { force: o.force, inputs: [...inputFiles(o), ...(o.test ? [{ option: '--test', path: o.test }] : [])] });
-        // The card (public) before the data: learners and the budget are checked against it. A card
-        // drafted on the fly is read off the data, so those checks wait until it exists.
-        const publicCard = cardOutPath ? undefined : await loadCardOption(o);
         const bounds = o.bounds ? await readBoundsFile(o.bounds) : undefined;
         if (publicCard) {
           checkLearners(settings.learners ?? [], publicCard.task);
