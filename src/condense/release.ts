@@ -97,7 +97,8 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     pMin: settings.pMin,
     gridPoints: lossSpec.task === 'survival' ? lossSpec.grid.length : 0,
     optimiseTimes: settings.optimiseTimes,
-    ...(settings.task === 'survival' ? { timeOrder: settings.timeOrder } : {}),
+    // Optimised times are each row's own: reordering them would undo what the steps learned.
+    ...(settings.task === 'survival' ? { timeOrder: settings.optimiseTimes ? ('optimised' as const) : settings.timeOrder } : {}),
     ...(settings.rowWeights ? { rowWeights: true as const } : {}),
   };
 }

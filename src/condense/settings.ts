@@ -177,7 +177,7 @@ export const SETTINGS = {
   timeOrder: setting(z.enum(['quantile', 'risk']).default('risk'), {
     flag: 'time-order',
     placeholder: 'kind',
-    help: "survival: how each event group's synthetic times are given to its rows: risk (after the steps, in order of the released table's own Cox risk, highest risk earliest; post-processing) or quantile (in row order, as before the steps)",
+    help: "survival: how each event group's synthetic times are given to its rows: risk (after the steps, in order of the released table's own Cox risk, highest risk earliest; post-processing) or quantile (in row order, as before the steps); not applied with --optimise-times, where the steps set each row's own time",
     // Listed in the receipt (by `settingsAsRun`) for survival runs only, so classification receipts are unchanged.
     receipt: false,
   }),
@@ -305,8 +305,8 @@ export interface ResolvedSettings {
   pMin: number;
   gridPoints: number;
   optimiseTimes: boolean;
-  /** Survival only: how the event times were given to the rows (`timeOrder`). */
-  timeOrder?: 'quantile' | 'risk';
+  /** Survival only: how the event times were given to the rows (`timeOrder`; 'optimised' when the steps set them). */
+  timeOrder?: 'quantile' | 'risk' | 'optimised';
   /** Only when the run learned row weights (`rowWeights`). */
   rowWeights?: true;
 }

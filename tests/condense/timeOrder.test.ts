@@ -55,6 +55,14 @@ describe('condense: survival event times ordered by risk (the default)', () => {
     expect(risk.receipt.epsilon).toBe(quantile.receipt.epsilon);
   });
 
+  it('keeps optimised times where the steps put them: with optimiseTimes the order is not applied, and the receipt says so', async () => {
+    const { train } = await dataset('rotterdam');
+    const run = { train, rows: 24, epsilon: 3, steps: 4, directions: 2, seed: 5, optimiseTimes: true };
+    const [risk, quantile] = [await condense(run), await condense({ ...run, timeOrder: 'quantile' })];
+    expect(Array.from(risk.synthetic.time!)).toEqual(Array.from(quantile.synthetic.time!));
+    expect(risk.receipt.parameters.timeOrder).toBe('optimised');
+  });
+
   it('leaves classification alone: no timeOrder in its receipt', async () => {
     const { train } = await dataset('pima');
     const result = await condense({ train, rows: 20, epsilon: 3, steps: 2, directions: 2, seed: 1 });
