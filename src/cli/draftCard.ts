@@ -7,6 +7,7 @@ import type { DatasetCard } from '../data/card.js';
 import { CardInferrer, type CardDraft } from '../data/inferCard.js';
 import { TableBuilder } from '../data/ingest.js';
 import type { Table } from '../data/table.js';
+import type { Task } from '../data/target.js';
 import { isParquetFile, streamRecordsFile } from '../node/files.js';
 import { UsageError } from './context.js';
 import { textFormatOf } from './options.js';
@@ -29,13 +30,18 @@ export function asksForDraft(o: DraftOutcomeOptions): boolean {
   return o.label !== undefined || o.time !== undefined || o.event !== undefined;
 }
 
+/** The task the outcome options ask for: survival with --time or --event, else classification. */
+export function draftTask(o: DraftOutcomeOptions): Task {
+  return o.time !== undefined || o.event !== undefined ? 'survival' : 'classification';
+}
+
 /**
  * Draft a card for a CSV file by the rules of data/inferCard.ts, then read the file with the draft
  * (every ingestion rule applies), so a draft is only returned if it loads its own data. Shared by
  * `card` and `condense --label/--time`, so both draft the same card.
  */
 export async function draftCardForFile(csvPath: string, o: DraftOutcomeOptions, command: string): Promise<CardDraft & { table: Table }> {
-  const survival = o.time !== undefined || o.event !== undefined;
+  const survival = draftTask(o) === 'survival';
   if ((o.label !== undefined) === survival) throw new UsageError(`${command}: give --label COL (classification) or --time COL --event COL (survival)`);
   if (survival && (o.time === undefined || o.event === undefined)) throw new UsageError(`${command}: survival needs both --time and --event`);
   if (o.positive !== undefined && survival) throw new UsageError(`${command}: --positive only applies with --label`);

@@ -28,10 +28,9 @@ import { receiptFingerprint } from '../fingerprintKey.js';
 
 import { compareOnHeldOut } from '../../condense/evaluation.js';
 import { getLearnerSpec, learnerSpecs } from '../../models/registry.js';
-import { asksForDraft, draftCardForFile, featureTypeCounts } from '../draftCard.js';
+import { asksForDraft, draftCardForFile, draftTask, featureTypeCounts } from '../draftCard.js';
 import { checkLearners, defaultCardPath, invalidRecordOption, inputFiles, loadCardOption, loadDataOption, numberOption, readBoundsFile, seedOption, textFormatOf, trainingSource } from '../options.js';
 import type { DatasetCard } from '../../data/card.js';
-import type { Task } from '../../data/target.js';
 import { SeededRng } from '../../core/rng.js';
 import { CryptoRng } from '../../privacy/random.js';
 import { drawHoldout, splitDocument, type SplitDocument } from '../../data/split.js';
@@ -199,7 +198,7 @@ export const condenseCommand: CommandModule = {
         // against it. A card drafted on the fly is read off the data, so those checks wait until it
         // exists; its task is the one the draft flags ask for.
         const publicCard = drafting ? undefined : await loadCardOption(o);
-        const task: Task = publicCard?.task ?? (o.label !== undefined ? 'classification' : 'survival');
+        const task = publicCard?.task ?? draftTask(o);
         // Without --rows the table has the size the defaults were validated at for its task.
         // The settings are checked now, before any data is read.
         const { rows, epsilon, delta } = parseSettings({ ...settings, rows: settings.rows ?? REFERENCE_ROWS[task] } as CondenseSettings);
