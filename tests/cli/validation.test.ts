@@ -69,6 +69,15 @@ describe('defect 4: --rows (and other sizes) have a documented ceiling', () => {
     try {
       const r = await run('condense', '--data', data, '--card', card, '--rows', '31', '--quiet', '--out', join(dir, 'o.csv'));
       expectUsageError(r, /^error: --rows 31: more synthetic rows than the input has records/);
+      // Without --rows the default size (20 rows for classification) is named as the default.
+      const small = join(dir, '..', `tiny-${process.pid}.csv`);
+      writeFileSync(small, 'age,dead\n' + Array.from({ length: 12 }, (_, i) => `${20 + i},${i % 2}`).join('\n') + '\n');
+      try {
+        const d = await run('condense', '--data', small, '--card', card, '--quiet', '--out', join(dir, 'o.csv'));
+        expectUsageError(d, /^error: --rows \(default 20 for classification data\): more synthetic rows than the input has records; .*pass a smaller --rows$/m);
+      } finally {
+        rmSync(small);
+      }
     } finally {
       rmSync(data);
       rmSync(card);

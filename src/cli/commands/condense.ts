@@ -239,7 +239,10 @@ export const condenseCommand: CommandModule = {
         // A separate test file is read now with the card, so a bad file fails before a long run.
         const testFile = o.test ? await loadCsvDataset(o.test, data.card, { keepBytes: false, format: textFormatOf(o.test, o) }) : undefined;
         // The custodian's own row count, compared (never printed) so that a condensation is never larger than its input.
-        if (rows > train.nRows) throw new UsageError(`--rows ${rows}: more synthetic rows than the input has records; condensation makes a smaller table`);
+        if (rows > train.nRows) {
+          const asked = settings.rows !== undefined ? `--rows ${rows}` : `--rows (default ${rows} for ${task} data)`;
+          throw new UsageError(`${asked}: more synthetic rows than the input has records; condensation makes a smaller table: pass a smaller --rows`);
+        }
         const options: CondenseOptions = {
           ...settings,
           train,
