@@ -100,6 +100,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     // Optimised times are each row's own: reordering them would undo what the steps learned.
     ...(settings.task === 'survival' ? { timeOrder: settings.optimiseTimes ? ('optimised' as const) : settings.timeOrder } : {}),
     ...(settings.rowWeights ? { rowWeights: true as const } : {}),
+    ...(settings.iterateAverage !== 'off' ? { iterateAverage: settings.iterateAverage } : {}),
   };
 }
 
@@ -116,6 +117,7 @@ export function releaseReceipt(
       ...(resolved.mstShare !== undefined ? { mstShare: resolved.mstShare } : {}),
       ...(resolved.timeOrder ? { timeOrder: resolved.timeOrder } : {}),
       ...(resolved.rowWeights ? { rowWeights: true } : {}),
+      ...(resolved.iterateAverage ? { iterateAverage: resolved.iterateAverage } : {}),
       epsilon: Number.isFinite(settings.epsilon) ? settings.epsilon : 'Infinity',
       clipNorm: Number.isFinite(resolved.clipNorm) ? resolved.clipNorm : 'none',
       noiseFigureLimit: Number.isFinite(resolved.noiseFigureLimit) ? resolved.noiseFigureLimit : 'Infinity',

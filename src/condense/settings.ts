@@ -187,6 +187,13 @@ export const SETTINGS = {
     // Listed in the receipt (by `settingsAsRun`) only when on, so that the default receipt is unchanged.
     receipt: false,
   }),
+  iterateAverage: setting(z.enum(['off', 'tail', 'ema']).default('off'), {
+    flag: 'iterate-average',
+    placeholder: 'kind',
+    help: "release the steps' iterates averaged: off (the last step's table), tail (the uniform average of the parameters after each step of the last half, t > T/2: much of the DP noise's random walk averages out, at no privacy cost, as every iterate is already a post-processing of the charged steps) or ema (an exponential moving average of the same iterates, decay 0.98)",
+    // Listed in the receipt (by `settingsAsRun`) only when on, so that the default receipt is unchanged.
+    receipt: false,
+  }),
   dataRanges: setting(z.boolean().default(false), {
     flag: 'data-ranges',
     help: 'narrow every numeric feature\'s bounds (card, user or DP) to where the data lie with a DP histogram before the moments',
@@ -309,6 +316,8 @@ export interface ResolvedSettings {
   timeOrder?: 'quantile' | 'risk' | 'optimised';
   /** Only when the run learned row weights (`rowWeights`). */
   rowWeights?: true;
+  /** Only when the released table is an average of the steps' iterates (`iterateAverage`). */
+  iterateAverage?: 'tail' | 'ema';
 }
 
 type Resolved<K extends keyof SettingsShape> = z.output<SettingsShape[K]>;

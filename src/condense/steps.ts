@@ -15,7 +15,7 @@ import type { PrivacyLedger } from '../privacy/ledger.js';
 import { SubsampledGaussianSum } from '../privacy/measurements.js';
 import { MECHANISM, type DataAccessScope } from '../privacy/dataAccess.js';
 import { PerRecordLoss, maxRecordLoss, type LossSpec } from './objective.js';
-import { createOptimiser } from './optimiser.js';
+import { createIterateAverage, createOptimiser } from './optimiser.js';
 import { DEFAULTS, REFERENCE_ROWS, type BudgetPath, type CondenseProgress, type RunSettings } from './settings.js';
 import { chooseRowGroups, expandGroupDirections, groupDirectionLength, type RowGroups } from './rowGroups.js';
 import type { SyntheticParameters } from './syntheticSet.js';
@@ -206,6 +206,8 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
   const privatiser = new ZerothOrderStep(measurement, { directions: K, lossChannelWeight: plan.lossChannelWeight, lossChannelShare: DEFAULTS.lossChannelShare }, batchCapacity);
   const optimiser = createOptimiser(settings.optimiser, parameters.length, settings.momentum);
   const gradient = new Float64Array(parameters.length);
+  // The iterates only read here: averaging them never feeds back into the steps.
+  const average = createIterateAverage(settings.iterateAverage, parameters.length, steps);
   // Two sets of public directions and seeds: while a step's fits run (on workers, when there are
   // any) the next step's are drawn into the other set. K·p normals are the one large piece of a
   // step outside the fits (3.5–5 ms of a 30 ms Cox step at m = 200, K = 16), and the public
@@ -236,6 +238,16 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
     [draw, nextDraw] = [nextDraw, draw];
     optimiser.step(parameters, gradient, plan.learningRate);
     synthetic.project(parameters);
+    if (average) {
+      average.observe(step + 1, parameters);
+      // After the last step the parameters become the average (the box is convex, but the division
+      // may round a coordinate at a bound an ulp outside it): the release, and the selection's
+      // last checkpoint, are the averaged table.
+      if (step + 1 === steps) {
+        average.writeInto(parameters);
+        synthetic.project(parameters);
+      }
+    }
     if (checkpoints.has(step + 1)) input.checkpoints!.keep(step + 1);
     smoothedLoss = Number.isNaN(smoothedLoss) ? estimate.loss : 0.9 * smoothedLoss + 0.1 * estimate.loss;
     trace.push({ step: step + 1, loss: estimate.loss, smoothedLoss, smoothing: mu });

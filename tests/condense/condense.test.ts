@@ -90,7 +90,7 @@ describe('condense: privacy bookkeeping', () => {
 });
 
 describe('condense: no real row leaves, and real data is read only inside charged mechanisms', () => {
-  async function auditedRun(name: string, epsilon: number, extra: { selectionShare?: number; dataRanges?: boolean; momentsClip?: number; timeOrder?: 'quantile' } = {}) {
+  async function auditedRun(name: string, epsilon: number, extra: { selectionShare?: number; dataRanges?: boolean; momentsClip?: number; timeOrder?: 'quantile'; iterateAverage?: 'tail' } = {}) {
     const { train } = await dataset(name);
     const scope = new DataAccessScope();
     const { reads, watchTable } = auditor(scope);
@@ -119,6 +119,7 @@ describe('condense: no real row leaves, and real data is read only inside charge
     ['pima', { selectionShare: 0.1 }],
     ['rotterdam', { dataRanges: true, momentsClip: 0.7 }],
     ['rotterdam', { timeOrder: 'quantile' as const }],
+    ['pima', { selectionShare: 0.1, iterateAverage: 'tail' as const }],
   ])('%s %j: every read happens inside a mechanism the ledger charged', async (name, extra) => {
     const { reads, result } = await auditedRun(name, 3, extra);
     const charged = new Set(result.receipt.entries.map((e) => e.name));
