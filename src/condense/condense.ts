@@ -18,7 +18,8 @@
  *      from the DP statistics and the released table among checkpoints of the steps
  *      (`selection.ts`), both draws charged before the steps are planned so that
  *      their σ is calibrated on the rest and the run's total stays ε.
- * Everything else — the encoding, the initial rows, the loss weights, the time grid, the batch-size
+ * Everything else — the encoding, the initial rows, the feature focus (which features the steps
+ * move, and the pooled values of the others), the loss weights, the time grid, the batch-size
  * normalisation, the trace — is computed from the outputs of those mechanisms and public knowledge
  * (the card, user-supplied bounds, the hyperparameters), so it is post-processing. The real records
  * are encoded with the DP encoding only to be evaluated inside the mechanism of (2).
@@ -33,6 +34,7 @@ import { planBudget, repeatedMomentsNoiseMultiplier } from './budget.js';
 import { DataAccessScope, MECHANISM } from '../privacy/dataAccess.js';
 import { combineGaussianMeasurements } from '../privacy/measurements.js';
 import { buildEncoder, initialiseSyntheticSet } from './initialisation.js';
+import { chooseFeatureFocus } from './featureFocus.js';
 import { poolMoments, privatePreprocessing, type NoisyQueryContext } from './privateStatistics.js';
 import { releaseCaveats } from '../models/survival/coxFiniteness.js';
 import { orderEventTimesByRisk } from './timeOrder.js';
@@ -160,13 +162,17 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
       riskGroupSplitTime: task.receiptParameters().riskGroupSplitTime as number | undefined,
     }),
   };
-  const synthetic = initialiseSyntheticSet(initialisation);
+  // With `featureFocus`: the steps move only the k features the DP moments separate most; the rest
+  // are set to their pooled DP values in every start (post-processing of the released moments).
+  const focus = chooseFeatureFocus(settings.featureFocus, encoder, moments, pooled, settings.task);
+  const initialise = () => (focus ? focus.freezeSet(initialiseSyntheticSet(initialisation)) : initialiseSyntheticSet(initialisation));
+  const synthetic = initialise();
   // 4b. With the release selection: the steps' start is chosen among draws from the same DP
   // statistics (free: post-processing), by one exponential-mechanism draw.
   let chosenStart = 0;
   if (selectionPlan && selectionPlan.starts > 1) {
     const starts: Float64Array[] = [synthetic.values.slice()];
-    while (starts.length < selectionPlan.starts) starts.push(initialiseSyntheticSet(initialisation).values);
+    while (starts.length < selectionPlan.starts) starts.push(initialise().values);
     chosenStart = selectCandidate({ plan: selectionPlan, candidates: starts, synthetic, learners: settings.learners, lossSpec: outcomes.lossSpec, train, encoder, scope, noiseRng });
     synthetic.values.set(starts[chosenStart]);
   }
@@ -200,6 +206,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
     onProgress: options.onProgress,
     checkAbort,
     checkpoints,
+    focus,
   });
 
   // 5b. The release selection: one exponential-mechanism draw among the candidates (only its index leaves it).
@@ -211,7 +218,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   }
 
   // 6. Release.
-  const resolved = settingsAsRun(runSettings, budget, stepPlan, outcomes, gate, groups, selection);
+  const resolved = settingsAsRun(runSettings, budget, stepPlan, outcomes, gate, groups, selection, focus);
   const receipt = releaseReceipt(ledger, { settings, resolved, task, card, inputFingerprint: options.inputFingerprint, onInvalid: options.onInvalid, startedAt });
   const released = releasedStatistics(card, featureBounds, pooled, moments, task);
   const decoded = decodeSyntheticTable(synthetic, encoder, card);

@@ -13,6 +13,7 @@ import { receiptParameterKeys, type ResolvedSettings, type RunSettings } from '.
 import type { StepPlan, StepsGate } from './steps.js';
 import type { RowGroups } from './rowGroups.js';
 import type { SelectionOutcome } from './selection.js';
+import type { FeatureFocus } from './featureFocus.js';
 import type { SyntheticParameters } from './syntheticSet.js';
 import type { StratumMoments } from './privateStatistics.js';
 import { SurvivalTask, type CondensationTask, type TaskOutcomes } from './task.js';
@@ -51,7 +52,7 @@ export class NonFiniteReleaseError extends Error {
 }
 
 /** The settings as run: the resolved options plus what the DP statistics fixed. */
-export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: StepPlan, outcomes: TaskOutcomes, gate: StepsGate, groups: RowGroups, selection?: SelectionOutcome): ResolvedSettings {
+export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: StepPlan, outcomes: TaskOutcomes, gate: StepsGate, groups: RowGroups, selection?: SelectionOutcome, focus?: FeatureFocus): ResolvedSettings {
   const { measurement } = steps;
   const lossSpec = outcomes.lossSpec;
   return {
@@ -101,6 +102,8 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     ...(settings.task === 'survival' ? { timeOrder: settings.optimiseTimes ? ('optimised' as const) : settings.timeOrder } : {}),
     ...(settings.rowWeights ? { rowWeights: true as const } : {}),
     ...(settings.iterateAverage !== 'off' ? { iterateAverage: settings.iterateAverage } : {}),
+    // Which features were kept is a function of the released DP moments only, so it may be released.
+    ...(focus ? { featureFocus: focus.kept.length, focusedFeatures: focus.keptNames() } : {}),
   };
 }
 
@@ -118,6 +121,7 @@ export function releaseReceipt(
       ...(resolved.timeOrder ? { timeOrder: resolved.timeOrder } : {}),
       ...(resolved.rowWeights ? { rowWeights: true } : {}),
       ...(resolved.iterateAverage ? { iterateAverage: resolved.iterateAverage } : {}),
+      ...(resolved.featureFocus !== undefined ? { featureFocus: resolved.featureFocus, focusedFeatures: resolved.focusedFeatures } : {}),
       epsilon: Number.isFinite(settings.epsilon) ? settings.epsilon : 'Infinity',
       clipNorm: Number.isFinite(resolved.clipNorm) ? resolved.clipNorm : 'none',
       noiseFigureLimit: Number.isFinite(resolved.noiseFigureLimit) ? resolved.noiseFigureLimit : 'Infinity',

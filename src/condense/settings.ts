@@ -194,6 +194,13 @@ export const SETTINGS = {
     // Listed in the receipt (by `settingsAsRun`) only when on, so that the default receipt is unchanged.
     receipt: false,
   }),
+  featureFocus: setting(z.union([z.literal('off'), z.number().int().min(1)]).default('off'), {
+    flag: 'feature-focus',
+    placeholder: 'k',
+    help: "on tables of more than k features, let the zero-order steps move only the k features whose DP class (or survival stratum) means lie furthest apart in units of the pooled DP sd; every other feature is set in every row to its pooled DP value (mean, or the most frequent level) and never moved: free post-processing of the released moments (off: all features move)",
+    // Listed in the receipt (by `settingsAsRun`) only when on, so that the default receipt is unchanged.
+    receipt: false,
+  }),
   dataRanges: setting(z.boolean().default(false), {
     flag: 'data-ranges',
     help: 'narrow every numeric feature\'s bounds (card, user or DP) to where the data lie with a DP histogram before the moments',
@@ -318,6 +325,13 @@ export interface ResolvedSettings {
   rowWeights?: true;
   /** Only when the released table is an average of the steps' iterates (`iterateAverage`). */
   iterateAverage?: 'tail' | 'ema';
+  /**
+   * Only when the steps were focused on a few features (`featureFocus`, on a table wider than k):
+   * k, and the features kept (card order). Which features were kept is a function of the released DP
+   * moments only, so it may be released.
+   */
+  featureFocus?: number;
+  focusedFeatures?: string[];
 }
 
 type Resolved<K extends keyof SettingsShape> = z.output<SettingsShape[K]>;

@@ -16,6 +16,7 @@ import { SubsampledGaussianSum } from '../privacy/measurements.js';
 import { MECHANISM, type DataAccessScope } from '../privacy/dataAccess.js';
 import { PerRecordLoss, maxRecordLoss, type LossSpec } from './objective.js';
 import { createIterateAverage, createOptimiser } from './optimiser.js';
+import type { FeatureFocus } from './featureFocus.js';
 import { DEFAULTS, REFERENCE_ROWS, type BudgetPath, type CondenseProgress, type RunSettings } from './settings.js';
 import { chooseRowGroups, expandGroupDirections, groupDirectionLength, type RowGroups } from './rowGroups.js';
 import type { SyntheticParameters } from './syntheticSet.js';
@@ -176,6 +177,8 @@ export interface StepsInput {
   evaluator?: DirectionEvaluator | DirectionEvaluatorFactory;
   onProgress?: (progress: CondenseProgress) => void;
   checkAbort: () => void;
+  /** With `featureFocus`: the frozen features, whose coordinates every direction leaves at 0. */
+  focus?: FeatureFocus;
   /** Called with the step count after each of these steps (0: before the first), e.g. to keep candidates. */
   checkpoints?: { after: readonly number[]; keep: (stepsTaken: number) => void };
 }
@@ -214,7 +217,15 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
   // generator draws nothing else, so drawing them early leaves every stream, and the run, unchanged.
   let draw = { directions: new Float64Array(K * parameters.length), seeds: new Int32Array(K) };
   let nextDraw = { directions: new Float64Array(K * parameters.length), seeds: new Int32Array(K) };
-  const drawNext = tiedDirections(synthetic, input.groups, K, publicRng);
+  const drawTied = tiedDirections(synthetic, input.groups, K, publicRng);
+  // With a feature focus the draw is the same, then the frozen coordinates are zeroed.
+  const focus = input.focus;
+  const drawNext: typeof drawTied = focus
+    ? (into) => {
+        drawTied(into);
+        focus.maskDirections(into.directions, K, parameters.length, synthetic.rows);
+      }
+    : drawTied;
   if (steps > 0) drawNext(draw);
   const batch = new BatchBuffer(input.encoder, train, batchCapacity);
   const expectedBatchSize = measurement.samplingRate * plan.recordCount;

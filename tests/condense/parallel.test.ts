@@ -58,11 +58,15 @@ describe('direction pools: the shared step and the pool workers', () => {
       ['metabric', { learners: ['cox'], rows: 9, epsilon: 2, steps: 3, directions: 3, rowGroups: 4, optimiseTimes: true, rowWeights: true, seed: 9 }],
       // The averaged iterates: read on this thread from the parameters every evaluator leaves the same.
       ['pima', { learners: ['logistic', 'cart'], rows: 10, epsilon: 3, steps: 4, directions: 4, rowWeights: true, iterateAverage: 'tail', seed: 8 }],
+      // The focused steps: the frozen coordinates are zeroed in the directions before any evaluator sees them (tied rows too).
+      ['pima', { learners: ['logistic', 'cart'], rows: 10, epsilon: 3, steps: 3, directions: 4, featureFocus: 3, seed: 8 }],
+      ['metabric', { learners: ['cox'], rows: 9, epsilon: 2, steps: 3, directions: 3, rowGroups: 4, optimiseTimes: true, featureFocus: 3, seed: 9 }],
     ];
     for (const [name, options] of cases) {
       const inline = await run(name, options);
       if (options.rowGroups !== undefined) expect(inline).not.toBe(await run(name, { ...options, rowGroups: 'off' }));
       if (options.iterateAverage !== undefined) expect(inline).not.toBe(await run(name, { ...options, iterateAverage: 'off' }));
+      if (options.featureFocus !== undefined) expect(inline).not.toBe(await run(name, { ...options, featureFocus: 'off' }));
       for (const size of [1, 3]) {
         let pool: InThreadPool | undefined;
         // Capacity 4 rows against batches of dozens: the writer must reallocate (a new generation).

@@ -71,7 +71,7 @@ function withoutRecord(table: Table, removed: number): Table {
 /** Everything a library run outputs, as text. */
 async function outputsOf(
   train: Table,
-  options: { rows: number; learners?: string[]; selectionShare?: number; dataRanges?: boolean; momentsClip?: number; iterateAverage?: 'tail' },
+  options: { rows: number; learners?: string[]; selectionShare?: number; dataRanges?: boolean; momentsClip?: number; iterateAverage?: 'tail'; featureFocus?: number },
 ): Promise<Record<string, string>> {
   const progress: CondenseProgress[] = [];
   const result = await condense({ train, epsilon: 3, seed: 9, steps: 6, directions: 2, batchSize: 64, ...options, onProgress: (p) => progress.push(p) });
@@ -93,6 +93,9 @@ describe('neighbouring datasets, with every mechanism output fixed, give byte-id
     ['pima', 20, 0, { dataRanges: true, momentsClip: 0.7 }],
     // The averaged iterates, released directly and as the selection's last candidate.
     ['rotterdam', 12, 0.1, { iterateAverage: 'tail' as const }],
+    // The focused steps (the kept set, listed in the receipt, is chosen from the released moments).
+    ['pima', 20, 0.1, { featureFocus: 3 }],
+    ['physionet2012', 10, 0, { featureFocus: 30 }],
   ])('%s (library, m = %i, selection share %s, %j)', async (name, rows, selectionShare, extra) => {
     const { train } = await loadBundledDataset(name);
     record();

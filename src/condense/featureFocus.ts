@@ -1,0 +1,141 @@
+/**
+ * Feature focus (`featureFocus: k`, off by default): on a table of more than k features, the
+ * zero-order steps move only the k features whose DP stratum means lie furthest apart, and every
+ * other feature is frozen at its pooled DP value in every row.
+ *
+ * Why: a step estimates the gradient over p = m·d coordinates from K random directions, and the
+ * estimate's signal-to-noise ratio falls as √(K/p). On a wide table (physionet2012: 116 features)
+ * most of p is features that barely separate the classes, and the DP stratum means of those are
+ * mostly noise; spreading the K directions over them drowns the few features that matter, and the
+ * rows a tree is trained on offer it splits on noise. Freezing them shrinks p to m·k and leaves the
+ * learners nothing to split on but the kept features (docs/RESULTS.md, "Session 25: focusing the
+ * steps on a few features").
+ *
+ * Privacy: the scores, the kept set and the frozen values are computed from the stratum moments the
+ * run has already released (charged in `privateStatistics.ts`), so this is post-processing: no new
+ * query, no ledger entry. For the same reason the kept features may be listed in the receipt.
+ */
+import type { Task } from '../models/types.js';
+import type { Encoder } from '../data/encoding.js';
+import type { StratumMoments } from './privateStatistics.js';
+import type { SyntheticParameters } from './syntheticSet.js';
+
+/**
+ * Per feature (card order), its standardised separation from the DP moments: for a numeric or binary
+ * feature, classification |mean₁ − mean₀| / pooled sd, survival the largest |stratum mean − pooled
+ * mean| / pooled sd over the strata; for a categorical feature the largest such separation of one of
+ * its level indicators (level share p, pooled sd √(p̄(1 − p̄))). A pooled sd of 0 scores 0 (every
+ * stratum has the same value).
+ */
+export function featureSeparation(moments: readonly StratumMoments[], pooled: StratumMoments, task: Task): Float64Array {
+  const separation = (means: readonly number[], pooledMean: number, pooledSd: number): number => {
+    if (!(pooledSd > 0)) return 0;
+    const spread = task === 'classification' ? Math.abs(means[1] - means[0]) : Math.max(...means.map((m) => Math.abs(m - pooledMean)));
+    return spread / pooledSd;
+  };
+  return Float64Array.from(pooled.features, (feature, f) => {
+    const levels = feature.levelProbabilities;
+    if (!levels) return separation(moments.map((s) => s.features[f].mean), feature.mean, feature.sd);
+    let best = 0;
+    levels.forEach((p, l) => {
+      best = Math.max(best, separation(moments.map((s) => s.features[f].levelProbabilities![l]), p, Math.sqrt(p * (1 - p))));
+    });
+    return best;
+  });
+}
+
+/** The k features of the largest separation (card order; ties to the earlier feature). */
+export function topFeatures(separation: Float64Array, k: number): number[] {
+  const order = Array.from(separation.keys()).sort((a, b) => separation[b] - separation[a] || a - b);
+  return order.slice(0, k).sort((a, b) => a - b);
+}
+
+export class FeatureFocus {
+  /** Indices of the frozen coordinates within one encoded row. */
+  private readonly frozenColumns: Int32Array;
+  /** Their values in Z: the pooled DP value of their feature. */
+  private readonly frozenValues: Float64Array;
+
+  constructor(
+    private readonly encoder: Encoder,
+    /** The features the steps move (card order). */
+    readonly kept: readonly number[],
+    pooled: StratumMoments,
+  ) {
+    const keep = new Set(kept);
+    const columns: number[] = [];
+    const values: number[] = [];
+    encoder.slices.forEach((slice, f) => {
+      if (keep.has(f)) return;
+      const moments = pooled.features[f];
+      for (let l = 0; l < slice.length; l++) {
+        columns.push(slice.start + l);
+        values.push(pooledValue(encoder, f, slice.type, moments.mean, moments.levelProbabilities, l));
+      }
+    });
+    this.frozenColumns = Int32Array.from(columns);
+    this.frozenValues = Float64Array.from(values);
+  }
+
+  /** Names of the kept features, for the receipt. */
+  keptNames(): string[] {
+    return this.kept.map((f) => this.encoder.slices[f].feature);
+  }
+
+  /** Set the frozen coordinates of every row of a parameter vector to their pooled values (per-row blocks untouched). */
+  freeze(values: Float64Array, rows: number): void {
+    const d = this.encoder.dim;
+    for (let i = 0; i < rows; i++) {
+      for (let c = 0; c < this.frozenColumns.length; c++) values[i * d + this.frozenColumns[c]] = this.frozenValues[c];
+    }
+  }
+
+  /** Freeze a synthetic set in place (and return it). */
+  freezeSet(synthetic: SyntheticParameters): SyntheticParameters {
+    this.freeze(synthetic.values, synthetic.rows);
+    synthetic.project(synthetic.values);
+    return synthetic;
+  }
+
+  /**
+   * Zero the frozen coordinates of K directions over p parameters (direction-major), so that no
+   * probe and no gradient estimate ever moves them. Per-row blocks (log times, log weights) lie after
+   * the m encoded rows and are never touched.
+   */
+  maskDirections(directions: Float64Array, K: number, p: number, rows: number): void {
+    const d = this.encoder.dim;
+    for (let k = 0; k < K; k++) {
+      const offset = k * p;
+      for (let i = 0; i < rows; i++) {
+        for (let c = 0; c < this.frozenColumns.length; c++) directions[offset + i * d + this.frozenColumns[c]] = 0;
+      }
+    }
+  }
+}
+
+/**
+ * A frozen coordinate's value in Z: a numeric feature's pooled DP mean through the encoder's map
+ * (clamped into its box: 0 under the standardised encoding, whose centre is that mean); a binary
+ * feature's more frequent value (pooled P(1) ≥ 1/2: 1); a categorical feature's most frequent
+ * level, one-hot (ties to the first level, as decoding does).
+ */
+function pooledValue(encoder: Encoder, f: number, type: string, mean: number, levels: Float64Array | undefined, level: number): number {
+  if (type === 'binary') return mean >= 0.5 ? 1 : 0;
+  if (type === 'categorical') {
+    let best = 0;
+    for (let l = 1; l < levels!.length; l++) if (levels![l] > levels![best]) best = l;
+    return level === best ? 1 : 0;
+  }
+  const column = encoder.slices[f].start;
+  const z = (mean - encoder.centers[f]) / encoder.scales[f];
+  return Math.min(encoder.upper[column], Math.max(encoder.lower[column], z));
+}
+
+/**
+ * The focus a `featureFocus` setting asks for: undefined when off or when the table has at most k
+ * features (nothing to focus), else the top k features by `featureSeparation` of the DP moments.
+ */
+export function chooseFeatureFocus(setting: 'off' | number, encoder: Encoder, moments: readonly StratumMoments[], pooled: StratumMoments, task: Task): FeatureFocus | undefined {
+  if (setting === 'off' || encoder.slices.length <= setting) return undefined;
+  return new FeatureFocus(encoder, topFeatures(featureSeparation(moments, pooled, task), setting), pooled);
+}
