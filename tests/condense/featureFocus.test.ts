@@ -40,6 +40,23 @@ describe('featureSeparation and topFeatures', () => {
     expect(topFeatures(score, 1)).toEqual([2]);
   });
 
+  it('private classification: a numeric feature scores by the evidence of its difference, |mean₁ − mean₀| / √(noise₁² + noise₀²)', () => {
+    // Feature a separates by 2 with little noise, feature b by 3 with much more: by the pooled sd b
+    // would win, by the evidence a does (2 / √(0.5² + 0.5²) = 2.83 against 3 / √(2² + 2²) = 1.06).
+    const noisy = (count: number, a: number, b: number): StratumMoments => ({
+      count,
+      features: [{ mean: a, sd: 2, meanNoiseSd: 0.5 }, { mean: b, sd: 2, meanNoiseSd: 2 }],
+    });
+    const both: StratumMoments = { count: 200, features: [{ mean: 11, sd: 2.2 }, { mean: 11.5, sd: 2.2 }] };
+    const score = featureSeparation([noisy(100, 10, 10), noisy(100, 12, 13)], both, 'classification');
+    expect(score[0]).toBeCloseTo(2 / Math.hypot(0.5, 0.5), 12);
+    expect(score[1]).toBeCloseTo(3 / Math.hypot(2, 2), 12);
+    expect(topFeatures(score, 1)).toEqual([0]);
+    // Without the noise sds (a non-private run) the pooled-sd score applies: b wins.
+    const exact = featureSeparation([stratum(100, 10, 2, 0.5, [1, 0, 0]), stratum(100, 12, 2, 0.5, [1, 0, 0])], pooled, 'classification');
+    expect(exact[0]).toBeCloseTo(2 / Math.sqrt(5), 12);
+  });
+
   it('survival: the largest |stratum mean − pooled mean| / pooled sd over the strata', () => {
     const strata = [...classes, stratum(50, 14, 2, 0.9, [0.3, 0.5, 0.2])];
     const score = featureSeparation(strata, pooled, 'survival');
@@ -197,6 +214,15 @@ describe('condense with featureFocus', () => {
     for (const column of survival.synthetic.features) {
       if (!kept.includes(column.spec.name)) expect(new Set(column.values).size, column.spec.name).toBe(1);
     }
+  });
+
+  it('by default (k = 30) a table wider than 30 features is focused on 30, a table of 30 is not', async () => {
+    const small = { rows: 10, epsilon: 3, steps: 1, directions: 2, batchSize: 64, seed: 2 };
+    const wide = await condense({ train: (await dataset('physionet2012')).train, ...small });
+    expect(wide.receipt.parameters.featureFocus).toBe(30);
+    expect(wide.receipt.parameters.focusedFeatures).toHaveLength(30);
+    const thirty = await condense({ train: (await dataset('wdbc')).train, ...small });
+    expect('featureFocus' in thirty.receipt.parameters).toBe(false);
   });
 
   it('chooseFeatureFocus: none when off or when the table has at most k features', () => {
