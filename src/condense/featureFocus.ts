@@ -1,5 +1,5 @@
 /**
- * Feature focus (`featureFocus: k`, off by default): on a table of more than k features, the
+ * Feature focus (`featureFocus: k`, default 30; `off`: none): on a table of more than k features, the
  * zero-order steps move only the k features whose DP stratum means lie furthest apart, and every
  * other feature is frozen at its pooled DP value in every row.
  *
