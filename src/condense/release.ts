@@ -107,6 +107,13 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
   };
 }
 
+/**
+ * Values `settingsAsRun` sets only when the run had them (the MST start's share, survival's time order,
+ * the options that are off by default or act only on some tables), in the receipt's order: a receipt
+ * lists each only when present, so runs without them keep their receipts.
+ */
+const LISTED_WHEN_PRESENT = ['mstShare', 'timeOrder', 'rowWeights', 'iterateAverage', 'featureFocus', 'focusedFeatures'] as const satisfies readonly (keyof ResolvedSettings)[];
+
 export function releaseReceipt(
   ledger: PrivacyLedger,
   run: { settings: RunSettings; resolved: ResolvedSettings; task: CondensationTask; card: Table['card']; inputFingerprint?: string | InputFingerprint; onInvalid?: InvalidRecordPolicy; startedAt: Date },
@@ -117,11 +124,7 @@ export function releaseReceipt(
     inputFingerprint: run.inputFingerprint ?? { algorithm: 'none', hex: '' },
     parameters: {
       ...Object.fromEntries(receiptParameterKeys().map((key) => [key, resolved[key]])),
-      ...(resolved.mstShare !== undefined ? { mstShare: resolved.mstShare } : {}),
-      ...(resolved.timeOrder ? { timeOrder: resolved.timeOrder } : {}),
-      ...(resolved.rowWeights ? { rowWeights: true } : {}),
-      ...(resolved.iterateAverage ? { iterateAverage: resolved.iterateAverage } : {}),
-      ...(resolved.featureFocus !== undefined ? { featureFocus: resolved.featureFocus, focusedFeatures: resolved.focusedFeatures } : {}),
+      ...Object.fromEntries(LISTED_WHEN_PRESENT.flatMap((key) => (resolved[key] !== undefined ? [[key, resolved[key]]] : []))),
       epsilon: Number.isFinite(settings.epsilon) ? settings.epsilon : 'Infinity',
       clipNorm: Number.isFinite(resolved.clipNorm) ? resolved.clipNorm : 'none',
       noiseFigureLimit: Number.isFinite(resolved.noiseFigureLimit) ? resolved.noiseFigureLimit : 'Infinity',
