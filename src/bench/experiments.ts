@@ -104,12 +104,13 @@ function cpuSplit(start: { process: NodeJS.CpuUsage; thread: number }, workers: 
   return `cpu ${total.toFixed(1)} s in all: ${here.toFixed(1)} s this thread, ${workerThreads.toFixed(1)} s worker threads, ${(total - here - workerThreads).toFixed(1)} s V8/libuv helpers`;
 }
 
-async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[]): Promise<void> {
   const program = new Command()
     .name('experiments')
     .option('--datasets <list>', 'datasets', 'pima,wdbc,physionet2012,support,metabric,rotterdam')
     .option('--epsilons <list>', 'ε values (inf = non-private condensation)', '1,3,8,inf')
-    .option('--seeds <n>', 'seeds per cell (seeds 1..n)', '5')
+    .option('--seeds <n>', 'seeds per cell (seeds 1..n, or first..first + n − 1 with --first-seed)', '5')
+    .option('--first-seed <n>', 'first seed (fresh seeds for a confirmation; a cell\'s key is its seed, so caches mix)', '1')
     .option('--rows <list>', 'synthetic rows m, comma-separated (default 20 for classification, 50 for survival)')
     .option('--model <list>', 'condensation learner(s), comma-separated (default: the engine\'s, logistic,cart / cox)')
     .option('--eval <list>', 'evaluation learners (default: the condensation learner)')
@@ -127,6 +128,8 @@ async function main(argv: string[]): Promise<void> {
   const datasets = String(o.datasets).split(',');
   const epsilons = String(o.epsilons).split(',').map((e) => (e === 'inf' ? Infinity : Number(e)));
   const seeds = Number(o.seeds);
+  const firstSeed = Number(o.firstSeed);
+  if (!(Number.isInteger(firstSeed) && firstSeed >= 1)) throw new RangeError(`--first-seed must be a positive integer (got ${o.firstSeed})`);
   const parsed = JSON.parse(o.set) as Partial<CondenseOptions> | Partial<CondenseOptions>[];
   const variants = Array.isArray(parsed) ? parsed : [parsed];
   const methods = o.baselines === 'false' ? ['dpcondense'] : String(o.methods).split(',');
@@ -140,7 +143,7 @@ async function main(argv: string[]): Promise<void> {
     const sizes = o.rows ? String(o.rows).split(',').map(Number) : [REFERENCE_ROWS[task]];
     const external = Boolean(o.external) && name in EXTERNAL_COHORT;
     for (const rows of sizes) {
-      for (let seed = 1; seed <= seeds; seed++) {
+      for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
         const base = { dataset: name, rows, seed, evalLearners, external };
         for (const method of methods) {
           if (method === 'dpcondense') {

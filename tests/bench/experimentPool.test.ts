@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cellKey, type CellSpec } from '../../src/bench/experimentCells.js';
 import { AffinityQueues, readCache, runCells } from '../../src/bench/experimentPool.js';
-import { collect, formatCell } from '../../src/bench/experiments.js';
+import { collect, formatCell, main } from '../../src/bench/experiments.js';
 
 const spec = (seed: number, method = 'random'): CellSpec => ({
   dataset: 'pima', method, epsilon: null, rows: 20, seed, model: [], evalLearners: ['logistic'], settings: {}, external: false,
@@ -36,6 +36,23 @@ describe('experiment cells', () => {
     const [cell] = collect(second);
     expect(cell.values).toHaveLength(3);
     expect(formatCell([0.5, 0.7], true)).toBe('0.600 ± 0.141 (worst 0.500)');
+  });
+
+  it('--first-seed runs seeds first..first + seeds − 1 under the cells\' usual keys (so a cache of --seeds n serves them)', async () => {
+    const cachePath = join(mkdtempSync(join(tmpdir(), 'cells-')), 'cells.jsonl');
+    const quiet = { log: console.log, write: process.stderr.write };
+    console.log = () => {};
+    process.stderr.write = () => true;
+    try {
+      await main(['--datasets', 'pima', '--methods', 'random', '--eval', 'logistic', '--workers', '1', '--first-seed', '3', '--seeds', '2', '--cache', cachePath]);
+    } finally {
+      console.log = quiet.log;
+      process.stderr.write = quiet.write;
+    }
+    const cached = [...readCache(cachePath).values()];
+    expect(cached.map((r) => r.spec.seed).sort()).toEqual([3, 4]);
+    expect(cached.map((r) => r.key).sort()).toEqual([3, 4].map((seed) => cellKey({ ...spec(seed), evalLearners: ['logistic'] })));
+    await expect(main(['--datasets', 'pima', '--methods', 'random', '--first-seed', '0'])).rejects.toThrow(/first-seed/);
   });
 
   it('start longest-expected-first (public cost guess), ties in grid order, each dataset on one worker', async () => {
