@@ -5,7 +5,8 @@
  * gate), against the exact moments of a non-private run on the same code path. The error of each
  * stratum's mean of each numeric feature is measured in that feature's true (within-stratum, pooled)
  * standard deviations and averaged over strata, features and seeds; beside it, the average width
- * of the bounds the moments used, in the same units. A direct check of a change to the statistics
+ * of the bounds the moments used, in the same units, and the quantiles of each stratum's DP sd over its
+ * true sd (the spread the start draws its rows with). A direct check of a change to the statistics
  * before any utility grid (docs/RESULTS.md, "The private start's statistics").
  *
  *   node dist/bench/momentsError.js --datasets pima,wdbc --epsilons 1,3,8 --seeds 10 \
@@ -52,13 +53,22 @@ export async function momentsError(datasets: string[], epsilons: number[], seeds
       const cells = variants.map((variant) => {
         let error = 0;
         let width = 0;
+        // Each stratum's DP sd over its true sd: the spread the start draws its rows with.
+        const spreadRatios: number[] = [];
         for (let seed = 1; seed <= seeds; seed++) {
           const run = startMoments(train, variant, epsilon, seed);
-          run.moments.forEach((stratum, s) => numeric.forEach((j, k) => (error += Math.abs(stratum.features[j].mean - truth.moments[s].features[j].mean) / sd[k])));
+          run.moments.forEach((stratum, s) =>
+            numeric.forEach((j, k) => {
+              error += Math.abs(stratum.features[j].mean - truth.moments[s].features[j].mean) / sd[k];
+              spreadRatios.push(stratum.features[j].sd / truth.moments[s].features[j].sd);
+            }),
+          );
           numeric.forEach((j, k) => (width += (run.featureBounds[j][1] - run.featureBounds[j][0]) / sd[k]));
         }
         const n = seeds * numeric.length;
-        return `${JSON.stringify(variant)} error ${(error / (n * truth.moments.length)).toFixed(3)} sd, bounds ${(width / n).toFixed(1)} sd`;
+        spreadRatios.sort((a, b) => a - b);
+        const quantile = (p: number): string => spreadRatios[Math.round(p * (spreadRatios.length - 1))].toFixed(2);
+        return `${JSON.stringify(variant)} error ${(error / (n * truth.moments.length)).toFixed(3)} sd, bounds ${(width / n).toFixed(1)} sd, DP sd / true sd ${quantile(0.5)} (10–90 %: ${quantile(0.1)}–${quantile(0.9)})`;
       });
       lines.push(`  ε = ${epsilon}: ${cells.join(' | ')}`);
     }
