@@ -23,6 +23,35 @@ export interface BudgetPlan {
   rangeFeatures: string[];
   /** σ of every preprocessing query (0 in a non-private run). */
   preprocessingNoiseMultiplier: number;
+  /** σ of the (first, all-feature) stratum-moments query: the shared σ, or above it when `focusedMoments` takes part of its ρ. */
+  momentsNoiseMultiplier: number;
+  /** The focused second moments measurement over the k kept features (`focusedMomentsShare`), when it is taken. */
+  focusedMoments?: FocusedMomentsPlan;
+}
+
+export interface FocusedMomentsPlan {
+  /** Share of the stratum moments' zCDP ρ it spends (the first query keeps 1 − share). */
+  share: number;
+  /** Features it measures: the feature focus's k. */
+  features: number;
+  /** Its σ (noise std over its own sensitivity). */
+  noiseMultiplier: number;
+}
+
+/**
+ * Whether a run takes the focused second moments measurement: a private run from the DP moments
+ * whose feature focus acts (a table wider than k), without the joint clip (which couples the
+ * features). Public settings and the card only, so the split is fixed before any record is read.
+ */
+export function takesFocusedMoments(settings: Pick<RunSettings, 'isPrivate' | 'focusedMomentsShare' | 'initialisation' | 'featureFocus' | 'momentsClip'>, card: DatasetCard): boolean {
+  return (
+    settings.isPrivate &&
+    settings.focusedMomentsShare > 0 &&
+    settings.initialisation === 'private' &&
+    settings.featureFocus !== 'off' &&
+    card.features.length > settings.featureFocus &&
+    settings.momentsClip === undefined
+  );
 }
 
 /**
@@ -70,7 +99,19 @@ export function planBudget(settings: RunSettings, card: DatasetCard): BudgetPlan
         accountant: settings.accountant,
       })
     : 0;
-  return { preprocessingQueries: queries, featuresNeedingBounds, rangeFeatures, preprocessingNoiseMultiplier };
+  const plan: BudgetPlan = { preprocessingQueries: queries, featuresNeedingBounds, rangeFeatures, preprocessingNoiseMultiplier, momentsNoiseMultiplier: preprocessingNoiseMultiplier };
+  if (!takesFocusedMoments(settings, card) || settings.featureFocus === 'off') return plan;
+  // The moments' ρ = 1/(2σ²) (per unit of sensitivity) split as (1 − s)ρ + sρ: two Gaussian queries
+  // of σ/√(1 − s) and σ/√s cost exactly what one of σ did under RDP, zCDP and PLD alike (their
+  // precisions 1/σ² add), so the total is unchanged. Widened by one part in 10¹², as the PLD
+  // calibration is, so that rounding errs toward privacy. Both are fixed here, from public values.
+  const share = settings.focusedMomentsShare;
+  const widen = 1 + 1e-12;
+  return {
+    ...plan,
+    momentsNoiseMultiplier: (preprocessingNoiseMultiplier / Math.sqrt(1 - share)) * widen,
+    focusedMoments: { share, features: settings.featureFocus, noiseMultiplier: (preprocessingNoiseMultiplier / Math.sqrt(share)) * widen },
+  };
 }
 
 /**

@@ -8,6 +8,9 @@
  * Privacy argument in one place. The run reads the real records only through
  *  (1) the joint Gaussian sum queries of `privateStatistics.ts` (bounds, time histogram, stratum
  *      moments), each charged to the ledger before its noisy value exists, and
+ *  (1a) with `focusedMomentsShare` on a focused table, a second stratum-moments query over the
+ *      feature focus's k kept features (chosen from the first query's output), paid with part of
+ *      the first query's planned ρ and combined with it by inverse-variance weighting;
  *  (1b) with the MST start only, MST's mechanisms (`../synthesis/mst`), charged the same way;
  *  (2) the T zero-order steps, charged up front as one Poisson-subsampled Gaussian entry
  *      (noise multiplier σ, sampling rate q, T steps) — or, when the noise-figure gate
@@ -32,10 +35,10 @@ import { CryptoRng } from '../privacy/random.js';
 import type { Receipt } from '../privacy/receipt.js';
 import { planBudget, repeatedMomentsNoiseMultiplier } from './budget.js';
 import { DataAccessScope, MECHANISM } from '../privacy/dataAccess.js';
-import { combineGaussianMeasurements } from '../privacy/measurements.js';
+import { combineGaussianCoordinates, combineGaussianMeasurements, perCoordinate, type CoordinateMeasurement } from '../privacy/measurements.js';
 import { buildEncoder, initialiseSyntheticSet } from './initialisation.js';
-import { chooseFeatureFocus } from './featureFocus.js';
-import { poolMoments, privatePreprocessing, type NoisyQueryContext } from './privateStatistics.js';
+import { chooseFeatureFocus, keptFeatures } from './featureFocus.js';
+import { combineFocusedMoments, poolMoments, privatePreprocessing, type NoisyQueryContext } from './privateStatistics.js';
 import { releaseCaveats } from '../models/survival/coxFiniteness.js';
 import { orderEventTimesByRisk } from './timeOrder.js';
 import { decodeSyntheticTable, releaseReceipt, releasedStatistics, settingsAsRun, type ReleasedStatistics } from './release.js';
@@ -111,10 +114,25 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
     sigma,
     (timeHistogram) => newTask(settings.task, timeHistogram),
   );
-  const firstMoments = momentsQuery.measure(ctx, sigma);
+  const firstMoments = momentsQuery.measure(ctx, budget.momentsNoiseMultiplier);
   let moments = momentsQuery.decode(firstMoments.sums, firstMoments.noiseStd);
   checkAbort();
   let pooled = poolMoments(moments);
+  // 3a. With `focusedMomentsShare` on a focused table: the feature focus's kept set is chosen from the
+  // first measurement (post-processing, as without the option), and the rest of the moments' ρ
+  // (planned in `planBudget` from public values) buys a second query over those k features only,
+  // combined with the first coordinate by coordinate. It comes before the gate, so that the gate, the
+  // steps' plan and everything after them see the combined moments; the focus keeps this kept set
+  // (its frozen values come from the combined pooled moments).
+  let kept: number[] | undefined;
+  let measured: CoordinateMeasurement | undefined;
+  if (budget.focusedMoments) {
+    kept = keptFeatures(settings.featureFocus, card.features.length, moments, pooled, settings.task)!;
+    const focused = momentsQuery.measureFocused(ctx, budget.focusedMoments.noiseMultiplier, kept);
+    measured = combineFocusedMoments(perCoordinate(firstMoments), focused.measurement, focused.coordinates);
+    moments = momentsQuery.decode(measured.sums, measured.noiseStd);
+    pooled = poolMoments(moments);
+  }
   let outcomes = task.outcomes(moments, settings);
 
   // 3b. The noise-figure gate (DP-moment start): from the steps' plan (public and DP quantities
@@ -131,8 +149,14 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
     : { path: settings.steps > 0 ? 'steps' : 'no-steps', repeatShare: 0 };
   if (gate.repeatShare > 0) {
     const secondMoments = momentsQuery.measure(ctx, repeatedMomentsNoiseMultiplier(settings, ledger, gate.repeatShare), MECHANISM.repeatedStratumMoments);
-    const combined = combineGaussianMeasurements(firstMoments, secondMoments);
-    moments = momentsQuery.decode(combined.sums, combined.noiseStd);
+    if (measured) {
+      // After the focused measurement the coordinates' noise differs: combined one by one.
+      measured = combineGaussianCoordinates(measured, perCoordinate(secondMoments));
+      moments = momentsQuery.decode(measured.sums, measured.noiseStd);
+    } else {
+      const combined = combineGaussianMeasurements(firstMoments, secondMoments);
+      moments = momentsQuery.decode(combined.sums, combined.noiseStd);
+    }
     pooled = poolMoments(moments);
     outcomes = task.outcomes(moments, settings);
     // The steps (if any are left) are planned again on the rest of the budget.
@@ -164,7 +188,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   };
   // With `featureFocus`: the steps move only the k features the DP moments separate most; the rest
   // are set to their pooled DP values in every start (post-processing of the released moments).
-  const focus = chooseFeatureFocus(settings.featureFocus, encoder, moments, pooled, settings.task);
+  const focus = chooseFeatureFocus(settings.featureFocus, encoder, moments, pooled, settings.task, kept);
   const initialise = () => (focus ? focus.freezeSet(initialiseSyntheticSet(initialisation)) : initialiseSyntheticSet(initialisation));
   const synthetic = initialise();
   // 4b. With the release selection: the steps' start is chosen among draws from the same DP

@@ -143,10 +143,27 @@ function pooledValue(encoder: Encoder, f: number, type: string, mean: number, le
 }
 
 /**
- * The focus a `featureFocus` setting asks for: undefined when off or when the table has at most k
- * features (nothing to focus), else the top k features by `featureSeparation` of the DP moments.
+ * The features a `featureFocus` setting keeps on a table of `features` features: undefined when off
+ * or when the table has at most k features (nothing to focus), else the top k by
+ * `featureSeparation` of the DP moments.
  */
-export function chooseFeatureFocus(setting: 'off' | number, encoder: Encoder, moments: readonly StratumMoments[], pooled: StratumMoments, task: Task): FeatureFocus | undefined {
-  if (setting === 'off' || encoder.slices.length <= setting) return undefined;
-  return new FeatureFocus(encoder, topFeatures(featureSeparation(moments, pooled, task), setting), pooled);
+export function keptFeatures(setting: 'off' | number, features: number, moments: readonly StratumMoments[], pooled: StratumMoments, task: Task): number[] | undefined {
+  if (setting === 'off' || features <= setting) return undefined;
+  return topFeatures(featureSeparation(moments, pooled, task), setting);
+}
+
+/**
+ * The focus a `featureFocus` setting asks for (`keptFeatures`), frozen at the pooled values given.
+ * `kept` when the kept set was already chosen (from the first moments measurement, before the
+ * focused measurement of those features: `condense.ts`).
+ */
+export function chooseFeatureFocus(
+  setting: 'off' | number,
+  encoder: Encoder,
+  moments: readonly StratumMoments[],
+  pooled: StratumMoments,
+  task: Task,
+  kept: number[] | undefined = keptFeatures(setting, encoder.slices.length, moments, pooled, task),
+): FeatureFocus | undefined {
+  return kept && new FeatureFocus(encoder, kept, pooled);
 }

@@ -16,7 +16,7 @@ import type { DatasetCard, FeatureSpec } from '../data/card.js';
 import { type Table } from '../data/table.js';
 import type { Task } from '../models/types.js';
 import type { PrivacyLedger } from '../privacy/ledger.js';
-import { SumQueryBuilder, type GaussianMeasurement, type GaussianSumQuery } from '../privacy/measurements.js';
+import { combineGaussianCoordinates, perCoordinate, SumQueryBuilder, type CoordinateMeasurement, type GaussianMeasurement, type GaussianSumQuery } from '../privacy/measurements.js';
 import { MECHANISM, type DataAccessScope } from '../privacy/dataAccess.js';
 import {
   addCellMoments,
@@ -537,6 +537,39 @@ export class StratumMomentsQuery {
     return { sums, noiseStd: ctx.isPrivate ? query.noiseStd : 0 };
   }
 
+  /**
+   * The focused query over the `kept` features (card order; a function of DP outputs): per stratum
+   * the count, then each kept feature's moment part exactly as in the all-feature query (the same
+   * encoding of values, presence counts included). Its sensitivity is that of those features alone:
+   * √(1 + Σ kept parts' bounds). `coordinates` maps its coordinates to the all-feature query's.
+   */
+  focusedLayout(kept: readonly number[]): { builder: SumQueryBuilder; coordinates: Int32Array } {
+    // The joint clip couples the features (`focusedMomentsShare` is refused with it, `takesFocusedMoments` skips it).
+    if (this.clip !== undefined) throw new Error('the focused moments query needs the moments without a joint clip');
+    const specs = this.table.features.map((column) => column.spec);
+    const { builder } = momentsLayout(kept.map((f) => specs[f]), this.nStrata);
+    const width = this.builder.blockWidth;
+    const block = [0, ...kept.flatMap((f) => Array.from({ length: momentPart(this.layout[f].kind, this.layout[f].levels).width }, (_, l) => this.layout[f].offset + l))];
+    if (block.length !== builder.blockWidth) throw new Error('focused moments layout mismatch');
+    const coordinates = Int32Array.from({ length: this.nStrata * block.length }, (_, i) => Math.floor(i / block.length) * width + block[i % block.length]);
+    return { builder, coordinates };
+  }
+
+  /**
+   * One charged Gaussian release of the kept features' sums (`focusedLayout`) under ledger name
+   * `name`: the same exact sums as the all-feature query's, restricted to those coordinates (read
+   * once; the first measurement always comes first), with fresh noise of σ times its own sensitivity.
+   */
+  measureFocused(ctx: NoisyQueryContext, noiseMultiplier: number, kept: readonly number[], name: string = MECHANISM.focusedStratumMoments): { measurement: GaussianMeasurement; coordinates: Int32Array } {
+    const { builder, coordinates } = this.focusedLayout(kept);
+    const query = builder.build({ name, purpose: `${this.purpose} (the ${kept.length} features the steps move)` }, noiseMultiplier);
+    this.exact ??= ctx.scope.inside(name, () => this.readSums());
+    const exact = this.exact;
+    const sums = Float64Array.from(coordinates, (c) => exact[c]);
+    release(ctx, query, sums);
+    return { measurement: { sums, noiseStd: ctx.isPrivate ? query.noiseStd : 0 }, coordinates };
+  }
+
   /** The exact sums, straight from the records (READS REAL RECORDS) in one pass of their own. */
   private readSums(): Float64Array {
     const strata = this.stratify(this.table);
@@ -555,9 +588,10 @@ export class StratumMomentsQuery {
   /**
    * The moments of each stratum from (noisy) sums. With the noise std of the sums' coordinates
    * (`GaussianMeasurement.noiseStd`), each numeric mean also carries the sd of its noise
-   * (`meanNoiseSd`: noise std · half-width / present count, in data units).
+   * (`meanNoiseSd`: noise std · half-width / present count, in data units); `noiseStd` may also be
+   * given per coordinate (after the focused measurement, the kept features' sums are less noisy).
    */
-  decode(sums: Float64Array, noiseStd = 0): StratumMoments[] {
+  decode(sums: Float64Array, noiseStd: number | Float64Array = 0): StratumMoments[] {
     const width = this.builder.blockWidth;
     const result: StratumMoments[] = [];
     for (let s = 0; s < this.nStrata; s++) {
@@ -566,14 +600,32 @@ export class StratumMomentsQuery {
         const { offset, kind, levels } = this.layout[f];
         const { mean, sd, levelProbabilities, present } = decodeColumnMoments(sums, s * width + offset, kind, this.bounds[f], levels);
         if (levelProbabilities) return { mean, sd, levelProbabilities };
-        if (kind !== 'numeric' || noiseStd === 0) return { mean, sd };
+        // The std of the mean's sum (the part's first coordinate).
+        const std = typeof noiseStd === 'number' ? noiseStd : noiseStd[s * width + offset];
+        if (kind !== 'numeric' || std === 0) return { mean, sd };
         const [low, high] = this.bounds[f];
-        return { mean, sd, meanNoiseSd: (noiseStd * (high - low)) / (2 * present!) };
+        return { mean, sd, meanNoiseSd: (std * (high - low)) / (2 * present!) };
       });
       result.push({ count, features });
     }
     return result;
   }
+}
+
+/**
+ * The kept features' coordinates of `full` combined with the focused measurement of them
+ * (inverse-variance, coordinate by coordinate: `combineGaussianCoordinates`); the other
+ * coordinates keep `full`'s values and noise. Post-processing of the two releases.
+ */
+export function combineFocusedMoments(full: CoordinateMeasurement, focused: GaussianMeasurement, coordinates: Int32Array): CoordinateMeasurement {
+  const gathered = { sums: Float64Array.from(coordinates, (c) => full.sums[c]), noiseStd: Float64Array.from(coordinates, (c) => full.noiseStd[c]) };
+  const combined = combineGaussianCoordinates(gathered, perCoordinate(focused));
+  const out = { sums: full.sums.slice(), noiseStd: full.noiseStd.slice() };
+  coordinates.forEach((c, i) => {
+    out.sums[c] = combined.sums[i];
+    out.noiseStd[c] = combined.noiseStd[i];
+  });
+  return out;
 }
 
 /**

@@ -104,6 +104,8 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     ...(settings.iterateAverage !== 'off' ? { iterateAverage: settings.iterateAverage } : {}),
     // Which features were kept is a function of the released DP moments only, so it may be released.
     ...(focus ? { featureFocus: focus.kept.length, focusedFeatures: focus.keptNames() } : {}),
+    // The focused second moments measurement: its ledger entry is listed with the others.
+    ...(budget.focusedMoments ? { focusedMomentsShare: budget.focusedMoments.share } : {}),
   };
 }
 
@@ -112,7 +114,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
  * the options that are off by default or act only on some tables), in the receipt's order: a receipt
  * lists each only when present, so runs without them keep their receipts.
  */
-const LISTED_WHEN_PRESENT = ['mstShare', 'timeOrder', 'rowWeights', 'iterateAverage', 'featureFocus', 'focusedFeatures'] as const satisfies readonly (keyof ResolvedSettings)[];
+const LISTED_WHEN_PRESENT = ['mstShare', 'timeOrder', 'rowWeights', 'iterateAverage', 'featureFocus', 'focusedFeatures', 'focusedMomentsShare'] as const satisfies readonly (keyof ResolvedSettings)[];
 
 export function releaseReceipt(
   ledger: PrivacyLedger,

@@ -204,6 +204,14 @@ export const SETTINGS = {
     // (docs/RESULTS.md, "Session 25: focusing the steps on a few features (wide tables)").
     receipt: false,
   }),
+  focusedMomentsShare: setting(fraction().max(0.95).default(0), {
+    flag: 'focused-moments-share',
+    placeholder: 's',
+    help: "with the feature focus acting (private DP-moment start, a table wider than k, no --moments-clip): share s of the stratum moments' privacy budget (zCDP ρ) spent not on the all-feature query but on a second query over the k kept features only (sensitivity of k features instead of d, so far less noise for the same ρ), combined with the first by inverse-variance weighting; the run's total ε is unchanged (default 0: off)",
+    // Listed in the receipt (by `settingsAsRun`) only when the focused measurement was taken, so that
+    // every other receipt is unchanged.
+    receipt: false,
+  }),
   dataRanges: setting(z.boolean().default(false), {
     flag: 'data-ranges',
     help: 'narrow every numeric feature\'s bounds (card, user or DP) to where the data lie with a DP histogram before the moments',
@@ -335,6 +343,8 @@ export interface ResolvedSettings {
    */
   featureFocus?: number;
   focusedFeatures?: string[];
+  /** Only when the focused second moments measurement was taken (`focusedMomentsShare`): its share of the moments' ρ. */
+  focusedMomentsShare?: number;
 }
 
 type Resolved<K extends keyof SettingsShape> = z.output<SettingsShape[K]>;
@@ -421,6 +431,11 @@ export function parseSettings(given: CondenseSettings): z.output<typeof settings
   const s = parsed.data;
   if (s.preprocessingShare !== undefined && !(s.preprocessingShare > 0 && (s.preprocessingShare < 1 || (s.preprocessingShare === 1 && s.steps === 0)))) {
     throw new OptionError('preprocessingShare', 'condense: preprocessingShare must be in (0, 1), or exactly 1 when steps = 0');
+  }
+  // The focused query takes the kept features' exact sums from the all-feature query's; a joint clip
+  // couples the features (each record's scale depends on all of them), so the two do not mix.
+  if (given.focusedMomentsShare !== undefined && s.focusedMomentsShare > 0 && s.momentsClip !== undefined) {
+    throw new OptionError('focusedMomentsShare', 'condense: focusedMomentsShare cannot be combined with momentsClip (the joint clip couples the features the focused query separates)');
   }
   if (s.initialisation === 'mst') {
     const total = (s.preprocessingShare ?? mstStartPreprocessingShare(s)) + s.mstShare;

@@ -46,6 +46,8 @@ export const MECHANISM = {
   stratumMoments: 'stratum_moments',
   /** The same sums measured again with the steps' budget (the noise-figure gate). */
   repeatedStratumMoments: 'stratum_moments_repeat',
+  /** The kept features' stratum sums measured again with part of the moments' budget (`focusedMomentsShare`). */
+  focusedStratumMoments: 'stratum_moments_focused',
   zeroOrderSteps: 'zero_order_steps',
   /** The exponential-mechanism choice of the released table among the run's candidates (`condense/selection.ts`). */
   releaseSelection: 'release_selection',

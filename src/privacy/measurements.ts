@@ -120,6 +120,36 @@ export function combineGaussianMeasurements(a: GaussianMeasurement, b: GaussianM
   return { sums, noiseStd: 1 / Math.sqrt(wa + wb) };
 }
 
+/** A released vector of noisy sums whose coordinates carry different (independent) noise stds. */
+export interface CoordinateMeasurement {
+  sums: Float64Array;
+  /** Per coordinate; 0 for an exact coordinate. */
+  noiseStd: Float64Array;
+}
+
+/** A measurement with one noise std, as one with a std per coordinate. */
+export function perCoordinate(m: GaussianMeasurement): CoordinateMeasurement {
+  return { sums: m.sums.slice(), noiseStd: new Float64Array(m.sums.length).fill(m.noiseStd) };
+}
+
+/**
+ * `combineGaussianMeasurements` coordinate by coordinate, for measurements whose coordinates carry
+ * different noise stds (the focused moments measurement improves some coordinates only): each
+ * coordinate is the inverse-variance combination of its two measurements, by the same rule.
+ */
+export function combineGaussianCoordinates(a: CoordinateMeasurement, b: CoordinateMeasurement): CoordinateMeasurement {
+  const n = a.sums.length;
+  if (b.sums.length !== n || a.noiseStd.length !== n || b.noiseStd.length !== n) throw new PrivacyParameterError(`cannot combine measurements of different lengths (${n}, ${b.sums.length})`);
+  const sums = new Float64Array(n);
+  const noiseStd = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = combineGaussianMeasurements({ sums: a.sums.subarray(i, i + 1), noiseStd: a.noiseStd[i] }, { sums: b.sums.subarray(i, i + 1), noiseStd: b.noiseStd[i] });
+    sums[i] = c.sums[0];
+    noiseStd[i] = c.noiseStd;
+  }
+  return { sums, noiseStd };
+}
+
 /**
  * Noise multiplier shared by `queries` Gaussian sum queries (each normalised to its sensitivity)
  * that together are (ε, δ)-DP under `accountant`. Under RDP: the RDP calibration of `queries`

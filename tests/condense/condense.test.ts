@@ -90,7 +90,7 @@ describe('condense: privacy bookkeeping', () => {
 });
 
 describe('condense: no real row leaves, and real data is read only inside charged mechanisms', () => {
-  async function auditedRun(name: string, epsilon: number, extra: { selectionShare?: number; dataRanges?: boolean; momentsClip?: number; timeOrder?: 'quantile'; iterateAverage?: 'tail'; featureFocus?: number } = {}) {
+  async function auditedRun(name: string, epsilon: number, extra: { selectionShare?: number; dataRanges?: boolean; momentsClip?: number; timeOrder?: 'quantile'; iterateAverage?: 'tail'; featureFocus?: number; focusedMomentsShare?: number } = {}) {
     const { train } = await dataset(name);
     const scope = new DataAccessScope();
     const { reads, watchTable } = auditor(scope);
@@ -123,6 +123,9 @@ describe('condense: no real row leaves, and real data is read only inside charge
     // The focused steps: the kept set and the frozen values come from the released moments only.
     ['pima', { selectionShare: 0.1, featureFocus: 3 }],
     ['rotterdam', { featureFocus: 2 }],
+    // The focused second moments measurement over the kept features (its entry must be charged too).
+    ['pima', { selectionShare: 0.1, featureFocus: 3, focusedMomentsShare: 0.5 }],
+    ['rotterdam', { featureFocus: 2, focusedMomentsShare: 0.5 }],
   ])('%s %j: every read happens inside a mechanism the ledger charged', async (name, extra) => {
     const { reads, result } = await auditedRun(name, 3, extra);
     const charged = new Set(result.receipt.entries.map((e) => e.name));

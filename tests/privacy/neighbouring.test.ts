@@ -71,7 +71,7 @@ function withoutRecord(table: Table, removed: number): Table {
 /** Everything a library run outputs, as text. */
 async function outputsOf(
   train: Table,
-  options: { rows: number; learners?: string[]; selectionShare?: number; dataRanges?: boolean; momentsClip?: number; iterateAverage?: 'tail'; featureFocus?: number },
+  options: { rows: number; learners?: string[]; selectionShare?: number; dataRanges?: boolean; momentsClip?: number; iterateAverage?: 'tail'; featureFocus?: number; focusedMomentsShare?: number },
 ): Promise<Record<string, string>> {
   const progress: CondenseProgress[] = [];
   const result = await condense({ train, epsilon: 3, seed: 9, steps: 6, directions: 2, batchSize: 64, ...options, onProgress: (p) => progress.push(p) });
@@ -96,6 +96,9 @@ describe('neighbouring datasets, with every mechanism output fixed, give byte-id
     // The focused steps (the kept set, listed in the receipt, is chosen from the released moments).
     ['pima', 20, 0.1, { featureFocus: 3 }],
     ['physionet2012', 10, 0, { featureFocus: 30 }],
+    // The focused second moments measurement (its features are the kept set, chosen from released moments).
+    ['pima', 20, 0.1, { featureFocus: 3, focusedMomentsShare: 0.5 }],
+    ['physionet2012', 10, 0, { featureFocus: 30, focusedMomentsShare: 0.5 }],
   ])('%s (library, m = %i, selection share %s, %j)', async (name, rows, selectionShare, extra) => {
     const { train } = await loadBundledDataset(name);
     record();
