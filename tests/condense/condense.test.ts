@@ -34,7 +34,8 @@ describe('condense: privacy bookkeeping', () => {
   it('charges a DP bounds query for features without public bounds (physionet2012)', async () => {
     const { train } = await dataset('physionet2012');
     const result = await condense({ train, rows: 10, epsilon: 3, steps: 2, directions: 2 });
-    expect(result.receipt.entries.map((e) => e.name)).toEqual([MECHANISM.featureBounds, MECHANISM.stratumMoments, MECHANISM.zeroOrderSteps]);
+    // (116 features: by default the focused moments measurement over the 30 kept features follows the first.)
+    expect(result.receipt.entries.map((e) => e.name)).toEqual([MECHANISM.featureBounds, MECHANISM.stratumMoments, MECHANISM.focusedStratumMoments, MECHANISM.zeroOrderSteps]);
     // Every released numeric value lies inside the DP bounds the encoder used.
     result.synthetic.features.forEach((column, f) => {
       const { lowBounds, highBounds } = result.encoder;
@@ -51,11 +52,14 @@ describe('condense: privacy bookkeeping', () => {
     const { train } = await dataset('physionet2012');
     const plain = await condense({ train, rows: 10, epsilon: 3, steps: 2, directions: 2, seed: 5 });
     const ranged = await condense({ train, rows: 10, epsilon: 3, steps: 2, directions: 2, seed: 5, dataRanges: true });
-    expect(ranged.receipt.entries.map((e) => e.name)).toEqual([MECHANISM.featureBounds, MECHANISM.dataRanges, MECHANISM.stratumMoments, MECHANISM.zeroOrderSteps]);
+    expect(ranged.receipt.entries.map((e) => e.name)).toEqual([MECHANISM.featureBounds, MECHANISM.dataRanges, MECHANISM.stratumMoments, MECHANISM.focusedStratumMoments, MECHANISM.zeroOrderSteps]);
     // 116 features: the statistics' default share is 0.6 (`defaultPreprocessingShare`).
     expect(ranged.settings.preprocessingShare).toBe(0.6);
     const sigma = calibrateJointGaussianQueries({ epsilon: 3 * 0.6, delta: ranged.settings.delta, queries: 3, accountant: 'rdp' });
-    for (const e of ranged.receipt.entries.slice(0, 3)) expect(e.noise_multiplier).toBe(sigma);
+    for (const e of ranged.receipt.entries.slice(0, 2)) expect(e.noise_multiplier).toBe(sigma);
+    // The moments' share of it split between the all-feature and the focused query (precisions add up).
+    const [s1, s2] = ranged.receipt.entries.slice(2, 4).map((e) => e.noise_multiplier as number);
+    expect(1 / (s1 * s1) + 1 / (s2 * s2)).toBeCloseTo(1 / (sigma * sigma), 12);
     // Far narrower in total than the DP bounds alone (the ranges keep the dense core and its tails).
     const width = (r: typeof plain) => r.encoder.highBounds.reduce((a, high, f) => a + (high - r.encoder.lowBounds[f]), 0);
     expect(width(ranged)).toBeLessThan(0.8 * width(plain));

@@ -2,8 +2,8 @@
  * `focusedMomentsShare` (docs/RESULTS.md, "Session 26: a focused second moments measurement for wide
  * tables"): when the feature focus acts, a share of the stratum moments' ρ buys a second query over
  * the k kept features only (sensitivity of k features instead of d), combined with the first by
- * inverse-variance weighting. The run's ε is unchanged; off (the default) and tables of at most k
- * features are the run as before.
+ * inverse-variance weighting. The run's ε is unchanged; off (0) and where it does not act (tables of
+ * at most k features, the MST start, ε = ∞) the run is as before. Default 0.5 (session 26's rule).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SeededRng } from '../../src/core/rng.js';
@@ -55,7 +55,7 @@ describe('the budget plan', () => {
       const settings = resolveSettings({ train, ...RUN, focusedMomentsShare: share });
       expect(takesFocusedMoments(settings, train.card)).toBe(true);
       const plan = planBudget(settings, train.card);
-      const off = planBudget(resolveSettings({ train, ...RUN }), train.card);
+      const off = planBudget(resolveSettings({ train, ...RUN, focusedMomentsShare: 0 }), train.card);
       const sigma = off.preprocessingNoiseMultiplier;
       expect(plan.preprocessingNoiseMultiplier).toBe(sigma);
       expect(off.momentsNoiseMultiplier).toBe(sigma);
@@ -85,12 +85,16 @@ describe('the budget plan', () => {
     expect(on({ initialisation: 'uniform' })).toBe(false);
     expect(on({}, pima)).toBe(false); // 8 features ≤ 30
     expect(on({ featureFocus: 3 }, pima)).toBe(true);
-    expect(takesFocusedMoments(resolveSettings({ train, ...RUN }), train.card)).toBe(false);
+    expect(on({ focusedMomentsShare: 0 })).toBe(false);
+    // The default: on where the focus acts.
+    expect(takesFocusedMoments(resolveSettings({ train, ...RUN }), train.card)).toBe(true);
+    expect(takesFocusedMoments(resolveSettings({ train: pima, ...RUN }), pima.card)).toBe(false);
   });
 
-  it('the option: a share in [0, 0.95], refused with an explicit momentsClip; a CLI flag', async () => {
+  it('the option: default 0.5, a share in [0, 0.95], refused with an explicit momentsClip (by default not taken with it); a CLI flag', async () => {
     const { train } = await dataset('physionet2012');
-    expect(resolveSettings({ train, ...RUN }).focusedMomentsShare).toBe(0);
+    expect(resolveSettings({ train, ...RUN }).focusedMomentsShare).toBe(0.5);
+    expect(takesFocusedMoments(resolveSettings({ train, ...RUN, momentsClip: 0.7 }), train.card)).toBe(false);
     expect(() => resolveSettings({ train, ...RUN, focusedMomentsShare: 1 })).toThrow(OptionError);
     expect(() => resolveSettings({ train, ...RUN, focusedMomentsShare: -0.1 })).toThrow(OptionError);
     expect(() => resolveSettings({ train, ...RUN, focusedMomentsShare: 0.5, momentsClip: 0.7 })).toThrow(/momentsClip/);
@@ -220,7 +224,7 @@ describe('condense with focusedMomentsShare', () => {
   // Two shares: at 0.5 the two queries have the same σ, at 0.3 a σ swapped between them shows.
   it.each([SHARE, 0.3])('physionet2012, share %s: charges the focused query at the planned σ, the preprocessing’s ε is unchanged, and the receipt lists it', async (share) => {
     const { train } = await dataset('physionet2012');
-    const off = await condense({ train, ...RUN });
+    const off = await condense({ train, ...RUN, focusedMomentsShare: 0 });
     const offCalls = noise.calls;
     noise.calls = [];
     const on = await condense({ train, ...RUN, focusedMomentsShare: share });
@@ -298,7 +302,7 @@ describe('condense with focusedMomentsShare', () => {
     expect(result.synthetic.nRows).toBe(RUN.rows);
   });
 
-  it('off, or where it does not act, every output is byte-identical to the run without the option', async () => {
+  it('where it does not act, every output is byte-identical to the run with the option off (0); the default is 0.5', async () => {
     const { train } = await dataset('physionet2012');
     const { train: pima } = await dataset('pima');
     // Everything but the receipt's time stamp (the run's start).
@@ -310,11 +314,12 @@ describe('condense with focusedMomentsShare', () => {
       [train, { epsilon: Infinity }],
     ];
     for (const [table, extra] of cases) {
-      const without = await condense({ train: table, ...RUN, ...extra });
+      const without = await condense({ train: table, ...RUN, ...extra, focusedMomentsShare: 0 });
       const withOption = await condense({ train: table, ...RUN, ...extra, focusedMomentsShare: SHARE });
       expect(text(withOption)).toBe(text(without));
       expect(withOption.receipt.entries.map((e) => e.name)).not.toContain(MECHANISM.focusedStratumMoments);
     }
-    expect(text(await condense({ train, ...RUN, focusedMomentsShare: 0 }))).toBe(text(await condense({ train, ...RUN })));
+    expect(text(await condense({ train, ...RUN, focusedMomentsShare: SHARE }))).toBe(text(await condense({ train, ...RUN })));
+    expect(text(await condense({ train, ...RUN, focusedMomentsShare: 0 }))).not.toBe(text(await condense({ train, ...RUN })));
   });
 });

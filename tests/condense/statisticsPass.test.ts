@@ -172,7 +172,8 @@ describe('the one pass leaves the privacy accounting as it was', () => {
     ['support', { dataRanges: true, momentsClip: 0.7 }, 1.9999997038185582, [['data_ranges_histogram', 11.220268249511719], ['time_histogram', 11.220268249511719], ['stratum_moments', 11.220268249511719], ['zero_order_steps', 0.9091987609863281]]],
   ] as const)('%s %j: the same ledger entries and ε', async (name, extra, epsilon, entries) => {
     const { train } = await dataset(name);
-    const { receipt } = await condense({ train, rows: 12, epsilon: 2, steps: 3, directions: 2, seed: 7, ...extra });
+    // Without the focused moments measurement (session 26), which splits the moments' entry in two.
+    const { receipt } = await condense({ train, rows: 12, epsilon: 2, steps: 3, directions: 2, seed: 7, focusedMomentsShare: 0, ...extra });
     expect(receipt.entries.map((e) => [e.name, e.noise_multiplier])).toEqual(entries);
     expect(receipt.epsilon).toBe(epsilon);
   });
