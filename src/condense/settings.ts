@@ -98,8 +98,15 @@ export const SETTINGS = {
   clipNorm: setting(z.number().gt(0).optional(), {
     flag: 'clip',
     placeholder: 'C',
-    help: "clip norm of each record's loss-difference vector (default √K · max loss)",
+    help: "clip norm of each record's loss-difference vector (default --clip-scale · √K · max loss)",
     then: ['noiseMultiplier', 'preprocessingNoiseMultiplier'],
+  }),
+  clipScale: setting(z.number().gt(0).max(1).default(1), {
+    flag: 'clip-scale',
+    placeholder: 'c',
+    help: "without --clip: the clip norm as a fraction c of its worst case √K · max loss, in (0, 1] (1: no record's differences are ever clipped)",
+    // The clip norm the run used is in the receipt (`clipNorm`).
+    receipt: false,
   }),
   preprocessingShare: setting(fraction().optional(), { flag: 'preprocessing-share', placeholder: 's', help: 'share of ε for the private statistics, in (0, 1) (default: by --split-rule; 0.3 with --init mst; 1 when steps = 0)' }),
   splitRule: setting(z.enum(['features', 'balance']).default('features'), {
@@ -364,8 +371,6 @@ export const DEFAULTS = {
   learningRate: { classification: 0.5, survival: 0.2 },
   /** Share of the clip norm reserved for the private loss channel (progress and trace). */
   lossChannelShare: 0.25,
-  /** Default clip norm: C = clipScale · √K · (max loss). */
-  clipScale: 1,
 };
 
 /** The options with every default filled in and checked: the value the later steps read. */

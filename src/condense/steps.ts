@@ -46,7 +46,7 @@ export function planSteps(settings: RunSettings, lossSpec: LossSpec, recordCount
   const { directions, smoothing, isPrivate } = settings;
   const samplingRate = Math.min(1, settings.batchSize / recordCount);
   const maxLoss = maxRecordLoss(lossSpec);
-  const clipNorm = isPrivate ? settings.clipNorm ?? DEFAULTS.clipScale * Math.sqrt(directions) * maxLoss : Infinity;
+  const clipNorm = isPrivate ? settings.clipNorm ?? settings.clipScale * Math.sqrt(directions) * maxLoss : Infinity;
   const lossChannelShare = DEFAULTS.lossChannelShare;
   const lossChannelWeight = (lossChannelShare * (Number.isFinite(clipNorm) ? clipNorm : Math.sqrt(directions) * maxLoss)) / maxLoss;
   const noiseMultiplier =
