@@ -73,6 +73,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     batchSize: settings.batchSize,
     samplingRate: measurement.samplingRate,
     clipNorm: measurement.clipNorm,
+    clipScale: settings.clipScale,
     noiseMultiplier: measurement.noiseMultiplier,
     preprocessingNoiseMultiplier: budget.preprocessingNoiseMultiplier,
     preprocessingShare: settings.preprocessingShare,

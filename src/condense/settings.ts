@@ -101,12 +101,10 @@ export const SETTINGS = {
     help: "clip norm of each record's loss-difference vector (default --clip-scale · √K · max loss)",
     then: ['noiseMultiplier', 'preprocessingNoiseMultiplier'],
   }),
-  clipScale: setting(z.number().gt(0).max(1).default(1), {
+  clipScale: setting(z.number().gt(0).max(1).optional(), {
     flag: 'clip-scale',
     placeholder: 'c',
-    help: "without --clip: the clip norm as a fraction c of its worst case √K · max loss, in (0, 1] (1: no record's differences are ever clipped)",
-    // The clip norm the run used is in the receipt (`clipNorm`).
-    receipt: false,
+    help: "without --clip: the clip norm as a fraction c of its worst case √K · max loss, in (0, 1] (default 0.25 classification, 0.125 survival: most records' loss differences are far below the worst case, so clipping there cuts the DP noise at a small bias; 1: no record is ever clipped)",
   }),
   preprocessingShare: setting(fraction().optional(), { flag: 'preprocessing-share', placeholder: 's', help: 'share of ε for the private statistics, in (0, 1) (default: by --split-rule; 0.3 with --init mst; 1 when steps = 0)' }),
   splitRule: setting(z.enum(['features', 'balance']).default('features'), {
@@ -304,6 +302,8 @@ export interface ResolvedSettings {
   batchSize: number;
   samplingRate: number;
   clipNorm: number;
+  /** c in C = c·√K·(max loss) (the task's default, or as given; with --clip the norm given wins). */
+  clipScale: number;
   noiseMultiplier: number;
   preprocessingNoiseMultiplier: number;
   preprocessingShare: number;
@@ -369,18 +369,27 @@ export const DEFAULTS = {
   ) as { [K in DefaultedKey]: Resolved<K> }),
   /** Per task: Cox fits respond more strongly to moving rows than trees do (support diverged at 0.5). */
   learningRate: { classification: 0.5, survival: 0.2 },
+  /**
+   * Per task, the clip norm as a fraction of its worst case √K · (max loss): the worst case sizes the
+   * noise for a record whose loss jumps by the bound along every direction, which almost none do.
+   * Survival's bound −log pMin is further from a typical loss difference than the Brier bound (a pure
+   * leaf on the wrong side reaches it), hence the smaller fraction (docs/RESULTS.md, "Session 26: the
+   * clip norm").
+   */
+  clipScale: { classification: 0.25, survival: 0.125 },
   /** Share of the clip norm reserved for the private loss channel (progress and trace). */
   lossChannelShare: 0.25,
 };
 
 /** The options with every default filled in and checked: the value the later steps read. */
-export type RunSettings = Omit<z.output<typeof settingsSchema>, 'learners' | 'learningRate' | 'preprocessingShare' | 'bounds'> & {
+export type RunSettings = Omit<z.output<typeof settingsSchema>, 'learners' | 'learningRate' | 'clipScale' | 'preprocessingShare' | 'bounds'> & {
   task: Task;
   learners: LearnerRecipe[];
   /** False for ε = ∞: statistics are exact, nothing is clipped or noised. */
   isPrivate: boolean;
   /** The learning rate asked for (it may be capped by the noise drift later). */
   learningRate: number;
+  clipScale: number;
   preprocessingShare: number;
   bounds: Record<string, [number, number]>;
   reasonsNotPrivate: string[];
@@ -414,6 +423,7 @@ export function resolveSettings(options: CondenseOptions): RunSettings {
     learners,
     isPrivate,
     learningRate: s.learningRate ?? DEFAULTS.learningRate[task],
+    clipScale: s.clipScale ?? DEFAULTS.clipScale[task],
     // The one default split (`budgetSplit.ts`), the same the CLI's budget check uses.
     preprocessingShare: s.preprocessingShare ?? defaultPreprocessingShare(options.train.card, { ...s, bounds: s.bounds ?? {} }),
     optimiseTimes: task === 'survival' && s.optimiseTimes,

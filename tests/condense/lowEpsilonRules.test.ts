@@ -120,8 +120,8 @@ describe('the smoothing radius from the noise per row coordinate (smoothingRule:
     const p = fixed.receipt.parameters as Record<string, number | string>;
     expect(p.budgetPath).toBe('steps');
     expect(p.rowGroupCount).toBe(40);
-    // The default clip norm: R at m_ref rows is σ·m_ref / (b·2μ·√T), every factor in the receipt; and R·m_ref/m.
-    const referenceFigure = ((p.noiseMultiplier as number) * REFERENCE_ROWS.classification) / ((p.batchSize as number) * 2 * (p.smoothing as number) * Math.sqrt(RUN.steps));
+    // The default clip norm C = c·√K·(max loss): R at m_ref rows is c·σ·m_ref / (b·2μ·√T), every factor in the receipt; and R·m_ref/m.
+    const referenceFigure = ((p.clipScale as number) * (p.noiseMultiplier as number) * REFERENCE_ROWS.classification) / ((p.batchSize as number) * 2 * (p.smoothing as number) * Math.sqrt(RUN.steps));
     expect(referenceFigure).toBeCloseTo(((p.noiseFigure as number) * REFERENCE_ROWS.classification) / run.rows, 4);
     // R* = R_ref/4: the radius doubles; the `noise` rule (R = 2·R_ref) would widen it √8-fold.
     const wide = await condense({ train, ...run, smoothingRule: 'row-noise', smoothingReference: referenceFigure / 4 });

@@ -17,10 +17,11 @@ describe('the noise-figure gate', () => {
     const stepped = await condense({ train, ...RUN });
     const p = stepped.receipt.parameters as Record<string, number | string>;
     expect(p.budgetPath).toBe('steps');
-    // C = √K·(max loss), so the loss bound cancels: R = σC·m / (q·n̂·2μ·√K·√T·max loss) = σ·m / (q·n̂·2μ·√T),
+    // C = c·√K·(max loss), so the loss bound cancels: R = σC·m / (q·n̂·2μ·√K·√T·max loss) = c·σ·m / (q·n̂·2μ·√T),
     // and q·n̂ is the expected batch b (q < 1 here). Every factor is public or in the receipt.
     expect(stepped.settings.samplingRate).toBeLessThan(1);
-    const byHand = ((p.noiseMultiplier as number) * RUN.rows) / ((p.batchSize as number) * 2 * (p.smoothing as number) * Math.sqrt(RUN.steps));
+    expect(p.clipScale).toBe(0.25);
+    const byHand = ((p.clipScale as number) * (p.noiseMultiplier as number) * RUN.rows) / ((p.batchSize as number) * 2 * (p.smoothing as number) * Math.sqrt(RUN.steps));
     expect(p.noiseFigure as number).toBeCloseTo(byHand, 3);
     expect(p.noiseFigure as number).toBeLessThanOrEqual(p.noiseFigureLimit as number);
 
