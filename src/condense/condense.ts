@@ -35,7 +35,7 @@ import { CryptoRng } from '../privacy/random.js';
 import type { Receipt } from '../privacy/receipt.js';
 import { planBudget, repeatedMomentsNoiseMultiplier } from './budget.js';
 import { DataAccessScope, MECHANISM } from '../privacy/dataAccess.js';
-import { combineGaussianCoordinates, combineGaussianMeasurements, perCoordinate, type CoordinateMeasurement } from '../privacy/measurements.js';
+import { combineGaussianCoordinates, perCoordinate, type CoordinateMeasurement } from '../privacy/measurements.js';
 import { buildEncoder, initialiseSyntheticSet } from './initialisation.js';
 import { chooseFeatureFocus, keptFeatures } from './featureFocus.js';
 import { combineFocusedMoments, poolMoments, privatePreprocessing, type NoisyQueryContext } from './privateStatistics.js';
@@ -124,12 +124,14 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   // combined with the first coordinate by coordinate. It comes before the gate, so that the gate, the
   // steps' plan and everything after them see the combined moments; the focus keeps this kept set
   // (its frozen values come from the combined pooled moments).
+  // The moments' sums as measured so far, with each coordinate's noise std (they differ once the
+  // focused measurement has improved some coordinates).
+  let measured: CoordinateMeasurement = perCoordinate(firstMoments);
   let kept: number[] | undefined;
-  let measured: CoordinateMeasurement | undefined;
   if (budget.focusedMoments) {
     kept = keptFeatures(settings.featureFocus, card.features.length, moments, pooled, settings.task)!;
     const focused = momentsQuery.measureFocused(ctx, budget.focusedMoments.noiseMultiplier, kept);
-    measured = combineFocusedMoments(perCoordinate(firstMoments), focused.measurement, focused.coordinates);
+    measured = combineFocusedMoments(measured, focused.measurement, focused.coordinates);
     moments = momentsQuery.decode(measured.sums, measured.noiseStd);
     pooled = poolMoments(moments);
   }
@@ -149,14 +151,9 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
     : { path: settings.steps > 0 ? 'steps' : 'no-steps', repeatShare: 0 };
   if (gate.repeatShare > 0) {
     const secondMoments = momentsQuery.measure(ctx, repeatedMomentsNoiseMultiplier(settings, ledger, gate.repeatShare), MECHANISM.repeatedStratumMoments);
-    if (measured) {
-      // After the focused measurement the coordinates' noise differs: combined one by one.
-      measured = combineGaussianCoordinates(measured, perCoordinate(secondMoments));
-      moments = momentsQuery.decode(measured.sums, measured.noiseStd);
-    } else {
-      const combined = combineGaussianMeasurements(firstMoments, secondMoments);
-      moments = momentsQuery.decode(combined.sums, combined.noiseStd);
-    }
+    // Combined coordinate by coordinate (the same inverse-variance rule as for one noise std).
+    measured = combineGaussianCoordinates(measured, perCoordinate(secondMoments));
+    moments = momentsQuery.decode(measured.sums, measured.noiseStd);
     pooled = poolMoments(moments);
     outcomes = task.outcomes(moments, settings);
     // The steps (if any are left) are planned again on the rest of the budget.
