@@ -83,6 +83,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     repeatShare: settings.repeatShare,
     rowGroups: settings.rowGroups,
     rowGroupCount: groups.count,
+    figureSignal: settings.figureSignal,
     gateOn: settings.gateOn,
     selectionShare: settings.selectionShare,
     selectionEpsilon: selection ? selection.plan.epsilon : 0,

@@ -131,6 +131,11 @@ export const SETTINGS = {
     help: "tie the synthetic rows into groups (never across classes/strata) that every zero-order direction moves by one shared vector: auto (the most groups whose noise figure passes --noise-figure-limit; every row its own group when the untied steps already pass), off, or a number of groups",
     then: ['rowGroupCount'],
   }),
+  figureSignal: setting(z.enum(['clipped', 'loss-bound']).default('loss-bound'), {
+    flag: 'figure-signal',
+    placeholder: 'kind',
+    help: "the largest mean gradient the noise figure R of the gate and the row groups is measured against: clipped (what the clip norm lets one random direction carry, min(B, C/√K)) or loss-bound (the loss bound B)",
+  }),
   gateOn: setting(z.enum(['groups', 'rows']).default('rows'), {
     flag: 'gate-on',
     placeholder: 'kind',
@@ -316,6 +321,7 @@ export interface ResolvedSettings {
   rowGroups: 'auto' | 'off' | number;
   /** G: the groups of tied rows the steps ran with (m: untied). */
   rowGroupCount: number;
+  figureSignal: 'clipped' | 'loss-bound';
   gateOn: 'groups' | 'rows';
   selectionShare: number;
   /** ε_sel of the exponential mechanism choosing the release (0: no selection). */

@@ -90,7 +90,20 @@ export interface StepsGate {
 export function noiseFigure(plan: StepPlan, settings: RunSettings, lossSpec: LossSpec, groups?: RowGroups): number {
   // With tied rows a group's coordinate gradient is the sum over its rows: the smallest group's
   // largest gradient is s_min·(max loss)/m (`rowGroups.ts`).
-  return figureAtRows(plan, lossSpec, settings.rows / (groups?.smallest ?? 1));
+  const figure = figureAtRows(plan, lossSpec, settings.rows / (groups?.smallest ?? 1));
+  return settings.figureSignal === 'clipped' ? figure / clippedSignalShare(plan, settings.directions, lossSpec) : figure;
+}
+
+/**
+ * The share of the loss bound B that one direction's mean loss difference can keep after clipping:
+ * min(1, C / (√K·B)). A smooth learner's loss difference along K independent Gaussian directions
+ * spreads over all of them alike, so a record's K-vector reaches norm √K·(its per-direction size)
+ * and the clip at C caps each direction near C/√K. The steps' noise scales with C; measured against
+ * B alone, the figure would improve as C shrinks although the signal shrinks with it.
+ */
+function clippedSignalShare(plan: StepPlan, directions: number, lossSpec: LossSpec): number {
+  const { clipNorm } = plan.measurement;
+  return Number.isFinite(clipNorm) ? Math.min(1, clipNorm / (Math.sqrt(directions) * maxRecordLoss(lossSpec))) : 1;
 }
 
 /** R = ν·rows / (√T · max loss) of this plan's noise for a table of `rows` untied rows (0 without noise). */
