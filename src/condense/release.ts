@@ -73,7 +73,8 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     batchSize: settings.batchSize,
     samplingRate: measurement.samplingRate,
     clipNorm: measurement.clipNorm,
-    clipScale: settings.clipScale,
+    // The scale only says something when it set the norm (an explicit --clip wins over it).
+    ...(settings.clipNorm === undefined ? { clipScale: settings.clipScale } : {}),
     noiseMultiplier: measurement.noiseMultiplier,
     preprocessingNoiseMultiplier: budget.preprocessingNoiseMultiplier,
     preprocessingShare: settings.preprocessingShare,

@@ -307,8 +307,8 @@ export interface ResolvedSettings {
   batchSize: number;
   samplingRate: number;
   clipNorm: number;
-  /** c in C = c·√K·(max loss) (the task's default, or as given; with --clip the norm given wins). */
-  clipScale: number;
+  /** c in C = c·√K·(max loss) (the task's default, or as given); absent when --clip gave the norm. */
+  clipScale?: number;
   noiseMultiplier: number;
   preprocessingNoiseMultiplier: number;
   preprocessingShare: number;

@@ -36,6 +36,8 @@ describe('clipScale', () => {
       expect(d.noiseFigure).toBeCloseTo(c * w.noiseFigure, 4); // the receipt rounds R
       const explicit = await condense({ train, ...RUN, rows, clipNorm: 0.7 });
       expect(explicit.receipt.parameters.clipNorm).toBe(0.7);
+      // The receipt lists the scale only when it set the norm.
+      expect(explicit.receipt.parameters.clipScale).toBeUndefined();
     }
   });
 

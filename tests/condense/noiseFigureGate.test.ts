@@ -79,6 +79,50 @@ describe('the noise-figure gate', () => {
   });
 });
 
+describe('the noise figure measured against the clipped signal (figureSignal)', () => {
+  it('clipped: R is measured against min(B, C/√K), so the clip scale cancels and R = σ·m / (b·2μ·√T)', async () => {
+    const { train } = await dataset('pima');
+    const bound = await condense({ train, ...RUN, figureSignal: 'loss-bound' });
+    const clipped = await condense({ train, ...RUN, figureSignal: 'clipped' });
+    const b = bound.receipt.parameters as Record<string, number | string>;
+    const c = clipped.receipt.parameters as Record<string, number | string>;
+    expect(c.figureSignal).toBe('clipped');
+    expect(c.clipScale).toBe(0.25);
+    // C = c·√K·B, so one direction keeps at most C/√K = c·B of the loss bound: R grows by 1/c.
+    expect(c.noiseFigure as number).toBeCloseTo((b.noiseFigure as number) / 0.25, 3);
+    const byHand = ((c.noiseMultiplier as number) * RUN.rows) / ((c.batchSize as number) * 2 * (c.smoothing as number) * Math.sqrt(RUN.steps));
+    expect(c.noiseFigure as number).toBeCloseTo(byHand, 3);
+    // Both pass the limit here, so nothing else differs: the same table and trace.
+    expect(c.budgetPath).toBe('steps');
+    expect(clipped.trace).toEqual(bound.trace);
+    expect(clipped.synthetic).toEqual(bound.synthetic);
+  });
+
+  it('a limit between the two figures: the loss bound takes the steps, the clipped signal buys the second measurement', async () => {
+    const { train } = await dataset('pima');
+    const bound = (await condense({ train, ...RUN, figureSignal: 'loss-bound' })).receipt.parameters as Record<string, number>;
+    const limit = 2 * bound.noiseFigure; // between R and R/c = 4R
+    const stepped = await condense({ train, ...RUN, figureSignal: 'loss-bound', noiseFigureLimit: limit, rowGroups: 'off' });
+    const gated = await condense({ train, ...RUN, figureSignal: 'clipped', noiseFigureLimit: limit, rowGroups: 'off' });
+    expect(stepped.receipt.parameters.budgetPath).toBe('steps');
+    expect(gated.receipt.parameters.budgetPath).toBe('repeated-moments-and-steps');
+    expect(gated.receipt.entries.map((e) => e.name)).toEqual([MECHANISM.stratumMoments, MECHANISM.repeatedStratumMoments, MECHANISM.zeroOrderSteps]);
+    // The row-group rule reads the same figure: with tied groups allowed, the clipped figure ties rows.
+    const tied = await condense({ train, ...RUN, figureSignal: 'clipped', noiseFigureLimit: limit, gateOn: 'groups' });
+    expect(tied.receipt.parameters.rowGroupCount as number).toBeLessThan(RUN.rows);
+  });
+
+  it('changes nothing when the clip norm is the worst case or above it (c = 1, or an explicit C ≥ √K·B)', async () => {
+    const { train } = await dataset('pima');
+    for (const extra of [{ clipScale: 1 }, { clipNorm: 50 }]) {
+      const bound = await condense({ train, ...RUN, ...extra, figureSignal: 'loss-bound' });
+      const clipped = await condense({ train, ...RUN, ...extra, figureSignal: 'clipped' });
+      expect(clipped.receipt.parameters.noiseFigure).toBe(bound.receipt.parameters.noiseFigure);
+      expect(clipped.synthetic).toEqual(bound.synthetic);
+    }
+  });
+});
+
 describe('combineGaussianMeasurements', () => {
   it('is the inverse-variance weighted mean, with the combined noise', () => {
     const a = { sums: Float64Array.from([1, 10, -4]), noiseStd: 2 };
