@@ -37,7 +37,8 @@ export function startMoments(train: Table, variant: Variant, epsilon: number, se
   const sigma = budget.preprocessingNoiseMultiplier;
   const momentsClip = settings.isPrivate ? settings.momentsClip : undefined;
   const { featureBounds, momentsQuery } = privatePreprocessing(train, budget, { task: settings.task, bounds: settings.bounds, momentsClip }, ctx, sigma, (hist) => newTask(settings.task, hist));
-  return { moments: momentsQuery.decode(momentsQuery.measure(ctx, sigma).sums), featureBounds };
+  const measured = momentsQuery.measure(ctx, sigma);
+  return { moments: momentsQuery.decode(measured.sums, measured.noiseStd, settings.presenceCounts), featureBounds };
 }
 
 export async function momentsError(datasets: string[], epsilons: number[], seeds: number, variants: Variant[]): Promise<string> {

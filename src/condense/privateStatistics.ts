@@ -24,6 +24,7 @@ import {
   clearNoiseFloor,
   clippedNumericMomentsBound,
   decodeColumnMoments,
+  presenceCoordinate,
   momentPart,
   type FeatureMoments,
   type MomentKind,
@@ -591,14 +592,15 @@ export class StratumMomentsQuery {
    * (`meanNoiseSd`: noise std · half-width / present count, in data units); `noiseStd` may also be
    * given per coordinate (after the focused measurement, the kept features' sums are less noisy).
    */
-  decode(sums: Float64Array, noiseStd: number | Float64Array = 0): StratumMoments[] {
+  decode(sums: Float64Array, noiseStd: number | Float64Array = 0, presence: PresenceEstimate = 'own'): StratumMoments[] {
     const width = this.builder.blockWidth;
     const result: StratumMoments[] = [];
     for (let s = 0; s < this.nStrata; s++) {
-      const count = Math.max(1, sums[s * width]);
+      const pooled = presence === 'pooled' ? poolPresenceCounts(sums, noiseStd, s * width, this.layout) : undefined;
+      const count = Math.max(1, pooled?.count ?? sums[s * width]);
       const features = this.table.features.map((_, f): FeatureMoments => {
         const { offset, kind, levels } = this.layout[f];
-        const { mean, sd, levelProbabilities, present } = decodeColumnMoments(sums, s * width + offset, kind, this.bounds[f], levels);
+        const { mean, sd, levelProbabilities, present } = decodeColumnMoments(sums, s * width + offset, kind, this.bounds[f], levels, pooled?.present[f]);
         if (levelProbabilities) return { mean, sd, levelProbabilities };
         // The std of the mean's sum (the part's first coordinate).
         const std = typeof noiseStd === 'number' ? noiseStd : noiseStd[s * width + offset];
@@ -610,6 +612,43 @@ export class StratumMomentsQuery {
     }
     return result;
   }
+}
+
+/** How `decode` estimates the records behind each mean: each column's own presence count, or pooled (`poolPresenceCounts`). */
+export type PresenceEstimate = 'own' | 'pooled';
+
+/**
+ * A stratum's record count pooled with the presence counts of the columns that look complete
+ * (post-processing of one release). Each numeric or binary column's moment part carries its own
+ * noisy presence count, with twice the count's noise (weight ½); a mean is its noisy sum divided by
+ * that count, so a count drawn 30 % low pushes the mean 30 % further from the bounds' centre —
+ * several standard deviations when the bounds are wide. A column with no missing values in the
+ * stratum has presence count = stratum count; one whose noisy presence count lies within two noise
+ * sds of the noisy stratum count (the two-sided 95 % test) is taken as complete, and the stratum
+ * count and those presence counts are pooled by inverse-variance weighting (with d complete columns
+ * the count's noise variance falls (1 + d/4)-fold). The complete columns' means then divide by the
+ * pooled count; the others keep their own. Without noise nothing changes.
+ */
+export function poolPresenceCounts(sums: Float64Array, noiseStd: number | Float64Array, block: number, layout: MomentsLayout['layout']): { count: number; present: (number | undefined)[] } | undefined {
+  const stdAt = (i: number) => (typeof noiseStd === 'number' ? noiseStd : noiseStd[i]);
+  const count = sums[block];
+  const countVariance = stdAt(block) ** 2;
+  if (!(countVariance > 0)) return undefined;
+  let precision = 1 / countVariance;
+  let weighted = count / countVariance;
+  const complete = layout.map(({ offset, kind }) => {
+    const coordinate = presenceCoordinate(kind);
+    if (!coordinate) return false;
+    const at = block + offset + coordinate.offset;
+    const present = sums[at] / coordinate.weight;
+    const variance = (stdAt(at) / coordinate.weight) ** 2;
+    if (Math.abs(present - count) > 2 * Math.sqrt(countVariance + variance)) return false;
+    precision += 1 / variance;
+    weighted += present / variance;
+    return true;
+  });
+  const pooled = weighted / precision;
+  return { count: pooled, present: complete.map((c) => (c ? pooled : undefined)) };
 }
 
 /**

@@ -85,6 +85,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     rowGroups: settings.rowGroups,
     rowGroupCount: groups.count,
     figureSignal: settings.figureSignal,
+    presenceCounts: settings.presenceCounts,
     gateOn: settings.gateOn,
     selectionShare: settings.selectionShare,
     selectionEpsilon: selection ? selection.plan.epsilon : 0,

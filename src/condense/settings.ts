@@ -214,6 +214,11 @@ export const SETTINGS = {
     // (docs/RESULTS.md, "Session 25: focusing the steps on a few features (wide tables)").
     receipt: false,
   }),
+  presenceCounts: setting(z.enum(['own', 'pooled']).default('own'), {
+    flag: 'presence-counts',
+    placeholder: 'kind',
+    help: "what each DP stratum mean is divided by: its column's own noisy presence count (own), or, for the columns whose presence count is consistent with the stratum count, the stratum count pooled with those presence counts (pooled; post-processing, no extra ε)",
+  }),
   focusedMomentsShare: setting(fraction().max(0.95).default(0.5), {
     flag: 'focused-moments-share',
     placeholder: 's',
@@ -322,6 +327,7 @@ export interface ResolvedSettings {
   /** G: the groups of tied rows the steps ran with (m: untied). */
   rowGroupCount: number;
   figureSignal: 'clipped' | 'loss-bound';
+  presenceCounts: 'own' | 'pooled';
   gateOn: 'groups' | 'rows';
   selectionShare: number;
   /** ε_sel of the exponential mechanism choosing the release (0: no selection). */

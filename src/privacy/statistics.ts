@@ -60,6 +60,15 @@ export function resolveNoiseMultiplier(ledger: PrivacyLedger, spec: NoiseSpec): 
 const SECOND_MOMENT_WEIGHT = 0.5;
 const PRESENCE_WEIGHT = 0.5;
 
+/**
+ * Where a column's weighted presence count sits in its moment part (numeric: third, binary: second;
+ * categorical parts have none) and its weight w_p: the count in records is the coordinate / w_p.
+ */
+export function presenceCoordinate(kind: MomentKind): { offset: number; weight: number } | undefined {
+  if (kind === 'categorical') return undefined;
+  return { offset: kind === 'binary' ? 1 : 2, weight: PRESENCE_WEIGHT };
+}
+
 /** A column's kind for its moments: numeric (mean, spread), binary (P(1)) or categorical (level shares). */
 export type MomentKind = 'numeric' | 'binary' | 'categorical';
 
@@ -261,7 +270,7 @@ export function addCellMoments(acc: Float64Array, base: number, cellSums: Float6
  * ≤ 0 or tiny under noise, so the sd is floored at 1% of the bounds' width — a spread that small
  * would blow up a standardised encoding — and capped at the width.
  */
-export function decodeColumnMoments(sums: Float64Array, base: number, kind: MomentKind, bounds: readonly [number, number], levels = 0): FeatureMoments {
+export function decodeColumnMoments(sums: Float64Array, base: number, kind: MomentKind, bounds: readonly [number, number], levels = 0, presentEstimate?: number): FeatureMoments {
   if (kind === 'categorical') {
     const p = new Float64Array(levels);
     let total = 0;
@@ -271,13 +280,13 @@ export function decodeColumnMoments(sums: Float64Array, base: number, kind: Mome
     return { mean: NaN, sd: NaN, levelProbabilities: p };
   }
   if (kind === 'binary') {
-    const present = Math.max(1, sums[base + 1] / PRESENCE_WEIGHT);
+    const present = Math.max(1, presentEstimate ?? sums[base + 1] / PRESENCE_WEIGHT);
     const p = Math.min(1, Math.max(0, sums[base] / present));
     return { mean: p, sd: Math.sqrt(p * (1 - p)), present };
   }
   const [low, high] = bounds;
   const half = (high - low) / 2;
-  const present = Math.max(1, sums[base + 2] / PRESENCE_WEIGHT);
+  const present = Math.max(1, presentEstimate ?? sums[base + 2] / PRESENCE_WEIGHT);
   const meanU = Math.min(1, Math.max(-1, sums[base] / present));
   const varU = Math.max(0, sums[base + 1] / SECOND_MOMENT_WEIGHT / present - meanU * meanU);
   const sd = Math.max(half * Math.sqrt(varU), 0.01 * (high - low));
