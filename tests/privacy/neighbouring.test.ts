@@ -71,7 +71,7 @@ function withoutRecord(table: Table, removed: number): Table {
 /** Everything a library run outputs, as text. */
 async function outputsOf(
   train: Table,
-  options: { rows: number; learners?: string[]; selectionShare?: number; dataRanges?: boolean; momentsClip?: number; iterateAverage?: 'tail'; featureFocus?: number; focusedMomentsShare?: number },
+  options: { rows: number; learners?: string[]; selectionShare?: number; dataRanges?: boolean; momentsClip?: number; iterateAverage?: 'tail'; featureFocus?: number; focusedMomentsShare?: number; presenceCounts?: 'pooled' },
 ): Promise<Record<string, string>> {
   const progress: CondenseProgress[] = [];
   const result = await condense({ train, epsilon: 3, seed: 9, steps: 6, directions: 2, batchSize: 64, ...options, onProgress: (p) => progress.push(p) });
@@ -99,6 +99,9 @@ describe('neighbouring datasets, with every mechanism output fixed, give byte-id
     // The focused second moments measurement (its features are the kept set, chosen from released moments).
     ['pima', 20, 0.1, { featureFocus: 3, focusedMomentsShare: 0.5 }],
     ['physionet2012', 10, 0, { featureFocus: 30, focusedMomentsShare: 0.5 }],
+    // The pooled record counts (which columns look complete is read off the released sums).
+    ['pima', 20, 0, { presenceCounts: 'pooled' as const }],
+    ['rotterdam', 12, 0, { presenceCounts: 'pooled' as const }],
   ])('%s (library, m = %i, selection share %s, %j)', async (name, rows, selectionShare, extra) => {
     const { train } = await loadBundledDataset(name);
     record();
