@@ -603,7 +603,7 @@ export class StratumMomentsQuery {
         const { mean, sd, levelProbabilities, present } = decodeColumnMoments(sums, s * width + offset, kind, this.bounds[f], levels, pooled?.present[f]);
         if (levelProbabilities) return { mean, sd, levelProbabilities };
         // The std of the mean's sum (the part's first coordinate).
-        const std = typeof noiseStd === 'number' ? noiseStd : noiseStd[s * width + offset];
+        const std = noiseStdAt(noiseStd, s * width + offset);
         if (kind !== 'numeric' || std === 0) return { mean, sd };
         const [low, high] = this.bounds[f];
         return { mean, sd, meanNoiseSd: (std * (high - low)) / (2 * present!) };
@@ -612,6 +612,11 @@ export class StratumMomentsQuery {
     }
     return result;
   }
+}
+
+/** The noise std of coordinate `i`: one std for all coordinates, or one per coordinate. */
+function noiseStdAt(noiseStd: number | Float64Array, i: number): number {
+  return typeof noiseStd === 'number' ? noiseStd : noiseStd[i];
 }
 
 /** How `decode` estimates the records behind each mean: each column's own presence count, or pooled (`poolPresenceCounts`). */
@@ -630,9 +635,8 @@ export type PresenceEstimate = 'own' | 'pooled';
  * pooled count; the others keep their own. Without noise nothing changes.
  */
 export function poolPresenceCounts(sums: Float64Array, noiseStd: number | Float64Array, block: number, layout: MomentsLayout['layout']): { count: number; present: (number | undefined)[] } | undefined {
-  const stdAt = (i: number) => (typeof noiseStd === 'number' ? noiseStd : noiseStd[i]);
   const count = sums[block];
-  const countVariance = stdAt(block) ** 2;
+  const countVariance = noiseStdAt(noiseStd, block) ** 2;
   if (!(countVariance > 0)) return undefined;
   let precision = 1 / countVariance;
   let weighted = count / countVariance;
@@ -641,7 +645,7 @@ export function poolPresenceCounts(sums: Float64Array, noiseStd: number | Float6
     if (!coordinate) return false;
     const at = block + offset + coordinate.offset;
     const present = sums[at] / coordinate.weight;
-    const variance = (stdAt(at) / coordinate.weight) ** 2;
+    const variance = (noiseStdAt(noiseStd, at) / coordinate.weight) ** 2;
     if (Math.abs(present - count) > 2 * Math.sqrt(countVariance + variance)) return false;
     precision += 1 / variance;
     weighted += present / variance;

@@ -69,6 +69,12 @@ export function presenceCoordinate(kind: MomentKind): { offset: number; weight: 
   return { offset: kind === 'binary' ? 1 : 2, weight: PRESENCE_WEIGHT };
 }
 
+/** The (noisy) number of present values a numeric or binary moment part at `sums[base …]` records. */
+function presentCount(sums: Float64Array, base: number, kind: 'numeric' | 'binary'): number {
+  const { offset, weight } = presenceCoordinate(kind)!;
+  return sums[base + offset] / weight;
+}
+
 /** A column's kind for its moments: numeric (mean, spread), binary (P(1)) or categorical (level shares). */
 export type MomentKind = 'numeric' | 'binary' | 'categorical';
 
@@ -280,13 +286,13 @@ export function decodeColumnMoments(sums: Float64Array, base: number, kind: Mome
     return { mean: NaN, sd: NaN, levelProbabilities: p };
   }
   if (kind === 'binary') {
-    const present = Math.max(1, presentEstimate ?? sums[base + 1] / PRESENCE_WEIGHT);
+    const present = Math.max(1, presentEstimate ?? presentCount(sums, base, kind));
     const p = Math.min(1, Math.max(0, sums[base] / present));
     return { mean: p, sd: Math.sqrt(p * (1 - p)), present };
   }
   const [low, high] = bounds;
   const half = (high - low) / 2;
-  const present = Math.max(1, presentEstimate ?? sums[base + 2] / PRESENCE_WEIGHT);
+  const present = Math.max(1, presentEstimate ?? presentCount(sums, base, kind));
   const meanU = Math.min(1, Math.max(-1, sums[base] / present));
   const varU = Math.max(0, sums[base + 1] / SECOND_MOMENT_WEIGHT / present - meanU * meanU);
   const sd = Math.max(half * Math.sqrt(varU), 0.01 * (high - low));
