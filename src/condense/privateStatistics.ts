@@ -596,11 +596,13 @@ export class StratumMomentsQuery {
     const width = this.builder.blockWidth;
     const result: StratumMoments[] = [];
     for (let s = 0; s < this.nStrata; s++) {
-      const pooled = presence === 'pooled' ? poolPresenceCounts(sums, noiseStd, s * width, this.layout) : undefined;
+      const pooled = presence === 'own' ? undefined : poolPresenceCounts(sums, noiseStd, s * width, this.layout);
       const count = Math.max(1, pooled?.count ?? sums[s * width]);
+      // With 'count' only the stratum count is pooled; every mean keeps its column's own presence count.
+      const presentFor = presence === 'pooled' ? pooled?.present : undefined;
       const features = this.table.features.map((_, f): FeatureMoments => {
         const { offset, kind, levels } = this.layout[f];
-        const { mean, sd, levelProbabilities, present } = decodeColumnMoments(sums, s * width + offset, kind, this.bounds[f], levels, pooled?.present[f]);
+        const { mean, sd, levelProbabilities, present } = decodeColumnMoments(sums, s * width + offset, kind, this.bounds[f], levels, presentFor?.[f]);
         if (levelProbabilities) return { mean, sd, levelProbabilities };
         // The std of the mean's sum (the part's first coordinate).
         const std = noiseStdAt(noiseStd, s * width + offset);
@@ -619,8 +621,14 @@ function noiseStdAt(noiseStd: number | Float64Array, i: number): number {
   return typeof noiseStd === 'number' ? noiseStd : noiseStd[i];
 }
 
-/** How `decode` estimates the records behind each mean: each column's own presence count, or pooled (`poolPresenceCounts`). */
-export type PresenceEstimate = 'own' | 'pooled';
+/**
+ * How `decode` estimates each stratum's record count and the records behind each mean: each from
+ * its own noisy count (own); the stratum count pooled with the complete columns' presence counts
+ * (`poolPresenceCounts`) and those columns' means divided by it (pooled); or only the stratum count
+ * pooled, the means keeping their own presence counts (count). The stratum count is what the class
+ * weights, the row allocation and the steps' n̂ (sampling rate, normalisation) read.
+ */
+export type PresenceEstimate = 'own' | 'pooled' | 'count';
 
 /**
  * A stratum's record count pooled with the presence counts of the columns that look complete

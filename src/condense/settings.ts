@@ -214,10 +214,10 @@ export const SETTINGS = {
     // (docs/RESULTS.md, "Session 25: focusing the steps on a few features (wide tables)").
     receipt: false,
   }),
-  presenceCounts: setting(z.enum(['own', 'pooled']).default('own'), {
+  presenceCounts: setting(z.enum(['own', 'pooled', 'count']).default('own'), {
     flag: 'presence-counts',
     placeholder: 'kind',
-    help: "what each DP stratum mean is divided by: its column's own noisy presence count (own), or, for the columns whose presence count is consistent with the stratum count, the stratum count pooled with those presence counts (pooled; post-processing, no extra ε)",
+    help: "how each DP stratum's record count and each stratum mean's divisor are estimated: each from its own noisy count (own); the stratum count pooled with the presence counts of the columns consistent with it, and those columns' means divided by the pooled count (pooled); or only the stratum count pooled — the class weights, row allocation and the steps' record count read it — while every mean keeps its column's own presence count (count). Post-processing, no extra ε",
   }),
   focusedMomentsShare: setting(fraction().max(0.95).default(0.5), {
     flag: 'focused-moments-share',
@@ -327,7 +327,7 @@ export interface ResolvedSettings {
   /** G: the groups of tied rows the steps ran with (m: untied). */
   rowGroupCount: number;
   figureSignal: 'clipped' | 'loss-bound';
-  presenceCounts: 'own' | 'pooled';
+  presenceCounts: 'own' | 'pooled' | 'count';
   gateOn: 'groups' | 'rows';
   selectionShare: number;
   /** ε_sel of the exponential mechanism choosing the release (0: no selection). */
