@@ -1,12 +1,17 @@
 /**
  * `presenceCounts: 'pooled'` (docs/RESULTS.md, "Session 27: the stratum means divided by a pooled
  * record count"): each stratum's count is pooled, by inverse-variance weighting, with the presence
- * counts of the columns that look complete, and those columns' moments divide by it. Post-processing
- * of the one release: the ledger and the run's ε are unchanged, and without noise nothing changes.
+ * counts of the columns that look complete, and those columns' moments divide by it. `'count'`
+ * (session 28) pools the stratum count alone and leaves every mean on its own presence count.
+ * Post-processing of the one release: the ledger and the run's ε are unchanged, and without noise
+ * nothing changes.
  */
 import { describe, expect, it } from 'vitest';
 import { condense } from '../../src/condense/condense.js';
-import { momentsLayout, poolPresenceCounts } from '../../src/condense/privateStatistics.js';
+import { momentsLayout, poolPresenceCounts, StratumMomentsQuery } from '../../src/condense/privateStatistics.js';
+import { SeededRng } from '../../src/core/rng.js';
+import { PrivacyLedger } from '../../src/privacy/index.js';
+import { DataAccessScope } from '../../src/privacy/dataAccess.js';
 import { decodeColumnMoments } from '../../src/privacy/statistics.js';
 import { formatTableCsv } from '../../src/data/format.js';
 import type { FeatureSpec } from '../../src/data/card.js';
@@ -65,6 +70,31 @@ describe('poolPresenceCounts', () => {
   });
 });
 
+describe('decode: own, pooled, count', () => {
+  it('count takes the pooled stratum count and the own means; pooled divides the complete columns by that count', async () => {
+    const { train } = await dataset('wdbc');
+    const bounds = train.features.map((c) => c.spec.bounds!) as [number, number][];
+    const ctx = { isPrivate: true, ledger: new PrivacyLedger({ epsilon: 100, delta: 1e-5 }), noiseRng: new SeededRng(5), scope: new DataAccessScope() };
+    const query = new StratumMomentsQuery(train, bounds, (t) => Int32Array.from(t.label!), 2, 'test');
+    const { sums, noiseStd } = query.measure(ctx, 0.5);
+    const [own, pooled, count] = (['own', 'pooled', 'count'] as const).map((kind) => query.decode(sums, noiseStd, kind));
+    const width = query['builder'].blockWidth;
+    for (const s of [0, 1]) {
+      const byHand = poolPresenceCounts(sums, noiseStd, s * width, query['layout'])!;
+      expect(own[s].count).toBe(Math.max(1, sums[s * width]));
+      expect(pooled[s].count).toBe(byHand.count);
+      expect(count[s].count).toBe(byHand.count);
+      // wdbc has no missing values, so nearly every column passes the two-sd test and is pooled (about
+      // 1 in 20 fails it by chance); the pooled means move…
+      expect(byHand.present.filter((p) => p === byHand.count).length).toBeGreaterThan(train.features.length - 5);
+      expect(pooled[s].features.some((f, i) => f.mean !== own[s].features[i].mean)).toBe(true);
+      // …while count keeps each mean and spread exactly as own decodes them.
+      expect(count[s].features).toEqual(own[s].features);
+    }
+    expect(own[0].count).not.toBe(count[0].count);
+  });
+});
+
 describe('condense with pooled presence counts', () => {
   const RUN = { rows: 20, epsilon: 3, steps: 4, directions: 2, batchSize: 64, seed: 4 } as const;
 
@@ -85,12 +115,28 @@ describe('condense with pooled presence counts', () => {
     expect(formatTableCsv(pooled.synthetic)).not.toBe(formatTableCsv(own.synthetic));
   });
 
+  it('count: the same mechanisms and σ for the moments; the steps are planned from the pooled count', async () => {
+    const { train } = await dataset('wdbc');
+    const run = { ...RUN, epsilon: 1, seed: 1 };
+    const own = await condense({ train, ...run });
+    const count = await condense({ train, ...run, presenceCounts: 'count' });
+    expect(count.receipt.parameters.presenceCounts).toBe('count');
+    expect(count.receipt.entries.map((e) => e.name)).toEqual(own.receipt.entries.map((e) => e.name));
+    expect(count.receipt.entries[0].noise_multiplier).toBe(own.receipt.entries[0].noise_multiplier);
+    expect(count.receipt.epsilon as number).toBeLessThanOrEqual(run.epsilon);
+    // The steps' sampling rate is b / n̂: a different n̂, so a different q.
+    const steps = (r: typeof own) => r.receipt.entries.find((e) => e.name === 'zero_order_steps')!;
+    expect(steps(count).sampling_rate).not.toBe(steps(own).sampling_rate);
+  });
+
   it('leaves a non-private run as it was', async () => {
     const { train } = await dataset('rotterdam');
     const run = { ...RUN, rows: 12, epsilon: Infinity };
     const own = await condense({ train, ...run });
-    const pooled = await condense({ train, ...run, presenceCounts: 'pooled' });
-    expect(formatTableCsv(pooled.synthetic)).toBe(formatTableCsv(own.synthetic));
-    expect(pooled.trace).toEqual(own.trace);
+    for (const presenceCounts of ['pooled', 'count'] as const) {
+      const other = await condense({ train, ...run, presenceCounts });
+      expect(formatTableCsv(other.synthetic)).toBe(formatTableCsv(own.synthetic));
+      expect(other.trace).toEqual(own.trace);
+    }
   });
 });
