@@ -95,7 +95,7 @@ describe('decode: own, pooled, count', () => {
   });
 });
 
-describe('condense with pooled presence counts', () => {
+describe('condense with pooled presence counts (pooled, count)', () => {
   const RUN = { rows: 20, epsilon: 3, steps: 4, directions: 2, batchSize: 64, seed: 4 } as const;
 
   it('charges nothing more, lists the choice in the receipt, and changes the start', async () => {
