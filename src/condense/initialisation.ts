@@ -46,7 +46,7 @@ export function initialiseSyntheticSet({ settings, encoder, moments, outcomes, p
     const { model, riskGroupSplitTime } = mst!();
     initialRows = initialiseFromMst(model, encoder, outcomes.allocation, riskGroupSplitTime, publicRng);
   } else if (settings.initialisation === 'private') {
-    initialRows = initialiseFromMoments(encoder, moments, outcomes.allocation, publicRng, settings.initialSpread, settings.spreadRule === 'noise');
+    initialRows = initialiseFromMoments(encoder, moments, outcomes.allocation, publicRng, settings.initialSpread, settings.spreadRule === 'noise', settings.initialDraws);
   } else if (settings.initialisation === 'uniform') {
     initialRows = initialiseUniform(encoder, settings.rows, publicRng);
   } else {

@@ -175,6 +175,12 @@ export const SETTINGS = {
     help: "numeric spread of the initial rows: fixed (k DP standard deviations) or noise (√((k·sd)² + v), v the known noise variance of the stratum's DP mean, so that at low ε the rows cover where the mean may lie)",
     receipt: false,
   }),
+  initialDraws: setting(z.enum(['independent', 'stratified']).default('independent'), {
+    flag: 'initial-draws',
+    placeholder: 'kind',
+    help: "how the DP-moment start draws each stratum's rows: independent (every value drawn on its own) or stratified (Latin hypercube: each feature's values cover its distribution's equal-probability slices once, in random order per feature)",
+    receipt: false,
+  }),
   classBalance: setting(z.enum(['balanced', 'proportional']).default('balanced'), { flag: 'class-balance', placeholder: 'kind', help: 'classification rows per class: balanced or proportional (to a DP class count)' }),
   loss: setting(z.enum(['brier', 'cross-entropy']).default('brier'), { flag: 'loss', placeholder: 'kind', help: 'classification loss: brier or cross-entropy' }),
   classWeighting: setting(z.enum(['balanced', 'none']).default('balanced'), { flag: 'class-weighting', placeholder: 'kind', help: 'classification: weight the loss so both classes count equally (balanced, from DP counts) or not (none)' }),

@@ -4,9 +4,10 @@
  * survival times/events are fixed at private quantiles of the time distribution.
  */
 import { matrix, type Matrix } from '../core/matrix.js';
-import type { Rng } from '../core/rng.js';
+import { shuffleInPlace, type Rng } from '../core/rng.js';
 import { Encoder, type EncoderState } from '../data/encoding.js';
 import type { SurvivalTarget, Target } from '../models/types.js';
+import { normalQuantile } from '../privacy/analysis/special.js';
 import type { StratumMoments } from './privateStatistics.js';
 
 export interface SyntheticSetState {
@@ -202,26 +203,41 @@ export function initialiseFromMoments(
    * at low ε a guess several sds off leaves every split of a tree outside the data.
    */
   coverMeanNoise = false,
+  /**
+   * `independent`: every row's values drawn independently. `stratified`: within a stratum, each
+   * feature's values are one draw from each of the stratum's m_s equal-probability slices of its
+   * distribution, in an independent random order per feature (Latin hypercube sampling), so the
+   * rows' per-feature spreads, shares and class differences are those of the DP moments rather than
+   * of a handful of random draws; features stay independent within the stratum, as before.
+   */
+  draws: 'independent' | 'stratified' = 'independent',
 ): Matrix {
   const m = allocation.reduce((a, c) => a + c, 0);
   const d = encoder.dim;
   const parameters = matrix(m, d);
   const z = parameters.data;
+  const spreadOf = (mom: StratumMoments['features'][number]) => {
+    const noise = coverMeanNoise ? mom.meanNoiseSd ?? 0 : 0;
+    return noise > 0 ? Math.sqrt((spreadFactor * mom.sd) ** 2 + noise * noise) : spreadFactor * mom.sd;
+  };
   let row = 0;
   for (let s = 0; s < allocation.length; s++) {
+    if (draws === 'stratified') {
+      drawStratumStratified(encoder, moments[s], z, row, allocation[s], rng, spreadOf);
+      row += allocation[s];
+      continue;
+    }
     for (let r = 0; r < allocation[s]; r++, row++) {
       encoder.slices.forEach((slice, f) => {
         const mom = moments[s].features[f];
         const base = row * d + slice.start;
         if (slice.type === 'categorical') {
-          const level = drawLevel(mom.levelProbabilities!, rng);
+          const level = levelAt(mom.levelProbabilities!, rng.uniform());
           for (let l = 0; l < slice.length; l++) z[base + l] = l === level ? 1 : 0;
         } else if (slice.type === 'binary') {
           z[base] = rng.uniform() < mom.mean ? 1 : 0;
         } else {
-          const noise = coverMeanNoise ? mom.meanNoiseSd ?? 0 : 0;
-          const spread = noise > 0 ? Math.sqrt((spreadFactor * mom.sd) ** 2 + noise * noise) : spreadFactor * mom.sd;
-          const x = mom.mean + spread * rng.normal();
+          const x = mom.mean + spreadOf(mom) * rng.normal();
           z[base] = (x - encoder.centers[f]) / encoder.scales[f];
         }
       });
@@ -229,6 +245,47 @@ export function initialiseFromMoments(
   }
   encoder.project(parameters);
   return parameters;
+}
+
+/**
+ * One stratum's `count` rows, from row `firstRow`, by Latin hypercube sampling of its moments: row r
+ * of feature f takes the quantile (π_f(r) + U)/count of the feature's distribution (π_f a random
+ * permutation): a normal quantile for numerics, the level whose cumulative share covers it for
+ * categoricals; a binary feature gets ⌊count·p + U⌋ ones (its expected share) in random rows.
+ */
+function drawStratumStratified(
+  encoder: Encoder,
+  moments: StratumMoments,
+  z: Float64Array,
+  firstRow: number,
+  count: number,
+  rng: Rng,
+  spreadOf: (mom: StratumMoments['features'][number]) => number,
+): void {
+  const d = encoder.dim;
+  const order = new Int32Array(count);
+  encoder.slices.forEach((slice, f) => {
+    const mom = moments.features[f];
+    for (let r = 0; r < count; r++) order[r] = r;
+    shuffleInPlace(rng, order);
+    if (slice.type === 'binary') {
+      const ones = Math.min(count, Math.max(0, Math.floor(count * mom.mean + rng.uniform())));
+      for (let r = 0; r < count; r++) z[(firstRow + r) * d + slice.start] = order[r] < ones ? 1 : 0;
+      return;
+    }
+    for (let r = 0; r < count; r++) {
+      const base = (firstRow + r) * d + slice.start;
+      // u in (0, 1): a zero draw in the first slice would ask for Φ⁻¹(0) = −∞.
+      const u = Math.max(Number.MIN_VALUE, (order[r] + rng.uniform()) / count);
+      if (slice.type === 'categorical') {
+        const level = levelAt(mom.levelProbabilities!, u);
+        for (let l = 0; l < slice.length; l++) z[base + l] = l === level ? 1 : 0;
+      } else {
+        const x = mom.mean + spreadOf(mom) * normalQuantile(u);
+        z[base] = (x - encoder.centers[f]) / encoder.scales[f];
+      }
+    }
+  });
 }
 
 /** Fallback initialisation: uniform in the encoder's box (uses public information only). */
@@ -242,8 +299,8 @@ export function initialiseUniform(encoder: Encoder, m: number, rng: Rng): Matrix
   return parameters;
 }
 
-function drawLevel(p: Float64Array, rng: Rng): number {
-  let u = rng.uniform();
+/** The level whose cumulative probability first exceeds u (u uniform in [0, 1): a draw). */
+function levelAt(p: Float64Array, u: number): number {
   for (let l = 0; l < p.length; l++) {
     u -= p[l];
     if (u < 0) return l;
