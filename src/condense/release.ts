@@ -95,6 +95,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     initialisation: settings.initialisation,
     ...(settings.initialisation === 'mst' ? { mstShare: settings.mstShare } : {}),
     initialSpread: settings.initialSpread,
+    ...(settings.initialisation === 'private' && settings.initialDraws === 'stratified' ? { initialDraws: 'stratified' as const } : {}),
     classBalance: settings.classBalance,
     loss: lossSpec.task === 'classification' ? lossSpec.kind : 'survival-nll',
     classWeighting: settings.classWeighting,
@@ -118,7 +119,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
  * the options that are off by default or act only on some tables), in the receipt's order: a receipt
  * lists each only when present, so runs without them keep their receipts.
  */
-const LISTED_WHEN_PRESENT = ['mstShare', 'timeOrder', 'rowWeights', 'iterateAverage', 'featureFocus', 'focusedFeatures', 'focusedMomentsShare'] as const satisfies readonly (keyof ResolvedSettings)[];
+const LISTED_WHEN_PRESENT = ['mstShare', 'initialDraws', 'timeOrder', 'rowWeights', 'iterateAverage', 'featureFocus', 'focusedFeatures', 'focusedMomentsShare'] as const satisfies readonly (keyof ResolvedSettings)[];
 
 export function releaseReceipt(
   ledger: PrivacyLedger,

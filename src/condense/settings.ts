@@ -175,6 +175,7 @@ export const SETTINGS = {
     help: "numeric spread of the initial rows: fixed (k DP standard deviations) or noise (√((k·sd)² + v), v the known noise variance of the stratum's DP mean, so that at low ε the rows cover where the mean may lie)",
     receipt: false,
   }),
+  // Listed in the receipt (by `settingsAsRun`) only when stratified, so that the default receipt is unchanged.
   initialDraws: setting(z.enum(['independent', 'stratified']).default('independent'), {
     flag: 'initial-draws',
     placeholder: 'kind',
@@ -350,6 +351,8 @@ export interface ResolvedSettings {
   /** Only with `initialisation: 'mst'`. */
   mstShare?: number;
   initialSpread: number;
+  /** Only when the DP-moment start drew its rows by Latin hypercube sampling (`initialDraws`). */
+  initialDraws?: 'stratified';
   classBalance: 'balanced' | 'proportional';
   loss: ClassificationLossKind | 'survival-nll';
   classWeighting: 'balanced' | 'none';

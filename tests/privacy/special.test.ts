@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { erfc, logErfc, logNormalCdf, normalMassBetween } from '../../src/privacy/analysis/special.js';
+import { erfc, logErfc, logNormalCdf, normalCdf, normalMassBetween, normalQuantile } from '../../src/privacy/analysis/special.js';
 import { gaussianDeltaForEpsilon, gaussianEpsilonForDelta } from '../../src/privacy/analysis/gaussianDp.js';
 
 describe('special functions', () => {
@@ -26,6 +26,25 @@ describe('special functions', () => {
     // Near 0: erf(x) ≈ t = 2x/√π, so log erfc(x) = log(1 − t) ≈ −t − t²/2 (kept to full relative precision).
     const t = (2 / Math.sqrt(Math.PI)) * 1e-9;
     expect(Math.abs(logErfc(1e-9) - (-t - (t * t) / 2)) / t).toBeLessThan(1e-15);
+  });
+
+  it('the normal quantile matches SciPy (norm.ppf) to 1e-14 and inverts Φ across both tails', () => {
+    // scipy.stats.norm.ppf (and isf for the upper tail), SciPy 1.x
+    const table: [number, number][] = [
+      [0.975, 1.959963984540054],
+      [0.9, 1.2815515655446004],
+      [0.3, -0.5244005127080409],
+      [0.02, -2.053748910631823],
+      [1e-3, -3.090232306167813],
+      [1e-10, -6.361340902404056],
+      [1e-300, -37.0470962993612],
+    ];
+    for (const [p, x] of table) expect(Math.abs(normalQuantile(p) - x) / Math.abs(x)).toBeLessThan(1e-14);
+    // 1 − 1e-12 is stored as 1 − 1.0000889e-12, so SciPy's isf(1e-12) is matched only to the input's rounding.
+    expect(normalQuantile(1 - 1e-12)).toBeCloseTo(7.034483825301131, 5);
+    expect(normalQuantile(0.5)).toBe(0);
+    for (let p = 0.001; p < 1; p += 0.0137) expect(Math.abs(normalCdf(normalQuantile(p)) - p) / p).toBeLessThan(1e-13);
+    expect([normalQuantile(0), normalQuantile(1), normalQuantile(1.5)]).toEqual([-Infinity, Infinity, NaN]);
   });
 
   it('log Φ and interval masses are consistent', () => {
