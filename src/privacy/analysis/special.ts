@@ -84,6 +84,12 @@ export function normalCdf(x: number): number {
   return 0.5 * erfc(-x * SQRT1_2);
 }
 
+// Acklam's coefficients for Φ⁻¹: the central region's numerator and denominator, then the tails'.
+const QUANTILE_CENTRAL_NUM = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+const QUANTILE_CENTRAL_DEN = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+const QUANTILE_TAIL_NUM = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+const QUANTILE_TAIL_DEN = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+
 /**
  * Standard normal quantile Φ⁻¹(p) for p in (0, 1): Acklam's rational approximation (relative error
  * about 1e-9) polished by one Halley step on Φ, which brings it to about double precision.
@@ -94,10 +100,7 @@ export function normalQuantile(p: number): number {
     if (p === 1) return Infinity;
     return NaN;
   }
-  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+  const [a, b, c, d] = [QUANTILE_CENTRAL_NUM, QUANTILE_CENTRAL_DEN, QUANTILE_TAIL_NUM, QUANTILE_TAIL_DEN];
   const tailTerm = (q: number) => (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
   let x: number;
   if (p < 0.02425) x = tailTerm(Math.sqrt(-2 * Math.log(p)));
