@@ -9,7 +9,7 @@ import type { Table } from '../data/table.js';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATASETS_DIR, loadBundledCard, loadBundledDataset, type LoadedDataset } from '../node/bundled.js';
-import { SETTINGS, condense, type CondenseOptions } from '../condense/condense.js';
+import { SETTINGS, condense, type CondenseOptions, type LearnerChoice } from '../condense/condense.js';
 import { evaluateUtility } from '../condense/evaluation.js';
 import { kMeansCoreset, randomSubset } from '../condense/baselines.js';
 import { synthesise } from '../synthesis/mst/index.js';
@@ -22,7 +22,7 @@ export interface CellSpec {
   rows: number;
   seed: number;
   /** Condensation learners (dpcondense only). */
-  model: string[];
+  model: LearnerChoice[];
   evalLearners: string[];
   /** Extra condense options (dpcondense only), e.g. {"steps": 100}. */
   settings: Partial<CondenseOptions>;

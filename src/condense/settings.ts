@@ -66,13 +66,47 @@ export const REFERENCE_ROWS: Record<Task, number> = { classification: 20, surviv
  */
 export const MEANINGFUL_EPSILON_CEILING = 20;
 
+/**
+ * The learners a table is condensed for when the caller names none. Classification: a tree and a
+ * linear model, the two families clinicians fit — rows moved for a tree alone can be useless or
+ * inverted for a linear model (docs/RESULTS.md: wdbc at ε = 3, logistic regression 0.700 ± 0.381 on
+ * CART-only tables, worst seed 0.086; 0.971 ± 0.010 on tables condensed for both) — and a 4-tree
+ * random forest beside them: each of its trees sees a random subset of the features, so its loss
+ * penalises a feature that the DP noise made a spurious perfect separator of the few rows, which a
+ * single tree notices only once that feature wins its root (docs/RESULTS.md, "Session 30"). Survival:
+ * Cox alone. A survival forest in the loss multiplies the run time about threefold and cost a Cox
+ * release in session 30's rule; a single survival tree beside Cox lowered both Cox (−0.012) and RSF
+ * (−0.014) on the released tables on average (docs/RESULTS.md, "Session 24").
+ */
+// In the registry's order, the order the browser app lists (and sends) its learners in.
+export const DEFAULT_LEARNERS: Readonly<Record<Task, readonly LearnerChoice[]>> = {
+  classification: ['logistic', 'cart', { name: 'rf', params: { nTrees: 4 } }],
+  survival: ['cox'],
+};
+
+/** The learner a choice names. */
+export function learnerChoiceName(choice: LearnerChoice): string {
+  return typeof choice === 'string' ? choice : choice.name;
+}
+
+/** A learner choice as `--model` takes it: `rf:nTrees=4`. */
+export function formatLearnerChoice(choice: LearnerChoice): string {
+  if (typeof choice === 'string') return choice;
+  return [choice.name, ...Object.entries(choice.params ?? {}).map(([key, value]) => `${key}=${String(value)}`)].join(':');
+}
+
+/** A list of learner choices as `--model` takes it. */
+export function formatLearnerList(choices: readonly LearnerChoice[]): string {
+  return choices.map(formatLearnerChoice).join(',');
+}
+
 /** Every run setting, in the order of the receipt's `parameters`. */
 export const SETTINGS = {
   rows: setting(z.number().int().min(2).max(MAX_SYNTHETIC_ROWS), { flag: 'rows', placeholder: 'm', help: `number of synthetic rows m, at most ${MAX_SYNTHETIC_ROWS} and at most the input's records (classification: split between the classes) (default: ${REFERENCE_ROWS.classification} for classification, ${REFERENCE_ROWS.survival} for survival, the sizes the defaults were validated at)` }),
   learners: setting(z.array(z.union([z.string(), z.object({ name: z.string(), params: z.record(z.string(), z.unknown()).optional() })])).optional(), {
     flag: 'model',
     placeholder: 'list',
-    help: 'learner(s) whose mean loss is optimised, comma-separated, each with optional parameters: cart:maxDepth=4,rf:nTrees=50 (default: logistic,cart; cox for survival)',
+    help: `learner(s) whose mean loss is optimised, comma-separated, each with optional parameters: cart:maxDepth=4,rf:nTrees=50 (default: ${formatLearnerList(DEFAULT_LEARNERS.classification)}; ${formatLearnerList(DEFAULT_LEARNERS.survival)} for survival)`,
   }),
   epsilon: setting(positiveOrInfinite, { flag: 'epsilon', placeholder: 'ε', help: 'privacy budget ε ("inf" for a non-private run)' }),
   delta: setting(z.number().gt(0).lt(1).default(1e-5), { flag: 'delta', placeholder: 'δ', help: 'privacy parameter δ' }),
@@ -499,18 +533,6 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return issue.message;
   }
 }
-
-/**
- * The learners a table is condensed for when the caller names none. Classification: a tree and a
- * linear model, the two families clinicians fit — rows moved for a tree alone can be useless or
- * inverted for a linear model (docs/RESULTS.md: wdbc at ε = 3, logistic regression 0.700 ± 0.381 on
- * CART-only tables, worst seed 0.086; 0.971 ± 0.010 on tables condensed for both). Survival: Cox
- * alone. A survival forest in the loss multiplies the run time about fourfold; a single survival tree
- * beside Cox (about twice the time) was measured against a rule fixed in advance and lowered both Cox
- * (−0.012) and RSF (−0.014) on the released tables on average (docs/RESULTS.md, "Session 24").
- */
-// In the registry's order, the order the browser app lists (and sends) its learners in.
-export const DEFAULT_LEARNERS: Readonly<Record<Task, readonly string[]>> = { classification: ['logistic', 'cart'], survival: ['cox'] };
 
 /** Learner recipes, validated now (unknown names or parameters fail before any privacy is spent). */
 function resolveLearners(task: Task, choices: readonly LearnerChoice[] | undefined): LearnerRecipe[] {

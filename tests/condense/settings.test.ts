@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, DEFAULT_LEARNERS, OptionError, SETTINGS, parseSettings, receiptParameterKeys, resolveSettings } from '../../src/condense/settings.js';
+import { DEFAULTS, DEFAULT_LEARNERS, OptionError, SETTINGS, formatLearnerList, learnerChoiceName, parseSettings, receiptParameterKeys, resolveSettings } from '../../src/condense/settings.js';
+import { parseLearnerList } from '../../src/cli/settingsFlags.js';
 import { dataset } from './helpers.js';
 
 describe('the settings schema', () => {
@@ -35,17 +36,21 @@ describe('the settings schema', () => {
     expect(resolveSettings({ train, rows: 10, epsilon: 1, learners: [{ name: 'cart', params: { maxDepth: 3 } }] }).learners[0].params.maxDepth).toBe(3);
   });
 
-  it('without learners a table is condensed for the documented defaults: logistic + CART, and Cox alone for survival', async () => {
-    // docs/RESULTS.md, "Default learners" and "Session 24": a survival tree beside Cox lowered both Cox
-    // and RSF on the released tables, so survival stays Cox alone.
-    expect(DEFAULT_LEARNERS).toEqual({ classification: ['logistic', 'cart'], survival: ['cox'] });
+  it('without learners a table is condensed for the documented defaults: logistic + CART + a 4-tree forest, and Cox alone for survival', async () => {
+    // docs/RESULTS.md, "Default learners", "Session 24" and "Session 30": the forest joined the
+    // classification loss by a rule fixed before its grid; a survival tree or forest beside Cox did not.
+    expect(DEFAULT_LEARNERS).toEqual({ classification: ['logistic', 'cart', { name: 'rf', params: { nTrees: 4 } }], survival: ['cox'] });
     for (const name of ['pima', 'rotterdam']) {
       const { train } = await dataset(name);
       const task = train.card.task;
-      expect(resolveSettings({ train, rows: 10, epsilon: 1 }).learners.map((l) => l.name)).toEqual(DEFAULT_LEARNERS[task]);
-      // The --model help (CLI and web) states the same defaults.
-      expect(SETTINGS.learners.meta.help).toContain(task === 'classification' ? DEFAULT_LEARNERS.classification.join(',') : `${DEFAULT_LEARNERS.survival.join(',')} for survival`);
+      const learners = resolveSettings({ train, rows: 10, epsilon: 1 }).learners;
+      expect(learners.map((l) => l.name)).toEqual(DEFAULT_LEARNERS[task].map(learnerChoiceName));
+      // A default's own parameters reach the recipe; the others keep the learner's defaults.
+      for (const [k, choice] of DEFAULT_LEARNERS[task].entries()) if (typeof choice !== 'string') expect(learners[k].params).toMatchObject(choice.params!);
     }
+    // The --model help (CLI and web) states the same defaults, in the flag's own syntax.
+    expect(SETTINGS.learners.meta.help).toContain('(default: logistic,cart,rf:nTrees=4; cox for survival)');
+    expect(parseLearnerList(formatLearnerList(DEFAULT_LEARNERS.classification))).toEqual(DEFAULT_LEARNERS.classification);
   });
 
   it('the receipt lists the settings in schema order, each followed by the values derived from it', () => {

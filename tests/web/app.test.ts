@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { readParquetRecords } from '../../src/data/parquet.js';
 import { SeededRng } from '../../src/core/rng.js';
-import { DEFAULT_LEARNERS } from '../../src/condense/settings.js';
+import { DEFAULT_LEARNERS, learnerChoiceName } from '../../src/condense/settings.js';
 import { formatNumber } from '../../web/src/dom.js';
 import { CROSS_ORIGIN_ISOLATION, ROOT, buildApp, launchChromium, serveStatic } from './server.js';
 
@@ -213,17 +213,19 @@ describe('browser app (headless Chromium)', () => {
 
     const out = join(work, 'pima.csv');
     const statistics = join(work, 'pima.statistics.json');
-    // Both sides use their default learners (the engine's DEFAULT_LEARNERS: CART and logistic regression).
+    // Both sides use their default learners (the engine's DEFAULT_LEARNERS: logistic regression, CART and
+    // a random forest, evaluated with each learner's own defaults).
+    const defaultNames = DEFAULT_LEARNERS.classification.map(learnerChoiceName);
     await cli('condense', '--dataset', 'pima', '--rows', '20', '--epsilon', '3', '--steps', '12', '--directions', '4', '--seed', '5', '--out', out, '--statistics', statistics, '--quiet');
-    const cliRows = JSON.parse(await cli('evaluate', '--synthetic', out, '--dataset', 'pima', '--models', DEFAULT_LEARNERS.classification.join(','), '--json')).rows;
+    const cliRows = JSON.parse(await cli('evaluate', '--synthetic', out, '--dataset', 'pima', '--models', defaultNames.join(','), '--json')).rows;
     const shown = await page.$$eval('#heldout-table td[data-value]', (cells) =>
       cells.map((c) => {
         const d = (c as HTMLElement).dataset;
         return [d.kind, { estimate: Number(d.value), low: Number(d.low), high: Number(d.high) }, c.textContent, d.learner] as const;
       }),
     );
-    expect(shown.map(([kind]) => kind)).toEqual(DEFAULT_LEARNERS.classification.flatMap(() => ['synthetic', 'full', 'subset', 'gap']));
-    expect(new Set(shown.map(([, , , learner]) => learner))).toEqual(new Set(DEFAULT_LEARNERS.classification));
+    expect(shown.map(([kind]) => kind)).toEqual(defaultNames.flatMap(() => ['synthetic', 'full', 'subset', 'gap']));
+    expect(new Set(shown.map(([, , , learner]) => learner))).toEqual(new Set(defaultNames));
     for (const [kind, interval, text, learner] of shown) {
       expect(interval, `${learner} ${kind}`).toEqual(cliRows.find((r: { learner: string }) => r.learner === learner)[kind!]);
       expect(text, kind).toMatch(new RegExp(`^\\+?${String(Math.round(interval.estimate * 1000) / 1000).replace('.', '\\.')} `));

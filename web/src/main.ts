@@ -10,7 +10,7 @@ import { deliverParquetRecords, hasParquetExtension, hasParquetMagic, readParque
 import type { CondenseProgress } from '../../src/condense/condense.js';
 import { describeJobError, type CondenseJobRequest, type CondenseJobResult, type FitsPlacement, type JobError, type JobEvent } from '../../src/job/protocol.js';
 import { learnerSpecs } from '../../src/models/registry.js';
-import { DEFAULT_LEARNERS } from '../../src/condense/settings.js';
+import { DEFAULT_LEARNERS, formatLearnerChoice, learnerChoiceName, type LearnerChoice } from '../../src/condense/settings.js';
 import { BUNDLED_DATASETS } from './bundled.js';
 import { renderCardEditor } from './cardEditor.js';
 import { lineChart } from './charts.js';
@@ -153,14 +153,21 @@ function setCard(card: DatasetCard): void {
 }
 
 // ---- 3. Settings -----------------------------------------------------------------------------
+/** The engine's default choice of a learner, with its parameters, if the learner is a default. */
+function defaultChoice(task: DatasetCard['task'], name: string): LearnerChoice | undefined {
+  return DEFAULT_LEARNERS[task].find((choice) => learnerChoiceName(choice) === name);
+}
+
 function renderSettings(card: DatasetCard): void {
   const specs = learnerSpecs(card.task);
-  const defaults = DEFAULT_LEARNERS[card.task];
   $('learners').replaceChildren(
     h('legend', {}, 'Learner(s) to condense for'),
-    ...specs.map((s) =>
-      h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'learner', value: s.name, checked: defaults.includes(s.name) }), ` ${s.name} — ${s.description}`),
-    ),
+    ...specs.map((s) => {
+      const preset = defaultChoice(card.task, s.name);
+      // A default with its own parameters (the small forest in the loss) says so beside its name.
+      const note = preset !== undefined && typeof preset !== 'string' ? ` (in the loss as ${formatLearnerChoice(preset)})` : '';
+      return h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'learner', value: s.name, checked: preset !== undefined }), ` ${s.name} — ${s.description}${note}`);
+    }),
   );
   $<HTMLInputElement>('rows').value = card.task === 'classification' ? '20' : '50';
   const bundled = Boolean(state.source?.bundled);
@@ -221,7 +228,9 @@ runButton.addEventListener('click', () => {
   const { source, card } = state;
   if (!source || !card) return;
   clearError('run-error');
-  const learners = [...document.querySelectorAll<HTMLInputElement>('input[name="learner"]:checked')].map((c) => c.value);
+  const checked = [...document.querySelectorAll<HTMLInputElement>('input[name="learner"]:checked')].map((c) => c.value);
+  // A checked default is condensed for as the engine's default (the forest in the loss keeps its 4 trees).
+  const learners = checked.map((name) => defaultChoice(card.task, name) ?? name);
   const holdoutPercent = Number($<HTMLInputElement>('holdout').value);
   if (!source.bundled && !(holdoutPercent >= 0 && holdoutPercent < 100)) {
     return showError('run-error', { kind: 'settings', message: 'The share of rows held out for evaluation must be a percentage from 0 to 99.' });
@@ -246,7 +255,7 @@ runButton.addEventListener('click', () => {
     // An upload has no test split: hold real rows out (as `condense --holdout`, seeded only when
     // the run is). A bundled dataset keeps its fixed split.
     holdout: !source.bundled && holdoutPercent > 0 ? { fraction: holdoutPercent / 100, seed } : undefined,
-    evaluation: { learners: learners.length ? learners : [card.task === 'classification' ? 'cart' : 'cox'], seed: 1 },
+    evaluation: { learners: checked.length ? checked : [card.task === 'classification' ? 'cart' : 'cox'], seed: 1 },
     report: true,
     parallel: workersSelect.value === 'auto' ? 'auto' : Number(workersSelect.value),
   };
