@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NonFiniteReleaseError, assertFiniteRelease, condense, CondenseAbortedError } from '../../src/condense/condense.js';
+import { NonFiniteReleaseError, assertFiniteRelease, condense, CondenseAbortedError, type LearnerChoice } from '../../src/condense/condense.js';
 import { DataAccessScope, MECHANISM } from '../../src/privacy/dataAccess.js';
 import { tableTarget, type Table } from '../../src/data/table.js';
 import { PrivacyLedger, type MechanismEntry } from '../../src/privacy/index.js';
@@ -233,6 +233,21 @@ describe('condense: the optimisation and the release', () => {
     expect(withTree.receipt.entries).toEqual(byDefault.receipt.entries);
     expect(withTree.receipt.epsilon).toBe(byDefault.receipt.epsilon);
     expect(Array.from(withTree.synthetic.features[0].values)).not.toEqual(Array.from(byDefault.synthetic.features[0].values));
+  });
+
+  it('classification: by default the loss also fits a 4-tree forest, listed in the receipt, at the same ε through the same mechanisms', async () => {
+    // docs/RESULTS.md, "Session 30": the forest joined the default loss by a rule fixed before its grid.
+    const { train } = await dataset('pima');
+    const run = (learners?: LearnerChoice[]) => condense({ train, rows: 10, epsilon: 3, steps: 4, directions: 2, seed: 9, ...(learners ? { learners } : {}) });
+    const [byDefault, explicit, before] = [await run(), await run(['logistic', 'cart', { name: 'rf', params: { nTrees: 4 } }]), await run(['logistic', 'cart'])];
+    const listed = byDefault.receipt.parameters.learners as { name: string; params: Record<string, unknown> }[];
+    expect(listed.map((l) => l.name)).toEqual(['logistic', 'cart', 'rf']);
+    expect(listed[2].params.nTrees).toBe(4);
+    // The default is exactly the explicit choice, and the forest changes only what the loss evaluates.
+    expect(Array.from(explicit.synthetic.features[0].values)).toEqual(Array.from(byDefault.synthetic.features[0].values));
+    expect(before.receipt.entries).toEqual(byDefault.receipt.entries);
+    expect(before.receipt.epsilon).toBe(byDefault.receipt.epsilon);
+    expect(Array.from(before.synthetic.features[1].values)).not.toEqual(Array.from(byDefault.synthetic.features[1].values));
   });
 
   it('rejects bad options before spending anything', async () => {
