@@ -178,7 +178,9 @@ describe('one command from a CSV: condense drafts the card when none is given', 
     const csv = join(dir, 'registry.csv');
     writeFileSync(csv, cohortCsv({ rows: 200, status: '12', zeroTimes: 8 }));
     const out = join(dir, 'registry-synth.csv');
-    const r = await run('condense', '--data', csv, '--time', 'days', '--event', 'status', '--steps', '2', '--directions', '2', '--out', out, '--quiet');
+    // Seeded: on 200 records an unseeded run's DP event-time histogram is empty now and then (a clear
+    // error that another test covers), which would make this drafting test fail at random.
+    const r = await run('condense', '--data', csv, '--time', 'days', '--event', 'status', '--steps', '2', '--directions', '2', '--seed', '3', '--out', out, '--quiet');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/coded 1\/2 as in R's Surv/);
     // Without --rows, a table drafted as survival gets the survival default size.
@@ -248,7 +250,8 @@ describe('input formats custodians have: semicolons with decimal commas, TSV', (
     const tsv = join(dir, 'registry.tsv');
     writeFileSync(tsv, cohortCsv({ rows: 300, delimiter: '\t', zeroTimes: 6 }));
     const out = join(dir, 'tsv-synth.csv');
-    const r = await run('condense', '--data', tsv, '--time', 'days', '--event', 'status', '--holdout', '0.3', '--split-seed', '1', '--rows', '20', '--steps', '2', '--directions', '2', '--out', out, '--quiet');
+    // Seeded for the reason given in the drafting test above (210 training records).
+    const r = await run('condense', '--data', tsv, '--time', 'days', '--event', 'status', '--holdout', '0.3', '--split-seed', '1', '--rows', '20', '--steps', '2', '--directions', '2', '--seed', '4', '--out', out, '--quiet');
     expect(r.code, r.stderr).toBe(0);
     const e = await run('evaluate', '--synthetic', out, '--data', tsv, '--card', join(dir, 'tsv-synth.card.json'), '--split', join(dir, 'tsv-synth.split.json'), '--models', 'cox', '--bootstrap', '20', '--json');
     expect(e.code, e.stderr).toBe(0);
