@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { loadBundledCard } from '../node/bundled.js';
-import { DEFAULT_LEARNERS, REFERENCE_ROWS, formatLearnerList, learnerChoiceName, type CondenseOptions, type LearnerChoice } from '../condense/condense.js';
+import { DEFAULT_LEARNERS, REFERENCE_ROWS, formatLearnerList, learnerChoiceName, parseLearnerList, type CondenseOptions, type LearnerChoice } from '../condense/condense.js';
 import { EXTERNAL_COHORT, METHODS, type CellResult, type CellSpec } from './experimentCells.js';
 import { runCells, type WorkerSummary } from './experimentPool.js';
 import { ownThreadCpuSeconds } from './threadCpu.js';
@@ -112,7 +112,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--seeds <n>', 'seeds per cell (seeds 1..n, or first..first + n − 1 with --first-seed)', '5')
     .option('--first-seed <n>', 'first seed (fresh seeds for a confirmation; a cell\'s key is its seed, so caches mix)', '1')
     .option('--rows <list>', 'synthetic rows m, comma-separated (default 20 for classification, 50 for survival)')
-    .option('--model <list>', `condensation learner(s), comma-separated (default: the engine's, ${formatLearnerList(DEFAULT_LEARNERS.classification)} / ${formatLearnerList(DEFAULT_LEARNERS.survival)})`)
+    .option('--model <list>', `condensation learner(s), comma-separated, with parameters as for condense (default: the engine's, ${formatLearnerList(DEFAULT_LEARNERS.classification)} / ${formatLearnerList(DEFAULT_LEARNERS.survival)})`)
     .option('--eval <list>', 'evaluation learners (default: the condensation learner)')
     .option('--set <json>', 'extra condense options as JSON, e.g. {"steps":200}; a JSON array runs each as its own column', '{}')
     .option('--methods <list>', `methods to run (known: ${Object.keys(METHODS).join(', ')})`, 'full,random,kmeans,dp-gaussian,mst,mst-full,dpcondense')
@@ -138,7 +138,7 @@ export async function main(argv: string[]): Promise<void> {
   const specs: CellSpec[] = [];
   for (const name of datasets) {
     const task = (await loadBundledCard(name)).task;
-    const model: LearnerChoice[] = o.model ? String(o.model).split(',') : [...DEFAULT_LEARNERS[task]];
+    const model: LearnerChoice[] = o.model ? parseLearnerList(String(o.model)) : [...DEFAULT_LEARNERS[task]];
     // Evaluation fits each learner with its own defaults (a 4-tree forest in the loss is scored as the 100-tree one).
     const evalLearners = o.eval ? String(o.eval).split(',') : [...new Set(model.map(learnerChoiceName))];
     const sizes = o.rows ? String(o.rows).split(',').map(Number) : [REFERENCE_ROWS[task]];

@@ -6,7 +6,7 @@
  * reported against the flag by `optionErrorAsUsage`.
  */
 import type { Command } from 'commander';
-import { DEFAULTS, OptionError, SETTINGS, type CondenseSettings, type LearnerChoice } from '../condense/settings.js';
+import { DEFAULTS, OptionError, SETTINGS, parseLearnerList, type CondenseSettings } from '../condense/settings.js';
 import { learnerSpecs } from '../models/registry.js';
 import { UsageError } from './context.js';
 
@@ -80,31 +80,4 @@ function parseNumber(flag: string, text: string): number {
   // An integer written out must be read exactly (a seed of 2^53 + 1 would silently become 2^53).
   if (/^\s*\d+\s*$/.test(text) && BigInt(text.trim()) !== BigInt(v)) throw new UsageError(`--${flag}: "${text}" is beyond 2^53, the largest integer read exactly`);
   return v;
-}
-
-/**
- * `cart:maxDepth=4,rf:nTrees=50:maxFeatures=sqrt` → learners with parameters. A parameter is
- * `name=value` after the learner's colon (several joined by colons); a comma-separated `name=value`
- * without a learner continues the previous one. Values: numbers, true/false, or strings.
- */
-export function parseLearnerList(text: string): LearnerChoice[] {
-  const out: { name: string; params: Record<string, unknown> }[] = [];
-  for (const token of text.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const parts = token.split(':');
-    let target: { name: string; params: Record<string, unknown> };
-    if (parts[0].includes('=')) {
-      if (out.length === 0) throw new UsageError(`--model: "${token}" needs a learner before it (e.g. cart:${token})`);
-      target = out[out.length - 1];
-    } else {
-      target = { name: parts.shift()!, params: {} };
-      out.push(target);
-    }
-    for (const assignment of parts) {
-      const eq = assignment.indexOf('=');
-      if (eq <= 0) throw new UsageError(`--model: "${assignment}" is not name=value`);
-      const value = assignment.slice(eq + 1);
-      target.params[assignment.slice(0, eq)] = value === 'true' ? true : value === 'false' ? false : value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
-    }
-  }
-  return out.map(({ name, params }) => (Object.keys(params).length ? { name, params } : name));
 }

@@ -50,7 +50,7 @@ import { fitMst } from '../synthesis/mst/index.js';
 import { chargeSelection, checkpointSteps, planSelection, selectCandidate, selectionResolution, type SelectionOutcome } from './selection.js';
 
 export { NonFiniteReleaseError, assertFiniteRelease } from './release.js';
-export { DEFAULTS, DEFAULT_LEARNERS, OptionError, REFERENCE_ROWS, SETTINGS, formatLearnerChoice, formatLearnerList, learnerChoiceName, parseSettings, resolveSettings, settingsSchema } from './settings.js';
+export { DEFAULTS, DEFAULT_LEARNERS, OptionError, REFERENCE_ROWS, SETTINGS, formatLearnerChoice, formatLearnerList, learnerChoiceName, parseLearnerList, parseSettings, resolveSettings, settingsSchema } from './settings.js';
 export type { CondenseOptions, CondenseProgress, CondenseSettings, Initialisation, LearnerChoice, ResolvedSettings, RunSettings } from './settings.js';
 export type { TraceRow } from './steps.js';
 export type { ReleasedFeature, ReleasedStatistics } from './release.js';

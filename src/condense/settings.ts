@@ -100,6 +100,35 @@ export function formatLearnerList(choices: readonly LearnerChoice[]): string {
   return choices.map(formatLearnerChoice).join(',');
 }
 
+/**
+ * `cart:maxDepth=4,rf:nTrees=50:maxFeatures=sqrt` → learners with parameters. A parameter is
+ * `name=value` after the learner's colon (several joined by colons); a comma-separated `name=value`
+ * without a learner continues the previous one. Values: numbers, true/false, or strings. The inverse
+ * of `formatLearnerList`; shared by the CLI's `--model` and the experiment harness's. A malformed
+ * list is an `OptionError` of `learners` (the CLI reports it against `--model`).
+ */
+export function parseLearnerList(text: string): LearnerChoice[] {
+  const out: { name: string; params: Record<string, unknown> }[] = [];
+  for (const token of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const parts = token.split(':');
+    let target: { name: string; params: Record<string, unknown> };
+    if (parts[0].includes('=')) {
+      if (out.length === 0) throw new OptionError('learners', `"${token}" needs a learner before it (e.g. cart:${token})`);
+      target = out[out.length - 1];
+    } else {
+      target = { name: parts.shift()!, params: {} };
+      out.push(target);
+    }
+    for (const assignment of parts) {
+      const eq = assignment.indexOf('=');
+      if (eq <= 0) throw new OptionError('learners', `"${assignment}" is not name=value`);
+      const value = assignment.slice(eq + 1);
+      target.params[assignment.slice(0, eq)] = value === 'true' ? true : value === 'false' ? false : value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
+    }
+  }
+  return out.map(({ name, params }) => (Object.keys(params).length ? { name, params } : name));
+}
+
 /** Every run setting, in the order of the receipt's `parameters`. */
 export const SETTINGS = {
   rows: setting(z.number().int().min(2).max(MAX_SYNTHETIC_ROWS), { flag: 'rows', placeholder: 'm', help: `number of synthetic rows m, at most ${MAX_SYNTHETIC_ROWS} and at most the input's records (classification: split between the classes) (default: ${REFERENCE_ROWS.classification} for classification, ${REFERENCE_ROWS.survival} for survival, the sizes the defaults were validated at)` }),

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../src/condense/settings.js';
-import { addSettingFlags, parseLearnerList, settingsFromFlags } from '../../src/cli/settingsFlags.js';
+import { addSettingFlags, settingsFromFlags } from '../../src/cli/settingsFlags.js';
+import { parseLearnerList } from '../../src/condense/settings.js';
 
 describe('CLI flags from the settings schema', () => {
   it('every setting except the bounds map has a flag, and the parsed flags are typed settings', () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, DEFAULT_LEARNERS, OptionError, SETTINGS, formatLearnerList, learnerChoiceName, parseSettings, receiptParameterKeys, resolveSettings } from '../../src/condense/settings.js';
-import { parseLearnerList } from '../../src/cli/settingsFlags.js';
+import { DEFAULTS, DEFAULT_LEARNERS, OptionError, SETTINGS, formatLearnerList, learnerChoiceName, parseLearnerList, parseSettings, receiptParameterKeys, resolveSettings } from '../../src/condense/settings.js';
 import { dataset } from './helpers.js';
 
 describe('the settings schema', () => {
