@@ -27,6 +27,17 @@ export interface BudgetPlan {
   momentsNoiseMultiplier: number;
   /** The focused second moments measurement over the k kept features (`focusedMomentsShare`), when it is taken. */
   focusedMoments?: FocusedMomentsPlan;
+  /** The loose-bounds histogram (`rangesShare`), when it is taken. */
+  looseRanges?: LooseRangesPlan;
+}
+
+export interface LooseRangesPlan {
+  /** Share of the stratum moments' zCDP ρ it spends (the moments keep 1 − share). */
+  share: number;
+  /** The numeric features with public bounds (card or user), in card order: the histogram's features. */
+  features: string[];
+  /** Its σ (noise std over its own sensitivity). */
+  noiseMultiplier: number;
 }
 
 export interface FocusedMomentsPlan {
@@ -87,6 +98,17 @@ export function checkBudgetCovers(
   });
 }
 
+/**
+ * The features the loose-bounds histogram (`rangesShare`) would measure: numeric features whose
+ * bounds are public (the user's or the card's). DP bounds are already where the data lie. A run
+ * takes it when private (without noise, wide bounds cost nothing), asked for, not replaced by the
+ * all-feature `dataRanges`, and some feature qualifies. Public settings and the card only.
+ */
+export function looseRangeFeatures(settings: Pick<RunSettings, 'isPrivate' | 'rangesShare' | 'dataRanges' | 'bounds'>, card: DatasetCard): string[] {
+  if (!settings.isPrivate || settings.rangesShare <= 0 || settings.dataRanges) return [];
+  return card.features.filter((f) => (f.type === 'numeric' || f.type === 'integer') && (settings.bounds[f.name] ?? f.bounds) !== undefined).map((f) => f.name);
+}
+
 export function planBudget(settings: RunSettings, card: DatasetCard): BudgetPlan {
   checkBudgetCovers(card, settings);
   // Decided from the card and the public bounds alone, as `checkBudgetCovers` counts them.
@@ -99,18 +121,31 @@ export function planBudget(settings: RunSettings, card: DatasetCard): BudgetPlan
         accountant: settings.accountant,
       })
     : 0;
-  const plan: BudgetPlan = { preprocessingQueries: queries, featuresNeedingBounds, rangeFeatures, preprocessingNoiseMultiplier, momentsNoiseMultiplier: preprocessingNoiseMultiplier };
-  if (!takesFocusedMoments(settings, card) || settings.featureFocus === 'off') return plan;
-  // The moments' ρ = 1/(2σ²) (per unit of sensitivity) split as (1 − s)ρ + sρ: two Gaussian queries
-  // of σ/√(1 − s) and σ/√s cost exactly what one of σ did under RDP, zCDP and PLD alike (their
+  // The moments' ρ = 1/(2σ²) (per unit of sensitivity) split into parts: Gaussian queries of σ/√share
+  // for shares adding to 1 cost exactly what one of σ did under RDP, zCDP and PLD alike (their
   // precisions 1/σ² add), so the total is unchanged. Widened by one part in 10¹², as the PLD
-  // calibration is, so that rounding errs toward privacy. Both are fixed here, from public values.
-  const share = settings.focusedMomentsShare;
+  // calibration is, so that rounding errs toward privacy. All fixed here, from public values.
+  // First the loose-bounds histogram takes its share w; then the focused measurement takes its share
+  // s of what is left.
   const widen = 1 + 1e-12;
+  const part = (share: number) => (preprocessingNoiseMultiplier / Math.sqrt(share)) * widen;
+  const looseFeatures = looseRangeFeatures(settings, card);
+  const w = looseFeatures.length > 0 ? settings.rangesShare : 0;
+  const looseRanges = w > 0 ? { looseRanges: { share: w, features: looseFeatures, noiseMultiplier: part(w) } } : {};
+  const plan: BudgetPlan = {
+    preprocessingQueries: queries,
+    featuresNeedingBounds,
+    rangeFeatures,
+    preprocessingNoiseMultiplier,
+    momentsNoiseMultiplier: w > 0 ? part(1 - w) : preprocessingNoiseMultiplier,
+    ...looseRanges,
+  };
+  if (!takesFocusedMoments(settings, card) || settings.featureFocus === 'off') return plan;
+  const s = settings.focusedMomentsShare;
   return {
     ...plan,
-    momentsNoiseMultiplier: (preprocessingNoiseMultiplier / Math.sqrt(1 - share)) * widen,
-    focusedMoments: { share, features: settings.featureFocus, noiseMultiplier: (preprocessingNoiseMultiplier / Math.sqrt(share)) * widen },
+    momentsNoiseMultiplier: part((1 - w) * (1 - s)),
+    focusedMoments: { share: s, features: settings.featureFocus, noiseMultiplier: part((1 - w) * s) },
   };
 }
 

@@ -214,6 +214,20 @@ export function privateDataRanges(
   return releaseDataRanges(table, bounds, histogram.counts, ctx, noiseMultiplier, threshold);
 }
 
+/**
+ * The share of a feature's records the surviving bins of the loose-bounds histogram must hold for its
+ * bounds to be narrowed (`releaseDataRanges`): three quarters, so that the range — the core widened
+ * by its own width on each side — leaves out at most a thin tail (a normal's central 75 % widened so
+ * reaches ±3.5 sd).
+ */
+export const PACKED_CORE_SHARE = 0.75;
+
+function sumOf(values: Float64Array, offset: number, length: number): number {
+  let total = 0;
+  for (let i = offset; i < offset + length; i++) total += values[i];
+  return total;
+}
+
 /** The data-ranges query's histogram: each present value adds 1 to one of RANGE_BINS equal bins inside its feature's bounds. */
 function dataRangesHistogram(table: Table, bounds: Record<string, [number, number]>): HistogramCollector {
   const names = Object.keys(bounds);
@@ -228,6 +242,7 @@ function releaseDataRanges(
   ctx: NoisyQueryContext,
   noiseMultiplier: number,
   threshold = occupiedBinThreshold(Object.keys(bounds).length * RANGE_BINS),
+  packedShare?: number,
 ): Record<string, [number, number]> {
   const names = Object.keys(bounds);
   const result: Record<string, [number, number]> = {};
@@ -237,10 +252,23 @@ function releaseDataRanges(
   for (let f = 0; f < names.length; f++) layout.part(RANGE_BINS, 1);
   const query = layout.build({ name: MECHANISM.dataRanges, purpose: `data ranges inside the public bounds of ${names.length} features` }, noiseMultiplier);
   release(ctx, query, counts);
-  const cutoff = ctx.isPrivate ? threshold * query.noiseMultiplier * query.l2Sensitivity : 0.5;
+  const binNoise = ctx.isPrivate ? query.noiseMultiplier * query.l2Sensitivity : 0;
+  const cutoff = ctx.isPrivate ? threshold * binNoise : 0.5;
+  // With `packedShare`: the records per feature, read off the released histogram (every feature's
+  // bins sum to its present records; averaged over the features, its noise sd is the bins' σ·√(bins/features)).
+  const records = packedShare === undefined ? 0 : sumOf(counts, 0, counts.length) / names.length;
   columns.forEach((column, f) => {
     const [low, high] = bounds[names[f]];
-    const core = survivingSpan(counts, f * RANGE_BINS, RANGE_BINS, cutoff);
+    let core = survivingSpan(counts, f * RANGE_BINS, RANGE_BINS, cutoff);
+    // Narrow only where the bins that clear the noise hold `packedShare` of the records, by at least
+    // one noise sd of that comparison (the core's c bins, and `packedShare` times the record
+    // estimate's): when the noise hides the tails (a low ε, few records) the surviving bins are only
+    // the densest few, and narrowing to them would clamp the tails away.
+    if (core && packedShare !== undefined) {
+      const bins = core[1] - core[0];
+      const margin = binNoise * Math.sqrt(bins + (packedShare * packedShare * RANGE_BINS) / names.length);
+      if (sumOf(counts, f * RANGE_BINS + core[0], bins) - packedShare * records < margin) core = undefined;
+    }
     // The surviving bins are the dense core; the tails (often where the outcome signal is) reach
     // beyond it, so the range extends the core by its own width on each side. (Every value this
     // can give is among `rangeBoundCuts`, which the one pass relies on.)
@@ -258,6 +286,15 @@ export interface Stratification {
   stratify(table: Table): Int32Array;
   /** The stratum of each pre-stratum of the one pass (`preStratification`). */
   strataOfPreStrata(): Int32Array;
+}
+
+/** Which preprocessing queries a run makes (`planBudget`): public settings and the card only. */
+export interface PreprocessingPlan {
+  featuresNeedingBounds: readonly string[];
+  /** `dataRanges`: every numeric feature, narrowed at the shared σ. */
+  rangeFeatures: readonly string[];
+  /** `rangesShare`: the public-bounded features, at their own σ, narrowed only where packed. */
+  looseRanges?: { features: readonly string[]; noiseMultiplier: number };
 }
 
 /** What the private preprocessing hands the run. */
@@ -288,7 +325,7 @@ export interface PrivatePreprocessing<T extends Stratification> {
  */
 export function privatePreprocessing<T extends Stratification>(
   table: Table,
-  plan: { featuresNeedingBounds: readonly string[]; rangeFeatures: readonly string[] },
+  plan: PreprocessingPlan,
   settings: { task: Task; bounds: Record<string, [number, number]>; momentsClip?: number },
   ctx: NoisyQueryContext,
   noiseMultiplier: number,
@@ -299,7 +336,10 @@ export function privatePreprocessing<T extends Stratification>(
   const needBounds = new Set(plan.featuresNeedingBounds);
   const publicBounds = (f: (typeof features)[number]) => (userBounds[f.name] ?? f.bounds) as [number, number] | undefined;
   // Range features whose wide bounds are public are histogrammed in the first pass; the others after the DP bounds.
-  const ranged = features.filter((f) => plan.rangeFeatures.includes(f.name));
+  // `dataRanges` (every numeric feature, one of the shared-σ queries) or the loose-bounds histogram
+  // (public-bounded features only, its own σ, narrowing only where the data are packed).
+  const rangeFeatures = plan.looseRanges?.features ?? plan.rangeFeatures;
+  const ranged = features.filter((f) => rangeFeatures.includes(f.name));
   const rangedNow: Record<string, [number, number]> = Object.fromEntries(ranged.filter((f) => !needBounds.has(f.name)).map((f) => [f.name, publicBounds(f) ?? [0, 1]]));
   const rangedLater = ranged.filter((f) => needBounds.has(f.name)).map((f) => f.name);
 
@@ -309,7 +349,7 @@ export function privatePreprocessing<T extends Stratification>(
   // bounds will be released on, or (joint clip, ranges inside DP bounds) in a later pass.
   const mode = (f: (typeof features)[number], j: number): MomentsMode | undefined => {
     if (layout[j].kind !== 'numeric') return { bounds: [0, 1] };
-    if (plan.rangeFeatures.includes(f.name)) return needBounds.has(f.name) ? undefined : { cuts: rangeBoundCuts(...rangedNow[f.name], f.type) };
+    if (rangeFeatures.includes(f.name)) return needBounds.has(f.name) ? undefined : { cuts: rangeBoundCuts(...rangedNow[f.name], f.type) };
     return needBounds.has(f.name) ? { cuts: slogBoundCuts(f.type) } : { bounds: publicBounds(f) ?? [0, 1] };
   };
   const boundsHistogram = needBounds.size > 0 ? featureBoundsHistogram(table, plan.featuresNeedingBounds) : undefined;
@@ -345,7 +385,9 @@ export function privatePreprocessing<T extends Stratification>(
       });
     }
     nowNames.forEach((name, k) => counts.set(rangesHistogram.counts.subarray(k * RANGE_BINS, (k + 1) * RANGE_BINS), ranged.findIndex((f) => f.name === name) * RANGE_BINS));
-    bounds = { ...wide, ...releaseDataRanges(table, toNarrow, counts, ctx, noiseMultiplier) };
+    bounds = plan.looseRanges
+      ? { ...wide, ...releaseDataRanges(table, toNarrow, counts, ctx, plan.looseRanges.noiseMultiplier, undefined, PACKED_CORE_SHARE) }
+      : { ...wide, ...releaseDataRanges(table, toNarrow, counts, ctx, noiseMultiplier) };
   }
   const featureBounds = features.map((f) => boundsOf(f, bounds));
   // 3. The task (survival: the time histogram, which fixes the risk groups).
@@ -377,10 +419,10 @@ export function privatePreprocessing<T extends Stratification>(
 }
 
 /** The mechanisms the first pass reads for (its data-access section: all of them, each charged when released). */
-function jointSection(plan: { featuresNeedingBounds: readonly string[]; rangeFeatures: readonly string[] }, task: Task, withMoments: boolean): string {
+function jointSection(plan: PreprocessingPlan, task: Task, withMoments: boolean): string {
   return [
     ...(plan.featuresNeedingBounds.length ? [MECHANISM.featureBounds] : []),
-    ...(plan.rangeFeatures.length ? [MECHANISM.dataRanges] : []),
+    ...(plan.rangeFeatures.length || plan.looseRanges ? [MECHANISM.dataRanges] : []),
     ...(task === 'survival' ? [MECHANISM.timeHistogram] : []),
     ...(withMoments ? [MECHANISM.stratumMoments] : []),
   ].join(' + ');

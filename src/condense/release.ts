@@ -111,6 +111,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     ...(focus ? { featureFocus: focus.kept.length, focusedFeatures: focus.keptNames() } : {}),
     // The focused second moments measurement: its ledger entry is listed with the others.
     ...(budget.focusedMoments ? { focusedMomentsShare: budget.focusedMoments.share } : {}),
+    ...(budget.looseRanges ? { rangesShare: budget.looseRanges.share } : {}),
   };
 }
 
@@ -119,7 +120,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
  * the options that are off by default or act only on some tables), in the receipt's order: a receipt
  * lists each only when present, so runs without them keep their receipts.
  */
-const LISTED_WHEN_PRESENT = ['mstShare', 'initialDraws', 'timeOrder', 'rowWeights', 'iterateAverage', 'featureFocus', 'focusedFeatures', 'focusedMomentsShare'] as const satisfies readonly (keyof ResolvedSettings)[];
+const LISTED_WHEN_PRESENT = ['mstShare', 'initialDraws', 'timeOrder', 'rowWeights', 'iterateAverage', 'featureFocus', 'focusedFeatures', 'focusedMomentsShare', 'rangesShare'] as const satisfies readonly (keyof ResolvedSettings)[];
 
 export function releaseReceipt(
   ledger: PrivacyLedger,

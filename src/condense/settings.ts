@@ -304,6 +304,13 @@ export const SETTINGS = {
     help: 'narrow every numeric feature\'s bounds (card, user or DP) to where the data lie with a DP histogram before the moments',
     receipt: false,
   }),
+  rangesShare: setting(fraction().max(0.5).default(0), {
+    flag: 'ranges-share',
+    placeholder: 'w',
+    help: "private runs: spend share w of the stratum moments' privacy budget (zCDP ρ) on a DP histogram of every numeric feature with public bounds (card or --bounds), and narrow a feature's bounds only where that histogram shows the data packed in a small part of them (at least three quarters of the records, with one noise sd to spare, in the bins that clear the noise); the moments keep 1 − w of their ρ and the run's total ε is unchanged (default 0: off; ignored with --data-ranges)",
+    // Listed in the receipt (by `settingsAsRun`) only when the histogram was taken.
+    receipt: false,
+  }),
   momentsClip: setting(z.number().gt(0).optional(), {
     flag: 'moments-clip',
     placeholder: 'c',
@@ -438,6 +445,8 @@ export interface ResolvedSettings {
   focusedFeatures?: string[];
   /** Only when the focused second moments measurement was taken (`focusedMomentsShare`): its share of the moments' ρ. */
   focusedMomentsShare?: number;
+  /** Only when the loose-bounds histogram was taken (`rangesShare`): its share of the moments' ρ. */
+  rangesShare?: number;
 }
 
 type Resolved<K extends keyof SettingsShape> = z.output<SettingsShape[K]>;
