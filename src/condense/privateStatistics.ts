@@ -196,7 +196,8 @@ function roundBounds(type: string, low: number, high: number): [number, number] 
  * bounded feature scales with the width of its bounds. One joint histogram query — each record adds
  * 1 to one of RANGE_BINS equal bins inside each listed feature's bounds (sensitivity √features) —
  * keeps the bins whose noisy count clears `threshold` noise standard deviations (default
- * `occupiedBinThreshold` of the query's bins); the range is their
+ * `occupiedBinThreshold` of the query's bins) — with `packedShare` (the loose-bounds histogram of
+ * `rangesShare`), only where those bins hold that share of the feature's records; the range is their
  * outer edges widened by one bin, then by the core's own width on each side, inside the given bounds. A feature with no surviving bin keeps its
  * bounds. Values outside the range are clamped later, the same bias `privateFeatureBounds` accepts.
  * The bounds given may themselves be DP (`privateFeatureBounds`: a symmetric-log grid whose bins
@@ -208,10 +209,11 @@ export function privateDataRanges(
   ctx: NoisyQueryContext,
   noiseMultiplier: number,
   threshold = occupiedBinThreshold(Object.keys(bounds).length * RANGE_BINS),
+  packedShare?: number,
 ): Record<string, [number, number]> {
   const histogram = dataRangesHistogram(table, bounds);
   ctx.scope.inside(MECHANISM.dataRanges, () => readRecordsOnce(table, [histogram]));
-  return releaseDataRanges(table, bounds, histogram.counts, ctx, noiseMultiplier, threshold);
+  return releaseDataRanges(table, bounds, histogram.counts, ctx, noiseMultiplier, threshold, packedShare);
 }
 
 /**

@@ -94,7 +94,7 @@ describe('condense: privacy bookkeeping', () => {
 });
 
 describe('condense: no real row leaves, and real data is read only inside charged mechanisms', () => {
-  async function auditedRun(name: string, epsilon: number, extra: { selectionShare?: number; dataRanges?: boolean; momentsClip?: number; timeOrder?: 'quantile'; iterateAverage?: 'tail'; featureFocus?: number; focusedMomentsShare?: number } = {}) {
+  async function auditedRun(name: string, epsilon: number, extra: { selectionShare?: number; dataRanges?: boolean; rangesShare?: number; momentsClip?: number; timeOrder?: 'quantile'; iterateAverage?: 'tail'; featureFocus?: number; focusedMomentsShare?: number } = {}) {
     const { train } = await dataset(name);
     const scope = new DataAccessScope();
     const { reads, watchTable } = auditor(scope);
@@ -122,6 +122,9 @@ describe('condense: no real row leaves, and real data is read only inside charge
     ['rotterdam', {}],
     ['pima', { selectionShare: 0.1 }],
     ['rotterdam', { dataRanges: true, momentsClip: 0.7 }],
+    // The loose-bounds histogram, with and beside the focused moments measurement (three parts of the moments' ρ).
+    ['wdbc', { rangesShare: 0.25 }],
+    ['rotterdam', { rangesShare: 0.25, featureFocus: 2, focusedMomentsShare: 0.5 }],
     ['rotterdam', { timeOrder: 'quantile' as const }],
     ['pima', { selectionShare: 0.1, iterateAverage: 'tail' as const }],
     // The focused steps: the kept set and the frozen values come from the released moments only.

@@ -3,7 +3,8 @@ import { SeededRng } from '../../src/core/rng.js';
 import type { DatasetCard, FeatureSpec } from '../../src/data/card.js';
 import { recordColumns, rowMajorRecords, type Table } from '../../src/data/table.js';
 import { condense } from '../../src/condense/condense.js';
-import { privateDataRanges, privateFeatureBounds, privatePreprocessing, privateTimeHistogram, StratumMomentsQuery, type NoisyQueryContext } from '../../src/condense/privateStatistics.js';
+import { PACKED_CORE_SHARE, privateDataRanges, privateFeatureBounds, privatePreprocessing, privateTimeHistogram, StratumMomentsQuery, type NoisyQueryContext } from '../../src/condense/privateStatistics.js';
+import { formatTableCsv } from '../../src/data/format.js';
 import { LOGT_BINS, slogEdge, timeEdge } from '../../src/condense/statisticsPass.js';
 import { resolveSettings } from '../../src/condense/settings.js';
 import { newTask, SurvivalTask } from '../../src/condense/task.js';
@@ -222,5 +223,84 @@ describe('survival risk groups split at a public grid edge, and the receipt says
       }
     }
     expect(Math.min(...allocation)).toBeGreaterThan(2);
+  });
+});
+
+describe('the loose-bounds histogram (rangesShare) narrows only bounds the data fill a small part of', () => {
+  // Three features with bounds [0, 100] and 2,000 records: one packed into its first bin, one spread
+  // evenly, one zero-inflated (60 % at 0, the rest spread: its densest bin alone clears the noise).
+  const n = 2000;
+  const specs: FeatureSpec[] = ['packed', 'spread', 'spike'].map((name) => ({ name, type: 'numeric', bounds: [0, 100] }));
+  const card = { name: 'loose', task: 'classification', target: { name: 'y', positive: 1 }, features: specs } as unknown as DatasetCard;
+  const rng = new SeededRng(3);
+  const columns = specs.map(() => new Float64Array(n));
+  for (let i = 0; i < n; i++) {
+    columns[0][i] = 0.5 * rng.uniform();
+    columns[1][i] = 100 * rng.uniform();
+    columns[2][i] = i % 5 < 3 ? 0 : 100 * rng.uniform();
+  }
+  const table: Table = { card, nRows: n, features: specs.map((spec, f) => ({ spec, values: columns[f], missing: new Uint8Array(n) })), label: Uint8Array.from({ length: n }, (_, i) => i % 2) };
+  const bounds = Object.fromEntries(specs.map((s) => [s.name, [0, 100] as [number, number]]));
+  const privateContext = (seed: number): NoisyQueryContext => ({ isPrivate: true, ledger: new PrivacyLedger({ epsilon: 100, delta: 1e-5 }), noiseRng: new SeededRng(seed), scope: new DataAccessScope() });
+
+  it('packed: narrowed; spread: kept; zero-inflated: kept, where the all-feature data ranges narrow it to its spike', () => {
+    let spikeNarrowedByAll = 0;
+    for (const seed of [1, 2, 3, 4, 5]) {
+      // σ 20 over sensitivity √3: 35 records of noise per bin; the spread bins (62 records) stay below the threshold.
+      const packed = privateDataRanges(table, bounds, privateContext(seed), 20, undefined, PACKED_CORE_SHARE);
+      expect(packed.packed[1], `seed ${seed}`).toBeLessThanOrEqual(12.5);
+      expect(packed.spread, `seed ${seed}`).toEqual([0, 100]);
+      expect(packed.spike, `seed ${seed}`).toEqual([0, 100]);
+      // The all-feature data ranges (no packed test) clamp 40 % of the spike feature's records away
+      // (unless a noisy tail bin happens to clear the threshold and stretch its core).
+      if (privateDataRanges(table, bounds, privateContext(seed), 20).spike[1] <= 12.5) spikeNarrowedByAll++;
+    }
+    expect(spikeNarrowedByAll).toBeGreaterThanOrEqual(3);
+  });
+
+  it('without noise the test reads exact counts: a feature packed into a few bins is narrowed, a spread one is not', () => {
+    const exact = privateDataRanges(table, bounds, exactContext(), 0, undefined, PACKED_CORE_SHARE);
+    expect(exact.packed[1]).toBeLessThanOrEqual(12.5);
+    expect(exact.spread).toEqual([0, 100]);
+  });
+});
+
+describe('rangesShare takes its share of the moments\' ρ: the run\'s ε and the preprocessing\'s precision are unchanged', () => {
+  const precision = (entries: { name: string; noise_multiplier?: number }[]) =>
+    entries.filter((e) => e.name !== 'zero_order_steps').reduce((sum, e) => sum + 1 / e.noise_multiplier! ** 2, 0);
+  it.each([
+    ['pima', {}],
+    ['pima', { featureFocus: 3, focusedMomentsShare: 0.5 }],
+    ['rotterdam', {}],
+  ] as const)('%s %j', async (name, extra) => {
+    const { train } = await dataset(name);
+    const run = (rangesShare: number) => condense({ train, rows: 12, epsilon: 2, steps: 3, directions: 2, seed: 7, rangesShare, ...extra });
+    const off = await run(0);
+    const on = await run(0.25);
+    expect(off.receipt.entries.map((e) => e.name)).not.toContain('data_ranges_histogram');
+    expect(on.receipt.entries[0].name).toBe('data_ranges_histogram');
+    expect(on.receipt.entries.slice(1).map((e) => e.name)).toEqual(off.receipt.entries.map((e) => e.name));
+    const moments = (r: typeof on) => r.receipt.entries.find((e) => e.name === 'stratum_moments')!.noise_multiplier!;
+    // σ/√0.25 for the histogram; the moments' σ/√(1 − s) (s: the focused share, if any) becomes σ/√(0.75·(1 − s)).
+    const focused = 'focusedMomentsShare' in extra ? extra.focusedMomentsShare : 0;
+    expect(on.receipt.entries[0].noise_multiplier! / moments(off)).toBeCloseTo(Math.sqrt(1 - focused) / Math.sqrt(0.25), 9);
+    expect(moments(on) / moments(off)).toBeCloseTo(1 / Math.sqrt(0.75), 9);
+    expect(precision(on.receipt.entries) / precision(off.receipt.entries)).toBeCloseTo(1, 9);
+    expect(on.receipt.epsilon).toBeLessThanOrEqual(2);
+    expect(on.receipt.epsilon).toBeGreaterThan(1.999);
+    expect(on.settings.rangesShare).toBe(0.25);
+    expect(off.settings.rangesShare).toBeUndefined();
+  });
+
+  it('is not taken without noise, beside --data-ranges, or on a card that bounds no numeric feature', async () => {
+    const { train } = await dataset('pima');
+    const names = async (options: Record<string, unknown>, data = train) => (await condense({ train: data, rows: 12, steps: 2, directions: 2, seed: 7, rangesShare: 0.25, ...options } as never)).receipt.entries.map((e) => e.name);
+    expect(await names({ epsilon: Infinity })).not.toContain('data_ranges_histogram');
+    expect((await names({ epsilon: 2, dataRanges: true })).filter((n) => n === 'data_ranges_histogram')).toHaveLength(1);
+    const physionet = (await dataset('physionet2012')).train;
+    const withShare = await condense({ train: physionet, rows: 10, epsilon: 2, steps: 2, directions: 2, seed: 7, rangesShare: 0.25 });
+    const without = await condense({ train: physionet, rows: 10, epsilon: 2, steps: 2, directions: 2, seed: 7, rangesShare: 0 });
+    expect(withShare.receipt.entries).toEqual(without.receipt.entries);
+    expect(formatTableCsv(withShare.synthetic)).toBe(formatTableCsv(without.synthetic));
   });
 });

@@ -71,7 +71,7 @@ function withoutRecord(table: Table, removed: number): Table {
 /** Everything a library run outputs, as text. */
 async function outputsOf(
   train: Table,
-  options: { rows: number; learners?: string[]; selectionShare?: number; dataRanges?: boolean; momentsClip?: number; iterateAverage?: 'tail'; featureFocus?: number; focusedMomentsShare?: number; presenceCounts?: 'pooled' | 'count'; initialDraws?: 'stratified' },
+  options: { rows: number; learners?: string[]; selectionShare?: number; dataRanges?: boolean; rangesShare?: number; momentsClip?: number; iterateAverage?: 'tail'; featureFocus?: number; focusedMomentsShare?: number; presenceCounts?: 'pooled' | 'count'; initialDraws?: 'stratified' },
 ): Promise<Record<string, string>> {
   const progress: CondenseProgress[] = [];
   const result = await condense({ train, epsilon: 3, seed: 9, steps: 6, directions: 2, batchSize: 64, ...options, onProgress: (p) => progress.push(p) });
@@ -91,6 +91,8 @@ describe('neighbouring datasets, with every mechanism output fixed, give byte-id
     ['pima', 20, 0.1, {}],
     ['rotterdam', 12, 0.1, {}],
     ['pima', 20, 0, { dataRanges: true, momentsClip: 0.7 }],
+    // The loose-bounds histogram (which bounds it narrows, and the records it compares with, are read off its released counts).
+    ['wdbc', 20, 0, { rangesShare: 0.25 }],
     // The averaged iterates, released directly and as the selection's last candidate.
     ['rotterdam', 12, 0.1, { iterateAverage: 'tail' as const }],
     // The focused steps (the kept set, listed in the receipt, is chosen from the released moments).
