@@ -266,8 +266,9 @@ describe('the loose-bounds histogram (rangesShare) narrows only bounds the data 
 });
 
 describe('rangesShare takes its share of the moments\' ρ: the run\'s ε and the preprocessing\'s precision are unchanged', () => {
-  const precision = (entries: { name: string; noise_multiplier?: number }[]) =>
-    entries.filter((e) => e.name !== 'zero_order_steps').reduce((sum, e) => sum + 1 / e.noise_multiplier! ** 2, 0);
+  const sigma = (e: { noise_multiplier?: unknown }) => Number(e.noise_multiplier);
+  const precision = (entries: { name: string; noise_multiplier?: unknown }[]) =>
+    entries.filter((e) => e.name !== 'zero_order_steps').reduce((sum, e) => sum + 1 / sigma(e) ** 2, 0);
   it.each([
     ['pima', {}],
     ['pima', { featureFocus: 3, focusedMomentsShare: 0.5 }],
@@ -280,10 +281,10 @@ describe('rangesShare takes its share of the moments\' ρ: the run\'s ε and the
     expect(off.receipt.entries.map((e) => e.name)).not.toContain('data_ranges_histogram');
     expect(on.receipt.entries[0].name).toBe('data_ranges_histogram');
     expect(on.receipt.entries.slice(1).map((e) => e.name)).toEqual(off.receipt.entries.map((e) => e.name));
-    const moments = (r: typeof on) => r.receipt.entries.find((e) => e.name === 'stratum_moments')!.noise_multiplier!;
+    const moments = (r: typeof on) => sigma(r.receipt.entries.find((e) => e.name === 'stratum_moments')!);
     // σ/√0.25 for the histogram; the moments' σ/√(1 − s) (s: the focused share, if any) becomes σ/√(0.75·(1 − s)).
     const focused = 'focusedMomentsShare' in extra ? extra.focusedMomentsShare : 0;
-    expect(on.receipt.entries[0].noise_multiplier! / moments(off)).toBeCloseTo(Math.sqrt(1 - focused) / Math.sqrt(0.25), 9);
+    expect(sigma(on.receipt.entries[0]) / moments(off)).toBeCloseTo(Math.sqrt(1 - focused) / Math.sqrt(0.25), 9);
     expect(moments(on) / moments(off)).toBeCloseTo(1 / Math.sqrt(0.75), 9);
     expect(precision(on.receipt.entries) / precision(off.receipt.entries)).toBeCloseTo(1, 9);
     expect(on.receipt.epsilon).toBeLessThanOrEqual(2);
