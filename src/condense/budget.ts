@@ -54,13 +54,14 @@ export interface FocusedMomentsPlan {
  * whose feature focus acts (a table wider than k), without the joint clip (which couples the
  * features). Public settings and the card only, so the split is fixed before any record is read.
  */
-export function takesFocusedMoments(settings: Pick<RunSettings, 'isPrivate' | 'focusedMomentsShare' | 'initialisation' | 'featureFocus' | 'momentsClip'>, card: DatasetCard): boolean {
+export function takesFocusedMoments(settings: Pick<RunSettings, 'isPrivate' | 'focusedMomentsShare' | 'initialisation' | 'featureFocus' | 'featureFocusAbove' | 'momentsClip'>, card: DatasetCard): boolean {
   return (
     settings.isPrivate &&
     settings.focusedMomentsShare > 0 &&
     settings.initialisation === 'private' &&
     settings.featureFocus !== 'off' &&
     card.features.length > settings.featureFocus &&
+    card.features.length > settings.featureFocusAbove &&
     settings.momentsClip === undefined
   );
 }

@@ -129,7 +129,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   let measured: CoordinateMeasurement = perCoordinate(firstMoments);
   let kept: number[] | undefined;
   if (budget.focusedMoments) {
-    kept = keptFeatures(settings.featureFocus, card.features.length, moments, pooled, settings.task)!;
+    kept = keptFeatures(settings.featureFocus, card.features.length, moments, pooled, settings.task, settings.featureFocusAbove)!;
     const focused = momentsQuery.measureFocused(ctx, budget.focusedMoments.noiseMultiplier, kept);
     measured = combineFocusedMoments(measured, focused.measurement, focused.coordinates);
     moments = momentsQuery.decode(measured.sums, measured.noiseStd, settings.presenceCounts);
@@ -185,7 +185,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   };
   // With `featureFocus`: the steps move only the k features the DP moments separate most; the rest
   // are set to their pooled DP values in every start (post-processing of the released moments).
-  const focus = chooseFeatureFocus(settings.featureFocus, encoder, moments, pooled, settings.task, kept);
+  const focus = chooseFeatureFocus(settings.featureFocus, encoder, moments, pooled, settings.task, kept, settings.featureFocusAbove);
   const initialise = () => (focus ? focus.freezeSet(initialiseSyntheticSet(initialisation)) : initialiseSyntheticSet(initialisation));
   const synthetic = initialise();
   // 4b. With the release selection: the steps' start is chosen among draws from the same DP

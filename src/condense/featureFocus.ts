@@ -144,11 +144,11 @@ function pooledValue(encoder: Encoder, f: number, type: string, mean: number, le
 
 /**
  * The features a `featureFocus` setting keeps on a table of `features` features: undefined when off
- * or when the table has at most k features (nothing to focus), else the top k by
- * `featureSeparation` of the DP moments.
+ * or when the table has at most `above` features (k unless the run says otherwise: the default focus
+ * acts above 30 features and keeps ⌊m/2⌋), else the top k by `featureSeparation` of the DP moments.
  */
-export function keptFeatures(setting: 'off' | number, features: number, moments: readonly StratumMoments[], pooled: StratumMoments, task: Task): number[] | undefined {
-  if (setting === 'off' || features <= setting) return undefined;
+export function keptFeatures(setting: 'off' | number, features: number, moments: readonly StratumMoments[], pooled: StratumMoments, task: Task, above = setting): number[] | undefined {
+  if (setting === 'off' || above === 'off' || features <= above || features <= setting) return undefined;
   return topFeatures(featureSeparation(moments, pooled, task), setting);
 }
 
@@ -163,7 +163,9 @@ export function chooseFeatureFocus(
   moments: readonly StratumMoments[],
   pooled: StratumMoments,
   task: Task,
-  kept: number[] | undefined = keptFeatures(setting, encoder.slices.length, moments, pooled, task),
+  kept?: number[],
+  above: 'off' | number = setting,
 ): FeatureFocus | undefined {
-  return kept && new FeatureFocus(encoder, kept, pooled);
+  const chosen = kept ?? keptFeatures(setting, encoder.slices.length, moments, pooled, task, above);
+  return chosen && new FeatureFocus(encoder, chosen, pooled);
 }

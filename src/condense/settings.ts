@@ -274,14 +274,12 @@ export const SETTINGS = {
     // Listed in the receipt (by `settingsAsRun`) only when on, so that the default receipt is unchanged.
     receipt: false,
   }),
-  featureFocus: setting(z.union([z.literal('off'), z.number().int().min(1)]).default(30), {
+  featureFocus: setting(z.union([z.literal('off'), z.number().int().min(1)]).optional(), {
     flag: 'feature-focus',
     placeholder: 'k',
-    help: "on tables of more than k features (default 30), let the zero-order steps move only the k features whose DP class (or survival stratum) means lie furthest apart (a private classification run's numeric features: by the evidence |mean₁ − mean₀| / its DP noise sd; otherwise in units of the pooled DP sd); every other feature is set in every row to its pooled DP value (mean, or the most frequent level) and never moved: free post-processing of the released moments (off: all features move)",
+    help: "on tables of more than k features, let the zero-order steps move only the k features whose DP class (or survival stratum) means lie furthest apart (a private classification run's numeric features: by the evidence |mean₁ − mean₀| / its DP noise sd; otherwise in units of the pooled DP sd); every other feature is set in every row to its pooled DP value (mean, or the most frequent level) and never moved: free post-processing of the released moments (off: all features move; default: on tables of more than 30 features, the min(30, ⌊m/2⌋) features — 10 for 20 rows)",
     // Listed in the receipt (by `settingsAsRun`) only when it acts, so that the receipts of tables of at
-    // most k features are unchanged. Default 30 because the other defaults were validated on tables
-    // of up to 30 features; on physionet2012 (116) it met the rule fixed before a grid on fresh seeds
-    // (docs/RESULTS.md, "Session 25: focusing the steps on a few features (wide tables)").
+    // most k features are unchanged. The default: `defaultFeatureFocus`.
     receipt: false,
   }),
   presenceCounts: setting(z.enum(['own', 'pooled', 'count']).default('own'), {
@@ -475,7 +473,23 @@ export const DEFAULTS = {
 };
 
 /** The options with every default filled in and checked: the value the later steps read. */
-export type RunSettings = Omit<z.output<typeof settingsSchema>, 'learners' | 'learningRate' | 'clipScale' | 'preprocessingShare' | 'bounds'> & {
+/**
+ * Tables wider than this are focused by default (`featureFocus`): 30, because the other defaults were
+ * validated on tables of up to 30 features; on physionet2012 (116) the focus met the rule fixed before
+ * a grid on fresh seeds (docs/RESULTS.md, "Session 25: focusing the steps on a few features").
+ */
+export const DEFAULT_FOCUS_ABOVE = 30;
+
+/**
+ * The default focus for m synthetic rows: on a table wider than DEFAULT_FOCUS_ABOVE features, the
+ * min(30, ⌊m/2⌋) features of the strongest DP evidence, so that the steps move at most half as many
+ * features as the table has rows (docs/RESULTS.md, "Session 31", rules E and F).
+ */
+export function defaultFeatureFocus(rows: number): number {
+  return Math.min(DEFAULT_FOCUS_ABOVE, Math.max(1, Math.floor(rows / 2)));
+}
+
+export type RunSettings = Omit<z.output<typeof settingsSchema>, 'learners' | 'learningRate' | 'clipScale' | 'featureFocus' | 'preprocessingShare' | 'bounds'> & {
   task: Task;
   learners: LearnerRecipe[];
   /** False for ε = ∞: statistics are exact, nothing is clipped or noised. */
@@ -483,6 +497,10 @@ export type RunSettings = Omit<z.output<typeof settingsSchema>, 'learners' | 'le
   /** The learning rate asked for (it may be capped by the noise drift later). */
   learningRate: number;
   clipScale: number;
+  /** The features the steps move on a focused table (`defaultFeatureFocus` of m when not given), or off. */
+  featureFocus: 'off' | number;
+  /** The focus acts on tables of more features than this: k when given, DEFAULT_FOCUS_ABOVE by default. */
+  featureFocusAbove: number;
   preprocessingShare: number;
   bounds: Record<string, [number, number]>;
   reasonsNotPrivate: string[];
@@ -517,6 +535,8 @@ export function resolveSettings(options: CondenseOptions): RunSettings {
     isPrivate,
     learningRate: s.learningRate ?? DEFAULTS.learningRate[task],
     clipScale: s.clipScale ?? DEFAULTS.clipScale[task],
+    featureFocus: s.featureFocus ?? defaultFeatureFocus(s.rows),
+    featureFocusAbove: s.featureFocus === undefined ? DEFAULT_FOCUS_ABOVE : s.featureFocus === 'off' ? Infinity : s.featureFocus,
     // The one default split (`budgetSplit.ts`), the same the CLI's budget check uses.
     preprocessingShare: s.preprocessingShare ?? defaultPreprocessingShare(options.train.card, { ...s, bounds: s.bounds ?? {} }),
     optimiseTimes: task === 'survival' && s.optimiseTimes,

@@ -10,6 +10,7 @@ import { formatTableCsv } from '../../src/data/format.js';
 import type { Table } from '../../src/data/table.js';
 import { condense, type CondenseOptions } from '../../src/condense/condense.js';
 import { FeatureFocus, chooseFeatureFocus, featureSeparation, topFeatures } from '../../src/condense/featureFocus.js';
+import { defaultFeatureFocus } from '../../src/condense/settings.js';
 import { Encoder } from '../../src/data/encoding.js';
 import type { StratumMoments } from '../../src/condense/privateStatistics.js';
 import type { DirectionEvaluator, DirectionRequest } from '../../src/condense/zerothOrder.js';
@@ -217,13 +218,20 @@ describe('condense with featureFocus', () => {
     }
   });
 
-  it('by default (k = 30) a table wider than 30 features is focused on 30, a table of 30 is not', async () => {
-    const small = { rows: 10, epsilon: 3, steps: 1, directions: 2, batchSize: 64, seed: 2 };
-    const wide = await condense({ train: (await dataset('physionet2012')).train, ...small });
-    expect(wide.receipt.parameters.featureFocus).toBe(30);
-    expect(wide.receipt.parameters.focusedFeatures).toHaveLength(30);
-    const thirty = await condense({ train: (await dataset('wdbc')).train, ...small });
+  it('by default a table wider than 30 features is focused on min(30, ⌊m/2⌋), a table of 30 is not', async () => {
+    expect([1, 2, 3, 10, 20, 21, 59, 60, 61, 200].map(defaultFeatureFocus)).toEqual([1, 1, 1, 5, 10, 10, 29, 30, 30, 30]);
+    const run = { epsilon: 3, steps: 1, directions: 2, batchSize: 64, seed: 2 };
+    const physionet = (await dataset('physionet2012')).train;
+    for (const [rows, k] of [[10, 5], [60, 30]]) {
+      const wide = await condense({ train: physionet, rows, ...run });
+      expect(wide.receipt.parameters.featureFocus, `${rows} rows`).toBe(k);
+      expect(wide.receipt.parameters.focusedFeatures).toHaveLength(k);
+    }
+    const thirty = await condense({ train: (await dataset('wdbc')).train, rows: 10, ...run });
     expect('featureFocus' in thirty.receipt.parameters).toBe(false);
+    // An explicit k is both the size and the threshold: 10 focuses wdbc's 30 features.
+    const ten = await condense({ train: (await dataset('wdbc')).train, rows: 10, ...run, featureFocus: 10 });
+    expect(ten.receipt.parameters.featureFocus).toBe(10);
   });
 
   it('chooseFeatureFocus: none when off or when the table has at most k features', () => {

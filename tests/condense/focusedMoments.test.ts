@@ -42,7 +42,8 @@ afterEach(() => {
   noise.exactLength = -1;
 });
 
-const RUN = { rows: 10, epsilon: 3, steps: 4, directions: 2, batchSize: 64, seed: 3 };
+// A focus of 30 features (the default's cap; at 10 rows the default keeps 5).
+const RUN = { rows: 10, epsilon: 3, steps: 4, directions: 2, batchSize: 64, seed: 3, featureFocus: 30 };
 const SHARE = 0.5;
 /** Squared-norm bounds of one feature's moment part (`momentPart`): numeric 1 + w₂² + w_p², binary 1 + w_p², categorical 1. */
 const PART = { numeric: 1 + 0.25 + 0.25, integer: 1 + 0.25 + 0.25, binary: 1 + 0.25, categorical: 1 } as const;
