@@ -145,10 +145,10 @@ function pooledValue(encoder: Encoder, f: number, type: string, mean: number, le
 /**
  * The features a `featureFocus` setting keeps on a table of `features` features: undefined when off
  * or when the table has at most `above` features (k unless the run says otherwise: the default focus
- * acts above 30 features and keeps ⌊m/2⌋), else the top k by `featureSeparation` of the DP moments.
+ * acts above 30 features and keeps min(30, ⌊m/2⌋)), else the top k by `featureSeparation` of the DP moments.
  */
-export function keptFeatures(setting: 'off' | number, features: number, moments: readonly StratumMoments[], pooled: StratumMoments, task: Task, above = setting): number[] | undefined {
-  if (setting === 'off' || above === 'off' || features <= above || features <= setting) return undefined;
+export function keptFeatures(setting: 'off' | number, features: number, moments: readonly StratumMoments[], pooled: StratumMoments, task: Task, above: number = setting === 'off' ? Infinity : setting): number[] | undefined {
+  if (setting === 'off' || features <= above || features <= setting) return undefined;
   return topFeatures(featureSeparation(moments, pooled, task), setting);
 }
 
@@ -164,7 +164,7 @@ export function chooseFeatureFocus(
   pooled: StratumMoments,
   task: Task,
   kept?: number[],
-  above: 'off' | number = setting,
+  above: number = setting === 'off' ? Infinity : setting,
 ): FeatureFocus | undefined {
   const chosen = kept ?? keptFeatures(setting, encoder.slices.length, moments, pooled, task, above);
   return chosen && new FeatureFocus(encoder, chosen, pooled);

@@ -472,7 +472,6 @@ export const DEFAULTS = {
   lossChannelShare: 0.25,
 };
 
-/** The options with every default filled in and checked: the value the later steps read. */
 /**
  * Tables wider than this are focused by default (`featureFocus`): 30, because the other defaults were
  * validated on tables of up to 30 features; on physionet2012 (116) the focus met the rule fixed before
@@ -489,6 +488,7 @@ export function defaultFeatureFocus(rows: number): number {
   return Math.min(DEFAULT_FOCUS_ABOVE, Math.max(1, Math.floor(rows / 2)));
 }
 
+/** The options with every default filled in and checked: the value the later steps read. */
 export type RunSettings = Omit<z.output<typeof settingsSchema>, 'learners' | 'learningRate' | 'clipScale' | 'featureFocus' | 'preprocessingShare' | 'bounds'> & {
   task: Task;
   learners: LearnerRecipe[];
