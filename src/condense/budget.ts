@@ -11,6 +11,7 @@ import { calibrateJointGaussianQueries } from '../privacy/measurements.js';
 import { calibrateNoiseMultiplier } from '../privacy/calibrate.js';
 import type { PrivacyLedger } from '../privacy/ledger.js';
 import { defaultPreprocessingShare, preprocessingQueries } from './budgetSplit.js';
+import { publiclyBoundedFeatures } from './privateStatistics.js';
 import { checkBudget } from './budgetCheck.js';
 import { DEFAULTS, type CondenseSettings, type RunSettings } from './settings.js';
 
@@ -107,7 +108,7 @@ export function checkBudgetCovers(
  */
 export function looseRangeFeatures(settings: Pick<RunSettings, 'isPrivate' | 'rangesShare' | 'dataRanges' | 'bounds'>, card: DatasetCard): string[] {
   if (!settings.isPrivate || settings.rangesShare <= 0 || settings.dataRanges) return [];
-  return card.features.filter((f) => (f.type === 'numeric' || f.type === 'integer') && (settings.bounds[f.name] ?? f.bounds) !== undefined).map((f) => f.name);
+  return publiclyBoundedFeatures(card, settings.bounds);
 }
 
 export function planBudget(settings: RunSettings, card: DatasetCard): BudgetPlan {

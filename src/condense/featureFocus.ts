@@ -164,7 +164,7 @@ export function chooseFeatureFocus(
   pooled: StratumMoments,
   task: Task,
   kept?: number[],
-  above: number = setting === 'off' ? Infinity : setting,
+  above?: number,
 ): FeatureFocus | undefined {
   const chosen = kept ?? keptFeatures(setting, encoder.slices.length, moments, pooled, task, above);
   return chosen && new FeatureFocus(encoder, chosen, pooled);

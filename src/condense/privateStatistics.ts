@@ -71,11 +71,17 @@ function release(ctx: NoisyQueryContext, query: GaussianSumQuery, sums: Float64A
 // ---------------------------------------------------------------------------------------------
 // Bounds for numeric features whose card has none.
 
+const isNumeric = (f: DatasetCard['features'][number]) => f.type === 'numeric' || f.type === 'integer';
+const hasPublicBounds = (f: DatasetCard['features'][number], userBounds: Record<string, [number, number]>) => Boolean(f.bounds || userBounds[f.name]);
+
 /** Numeric/integer features with no public bounds in the card nor supplied by the user. */
 export function featuresNeedingBounds(card: DatasetCard, userBounds: Record<string, [number, number]> = {}): string[] {
-  return card.features
-    .filter((f) => (f.type === 'numeric' || f.type === 'integer') && !f.bounds && !userBounds[f.name])
-    .map((f) => f.name);
+  return card.features.filter((f) => isNumeric(f) && !hasPublicBounds(f, userBounds)).map((f) => f.name);
+}
+
+/** Numeric/integer features with public bounds (the card's or the user's): the others of `featuresNeedingBounds`. */
+export function publiclyBoundedFeatures(card: DatasetCard, userBounds: Record<string, [number, number]> = {}): string[] {
+  return card.features.filter((f) => isNumeric(f) && hasPublicBounds(f, userBounds)).map((f) => f.name);
 }
 
 /** Expected number of empty bins, over a whole histogram query, allowed to pass the noise threshold. */
