@@ -37,7 +37,7 @@ import { planBudget, repeatedMomentsNoiseMultiplier } from './budget.js';
 import { DataAccessScope, MECHANISM } from '../privacy/dataAccess.js';
 import { combineGaussianCoordinates, perCoordinate, type CoordinateMeasurement } from '../privacy/measurements.js';
 import { buildEncoder, initialiseSyntheticSet } from './initialisation.js';
-import { chooseFeatureFocus, keptFeatures } from './featureFocus.js';
+import { chooseFeatureFocus, keptFeatures, poolFeaturesWithoutEvidence } from './featureFocus.js';
 import { combineFocusedMoments, poolMoments, privatePreprocessing, type NoisyQueryContext } from './privateStatistics.js';
 import { releaseCaveats } from '../models/survival/coxFiniteness.js';
 import { orderEventTimesByRisk } from './timeOrder.js';
@@ -162,10 +162,12 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
 
   // 4. Encoding and initial synthetic set (post-processing of the DP statistics).
   const encoder = buildEncoder(card, bounds, featureBounds, pooled, settings.encoding);
+  // With `startEvidence: 'universal'`: the start's class differences without DP evidence pooled away.
+  const evidencePooling = settings.isPrivate && settings.startEvidence === 'universal' && settings.initialisation === 'private' ? poolFeaturesWithoutEvidence(moments, pooled) : undefined;
   const initialisation = {
     settings,
     encoder,
-    moments,
+    moments: evidencePooling?.moments ?? moments,
     outcomes,
     publicRng,
     realRows: () => ({ train, strata: task.stratify(train) }),
@@ -239,7 +241,8 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   }
 
   // 6. Release.
-  const resolved = settingsAsRun(runSettings, budget, stepPlan, outcomes, gate, groups, selection, focus);
+  const startEvidence = evidencePooling && { threshold: evidencePooling.threshold, pooled: evidencePooling.pooled.map((f) => card.features[f].name) };
+  const resolved = settingsAsRun(runSettings, budget, stepPlan, outcomes, gate, groups, selection, focus, startEvidence);
   const receipt = releaseReceipt(ledger, { settings, resolved, task, card, inputFingerprint: options.inputFingerprint, onInvalid: options.onInvalid, startedAt });
   const released = releasedStatistics(card, featureBounds, pooled, moments, task);
   const decoded = decodeSyntheticTable(synthetic, encoder, card);

@@ -169,3 +169,52 @@ export function chooseFeatureFocus(
   const chosen = kept ?? keptFeatures(setting, encoder.slices.length, moments, pooled, task, above);
   return chosen && new FeatureFocus(encoder, chosen, pooled);
 }
+
+/** What `poolFeaturesWithoutEvidence` did: the start's moments, the threshold and the features pooled (card order). */
+export interface EvidencePooling {
+  moments: StratumMoments[];
+  threshold: number;
+  pooled: number[];
+}
+
+/**
+ * The DP-moment start's stratum moments with the stratum differences that carry no evidence pooled
+ * away (`startEvidence: 'universal'`, private runs). A numeric feature's evidence is its largest
+ * stratum difference over that difference's known noise sd, |mean_a − mean_b| / √(noise_a² + noise_b²)
+ * over the pairs of strata (classification: the one pair, the score `featureSeparation` ranks by).
+ * A feature whose evidence is at most √(2 ln N), N the comparisons made (numeric features with a
+ * known noise sd × pairs of strata), starts at its pooled DP mean in every stratum, each stratum
+ * keeping its own DP spread.
+ *
+ * Why: the noise on a stratum mean is proportional to the feature's public bounds, and on wdbc some
+ * bounds are 30–380 true sds wide, so at ε ≤ 3 the start draws the classes apart on features that
+ * barely differ — a perfect separator of the 20 rows that a tree then splits on. √(2 ln N) is the
+ * universal threshold of Donoho and Johnstone (1994): of N pure-noise comparisons the largest stays
+ * below it with probability → 1, so a difference that clears it is evidence, and one that does not
+ * is treated as none. The steps may still move every feature. Post-processing of the released
+ * moments: no query, no ledger entry.
+ */
+export function poolFeaturesWithoutEvidence(moments: readonly StratumMoments[], pooled: StratumMoments): EvidencePooling | undefined {
+  const S = moments.length;
+  const candidates = pooled.features.flatMap((_, f) => (moments.every((s) => (s.features[f].meanNoiseSd ?? 0) > 0) ? [f] : []));
+  const comparisons = (candidates.length * S * (S - 1)) / 2;
+  if (comparisons === 0) return undefined;
+  const threshold = Math.sqrt(2 * Math.log(comparisons));
+  const evidence = (f: number): number => {
+    let best = 0;
+    for (let a = 0; a < S; a++) {
+      for (let b = a + 1; b < S; b++) {
+        const [x, y] = [moments[a].features[f], moments[b].features[f]];
+        best = Math.max(best, Math.abs(x.mean - y.mean) / Math.hypot(x.meanNoiseSd!, y.meanNoiseSd!));
+      }
+    }
+    return best;
+  };
+  const pooledFeatures = candidates.filter((f) => evidence(f) <= threshold);
+  const pool = new Set(pooledFeatures);
+  return {
+    threshold,
+    pooled: pooledFeatures,
+    moments: moments.map((s) => ({ count: s.count, features: s.features.map((m, f) => (pool.has(f) ? { ...m, mean: pooled.features[f].mean } : m)) })),
+  };
+}

@@ -52,7 +52,7 @@ export class NonFiniteReleaseError extends Error {
 }
 
 /** The settings as run: the resolved options plus what the DP statistics fixed. */
-export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: StepPlan, outcomes: TaskOutcomes, gate: StepsGate, groups: RowGroups, selection?: SelectionOutcome, focus?: FeatureFocus): ResolvedSettings {
+export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: StepPlan, outcomes: TaskOutcomes, gate: StepsGate, groups: RowGroups, selection?: SelectionOutcome, focus?: FeatureFocus, startEvidence?: { threshold: number; pooled: string[] }): ResolvedSettings {
   const { measurement } = steps;
   const lossSpec = outcomes.lossSpec;
   return {
@@ -96,6 +96,8 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     ...(settings.initialisation === 'mst' ? { mstShare: settings.mstShare } : {}),
     initialSpread: settings.initialSpread,
     ...(settings.initialisation === 'private' && settings.initialDraws === 'stratified' ? { initialDraws: 'stratified' as const } : {}),
+    // Which features started pooled is a function of the released DP moments only, so it may be released.
+    ...(startEvidence ? { startEvidence: { threshold: roundFigure(startEvidence.threshold), pooled: startEvidence.pooled } } : {}),
     classBalance: settings.classBalance,
     loss: lossSpec.task === 'classification' ? lossSpec.kind : 'survival-nll',
     classWeighting: settings.classWeighting,
@@ -120,7 +122,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
  * the options that are off by default or act only on some tables), in the receipt's order: a receipt
  * lists each only when present, so runs without them keep their receipts.
  */
-const LISTED_WHEN_PRESENT = ['mstShare', 'initialDraws', 'timeOrder', 'rowWeights', 'iterateAverage', 'featureFocus', 'focusedFeatures', 'focusedMomentsShare', 'rangesShare'] as const satisfies readonly (keyof ResolvedSettings)[];
+const LISTED_WHEN_PRESENT = ['mstShare', 'initialDraws', 'timeOrder', 'rowWeights', 'iterateAverage', 'featureFocus', 'focusedFeatures', 'focusedMomentsShare', 'rangesShare', 'startEvidence'] as const satisfies readonly (keyof ResolvedSettings)[];
 
 export function releaseReceipt(
   ledger: PrivacyLedger,

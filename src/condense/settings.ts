@@ -245,6 +245,13 @@ export const SETTINGS = {
     help: "how the DP-moment start draws each stratum's rows: independent (every value drawn on its own) or stratified (Latin hypercube: each feature's values cover its distribution's equal-probability slices once, in random order per feature)",
     receipt: false,
   }),
+  // Listed in the receipt (by `settingsAsRun`) only when taken, so that the default receipt is unchanged.
+  startEvidence: setting(z.enum(['all', 'universal']).default('all'), {
+    flag: 'start-evidence',
+    placeholder: 'rule',
+    help: "which features' stratum differences the DP-moment start keeps (private runs): all, or universal (only those whose largest DP stratum difference exceeds √(2 ln N) times its known noise sd, N the comparisons: numeric features × pairs of strata; the others start at their pooled DP mean in every stratum)",
+    receipt: false,
+  }),
   classBalance: setting(z.enum(['balanced', 'proportional']).default('balanced'), { flag: 'class-balance', placeholder: 'kind', help: 'classification rows per class: balanced or proportional (to a DP class count)' }),
   loss: setting(z.enum(['brier', 'cross-entropy']).default('brier'), { flag: 'loss', placeholder: 'kind', help: 'classification loss: brier or cross-entropy' }),
   classWeighting: setting(z.enum(['balanced', 'none']).default('balanced'), { flag: 'class-weighting', placeholder: 'kind', help: 'classification: weight the loss so both classes count equally (balanced, from DP counts) or not (none)' }),
@@ -421,6 +428,8 @@ export interface ResolvedSettings {
   initialSpread: number;
   /** Only when the DP-moment start drew its rows by Latin hypercube sampling (`initialDraws`). */
   initialDraws?: 'stratified';
+  /** Only when the DP-moment start pooled the class means of features without evidence (`startEvidence`): the threshold and the features pooled. */
+  startEvidence?: { threshold: number; pooled: string[] };
   classBalance: 'balanced' | 'proportional';
   loss: ClassificationLossKind | 'survival-nll';
   classWeighting: 'balanced' | 'none';
