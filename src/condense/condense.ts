@@ -162,7 +162,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
 
   // 4. Encoding and initial synthetic set (post-processing of the DP statistics).
   const encoder = buildEncoder(card, bounds, featureBounds, pooled, settings.encoding);
-  // With `startEvidence: 'universal'`: the start's class differences without DP evidence pooled away.
+  // With `startEvidence: 'universal'` (the default): the start's stratum differences without DP evidence pooled away.
   const evidencePooling = settings.isPrivate && settings.startEvidence === 'universal' && settings.initialisation === 'private' ? poolFeaturesWithoutEvidence(moments, pooled) : undefined;
   const initialisation = {
     settings,

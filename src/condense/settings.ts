@@ -245,11 +245,12 @@ export const SETTINGS = {
     help: "how the DP-moment start draws each stratum's rows: independent (every value drawn on its own) or stratified (Latin hypercube: each feature's values cover its distribution's equal-probability slices once, in random order per feature)",
     receipt: false,
   }),
-  // Listed in the receipt (by `settingsAsRun`) only when taken, so that the default receipt is unchanged.
-  startEvidence: setting(z.enum(['all', 'universal']).default('all'), {
+  // The default since session 32's rule H (docs/RESULTS.md). Listed in the receipt (by
+  // `settingsAsRun`) as the threshold and the features pooled, whenever it was taken.
+  startEvidence: setting(z.enum(['all', 'universal']).default('universal'), {
     flag: 'start-evidence',
     placeholder: 'rule',
-    help: "which features' stratum differences the DP-moment start keeps (private runs): all, or universal (only those whose largest DP stratum difference exceeds √(2 ln N) times its known noise sd, N the comparisons: numeric features × pairs of strata; the others start at their pooled DP mean in every stratum)",
+    help: "which features' stratum differences the DP-moment start keeps (private runs): universal (the default: only those whose largest DP stratum difference exceeds √(2 ln N) times its known noise sd, N the comparisons: numeric features × pairs of strata; the others start at their pooled DP mean in every stratum), or all",
     receipt: false,
   }),
   classBalance: setting(z.enum(['balanced', 'proportional']).default('balanced'), { flag: 'class-balance', placeholder: 'kind', help: 'classification rows per class: balanced or proportional (to a DP class count)' }),
@@ -428,7 +429,7 @@ export interface ResolvedSettings {
   initialSpread: number;
   /** Only when the DP-moment start drew its rows by Latin hypercube sampling (`initialDraws`). */
   initialDraws?: 'stratified';
-  /** Only when the DP-moment start pooled the class means of features without evidence (`startEvidence`): the threshold and the features pooled. */
+  /** Only when the DP-moment start pooled the stratum means of features without evidence (`startEvidence`, private runs from DP moments): the threshold and the features pooled. */
   startEvidence?: { threshold: number; pooled: string[] };
   classBalance: 'balanced' | 'proportional';
   loss: ClassificationLossKind | 'survival-nll';

@@ -3,7 +3,7 @@
  * differences the DP moments give evidence for"): the DP-moment start pools the class means of the
  * numeric features whose DP class difference is within √(2 ln d) noise sds, d the numeric features
  * with a known noise sd. Post-processing of the released moments: the same ledger and the same
- * released statistics; the default ('all') is the run as before.
+ * released statistics. The default since session 32; 'all' is the run as before.
  */
 import { describe, expect, it } from 'vitest';
 import { formatTableCsv } from '../../src/data/format.js';
@@ -77,26 +77,35 @@ describe('poolFeaturesWithoutEvidence', () => {
 });
 
 describe('condense with startEvidence', () => {
-  it("'all' is the default run byte for byte; 'universal' spends the same ε through the same entries and lists the pooled features", async () => {
+  it("'universal' is the default; 'all' is the run without it; both spend the same ε through the same entries, and the receipt lists the pooled features", async () => {
     const { train } = await dataset('wdbc');
     const [plain, all, universal] = [
       await condense({ train, ...RUN }),
       await condense({ train, ...RUN, startEvidence: 'all' }),
       await condense({ train, ...RUN, startEvidence: 'universal' }),
     ];
-    expect(formatTableCsv(all.synthetic)).toBe(formatTableCsv(plain.synthetic));
-    expect(JSON.stringify(all.receipt.parameters)).toBe(JSON.stringify(plain.receipt.parameters));
-    expect('startEvidence' in plain.receipt.parameters).toBe(false);
+    expect(formatTableCsv(plain.synthetic)).toBe(formatTableCsv(universal.synthetic));
+    expect(JSON.stringify(plain.receipt.parameters)).toBe(JSON.stringify(universal.receipt.parameters));
+    expect('startEvidence' in all.receipt.parameters).toBe(false);
 
     const listed = universal.receipt.parameters.startEvidence as { threshold: number; pooled: string[] };
     // wdbc: 30 numeric features, threshold √(2 ln 30) = 2.608.
     expect(listed.threshold).toBeCloseTo(Math.sqrt(2 * Math.log(30)), 3);
     expect(listed.pooled.length).toBeGreaterThan(0);
     expect(listed.pooled.every((name) => train.card.features.some((f) => f.name === name))).toBe(true);
-    expect(formatTableCsv(universal.synthetic)).not.toBe(formatTableCsv(plain.synthetic));
-    expect(universal.receipt.epsilon).toBe(plain.receipt.epsilon);
-    expect(universal.receipt.entries).toEqual(plain.receipt.entries);
-    expect(universal.released).toEqual(plain.released);
+    expect(formatTableCsv(universal.synthetic)).not.toBe(formatTableCsv(all.synthetic));
+    expect(universal.receipt.epsilon).toBe(all.receipt.epsilon);
+    expect(universal.receipt.entries).toEqual(all.receipt.entries);
+    expect(universal.released).toEqual(all.released);
+  });
+
+  it('not taken without noise (no noise sds) or with another start', async () => {
+    const { train } = await dataset('pima');
+    for (const options of [{ epsilon: Infinity }, { initialisation: 'uniform' as const }]) {
+      const [plain, all] = [await condense({ train, ...RUN, ...options }), await condense({ train, ...RUN, ...options, startEvidence: 'all' })];
+      expect('startEvidence' in plain.receipt.parameters).toBe(false);
+      expect(formatTableCsv(plain.synthetic)).toBe(formatTableCsv(all.synthetic));
+    }
   });
 
   it('the start itself: every pooled feature has the same mean in both classes up to the draws', async () => {
