@@ -163,7 +163,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   // 4. Encoding and initial synthetic set (post-processing of the DP statistics).
   const encoder = buildEncoder(card, bounds, featureBounds, pooled, settings.encoding);
   // With `startEvidence: 'universal'` (the default): the start's stratum differences without DP evidence pooled away.
-  const evidencePooling = settings.isPrivate && settings.startEvidence === 'universal' && settings.initialisation === 'private' ? poolFeaturesWithoutEvidence(moments, pooled) : undefined;
+  const evidencePooling = settings.isPrivate && settings.startEvidence !== 'all' && settings.initialisation === 'private' ? poolFeaturesWithoutEvidence(moments, pooled, settings.startEvidence === 'universal-soft' ? 'soft' : 'hard') : undefined;
   const initialisation = {
     settings,
     encoder,
@@ -241,7 +241,11 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   }
 
   // 6. Release.
-  const startEvidence = evidencePooling && { threshold: evidencePooling.threshold, pooled: evidencePooling.pooled.map((f) => card.features[f].name) };
+  const startEvidence = evidencePooling && {
+    threshold: evidencePooling.threshold,
+    pooled: evidencePooling.pooled.map((f) => card.features[f].name),
+    ...(settings.startEvidence === 'universal-soft' ? { shrink: 'soft' as const } : {}),
+  };
   const resolved = settingsAsRun(runSettings, budget, stepPlan, outcomes, gate, groups, selection, focus, startEvidence);
   const receipt = releaseReceipt(ledger, { settings, resolved, task, card, inputFingerprint: options.inputFingerprint, onInvalid: options.onInvalid, startedAt });
   const released = releasedStatistics(card, featureBounds, pooled, moments, task);

@@ -194,7 +194,7 @@ export interface EvidencePooling {
  * is treated as none. The steps may still move every feature. Post-processing of the released
  * moments: no query, no ledger entry.
  */
-export function poolFeaturesWithoutEvidence(moments: readonly StratumMoments[], pooled: StratumMoments): EvidencePooling | undefined {
+export function poolFeaturesWithoutEvidence(moments: readonly StratumMoments[], pooled: StratumMoments, shrink: 'hard' | 'soft' = 'hard'): EvidencePooling | undefined {
   const S = moments.length;
   const candidates = pooled.features.flatMap((_, f) => (moments.every((s) => (s.features[f].meanNoiseSd ?? 0) > 0) ? [f] : []));
   const comparisons = (candidates.length * S * (S - 1)) / 2;
@@ -210,11 +210,20 @@ export function poolFeaturesWithoutEvidence(moments: readonly StratumMoments[], 
     }
     return best;
   };
-  const pooledFeatures = candidates.filter((f) => evidence(f) <= threshold);
-  const pool = new Set(pooledFeatures);
+  // Per feature, the share of each stratum's difference from the pooled mean the start keeps: 0 at
+  // or below the threshold; above it 1 (hard) or 1 − threshold / evidence (soft: every difference
+  // shrunk by the threshold, so one that clears it by noise is barely kept).
+  const kept = new Float64Array(pooled.features.length).fill(1);
+  for (const f of candidates) {
+    const e = evidence(f);
+    kept[f] = e <= threshold ? 0 : shrink === 'soft' ? 1 - threshold / e : 1;
+  }
   return {
     threshold,
-    pooled: pooledFeatures,
-    moments: moments.map((s) => ({ count: s.count, features: s.features.map((m, f) => (pool.has(f) ? { ...m, mean: pooled.features[f].mean } : m)) })),
+    pooled: candidates.filter((f) => kept[f] === 0),
+    moments: moments.map((s) => ({
+      count: s.count,
+      features: s.features.map((m, f) => (kept[f] === 1 ? m : { ...m, mean: pooled.features[f].mean + kept[f] * (m.mean - pooled.features[f].mean) })),
+    })),
   };
 }

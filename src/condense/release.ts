@@ -52,7 +52,7 @@ export class NonFiniteReleaseError extends Error {
 }
 
 /** The settings as run: the resolved options plus what the DP statistics fixed. */
-export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: StepPlan, outcomes: TaskOutcomes, gate: StepsGate, groups: RowGroups, selection?: SelectionOutcome, focus?: FeatureFocus, startEvidence?: { threshold: number; pooled: string[] }): ResolvedSettings {
+export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: StepPlan, outcomes: TaskOutcomes, gate: StepsGate, groups: RowGroups, selection?: SelectionOutcome, focus?: FeatureFocus, startEvidence?: ResolvedSettings['startEvidence']): ResolvedSettings {
   const { measurement } = steps;
   const lossSpec = outcomes.lossSpec;
   return {
@@ -97,7 +97,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     initialSpread: settings.initialSpread,
     ...(settings.initialisation === 'private' && settings.initialDraws === 'stratified' ? { initialDraws: 'stratified' as const } : {}),
     // Which features started pooled is a function of the released DP moments only, so it may be released.
-    ...(startEvidence ? { startEvidence: { threshold: roundFigure(startEvidence.threshold), pooled: startEvidence.pooled } } : {}),
+    ...(startEvidence ? { startEvidence: { ...startEvidence, threshold: roundFigure(startEvidence.threshold) } } : {}),
     classBalance: settings.classBalance,
     loss: lossSpec.task === 'classification' ? lossSpec.kind : 'survival-nll',
     classWeighting: settings.classWeighting,

@@ -247,10 +247,10 @@ export const SETTINGS = {
   }),
   // The default since session 32's rule H (docs/RESULTS.md). Listed in the receipt (by
   // `settingsAsRun`) as the threshold and the features pooled, whenever it was taken.
-  startEvidence: setting(z.enum(['all', 'universal']).default('universal'), {
+  startEvidence: setting(z.enum(['all', 'universal', 'universal-soft']).default('universal'), {
     flag: 'start-evidence',
     placeholder: 'rule',
-    help: "which features' stratum differences the DP-moment start keeps (private runs): universal (the default: only those whose largest DP stratum difference exceeds √(2 ln N) times its known noise sd, N the comparisons: numeric features × pairs of strata; the others start at their pooled DP mean in every stratum), or all",
+    help: "which features' stratum differences the DP-moment start keeps (private runs): universal (the default: only those whose largest DP stratum difference exceeds √(2 ln N) times its known noise sd, N the comparisons: numeric features × pairs of strata; the others start at their pooled DP mean in every stratum), universal-soft (the same, and every kept difference is shrunk by the threshold: Δ·(1 − threshold/evidence)), or all",
     receipt: false,
   }),
   classBalance: setting(z.enum(['balanced', 'proportional']).default('balanced'), { flag: 'class-balance', placeholder: 'kind', help: 'classification rows per class: balanced or proportional (to a DP class count)' }),
@@ -430,7 +430,7 @@ export interface ResolvedSettings {
   /** Only when the DP-moment start drew its rows by Latin hypercube sampling (`initialDraws`). */
   initialDraws?: 'stratified';
   /** Only when the DP-moment start pooled the stratum means of features without evidence (`startEvidence`, private runs from DP moments): the threshold and the features pooled. */
-  startEvidence?: { threshold: number; pooled: string[] };
+  startEvidence?: { threshold: number; pooled: string[]; shrink?: 'soft' };
   classBalance: 'balanced' | 'proportional';
   loss: ClassificationLossKind | 'survival-nll';
   classWeighting: 'balanced' | 'none';
