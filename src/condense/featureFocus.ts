@@ -14,9 +14,13 @@
  * Privacy: the scores, the kept set and the frozen values are computed from the stratum moments the
  * run has already released (charged in `privateStatistics.ts`), so this is post-processing: no new
  * query, no ledger entry. For the same reason the kept features may be listed in the receipt.
+ *
+ * The same evidence of a stratum difference decides which differences the DP-moment start keeps
+ * (`startEvidence`, `poolFeaturesWithoutEvidence` at the end of this file).
  */
 import type { Task } from '../models/types.js';
 import type { Encoder } from '../data/encoding.js';
+import type { FeatureMoments } from '../privacy/statistics.js';
 import type { StratumMoments } from './privateStatistics.js';
 import type { SyntheticParameters } from './syntheticSet.js';
 
@@ -41,10 +45,7 @@ export function featureSeparation(moments: readonly StratumMoments[], pooled: St
       // scores by the evidence of its difference, |mean₁ − mean₀| / √(noise₁² + noise₀²). Dividing
       // by the pooled sd instead favours features whose means are mostly noise (on physionet2012 the
       // top 30 by that score overlapped the exact top 30 hardly more than a random pick at ε ≤ 3).
-      const noise = moments.map((s) => s.features[f].meanNoiseSd);
-      if (task === 'classification' && noise.every((n) => n !== undefined && n > 0)) {
-        return Math.abs(moments[1].features[f].mean - moments[0].features[f].mean) / Math.hypot(noise[0]!, noise[1]!);
-      }
+      if (task === 'classification' && moments.every((s) => hasNoiseSd(s.features[f]))) return differenceEvidence(moments[0].features[f], moments[1].features[f]);
       return separation(moments.map((s) => s.features[f].mean), feature.mean, feature.sd);
     }
     let best = 0;
@@ -53,6 +54,16 @@ export function featureSeparation(moments: readonly StratumMoments[], pooled: St
     });
     return best;
   });
+}
+
+/** A private run's numeric mean carries the sd of its DP noise. */
+function hasNoiseSd(moments: FeatureMoments): boolean {
+  return (moments.meanNoiseSd ?? 0) > 0;
+}
+
+/** |mean_a − mean_b| over the sd of that difference's DP noise, √(noise_a² + noise_b²). */
+function differenceEvidence(a: FeatureMoments, b: FeatureMoments): number {
+  return Math.abs(a.mean - b.mean) / Math.hypot(a.meanNoiseSd!, b.meanNoiseSd!);
 }
 
 /** The k features of the largest separation (card order; ties to the earlier feature). */
@@ -196,17 +207,14 @@ export interface EvidencePooling {
  */
 export function poolFeaturesWithoutEvidence(moments: readonly StratumMoments[], pooled: StratumMoments, shrink: 'hard' | 'soft' = 'hard'): EvidencePooling | undefined {
   const S = moments.length;
-  const candidates = pooled.features.flatMap((_, f) => (moments.every((s) => (s.features[f].meanNoiseSd ?? 0) > 0) ? [f] : []));
+  const candidates = pooled.features.flatMap((_, f) => (moments.every((s) => hasNoiseSd(s.features[f])) ? [f] : []));
   const comparisons = (candidates.length * S * (S - 1)) / 2;
   if (comparisons === 0) return undefined;
   const threshold = Math.sqrt(2 * Math.log(comparisons));
   const evidence = (f: number): number => {
     let best = 0;
     for (let a = 0; a < S; a++) {
-      for (let b = a + 1; b < S; b++) {
-        const [x, y] = [moments[a].features[f], moments[b].features[f]];
-        best = Math.max(best, Math.abs(x.mean - y.mean) / Math.hypot(x.meanNoiseSd!, y.meanNoiseSd!));
-      }
+      for (let b = a + 1; b < S; b++) best = Math.max(best, differenceEvidence(moments[a].features[f], moments[b].features[f]));
     }
     return best;
   };

@@ -55,6 +55,23 @@ describe('poolFeaturesWithoutEvidence', () => {
     expect(half[1].features[1].mean).toBeCloseTo(s2, 12);
   });
 
+  it('soft: a kept difference is shrunk by the threshold, Δ·(1 − threshold / evidence); pooled ones as with hard', () => {
+    const half = [stratum(100, 0, 0, 0, 0.2), stratum(300, 2 * s2, s2, -1.5 * s2, 0.7)];
+    const halfPooled = poolMoments(half);
+    const hard = poolFeaturesWithoutEvidence(half, halfPooled)!;
+    const soft = poolFeaturesWithoutEvidence(half, halfPooled, 'soft')!;
+    expect(soft.pooled).toEqual(hard.pooled);
+    const lambda = Math.sqrt(2 * Math.log(3));
+    // Evidence 2 (a) and 1.5 (c): the class difference keeps 1 − λ/2 and 1 − λ/1.5 of itself.
+    const gap = (r: typeof soft, f: number) => r.moments[1].features[f].mean - r.moments[0].features[f].mean;
+    expect(gap(soft, 0)).toBeCloseTo(2 * s2 * (1 - lambda / 2), 12);
+    expect(gap(soft, 2)).toBeCloseTo(-1.5 * s2 * (1 - lambda / 1.5), 12);
+    expect(gap(hard, 0)).toBeCloseTo(2 * s2, 12);
+    expect(gap(soft, 1)).toBeCloseTo(0, 12);
+    // The pooled mean is unchanged by the shrinkage (each stratum moves toward it by the same factor).
+    for (const f of [0, 2]) expect(poolMoments(soft.moments).features[f].mean).toBeCloseTo(halfPooled.features[f].mean, 12);
+  });
+
   it('survival strata: the largest difference over the pairs of strata, N = features × pairs', () => {
     // Three strata (early events, late events, censored), one numeric feature with noise 1 per mean:
     // pairs differ by 1, 2 and 3 (evidence 3 / √2 = 2.12); N = 3: threshold 1.482, kept.
@@ -97,6 +114,17 @@ describe('condense with startEvidence', () => {
     expect(universal.receipt.epsilon).toBe(all.receipt.epsilon);
     expect(universal.receipt.entries).toEqual(all.receipt.entries);
     expect(universal.released).toEqual(all.released);
+  });
+
+  it("'universal-soft' spends the same ε through the same entries and says so in the receipt", async () => {
+    const { train } = await dataset('wdbc');
+    const [hard, soft] = [await condense({ train, ...RUN }), await condense({ train, ...RUN, startEvidence: 'universal-soft' })];
+    const listed = soft.receipt.parameters.startEvidence as { threshold: number; pooled: string[]; shrink?: string };
+    expect(listed.shrink).toBe('soft');
+    expect((hard.receipt.parameters.startEvidence as { shrink?: string }).shrink).toBeUndefined();
+    expect(listed.pooled).toEqual((hard.receipt.parameters.startEvidence as { pooled: string[] }).pooled);
+    expect(soft.receipt.entries).toEqual(hard.receipt.entries);
+    expect(soft.released).toEqual(hard.released);
   });
 
   it('not taken without noise (no noise sds) or with another start', async () => {
