@@ -162,7 +162,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
 
   // 4. Encoding and initial synthetic set (post-processing of the DP statistics).
   const encoder = buildEncoder(card, bounds, featureBounds, pooled, settings.encoding);
-  // With `startEvidence: 'universal'` (the default): the start's stratum differences without DP evidence pooled away.
+  // With `startEvidence` 'universal' (the default) or 'universal-soft': the start's stratum differences without DP evidence pooled away.
   const evidencePooling = settings.isPrivate && settings.startEvidence !== 'all' && settings.initialisation === 'private' ? poolFeaturesWithoutEvidence(moments, pooled, settings.startEvidence === 'universal-soft' ? 'soft' : 'hard') : undefined;
   const initialisation = {
     settings,
@@ -244,7 +244,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   const startEvidence = evidencePooling && {
     threshold: evidencePooling.threshold,
     pooled: evidencePooling.pooled.map((f) => card.features[f].name),
-    ...(settings.startEvidence === 'universal-soft' ? { shrink: 'soft' as const } : {}),
+    ...(evidencePooling.shrink === 'soft' ? { shrink: 'soft' as const } : {}),
   };
   const resolved = settingsAsRun(runSettings, budget, stepPlan, outcomes, gate, groups, selection, focus, startEvidence);
   const receipt = releaseReceipt(ledger, { settings, resolved, task, card, inputFingerprint: options.inputFingerprint, onInvalid: options.onInvalid, startedAt });

@@ -181,11 +181,12 @@ export function chooseFeatureFocus(
   return chosen && new FeatureFocus(encoder, chosen, pooled);
 }
 
-/** What `poolFeaturesWithoutEvidence` did: the start's moments, the threshold and the features pooled (card order). */
+/** What `poolFeaturesWithoutEvidence` did: the start's moments, the threshold, the features pooled (card order) and how kept differences were treated. */
 export interface EvidencePooling {
   moments: StratumMoments[];
   threshold: number;
   pooled: number[];
+  shrink: 'hard' | 'soft';
 }
 
 /**
@@ -203,7 +204,8 @@ export interface EvidencePooling {
  * universal threshold of Donoho and Johnstone (1994): of N pure-noise comparisons the largest stays
  * below it with probability → 1, so a difference that clears it is evidence, and one that does not
  * is treated as none. The steps may still move every feature. Post-processing of the released
- * moments: no query, no ledger entry.
+ * moments: no query, no ledger entry. With `shrink: 'soft'` (`startEvidence: 'universal-soft'`) a
+ * kept difference is also shrunk by the threshold, Donoho and Johnstone's soft thresholding.
  */
 export function poolFeaturesWithoutEvidence(moments: readonly StratumMoments[], pooled: StratumMoments, shrink: 'hard' | 'soft' = 'hard'): EvidencePooling | undefined {
   const S = moments.length;
@@ -228,6 +230,7 @@ export function poolFeaturesWithoutEvidence(moments: readonly StratumMoments[], 
   }
   return {
     threshold,
+    shrink,
     pooled: candidates.filter((f) => kept[f] === 0),
     moments: moments.map((s) => ({
       count: s.count,
