@@ -38,7 +38,7 @@ export function startMoments(train: Table, variant: Variant, epsilon: number, se
   const momentsClip = settings.isPrivate ? settings.momentsClip : undefined;
   const { featureBounds, momentsQuery } = privatePreprocessing(train, budget, { task: settings.task, bounds: settings.bounds, momentsClip }, ctx, sigma, (hist) => newTask(settings.task, hist));
   const measured = momentsQuery.measure(ctx, sigma);
-  return { moments: momentsQuery.decode(measured.sums, measured.noiseStd, settings.presenceCounts), featureBounds };
+  return { moments: momentsQuery.decode(measured.sums, measured.noiseStd, settings.presenceCounts, settings.spreadEstimate), featureBounds };
 }
 
 export async function momentsError(datasets: string[], epsilons: number[], seeds: number, variants: Variant[]): Promise<string> {

@@ -642,7 +642,7 @@ export class StratumMomentsQuery {
    * (`meanNoiseSd`: noise std · half-width / present count, in data units); `noiseStd` may also be
    * given per coordinate (after the focused measurement, the kept features' sums are less noisy).
    */
-  decode(sums: Float64Array, noiseStd: number | Float64Array = 0, presence: PresenceEstimate = 'own'): StratumMoments[] {
+  decode(sums: Float64Array, noiseStd: number | Float64Array = 0, presence: PresenceEstimate = 'own', spread: SpreadEstimate = 'plug-in'): StratumMoments[] {
     const width = this.builder.blockWidth;
     const result: StratumMoments[] = [];
     for (let s = 0; s < this.nStrata; s++) {
@@ -652,7 +652,9 @@ export class StratumMomentsQuery {
       const presentFor = presence === 'pooled' ? pooled?.present : undefined;
       const features = this.table.features.map((_, f): FeatureMoments => {
         const { offset, kind, levels } = this.layout[f];
-        const { mean, sd, levelProbabilities, present } = decodeColumnMoments(sums, s * width + offset, kind, this.bounds[f], levels, presentFor?.[f]);
+        const base = s * width + offset;
+        const spreadNoise = spread === 'scale-prior' && kind === 'numeric' ? { sum: noiseStdAt(noiseStd, base), square: noiseStdAt(noiseStd, base + 1) } : undefined;
+        const { mean, sd, levelProbabilities, present } = decodeColumnMoments(sums, base, kind, this.bounds[f], levels, presentFor?.[f], spreadNoise);
         if (levelProbabilities) return { mean, sd, levelProbabilities };
         // The std of the mean's sum (the part's first coordinate).
         const std = noiseStdAt(noiseStd, s * width + offset);
@@ -665,6 +667,13 @@ export class StratumMomentsQuery {
     return result;
   }
 }
+
+/**
+ * How `decode` turns a numeric column's noisy second moment into a spread: the plug-in
+ * √max(0, E[u²] − E[u]²), or the posterior median under a scale-invariant prior given the
+ * variance's known noise (`scalePriorVariance`).
+ */
+export type SpreadEstimate = 'plug-in' | 'scale-prior';
 
 /** The noise std of coordinate `i`: one std for all coordinates, or one per coordinate. */
 function noiseStdAt(noiseStd: number | Float64Array, i: number): number {

@@ -114,6 +114,8 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     // The focused second moments measurement: its ledger entry is listed with the others.
     ...(budget.focusedMoments ? { focusedMomentsShare: budget.focusedMoments.share } : {}),
     ...(budget.looseRanges ? { rangesShare: budget.looseRanges.share } : {}),
+    // The spreads are read differently only where the moments carry noise.
+    ...(settings.isPrivate && settings.spreadEstimate === 'scale-prior' ? { spreadEstimate: 'scale-prior' as const } : {}),
   };
 }
 
@@ -122,7 +124,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
  * the options that are off by default or act only on some tables), in the receipt's order: a receipt
  * lists each only when present, so runs without them keep their receipts.
  */
-const LISTED_WHEN_PRESENT = ['mstShare', 'initialDraws', 'timeOrder', 'rowWeights', 'iterateAverage', 'featureFocus', 'focusedFeatures', 'focusedMomentsShare', 'rangesShare', 'startEvidence'] as const satisfies readonly (keyof ResolvedSettings)[];
+const LISTED_WHEN_PRESENT = ['mstShare', 'initialDraws', 'timeOrder', 'rowWeights', 'iterateAverage', 'featureFocus', 'focusedFeatures', 'focusedMomentsShare', 'rangesShare', 'startEvidence', 'spreadEstimate'] as const satisfies readonly (keyof ResolvedSettings)[];
 
 export function releaseReceipt(
   ledger: PrivacyLedger,

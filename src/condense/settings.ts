@@ -295,6 +295,12 @@ export const SETTINGS = {
     placeholder: 'kind',
     help: "how each DP stratum's record count and each stratum mean's divisor are estimated: each from its own noisy count (own); the stratum count pooled with the presence counts of the columns consistent with it, and those columns' means divided by the pooled count (pooled); or only the stratum count pooled — the class weights, row allocation and the steps' record count read it — while every mean keeps its column's own presence count (count). Post-processing, no extra ε",
   }),
+  spreadEstimate: setting(z.enum(['plug-in', 'scale-prior']).default('plug-in'), {
+    flag: 'spread-estimate',
+    placeholder: 'kind',
+    help: "how each DP stratum spread is read from its noisy second moment: plug-in (√max(0, variance)) or scale-prior (the posterior median under a prior uniform in log variance between the sd floor and the half-width, given the variance's known noise; post-processing, no extra ε)",
+    receipt: false,
+  }),
   focusedMomentsShare: setting(fraction().max(0.95).default(0.5), {
     flag: 'focused-moments-share',
     placeholder: 's',
@@ -455,6 +461,8 @@ export interface ResolvedSettings {
   focusedMomentsShare?: number;
   /** Only when the loose-bounds histogram was taken (`rangesShare`): its share of the moments' ρ. */
   rangesShare?: number;
+  /** Only when the stratum spreads were read under the scale prior (`spreadEstimate`, private runs). */
+  spreadEstimate?: 'scale-prior';
 }
 
 type Resolved<K extends keyof SettingsShape> = z.output<SettingsShape[K]>;

@@ -276,7 +276,16 @@ export function addCellMoments(acc: Float64Array, base: number, cellSums: Float6
  * ≤ 0 or tiny under noise, so the sd is floored at 1% of the bounds' width — a spread that small
  * would blow up a standardised encoding — and capped at the width.
  */
-export function decodeColumnMoments(sums: Float64Array, base: number, kind: MomentKind, bounds: readonly [number, number], levels = 0, presentEstimate?: number): FeatureMoments {
+export function decodeColumnMoments(
+  sums: Float64Array,
+  base: number,
+  kind: MomentKind,
+  bounds: readonly [number, number],
+  levels = 0,
+  presentEstimate?: number,
+  /** With the noise stds of the column's sum and second-moment coordinates: the spread by `scalePriorVariance` instead of the plug-in. */
+  spreadNoise?: { sum: number; square: number },
+): FeatureMoments {
   if (kind === 'categorical') {
     const p = new Float64Array(levels);
     let total = 0;
@@ -294,10 +303,54 @@ export function decodeColumnMoments(sums: Float64Array, base: number, kind: Mome
   const half = (high - low) / 2;
   const present = Math.max(1, presentEstimate ?? presentCount(sums, base, kind));
   const meanU = Math.min(1, Math.max(-1, sums[base] / present));
-  const varU = Math.max(0, sums[base + 1] / SECOND_MOMENT_WEIGHT / present - meanU * meanU);
+  const plugIn = sums[base + 1] / SECOND_MOMENT_WEIGHT / present - meanU * meanU;
+  // The variance's noise sd in u² units (delta method on E[u²] − E[u]², the present count taken as exact).
+  const varianceNoise = spreadNoise && Math.hypot(spreadNoise.square / (SECOND_MOMENT_WEIGHT * present), (2 * meanU * spreadNoise.sum) / present);
+  const varU = varianceNoise ? scalePriorVariance(plugIn, varianceNoise, SD_FLOOR_U ** 2, 1) : Math.max(0, plugIn);
   const sd = Math.max(half * Math.sqrt(varU), 0.01 * (high - low));
   return { mean: (low + high) / 2 + half * meanU, sd: Math.min(sd, high - low), present };
 }
+
+/** The sd floor of `decodeColumnMoments` in u units (u spans [−1, 1]): 1 % of the bounds' width. */
+const SD_FLOOR_U = 0.02;
+
+/**
+ * A variance from its noisy estimate under a scale-invariant prior (post-processing). The plug-in
+ * max(0, v̂) of a variance whose noise sd s is far larger than the variance is mostly noise: a draw
+ * one s above it reads as a spread of √s, which on a feature whose bounds are wide against its data
+ * is tens of true sds. Here the variance v gets the prior ∝ 1/v on [low, high] (uniform in log v,
+ * the usual reference prior for a scale, with public ends), the likelihood N(v̂; v, s²), and the
+ * estimate is the posterior median — which, unlike the posterior mean, is the same whether it is
+ * taken of the variance or of the sd. Where the noise is small against v̂ the likelihood dominates
+ * and the estimate is close to v̂; where it is not, the estimate falls inside the decades the noise
+ * cannot rule out instead of at their top.
+ */
+export function scalePriorVariance(estimate: number, noiseSd: number, low: number, high: number): number {
+  if (!(low > 0 && high > low)) throw new RangeError(`scalePriorVariance: need 0 < low < high, got [${low}, ${high}]`);
+  if (!(noiseSd > 0)) return Math.min(high, Math.max(low, estimate));
+  // The posterior on an evenly spaced grid in log v (the prior's density there is constant).
+  const weights = SCALE_PRIOR_WEIGHTS;
+  const points = weights.length;
+  const logLow = Math.log(low);
+  const step = (Math.log(high) - logLow) / (points - 1);
+  let largest = -Infinity;
+  for (let i = 0; i < points; i++) {
+    const z = (estimate - Math.exp(logLow + i * step)) / noiseSd;
+    weights[i] = -0.5 * z * z;
+    if (weights[i] > largest) largest = weights[i];
+  }
+  let total = 0;
+  for (let i = 0; i < points; i++) total += weights[i] = Math.exp(weights[i] - largest);
+  let cumulative = 0;
+  for (let i = 0; i < points; i++) {
+    cumulative += weights[i];
+    if (cumulative >= total / 2) return Math.exp(logLow + i * step);
+  }
+  return high;
+}
+
+/** The log-spaced grid `scalePriorVariance` integrates on (a reused buffer: 512 points over at most a few decades). */
+const SCALE_PRIOR_WEIGHTS = new Float64Array(512);
 
 // ---------------------------------------------------------------------------------------------
 // Histograms and their quantiles.
