@@ -295,10 +295,12 @@ export const SETTINGS = {
     placeholder: 'kind',
     help: "how each DP stratum's record count and each stratum mean's divisor are estimated: each from its own noisy count (own); the stratum count pooled with the presence counts of the columns consistent with it, and those columns' means divided by the pooled count (pooled); or only the stratum count pooled — the class weights, row allocation and the steps' record count read it — while every mean keeps its column's own presence count (count). Post-processing, no extra ε",
   }),
-  spreadEstimate: setting(z.enum(['plug-in', 'scale-prior']).default('plug-in'), {
+  // The default since session 33's rule K (docs/RESULTS.md). Listed in the receipt (by
+  // `settingsAsRun`) whenever the moments carried noise.
+  spreadEstimate: setting(z.enum(['plug-in', 'scale-prior']).default('scale-prior'), {
     flag: 'spread-estimate',
     placeholder: 'kind',
-    help: "how each DP stratum spread is read from its noisy second moment: plug-in (√max(0, variance)) or scale-prior (the posterior median under a prior uniform in log variance between the sd floor and the half-width, given the variance's known noise; post-processing, no extra ε)",
+    help: "how each DP stratum spread is read from its noisy second moment: scale-prior (the default: the posterior median under a prior uniform in log variance between the sd floor and the half-width, given the variance's known noise; post-processing, no extra ε) or plug-in (√max(0, variance), the spreads before session 33)",
     receipt: false,
   }),
   focusedMomentsShare: setting(fraction().max(0.95).default(0.5), {
