@@ -114,8 +114,8 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     // The focused second moments measurement: its ledger entry is listed with the others.
     ...(budget.focusedMoments ? { focusedMomentsShare: budget.focusedMoments.share } : {}),
     ...(budget.looseRanges ? { rangesShare: budget.looseRanges.share } : {}),
-    // The spreads are read differently only where the moments carry noise.
-    ...(settings.isPrivate && settings.spreadEstimate === 'scale-prior' ? { spreadEstimate: 'scale-prior' as const } : {}),
+    // How the spreads were read matters only where the moments carry noise.
+    ...(settings.isPrivate ? { spreadEstimate: settings.spreadEstimate } : {}),
   };
 }
 

@@ -296,7 +296,7 @@ export const SETTINGS = {
     help: "how each DP stratum's record count and each stratum mean's divisor are estimated: each from its own noisy count (own); the stratum count pooled with the presence counts of the columns consistent with it, and those columns' means divided by the pooled count (pooled); or only the stratum count pooled — the class weights, row allocation and the steps' record count read it — while every mean keeps its column's own presence count (count). Post-processing, no extra ε",
   }),
   // The default since session 33's rule K (docs/RESULTS.md). Listed in the receipt (by
-  // `settingsAsRun`) whenever the moments carried noise.
+  // `settingsAsRun`) for every private run.
   spreadEstimate: setting(z.enum(['plug-in', 'scale-prior']).default('scale-prior'), {
     flag: 'spread-estimate',
     placeholder: 'kind',
@@ -463,8 +463,8 @@ export interface ResolvedSettings {
   focusedMomentsShare?: number;
   /** Only when the loose-bounds histogram was taken (`rangesShare`): its share of the moments' ρ. */
   rangesShare?: number;
-  /** Only when the stratum spreads were read under the scale prior (`spreadEstimate`, private runs). */
-  spreadEstimate?: 'scale-prior';
+  /** Private runs only (the moments carry noise): how the stratum spreads were read (`spreadEstimate`). */
+  spreadEstimate?: 'plug-in' | 'scale-prior';
 }
 
 type Resolved<K extends keyof SettingsShape> = z.output<SettingsShape[K]>;
