@@ -1,8 +1,9 @@
 /**
  * `spreadEstimate: 'scale-prior'` (docs/RESULTS.md, "Session 33: the stratum spreads read under a
- * scale prior"): each numeric stratum spread is the posterior median of its variance under a prior
- * uniform in log variance, given the variance's known noise sd. Post-processing of the same noisy
- * sums: the same ledger, the same means; only the spreads (and what is built from them) change.
+ * scale prior"; the default since rule K): each numeric stratum spread is the posterior median of its
+ * variance under a prior uniform in log variance, given the variance's known noise sd. Post-processing
+ * of the same noisy sums: the same ledger, the same means; only the spreads (and what is built from
+ * them) change. 'plug-in' is the spread before session 33.
  */
 import { describe, expect, it } from 'vitest';
 import { formatTableCsv } from '../../src/data/format.js';
@@ -95,25 +96,30 @@ describe('decodeColumnMoments with the spreads noise', () => {
 });
 
 describe('condense with spreadEstimate', () => {
-  it("'scale-prior' spends the same ε through the same entries, keeps the released means, changes the spreads, and says so in the receipt", async () => {
+  it("'scale-prior' is the default; against 'plug-in' it spends the same ε through the same entries, keeps the released means, changes the spreads, and the receipt says which", async () => {
     const { train } = await dataset('wdbc');
-    const [plain, prior] = [await condense({ train, ...RUN }), await condense({ train, ...RUN, spreadEstimate: 'scale-prior' })];
-    expect('spreadEstimate' in plain.receipt.parameters).toBe(false);
+    const [plain, prior, plugIn] = [
+      await condense({ train, ...RUN }),
+      await condense({ train, ...RUN, spreadEstimate: 'scale-prior' }),
+      await condense({ train, ...RUN, spreadEstimate: 'plug-in' }),
+    ];
+    expect(formatTableCsv(plain.synthetic)).toBe(formatTableCsv(prior.synthetic));
     expect(prior.receipt.parameters.spreadEstimate).toBe('scale-prior');
-    expect(prior.receipt.epsilon).toBe(plain.receipt.epsilon);
-    expect(prior.receipt.entries).toEqual(plain.receipt.entries);
-    const [a, b] = [plain.released!.features, prior.released!.features];
+    expect(plugIn.receipt.parameters.spreadEstimate).toBe('plug-in');
+    expect(prior.receipt.epsilon).toBe(plugIn.receipt.epsilon);
+    expect(prior.receipt.entries).toEqual(plugIn.receipt.entries);
+    const [a, b] = [plugIn.released!.features, prior.released!.features];
     expect(b.map((f) => f.mean)).toEqual(a.map((f) => f.mean));
     // wdbc's bounds are 12–380 true sds wide: at ε = 3 most plug-in spreads are noise, and the prior pulls them in.
     const narrower = b.filter((f, i) => f.sd! < a[i].sd!).length;
     expect(narrower).toBeGreaterThan(b.length / 2);
-    expect(formatTableCsv(prior.synthetic)).not.toBe(formatTableCsv(plain.synthetic));
+    expect(formatTableCsv(prior.synthetic)).not.toBe(formatTableCsv(plugIn.synthetic));
   });
 
-  it('changes nothing without noise', async () => {
+  it('changes nothing without noise, and a non-private receipt does not list it', async () => {
     const { train } = await dataset('pima');
-    const [plain, prior] = [await condense({ train, ...RUN, epsilon: Infinity }), await condense({ train, ...RUN, epsilon: Infinity, spreadEstimate: 'scale-prior' })];
+    const [prior, plugIn] = [await condense({ train, ...RUN, epsilon: Infinity }), await condense({ train, ...RUN, epsilon: Infinity, spreadEstimate: 'plug-in' })];
     expect('spreadEstimate' in prior.receipt.parameters).toBe(false);
-    expect(formatTableCsv(prior.synthetic)).toBe(formatTableCsv(plain.synthetic));
+    expect(formatTableCsv(prior.synthetic)).toBe(formatTableCsv(plugIn.synthetic));
   });
 });
