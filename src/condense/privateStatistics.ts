@@ -641,6 +641,8 @@ export class StratumMomentsQuery {
    * (`GaussianMeasurement.noiseStd`), each numeric mean also carries the sd of its noise
    * (`meanNoiseSd`: noise std · half-width / present count, in data units); `noiseStd` may also be
    * given per coordinate (after the focused measurement, the kept features' sums are less noisy).
+   * With `spread: 'scale-prior'` each numeric spread is read from its variance's known noise
+   * (`scalePriorVariance`); without noise that is the plug-in.
    */
   decode(sums: Float64Array, noiseStd: number | Float64Array = 0, presence: PresenceEstimate = 'own', spread: SpreadEstimate = 'plug-in'): StratumMoments[] {
     const width = this.builder.blockWidth;

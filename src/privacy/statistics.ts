@@ -274,7 +274,8 @@ export function addCellMoments(acc: Float64Array, base: number, cellSums: Float6
  * values is floored at 1; a mean is clamped into the bounds (P(1) into [0, 1]); level shares are
  * clamped at 0 and renormalised (uniform when nothing is left). The variance E[u²] − E[u]² can be
  * ≤ 0 or tiny under noise, so the sd is floored at 1% of the bounds' width — a spread that small
- * would blow up a standardised encoding — and capped at the width.
+ * would blow up a standardised encoding — and capped at the width. With `spreadNoise` the variance
+ * is read by `scalePriorVariance` instead of as max(0, v̂).
  */
 export function decodeColumnMoments(
   sums: Float64Array,
