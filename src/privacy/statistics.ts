@@ -342,10 +342,17 @@ export function scalePriorVariance(estimate: number, noiseSd: number, low: numbe
   }
   let total = 0;
   for (let i = 0; i < points; i++) total += weights[i] = Math.exp(weights[i] - largest);
+  // Grid point i carries the mass of the cell [i − ½, i + ½] (in steps); the median is interpolated
+  // inside the cell where the cumulative mass passes half, so it is a continuous function of the
+  // weights. (The first grid point past half the mass is not: on a flat posterior the half falls on
+  // a cell edge, and the last bit of Math.exp — which differs between JavaScript engines — decides.)
   let cumulative = 0;
   for (let i = 0; i < points; i++) {
+    if (cumulative + weights[i] >= total / 2) {
+      const position = i - 0.5 + (total / 2 - cumulative) / weights[i];
+      return Math.exp(logLow + Math.min(points - 1, Math.max(0, position)) * step);
+    }
     cumulative += weights[i];
-    if (cumulative >= total / 2) return Math.exp(logLow + i * step);
   }
   return high;
 }

@@ -86,7 +86,9 @@ describe('a survival release whose Cox fit diverges carries a caveat', () => {
 
   it('not when the fit is finite (a larger table), nor for classification', async () => {
     const { train } = await dataset('rotterdam');
-    const large = await condense({ train, rows: 50, epsilon: 3, learners: ['cox'], steps: 2, directions: 2, seed: 1 });
+    const large = await condense({ train, rows: 50, epsilon: 3, learners: ['cox'], steps: 2, directions: 2, seed: 2 });
+    // Whether a short run's table has a finite Cox fit depends on the draw; this seed's has one.
+    expect(coxFinitenessCaveat(large.synthetic)).toBeUndefined();
     expect(large.caveats).toEqual([]);
     expect(large.receipt.warnings.some((w) => /Cox fit/.test(w))).toBe(false);
     const pima = await dataset('pima');
