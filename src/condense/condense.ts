@@ -114,8 +114,10 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
     sigma,
     (timeHistogram) => newTask(settings.task, timeHistogram),
   );
+  // Every measurement of the moments is read the same way (post-processing of its sums and noise stds).
+  const decodeMoments = (m: { sums: Float64Array; noiseStd: number | Float64Array }) => momentsQuery.decode(m.sums, m.noiseStd, settings.presenceCounts, settings.spreadEstimate);
   const firstMoments = momentsQuery.measure(ctx, budget.momentsNoiseMultiplier);
-  let moments = momentsQuery.decode(firstMoments.sums, firstMoments.noiseStd, settings.presenceCounts, settings.spreadEstimate);
+  let moments = decodeMoments(firstMoments);
   checkAbort();
   let pooled = poolMoments(moments);
   // 3a. With `focusedMomentsShare` on a focused table: the feature focus's kept set is chosen from the
@@ -132,7 +134,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
     kept = keptFeatures(settings.featureFocus, card.features.length, moments, pooled, settings.task, settings.featureFocusAbove)!;
     const focused = momentsQuery.measureFocused(ctx, budget.focusedMoments.noiseMultiplier, kept);
     measured = combineFocusedMoments(measured, focused.measurement, focused.coordinates);
-    moments = momentsQuery.decode(measured.sums, measured.noiseStd, settings.presenceCounts, settings.spreadEstimate);
+    moments = decodeMoments(measured);
     pooled = poolMoments(moments);
   }
   let outcomes = task.outcomes(moments, settings);
@@ -153,7 +155,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
     const secondMoments = momentsQuery.measure(ctx, repeatedMomentsNoiseMultiplier(settings, ledger, gate.repeatShare), MECHANISM.repeatedStratumMoments);
     // Combined coordinate by coordinate (the same inverse-variance rule as for one noise std).
     measured = combineGaussianCoordinates(measured, perCoordinate(secondMoments));
-    moments = momentsQuery.decode(measured.sums, measured.noiseStd, settings.presenceCounts, settings.spreadEstimate);
+    moments = decodeMoments(measured);
     pooled = poolMoments(moments);
     outcomes = task.outcomes(moments, settings);
     // The steps (if any are left) are planned again on the rest of the budget.

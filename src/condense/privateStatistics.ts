@@ -655,11 +655,11 @@ export class StratumMomentsQuery {
       const features = this.table.features.map((_, f): FeatureMoments => {
         const { offset, kind, levels } = this.layout[f];
         const base = s * width + offset;
-        const spreadNoise = spread === 'scale-prior' && kind === 'numeric' ? { sum: noiseStdAt(noiseStd, base), square: noiseStdAt(noiseStd, base + 1) } : undefined;
+        // The std of the mean's sum (the part's first coordinate).
+        const std = noiseStdAt(noiseStd, base);
+        const spreadNoise = spread === 'scale-prior' && kind === 'numeric' ? { sum: std, square: noiseStdAt(noiseStd, base + 1) } : undefined;
         const { mean, sd, levelProbabilities, present } = decodeColumnMoments(sums, base, kind, this.bounds[f], levels, presentFor?.[f], spreadNoise);
         if (levelProbabilities) return { mean, sd, levelProbabilities };
-        // The std of the mean's sum (the part's first coordinate).
-        const std = noiseStdAt(noiseStd, s * width + offset);
         if (kind !== 'numeric' || std === 0) return { mean, sd };
         const [low, high] = this.bounds[f];
         return { mean, sd, meanNoiseSd: (std * (high - low)) / (2 * present!) };
