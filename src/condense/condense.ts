@@ -40,6 +40,7 @@ import { buildEncoder, initialiseSyntheticSet } from './initialisation.js';
 import { chooseFeatureFocus, keptFeatures, poolFeaturesWithoutEvidence } from './featureFocus.js';
 import { combineFocusedMoments, poolMoments, privatePreprocessing, type NoisyQueryContext } from './privateStatistics.js';
 import { releaseCaveats } from '../models/survival/coxFiniteness.js';
+import { smallCohortCaveat } from './cohortSize.js';
 import { orderEventTimesByRisk } from './timeOrder.js';
 import { decodeSyntheticTable, releaseReceipt, releasedStatistics, settingsAsRun, type ReleasedStatistics } from './release.js';
 import { resolveSettings, type CondenseOptions, type ResolvedSettings } from './settings.js';
@@ -254,7 +255,9 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   const decoded = decodeSyntheticTable(synthetic, encoder, card);
   // Post-processing of the released rows: event times by the table's own Cox risk (`timeOrder.ts`).
   const table = resolved.timeOrder === 'risk' ? orderEventTimesByRisk(decoded, outcomes.allocation) : decoded;
-  const caveats = releaseCaveats(table);
+  // The cohort-size caveat reads only the DP record count (post-processing) and public values.
+  const cohortCaveat = smallCohortCaveat(card.features.length, pooled.count, settings.epsilon, settings.delta);
+  const caveats = [...releaseCaveats(table), ...(cohortCaveat ? [cohortCaveat] : [])];
   receipt.warnings.push(...caveats);
   return { synthetic: table, receipt, trace, encoder, settings: resolved, released, caveats };
 }
