@@ -13,7 +13,7 @@
  * small cohorts"), the learner a table was condensed for lost to a random real subset of the same
  * size in 5 of the 7 cells with F above 0.04 (from −0.006 to −0.152; pima at 300 records and ε = 1
  * and wdbc at 300 and ε = 3 won), won or tied (−0.009 to +0.095) between 0.02 and 0.04, and won in
- * every cell below 0.02. The threshold 0.04 lies between the ties (up to 0.033) and the first loss
+ * every cell below 0.02. The threshold 0.04 lies between the ties (up to 0.032) and the first loss
  * (0.049). It is a statement of what was measured, not a default: nothing in the run depends on it.
  *
  * Privacy: n̂ is the DP record count of the stratum-moments query (the sum of its noisy stratum
