@@ -87,9 +87,14 @@ function receiptSection(receipt: PrivacyReceipt, card: DatasetCard): string {
     .map((e) => `<tr><td>${escapeHtml(e.name.replace(/_/g, ' '))}</td><td>${escapeHtml(e.purpose ?? '')}</td><td class="num">${fmtJson(e.epsilon_after)}</td></tr>`)
     .join('');
   const bounds = card.features.filter((f) => f.bounds).length;
+  // What the receipt warns a recipient about (a Cox fit that diverges, a cohort small for its ε, …).
+  const warnings = receipt.warnings.length
+    ? `<div class="warnings"><p><strong>Warnings in the receipt.</strong></p><ul>${receipt.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul></div>`
+    : '';
   return `<section>
 <h2>Privacy</h2>
 ${verdict}
+${warnings}
 ${meaning}
 <p><strong>What is public.</strong> The dataset card — column names, types, the ${card.features.length} features' category levels, and public bounds for ${bounds} of them — and the settings listed in the receipt (table size, budget, steps and the like) are treated as known to everybody; they carry no protection. Everything else that left the data went through the differentially private mechanisms below, each charged to one privacy ledger before its noisy result existed; the synthetic table is computed from their results only.</p>
 <table><thead><tr><th>mechanism</th><th>what it measured</th><th class="num">ε spent so far</th></tr></thead><tbody>${entries}</tbody></table>
@@ -314,6 +319,7 @@ h2 { font-size: 1.25rem; border-bottom: 1px solid #ccc; padding-bottom: 0.2rem; 
 .banner.custodian { background: #fdecea; border: 2px solid #c0392b; }
 .verdict.ok { color: #2d6a3e; font-weight: bold; }
 .verdict.not { color: #c0392b; font-weight: bold; }
+.warnings { border-left: 4px solid #b7791f; padding-left: 0.8rem; }
 section.custodian { border-left: 4px solid #c0392b; padding-left: 0.8rem; }
 .tag { font-size: 0.75rem; background: #c0392b; color: white; padding: 0.1rem 0.4rem; border-radius: 3px; vertical-align: middle; }
 table { border-collapse: collapse; margin: 0.6rem 0; font-size: 0.9rem; }

@@ -46,6 +46,17 @@ describe('renderReport', () => {
     for (const entry of result.receipt.entries) expect(html).toContain(entry.purpose!);
   });
 
+  it("lists the receipt's warnings, escaped, and has no warnings block when there are none", async () => {
+    const { result } = await clinicRun();
+    const quiet = await renderReport({ card: clinicCard, receipt: { ...result.receipt, warnings: [] }, synthetic: result.synthetic });
+    expect(quiet).not.toContain('Warnings in the receipt');
+    const warned = { ...result.receipt, warnings: ['the cohort is small for ε = 3: <about 90 records>', 'an unpenalised Cox fit diverges'] };
+    const html = await renderReport({ card: clinicCard, receipt: warned, synthetic: result.synthetic });
+    expect(html).toContain('Warnings in the receipt');
+    expect(html).toContain('<li>the cohort is small for ε = 3: &lt;about 90 records&gt;</li>');
+    expect(html).toContain('<li>an unpenalised Cox fit diverges</li>');
+  });
+
   it('is public by default; held-out utility or real histograms make it custodian-only, marked', async () => {
     const { train, test, result } = await clinicRun();
     const shared = await renderReport({ card: clinicCard, receipt: result.receipt, synthetic: result.synthetic, released: result.released });
