@@ -37,5 +37,5 @@ export function smallCohortCaveat(features: number, dpRecordCount: number, epsil
   if (!(figure > SMALL_COHORT_FIGURE)) return undefined;
   // The record count is shown only as the DP estimate, rounded: it is the released value, nothing finer.
   const shown = dpRecordCount > 0 ? `about ${Math.round(dpRecordCount)} records (DP estimate)` : 'very few records (the DP record count is not positive)';
-  return `the cohort is small for ε = ${epsilon}: ${shown} and ${features} features give a cohort figure √d / (n̂·√ρ) of ${figure.toPrecision(2)}, above ${SMALL_COHORT_FIGURE}, where condensations of the bundled cohorts scored below a random real subset of the same size. Check the table on held-out patients (--holdout) before relying on it, or use a larger ε`;
+  return `the cohort is small for ε = ${epsilon}: ${shown} and ${features} features give a cohort figure √d / (n̂·√ρ) of ${figure.toPrecision(2)}, above ${SMALL_COHORT_FIGURE}, where most condensations of the bundled cohorts and their subsamples (5 of 7 measured) scored below a random real subset of the same size. Check the table on held-out patients (--holdout) before relying on it, or use a larger ε`;
 }
