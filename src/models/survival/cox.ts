@@ -43,6 +43,14 @@ export interface CoxOptions {
   cholTolerance?: number;
   /** Threshold of the "coefficient may be infinite" check (coxph.control toler.inf). Default √eps. */
   infTolerance?: number;
+  /**
+   * When > 0: after the fit, the coefficients are scaled so that the linear predictor's weighted sd
+   * over the training rows is lpSd, and the baseline hazard is fitted for the scaled coefficients.
+   * The model then carries the fit's direction at a fixed strength. Default 0: the maximum-likelihood
+   * fit. (The survival loss of a condensation uses it: docs/RESULTS.md, "Session 34: the Cox model in
+   * the survival loss at a fixed strength".)
+   */
+  lpSd?: number;
 }
 
 export interface CoxDiagnostics extends FitDiagnostics {
@@ -60,7 +68,7 @@ export interface CoxDiagnostics extends FitDiagnostics {
 }
 
 /** The `cox` defaults, as R's coxph: Efron ties, no penalty, 20 Newton iterations, tolerance 1e-9. */
-export const coxDefaults = { ties: 'efron', ridge: 0, maxIterations: 20, eps: 1e-9 } as const satisfies CoxOptions;
+export const coxDefaults = { ties: 'efron', ridge: 0, maxIterations: 20, eps: 1e-9, lpSd: 0 } as const satisfies CoxOptions;
 
 const DEFAULT_CHOL_TOLERANCE = Math.pow(2.220446049250313e-16, 0.75);
 
@@ -550,7 +558,7 @@ function checkColumns(X: Matrix, p: number): void {
 }
 
 /** Check the given options' ranges and fill in the defaults (`coxDefaults`). */
-export function resolveCoxParams(learner: string, options: CoxOptions): Required<Pick<CoxOptions, keyof typeof coxDefaults>> {
+export function resolveCoxParams(learner: string, options: CoxOptions): Required<Pick<CoxOptions, 'ties' | 'ridge' | 'maxIterations' | 'eps'>> & Pick<CoxOptions, 'lpSd'> {
   const ties = options.ties ?? coxDefaults.ties;
   if (ties !== 'efron' && ties !== 'breslow') throw new ModelInputError(`${learner}: ties must be "efron" or "breslow", got "${String(ties)}"`);
   const ridge = options.ridge ?? coxDefaults.ridge;
@@ -559,7 +567,10 @@ export function resolveCoxParams(learner: string, options: CoxOptions): Required
   if (!(Number.isInteger(maxIterations) && maxIterations >= 0)) throw new ModelInputError(`${learner}: maxIterations = ${maxIterations} must be an integer ≥ 0`);
   const eps = options.eps ?? coxDefaults.eps;
   if (!(eps > 0 && Number.isFinite(eps))) throw new ModelInputError(`${learner}: eps = ${eps} must be a finite number > 0`);
-  return { ties, ridge, maxIterations, eps };
+  const lpSd = options.lpSd ?? coxDefaults.lpSd;
+  if (!(lpSd >= 0) || !Number.isFinite(lpSd)) throw new ModelInputError(`${learner}: lpSd = ${lpSd} must be a finite number ≥ 0`);
+  // Listed only when set, so that a default Cox model's parameters (and receipts) are unchanged.
+  return { ties, ridge, maxIterations, eps, ...(lpSd > 0 ? { lpSd } : {}) };
 }
 
 /**
@@ -569,7 +580,7 @@ export function resolveCoxParams(learner: string, options: CoxOptions): Required
  */
 export function fitCox(X: Matrix, target: SurvivalTarget, weights?: Float64Array, options: CoxOptions = {}, scratch = new ScratchBuffers()): CoxModel {
   const eventWeight = validateSurvivalFit('cox', X, target, weights);
-  const { ties, ridge, maxIterations, eps } = resolveCoxParams('cox', options);
+  const { ties, ridge, maxIterations, eps, lpSd = 0 } = resolveCoxParams('cox', options);
   const cholTolerance = options.cholTolerance ?? DEFAULT_CHOL_TOLERANCE;
   const infTolerance = options.infTolerance ?? Math.sqrt(eps);
   const efron = ties === 'efron';
@@ -670,6 +681,15 @@ export function fitCox(X: Matrix, target: SurvivalTarget, weights?: Float64Array
     }
   }
 
+  // `lpSd`: the coefficients rescaled so that the linear predictor's weighted sd over the training
+  // rows is lpSd, and the baseline hazard refitted for them (the diagnostics above are the fit's own).
+  if (lpSd > 0) {
+    const k = lpSd / linearPredictorSd(ws, finalBeta);
+    if (Number.isFinite(k) && k > 0) {
+      finalBeta = Float64Array.from(finalBeta, (b) => b * k);
+      for (let j = 0; j < p; j++) coefficients[j] *= k;
+    }
+  }
   const { times, centredCumulativeHazard } = baselineHazard(ws, finalBeta, efron, sortedTime, scratch);
   const diagnostics: CoxDiagnostics = {
     iterations,
@@ -681,6 +701,21 @@ export function fitCox(X: Matrix, target: SurvivalTarget, weights?: Float64Array
     warnings,
   };
   return new CoxModel(coefficients, centre, times, centredCumulativeHazard, diagnostics);
+}
+
+/** Weighted sd over the workspace's rows of the linear predictor z·β (z centred and scaled). */
+function linearPredictorSd(ws: CoxWorkspace, beta: Float64Array): number {
+  let total = 0;
+  let sum = 0;
+  let squares = 0;
+  for (let i = 0; i < ws.n; i++) {
+    let lp = 0;
+    for (let j = 0; j < ws.p; j++) lp += ws.z[i * ws.p + j] * beta[j];
+    total += ws.weight[i];
+    sum += ws.weight[i] * lp;
+    squares += ws.weight[i] * lp * lp;
+  }
+  return Math.sqrt(Math.max(0, squares / total - (sum / total) ** 2));
 }
 
 /** What `newtonIterations` needs of a fit: its pass 1 and 2 and its Newton step (into `step`). */
