@@ -164,6 +164,42 @@ describe('Cox properties', () => {
     expect(Number.isFinite(shrunk.coefficients[0])).toBe(true);
   });
 
+  it('lpSd rescales the fit to a fixed linear-predictor sd: same direction, baseline refitted (Breslow: fitted hazards sum to the events)', () => {
+    const { X, target } = simulate(new SeededRng(11), 80, 3, [0.8, -0.5, 0.2]);
+    const plain = fitCox(X, target, undefined, { ties: 'breslow' });
+    const lpSdOf = (model: typeof plain): number => {
+      const lp = model.predictRisk(X);
+      const mean = lp.reduce((a, v) => a + v, 0) / lp.length;
+      return Math.sqrt(lp.reduce((a, v) => a + (v - mean) ** 2, 0) / lp.length);
+    };
+    const events = target.event.reduce((a, e) => a + e, 0);
+    /** Σ_i H0(t_i)·exp(x_iβ), β of `model`, H0 of `baseline`. */
+    const fittedHazardSum = (model: typeof plain, baseline = model): number => {
+      const H = baseline.baselineCumulativeHazardAt(target.time);
+      const risk = model.predictRisk(X);
+      let sum = 0;
+      for (let i = 0; i < X.rows; i++) sum += H[i] * Math.exp(risk[i]);
+      return sum;
+    };
+    expect(fittedHazardSum(plain)).toBeCloseTo(events, 8);
+    for (const lpSd of [0.5, 2]) {
+      const scaled = fitCox(X, target, undefined, { ties: 'breslow', lpSd });
+      expect(lpSdOf(scaled)).toBeCloseTo(lpSd, 10);
+      const k = lpSd / lpSdOf(plain);
+      for (let j = 0; j < 3; j++) expect(scaled.coefficients[j]).toBeCloseTo(k * plain.coefficients[j], 10);
+      // The Breslow baseline for these coefficients: Σ_i H0(t_i)·exp(x_iβ) = number of events.
+      expect(fittedHazardSum(scaled)).toBeCloseTo(events, 8);
+      // Scaling the coefficients without refitting the baseline breaks it.
+      expect(Math.abs(fittedHazardSum(scaled, plain) - events)).toBeGreaterThan(1);
+      // The fit's own diagnostics are kept (the log-likelihood of the maximum-likelihood fit).
+      expect(scaled.diagnostics.loglik).toBe(plain.diagnostics.loglik);
+    }
+    // lpSd 0 is the plain fit.
+    const off = fitCox(X, target, undefined, { ties: 'breslow', lpSd: 0 });
+    expect(Array.from(off.coefficients)).toEqual(Array.from(plain.coefficients));
+    expect(() => fitCox(X, target, undefined, { lpSd: -1 })).toThrow(ModelInputError);
+  });
+
   it('a constant column keeps coefficient 0 and is reported singular; others are unaffected', () => {
     const { X, target } = simulate(new SeededRng(8), 70, 2, [0.7, -0.4]);
     const Xc = matrix(70, 3);

@@ -47,8 +47,10 @@ export interface CoxOptions {
    * When > 0: after the fit, the coefficients are scaled so that the linear predictor's weighted sd
    * over the training rows is lpSd, and the baseline hazard is fitted for the scaled coefficients.
    * The model then carries the fit's direction at a fixed strength. Default 0: the maximum-likelihood
-   * fit. (The survival loss of a condensation uses it: docs/RESULTS.md, "Session 34: the Cox model in
-   * the survival loss at a fixed strength".)
+   * fit. A research option for the survival loss of a condensation (`--model cox:lpSd=1`): with it the
+   * loss no longer rewards a weaker association, but nothing holds the association back either, and
+   * tables drift towards separation (docs/RESULTS.md, "Session 34: the Cox model in the survival loss
+   * at a fixed strength", rule M: not adopted).
    */
   lpSd?: number;
 }
