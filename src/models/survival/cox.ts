@@ -560,7 +560,7 @@ function checkColumns(X: Matrix, p: number): void {
 }
 
 /** Check the given options' ranges and fill in the defaults (`coxDefaults`). */
-export function resolveCoxParams(learner: string, options: CoxOptions): Required<Pick<CoxOptions, 'ties' | 'ridge' | 'maxIterations' | 'eps'>> & Pick<CoxOptions, 'lpSd'> {
+export function resolveCoxParams(learner: string, options: CoxOptions): Required<Pick<CoxOptions, keyof typeof coxDefaults>> {
   const ties = options.ties ?? coxDefaults.ties;
   if (ties !== 'efron' && ties !== 'breslow') throw new ModelInputError(`${learner}: ties must be "efron" or "breslow", got "${String(ties)}"`);
   const ridge = options.ridge ?? coxDefaults.ridge;
@@ -571,8 +571,7 @@ export function resolveCoxParams(learner: string, options: CoxOptions): Required
   if (!(eps > 0 && Number.isFinite(eps))) throw new ModelInputError(`${learner}: eps = ${eps} must be a finite number > 0`);
   const lpSd = options.lpSd ?? coxDefaults.lpSd;
   if (!(lpSd >= 0) || !Number.isFinite(lpSd)) throw new ModelInputError(`${learner}: lpSd = ${lpSd} must be a finite number ≥ 0`);
-  // Listed only when set, so that a default Cox model's parameters (and receipts) are unchanged.
-  return { ties, ridge, maxIterations, eps, ...(lpSd > 0 ? { lpSd } : {}) };
+  return { ties, ridge, maxIterations, eps, lpSd };
 }
 
 /**
@@ -582,7 +581,7 @@ export function resolveCoxParams(learner: string, options: CoxOptions): Required
  */
 export function fitCox(X: Matrix, target: SurvivalTarget, weights?: Float64Array, options: CoxOptions = {}, scratch = new ScratchBuffers()): CoxModel {
   const eventWeight = validateSurvivalFit('cox', X, target, weights);
-  const { ties, ridge, maxIterations, eps, lpSd = 0 } = resolveCoxParams('cox', options);
+  const { ties, ridge, maxIterations, eps, lpSd } = resolveCoxParams('cox', options);
   const cholTolerance = options.cholTolerance ?? DEFAULT_CHOL_TOLERANCE;
   const infTolerance = options.infTolerance ?? Math.sqrt(eps);
   const efron = ties === 'efron';
