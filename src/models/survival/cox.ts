@@ -53,6 +53,11 @@ export interface CoxOptions {
    * at a fixed strength", rule M: not adopted).
    */
   lpSd?: number;
+  /**
+   * A shrinkage factor c in (0, 1]: the fitted coefficients multiplied by c (a fixed calibration
+   * slope), the baseline hazard refitted for them. Default 1: the maximum-likelihood fit.
+   */
+  shrinkage?: number;
 }
 
 export interface CoxDiagnostics extends FitDiagnostics {
@@ -70,7 +75,7 @@ export interface CoxDiagnostics extends FitDiagnostics {
 }
 
 /** The `cox` defaults, as R's coxph: Efron ties, no penalty, 20 Newton iterations, tolerance 1e-9. */
-export const coxDefaults = { ties: 'efron', ridge: 0, maxIterations: 20, eps: 1e-9, lpSd: 0 } as const satisfies CoxOptions;
+export const coxDefaults = { ties: 'efron', ridge: 0, maxIterations: 20, eps: 1e-9, lpSd: 0, shrinkage: 1 } as const satisfies CoxOptions;
 
 const DEFAULT_CHOL_TOLERANCE = Math.pow(2.220446049250313e-16, 0.75);
 
@@ -571,7 +576,10 @@ export function resolveCoxParams(learner: string, options: CoxOptions): Required
   if (!(eps > 0 && Number.isFinite(eps))) throw new ModelInputError(`${learner}: eps = ${eps} must be a finite number > 0`);
   const lpSd = options.lpSd ?? coxDefaults.lpSd;
   if (!(lpSd >= 0) || !Number.isFinite(lpSd)) throw new ModelInputError(`${learner}: lpSd = ${lpSd} must be a finite number ≥ 0`);
-  return { ties, ridge, maxIterations, eps, lpSd };
+  const shrinkage = options.shrinkage ?? coxDefaults.shrinkage;
+  if (!(shrinkage > 0 && shrinkage <= 1)) throw new ModelInputError(`${learner}: shrinkage = ${shrinkage} must be in (0, 1]`);
+  if (lpSd > 0 && shrinkage !== 1) throw new ModelInputError(`${learner}: lpSd and shrinkage cannot both be set`);
+  return { ties, ridge, maxIterations, eps, lpSd, shrinkage };
 }
 
 /**
@@ -581,7 +589,7 @@ export function resolveCoxParams(learner: string, options: CoxOptions): Required
  */
 export function fitCox(X: Matrix, target: SurvivalTarget, weights?: Float64Array, options: CoxOptions = {}, scratch = new ScratchBuffers()): CoxModel {
   const eventWeight = validateSurvivalFit('cox', X, target, weights);
-  const { ties, ridge, maxIterations, eps, lpSd } = resolveCoxParams('cox', options);
+  const { ties, ridge, maxIterations, eps, lpSd, shrinkage } = resolveCoxParams('cox', options);
   const cholTolerance = options.cholTolerance ?? DEFAULT_CHOL_TOLERANCE;
   const infTolerance = options.infTolerance ?? Math.sqrt(eps);
   const efron = ties === 'efron';
@@ -684,8 +692,8 @@ export function fitCox(X: Matrix, target: SurvivalTarget, weights?: Float64Array
 
   // `lpSd`: the coefficients rescaled so that the linear predictor's weighted sd over the training
   // rows is lpSd, and the baseline hazard refitted for them (the diagnostics above are the fit's own).
-  if (lpSd > 0) {
-    const k = lpSd / linearPredictorSd(ws, finalBeta);
+  if (lpSd > 0 || shrinkage !== 1) {
+    const k = lpSd > 0 ? lpSd / linearPredictorSd(ws, finalBeta) : shrinkage;
     if (Number.isFinite(k) && k > 0) {
       finalBeta = Float64Array.from(finalBeta, (b) => b * k);
       for (let j = 0; j < p; j++) coefficients[j] *= k;
