@@ -164,7 +164,7 @@ describe('Cox properties', () => {
     expect(Number.isFinite(shrunk.coefficients[0])).toBe(true);
   });
 
-  it('lpSd rescales the fit to a fixed linear-predictor sd: same direction, baseline refitted (Breslow: fitted hazards sum to the events)', () => {
+  it('lpSd rescales the fit to a fixed linear-predictor sd, shrinkage by a fixed factor: same direction, baseline refitted (Breslow: fitted hazards sum to the events)', () => {
     const { X, target } = simulate(new SeededRng(11), 80, 3, [0.8, -0.5, 0.2]);
     const plain = fitCox(X, target, undefined, { ties: 'breslow' });
     const lpSdOf = (model: typeof plain): number => {
@@ -194,6 +194,14 @@ describe('Cox properties', () => {
       // The fit's own diagnostics are kept (the log-likelihood of the maximum-likelihood fit).
       expect(scaled.diagnostics.loglik).toBe(plain.diagnostics.loglik);
     }
+    // shrinkage c: the coefficients times c, the baseline refitted for them.
+    const shrunk = fitCox(X, target, undefined, { ties: 'breslow', shrinkage: 0.5 });
+    for (let j = 0; j < 3; j++) expect(shrunk.coefficients[j]).toBeCloseTo(0.5 * plain.coefficients[j], 12);
+    expect(fittedHazardSum(shrunk)).toBeCloseTo(events, 8);
+    expect(Math.abs(fittedHazardSum(shrunk, plain) - events)).toBeGreaterThan(1);
+    expect(() => fitCox(X, target, undefined, { shrinkage: 0 })).toThrow(ModelInputError);
+    expect(() => fitCox(X, target, undefined, { shrinkage: 1.5 })).toThrow(ModelInputError);
+    expect(() => fitCox(X, target, undefined, { shrinkage: 0.5, lpSd: 1 })).toThrow(ModelInputError);
     // lpSd 0 is the plain fit.
     const off = fitCox(X, target, undefined, { ties: 'breslow', lpSd: 0 });
     expect(Array.from(off.coefficients)).toEqual(Array.from(plain.coefficients));
