@@ -233,6 +233,10 @@ describe('condense: the optimisation and the release', () => {
     const [byDefault, withTree] = [await run(), await run(['cox', 'survtree'])];
     expect((byDefault.receipt.parameters.learners as { name: string }[]).map((l) => l.name)).toEqual(['cox']);
     expect((withTree.receipt.parameters.learners as { name: string }[]).map((l) => l.name)).toEqual(['cox', 'survtree']);
+    // The default judges Cox with its coefficients halved (rule N); a Cox named by the caller is the plain fit.
+    const coxParams = (r: typeof byDefault) => (r.receipt.parameters.learners as { params: { shrinkage: number } }[])[0].params;
+    expect(coxParams(byDefault).shrinkage).toBe(0.5);
+    expect(coxParams(withTree).shrinkage).toBe(1);
     expect(withTree.receipt.entries).toEqual(byDefault.receipt.entries);
     expect(withTree.receipt.epsilon).toBe(byDefault.receipt.epsilon);
     expect(Array.from(withTree.synthetic.features[0].values)).not.toEqual(Array.from(byDefault.synthetic.features[0].values));

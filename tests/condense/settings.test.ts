@@ -38,7 +38,7 @@ describe('the settings schema', () => {
   it('without learners a table is condensed for the documented defaults: logistic + CART + a 4-tree forest, and Cox alone for survival', async () => {
     // docs/RESULTS.md, "Default learners", "Session 24" and "Session 30": the forest joined the
     // classification loss by a rule fixed before its grid; a survival tree or forest beside Cox did not.
-    expect(DEFAULT_LEARNERS).toEqual({ classification: ['logistic', 'cart', { name: 'rf', params: { nTrees: 4 } }], survival: ['cox'] });
+    expect(DEFAULT_LEARNERS).toEqual({ classification: ['logistic', 'cart', { name: 'rf', params: { nTrees: 4 } }], survival: [{ name: 'cox', params: { shrinkage: 0.5 } }] });
     for (const name of ['pima', 'rotterdam']) {
       const { train } = await dataset(name);
       const task = train.card.task;
