@@ -35,9 +35,10 @@ describe('the settings schema', () => {
     expect(resolveSettings({ train, rows: 10, epsilon: 1, learners: [{ name: 'cart', params: { maxDepth: 3 } }] }).learners[0].params.maxDepth).toBe(3);
   });
 
-  it('without learners a table is condensed for the documented defaults: logistic + CART + a 4-tree forest, and Cox alone for survival', async () => {
-    // docs/RESULTS.md, "Default learners", "Session 24" and "Session 30": the forest joined the
-    // classification loss by a rule fixed before its grid; a survival tree or forest beside Cox did not.
+  it('without learners a table is condensed for the documented defaults: logistic + CART + a 4-tree forest, and Cox alone (its coefficients halved) for survival', async () => {
+    // docs/RESULTS.md, "Default learners", "Session 24", "Session 30" and "Session 34": the forest joined
+    // the classification loss by a rule fixed before its grid, and so did the halved Cox (rule N); a
+    // survival tree or forest beside Cox did not.
     expect(DEFAULT_LEARNERS).toEqual({ classification: ['logistic', 'cart', { name: 'rf', params: { nTrees: 4 } }], survival: [{ name: 'cox', params: { shrinkage: 0.5 } }] });
     for (const name of ['pima', 'rotterdam']) {
       const { train } = await dataset(name);
@@ -48,8 +49,9 @@ describe('the settings schema', () => {
       for (const [k, choice] of DEFAULT_LEARNERS[task].entries()) if (typeof choice !== 'string') expect(learners[k].params).toMatchObject(choice.params!);
     }
     // The --model help (CLI and web) states the same defaults, in the flag's own syntax.
-    expect(SETTINGS.learners.meta.help).toContain('(default: logistic,cart,rf:nTrees=4; cox for survival)');
+    expect(SETTINGS.learners.meta.help).toContain('(default: logistic,cart,rf:nTrees=4; cox:shrinkage=0.5 for survival)');
     expect(parseLearnerList(formatLearnerList(DEFAULT_LEARNERS.classification))).toEqual(DEFAULT_LEARNERS.classification);
+    expect(parseLearnerList(formatLearnerList(DEFAULT_LEARNERS.survival))).toEqual(DEFAULT_LEARNERS.survival);
   });
 
   it('the receipt lists the settings in schema order, each followed by the values derived from it', () => {
