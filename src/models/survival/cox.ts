@@ -55,7 +55,9 @@ export interface CoxOptions {
   lpSd?: number;
   /**
    * A shrinkage factor c in (0, 1]: the fitted coefficients multiplied by c (a fixed calibration
-   * slope), the baseline hazard refitted for them. Default 1: the maximum-likelihood fit.
+   * slope), the baseline hazard refitted for them. Default 1: the maximum-likelihood fit. The survival
+   * loss of a condensation judges Cox with c = 0.5 by default (docs/RESULTS.md, "Session 34: the Cox
+   * model in the survival loss with a fixed shrinkage", rule N).
    */
   shrinkage?: number;
 }
