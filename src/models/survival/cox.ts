@@ -76,7 +76,7 @@ export interface CoxDiagnostics extends FitDiagnostics {
   warnings: string[];
 }
 
-/** The `cox` defaults, as R's coxph: Efron ties, no penalty, 20 Newton iterations, tolerance 1e-9. */
+/** The `cox` defaults, as R's coxph: Efron ties, no penalty, 20 Newton iterations, tolerance 1e-9; the fit not rescaled (lpSd 0, shrinkage 1). */
 export const coxDefaults = { ties: 'efron', ridge: 0, maxIterations: 20, eps: 1e-9, lpSd: 0, shrinkage: 1 } as const satisfies CoxOptions;
 
 const DEFAULT_CHOL_TOLERANCE = Math.pow(2.220446049250313e-16, 0.75);
@@ -692,8 +692,9 @@ export function fitCox(X: Matrix, target: SurvivalTarget, weights?: Float64Array
     }
   }
 
-  // `lpSd`: the coefficients rescaled so that the linear predictor's weighted sd over the training
-  // rows is lpSd, and the baseline hazard refitted for them (the diagnostics above are the fit's own).
+  // `lpSd` / `shrinkage`: the coefficients rescaled (to a linear-predictor sd of lpSd over the
+  // training rows, or by the factor `shrinkage`) and the baseline hazard refitted for them; the
+  // diagnostics above are the maximum-likelihood fit's own.
   if (lpSd > 0 || shrinkage !== 1) {
     const k = lpSd > 0 ? lpSd / linearPredictorSd(ws, finalBeta) : shrinkage;
     if (Number.isFinite(k) && k > 0) {
