@@ -16,6 +16,7 @@ import { condense } from '../condense/condense.js';
 import { evaluateUtility } from '../condense/evaluation.js';
 import { randomSubset } from '../condense/baselines.js';
 import { cohortFigure } from '../condense/cohortSize.js';
+import { meanSd } from './experiments.js';
 import { isEntryPoint, report } from './script.js';
 
 export interface SmallCohortOptions {
@@ -41,9 +42,9 @@ export function subsampleCohort(train: Table, n: number): Table {
   return subsetTable(train, order.slice(0, n).sort((a, b) => a - b));
 }
 
+/** mean ± sd (worst), in this script's table form. */
 function summary(values: number[]): string {
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, values.length - 1));
+  const { mean, sd } = meanSd(values);
   return `${mean.toFixed(3)} ± ${sd.toFixed(3)} (${Math.min(...values).toFixed(3)})`;
 }
 
@@ -70,7 +71,7 @@ export async function smallCohorts(o: SmallCohortOptions): Promise<string> {
         }
         const figure = cohortFigure(cohort.card.features.length, cohort.nRows, epsilon, 1e-5);
         learners.forEach((l, k) => {
-          const gap = condensed[k].reduce((a, b) => a + b, 0) / o.seeds - random[k].reduce((a, b) => a + b, 0) / o.seeds;
+          const gap = meanSd(condensed[k]).mean - meanSd(random[k]).mean;
           lines.push(`${name} | ${cohort.nRows} | ${epsilon} | ${figure.toFixed(4)} | ${l} | ${summary(random[k])} | ${summary(condensed[k])} | ${gap >= 0 ? '+' : ''}${gap.toFixed(3)}`);
         });
       }
