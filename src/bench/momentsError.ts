@@ -17,7 +17,7 @@ import { SeededRng } from '../core/rng.js';
 import type { Table } from '../data/table.js';
 import { loadBundledDataset } from '../node/bundled.js';
 import { planBudget } from '../condense/budget.js';
-import { resolveSettings, type CondenseSettings } from '../condense/settings.js';
+import { REFERENCE_ROWS, resolveSettings, type CondenseSettings } from '../condense/settings.js';
 import { privatePreprocessing, type StratumMoments } from '../condense/privateStatistics.js';
 import { newTask } from '../condense/task.js';
 import { PrivacyLedger } from '../privacy/ledger.js';
@@ -29,7 +29,7 @@ type Variant = Partial<CondenseSettings>;
 /** The stratum moments and bounds a run with these settings starts from (seeded noise). */
 export function startMoments(train: Table, variant: Variant, epsilon: number, seed: number): { moments: StratumMoments[]; featureBounds: [number, number][] } {
   // The table size does not enter the statistics (only the steps' plan, not run here).
-  const settings = resolveSettings({ train, epsilon, seed, ...variant, rows: train.card.task === 'survival' ? 50 : 20 });
+  const settings = resolveSettings({ train, epsilon, seed, ...variant, rows: REFERENCE_ROWS[train.card.task] });
   const budget = planBudget(settings, train.card);
   const noiseRng = new SeededRng(seed).fork();
   const ledger = new PrivacyLedger({ epsilon: settings.epsilon, delta: settings.delta, accountant: settings.accountant });

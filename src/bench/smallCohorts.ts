@@ -16,6 +16,7 @@ import { condense } from '../condense/condense.js';
 import { evaluateUtility } from '../condense/evaluation.js';
 import { randomSubset } from '../condense/baselines.js';
 import { cohortFigure } from '../condense/cohortSize.js';
+import { REFERENCE_ROWS } from '../condense/settings.js';
 import { meanSd } from './experiments.js';
 import { isEntryPoint, report } from './script.js';
 
@@ -54,7 +55,7 @@ export async function smallCohorts(o: SmallCohortOptions): Promise<string> {
     const data = await loadBundledDataset(name);
     const task = data.train.card.task;
     const learners = o.learners?.[task] ?? LEARNERS[task];
-    const rows = task === 'survival' ? 50 : 20;
+    const rows = REFERENCE_ROWS[task];
     for (const n of o.sizes) {
       const cohort = subsampleCohort(data.train, n);
       const score = (table: Table, learner: string, seed: number) => evaluateUtility(table, data.test, learner, new SeededRng(seed)).value;
