@@ -74,22 +74,19 @@ export const MEANINGFUL_EPSILON_CEILING = 20;
  * random forest beside them: each of its trees sees a random subset of the features, so its loss
  * penalises a feature that the DP noise made a spurious perfect separator of the few rows, which a
  * single tree notices only once that feature wins its root (docs/RESULTS.md, "Session 30"). Survival:
- * Cox judged with its coefficients halved (`shrinkage` 0.5, a fixed calibration slope): a Cox fit on
- * the table's few rows overfits, and a loss that judges it as fitted is calibrated only when the
- * table's association is weak, which costs a survival forest trained on the release; halved, the
+ * Cox alone, judged with its coefficients halved (`shrinkage` 0.5, a fixed calibration slope): a Cox
+ * fit on the table's few rows overfits, and a loss that judges it as fitted is calibrated only when
+ * the table's association is weak, which costs a survival forest trained on the release; halved, the
  * loss is calibrated at about twice that strength and still pulls back a stronger one
- * (docs/RESULTS.md, "Session 34", rule N). Beside it a 4-tree random survival forest: the steps
- * narrow the spread of Cox's scores over releases far more than RSF's when the loss judges Cox alone,
- * and with the forest RSF gained +0.011 and every worst release at ε = 3, for −0.006 Cox and three
- * times the run time (docs/RESULTS.md, "Session 35", rule P; sessions 30 and 32 had measured the
- * forest beside the unshrunk Cox, where it cost a Cox release). A single survival tree beside Cox
+ * (docs/RESULTS.md, "Session 34", rule N). A survival forest in the loss multiplies the run time
+ * about threefold and cost a Cox release in session 30's rule; a single survival tree beside Cox
  * lowered both Cox (−0.012) and RSF (−0.014) on the released tables on average (docs/RESULTS.md,
  * "Session 24").
  */
 // In the registry's order, the order the browser app lists (and sends) its learners in.
 export const DEFAULT_LEARNERS: Readonly<Record<Task, readonly LearnerChoice[]>> = {
   classification: ['logistic', 'cart', { name: 'rf', params: { nTrees: 4 } }],
-  survival: [{ name: 'cox', params: { shrinkage: 0.5 } }, { name: 'rsf', params: { nTrees: 4 } }],
+  survival: [{ name: 'cox', params: { shrinkage: 0.5 } }],
 };
 
 /** The learner a choice names. */

@@ -231,10 +231,9 @@ describe('condense: the optimisation and the release', () => {
     const { train } = await dataset('rotterdam');
     const run = (learners?: string[]) => condense({ train, rows: 12, epsilon: 3, steps: 4, directions: 2, seed: 9, ...(learners ? { learners } : {}) });
     const [byDefault, withTree] = [await run(), await run(['cox', 'survtree'])];
-    expect((byDefault.receipt.parameters.learners as { name: string }[]).map((l) => l.name)).toEqual(['cox', 'rsf']);
+    expect((byDefault.receipt.parameters.learners as { name: string }[]).map((l) => l.name)).toEqual(['cox']);
     expect((withTree.receipt.parameters.learners as { name: string }[]).map((l) => l.name)).toEqual(['cox', 'survtree']);
-    // The default judges Cox with its coefficients halved (rule N), beside a 4-tree survival forest (rule P);
-    // a Cox named by the caller is the plain fit.
+    // The default judges Cox with its coefficients halved (rule N); a Cox named by the caller is the plain fit.
     const coxParams = (r: typeof byDefault) => (r.receipt.parameters.learners as { params: { shrinkage: number } }[])[0].params;
     expect(coxParams(byDefault).shrinkage).toBe(0.5);
     expect(coxParams(withTree).shrinkage).toBe(1);
