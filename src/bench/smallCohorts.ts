@@ -16,7 +16,7 @@ import { condense } from '../condense/condense.js';
 import { evaluateUtility } from '../condense/evaluation.js';
 import { randomSubset } from '../condense/baselines.js';
 import { cohortFigure } from '../condense/cohortSize.js';
-import { REFERENCE_ROWS } from '../condense/settings.js';
+import { DEFAULTS, REFERENCE_ROWS } from '../condense/settings.js';
 import { meanSd } from './experiments.js';
 import { isEntryPoint, report } from './script.js';
 
@@ -70,7 +70,7 @@ export async function smallCohorts(o: SmallCohortOptions): Promise<string> {
           const { synthetic } = await condense({ train: cohort, rows, epsilon, seed });
           learners.forEach((l, k) => condensed[k].push(score(synthetic, l, seed)));
         }
-        const figure = cohortFigure(cohort.card.features.length, cohort.nRows, epsilon, 1e-5);
+        const figure = cohortFigure(cohort.card.features.length, cohort.nRows, epsilon, DEFAULTS.delta);
         learners.forEach((l, k) => {
           const gap = meanSd(condensed[k]).mean - meanSd(random[k]).mean;
           lines.push(`${name} | ${cohort.nRows} | ${epsilon} | ${figure.toFixed(4)} | ${l} | ${summary(random[k])} | ${summary(condensed[k])} | ${gap >= 0 ? '+' : ''}${gap.toFixed(3)}`);

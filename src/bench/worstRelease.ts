@@ -17,7 +17,7 @@ import { evaluateUtility } from '../condense/evaluation.js';
 import { DEFAULT_LEARNERS, REFERENCE_ROWS } from '../condense/settings.js';
 import { METHODS, type CellSpec } from './experimentCells.js';
 import { meanSd } from './experiments.js';
-import { normalCdf } from '../privacy/analysis/special.js';
+import { normalSf } from '../privacy/analysis/special.js';
 import { isEntryPoint, report } from './script.js';
 
 export interface WorstReleaseOptions {
@@ -30,14 +30,14 @@ export interface WorstReleaseOptions {
   evalSeeds: number;
 }
 
-/** E[min of n independent standard normals], by the trapezoid rule on n·x·φ(x)·(1 − Φ(x))^(n−1). */
+/** E[min of n independent standard normals], by the trapezoid rule on n·x·φ(x)·(1 − Φ(x))^(n−1), 1 − Φ = normalSf. */
 export function expectedMinimumOfNormals(n: number): number {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`expectedMinimumOfNormals: n = ${n} must be a positive integer`);
   const h = 1e-3;
   let sum = 0;
   for (let x = -10; x <= 10; x += h) {
     const density = Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
-    sum += n * x * density * (1 - normalCdf(x)) ** (n - 1) * h;
+    sum += n * x * density * normalSf(x) ** (n - 1) * h;
   }
   return sum;
 }
