@@ -58,7 +58,7 @@ export const AUDIT_PARTS: readonly AuditPart[] = ['white-box', 'black-box', 'mem
 export const DEFAULT_AUDIT: AuditConfig = {
   epsilons: [1, 3, 8],
   delta: 1e-5,
-  whiteBox: { canaries: 1000, steps: DEFAULTS.steps, directions: DEFAULTS.directions, samplingRate: 256 / 614, repeats: 5 },
+  whiteBox: { canaries: 1000, steps: DEFAULTS.steps, directions: DEFAULTS.directions.classification, samplingRate: 256 / 614, repeats: 5 },
   blackBox: { canaries: 100, runs: 50, targets: 2, condense: { rows: 20, steps: 100, directions: 8 } },
   seed: 20231,
 };

@@ -145,7 +145,11 @@ export const SETTINGS = {
   epsilon: setting(positiveOrInfinite, { flag: 'epsilon', placeholder: 'ε', help: 'privacy budget ε ("inf" for a non-private run)' }),
   delta: setting(z.number().gt(0).lt(1).default(1e-5), { flag: 'delta', placeholder: 'δ', help: 'privacy parameter δ' }),
   steps: setting(z.number().int().min(0).max(MAX_STEPS).default(300), { flag: 'steps', placeholder: 'T', help: 'zero-order steps (0: the DP per-stratum Gaussian baseline)' }),
-  directions: setting(z.number().int().min(1).max(MAX_DIRECTIONS).default(16), { flag: 'directions', placeholder: 'K', help: 'random directions per step' }),
+  directions: setting(z.number().int().min(1).max(MAX_DIRECTIONS).optional(), {
+    flag: 'directions',
+    placeholder: 'K',
+    help: 'random directions per step (default 16 classification, 64 survival: more directions cost time, not privacy)',
+  }),
   smoothing: setting(z.number().gt(0).default(0.3), { flag: 'smoothing', placeholder: 'μ', help: 'smoothing radius in standardised units' }),
   smoothingRule: setting(z.enum(['row-noise', 'noise', 'fixed']).default('row-noise'), {
     flag: 'smoothing-rule',
@@ -486,6 +490,14 @@ export const DEFAULTS = {
   /** Per task: Cox fits respond more strongly to moving rows than trees do (support diverged at 0.5). */
   learningRate: { classification: 0.5, survival: 0.2 },
   /**
+   * Per task, K: the DP noise per coordinate of a step's estimate does not depend on K (the clip norm
+   * grows as √K), only the search's own variance falls as 1/K, so K buys precision with time. Survival
+   * runs are cheap (a few seconds at 50 rows), and their loss was short of directions (docs/RESULTS.md,
+   * "Session 36: more directions for survival tables", rule Q); classification runs on wide tables
+   * are not, and gained nothing measurable.
+   */
+  directions: { classification: 16, survival: 64 },
+  /**
    * Per task, the clip norm as a fraction of its worst case √K · (max loss): the worst case sizes the
    * noise for a record whose loss jumps by the bound along every direction, which almost none do.
    * Survival's bound −log pMin is further from a typical loss difference than the Brier bound (a pure
@@ -514,13 +526,14 @@ export function defaultFeatureFocus(rows: number): number {
 }
 
 /** The options with every default filled in and checked: the value the later steps read. */
-export type RunSettings = Omit<z.output<typeof settingsSchema>, 'learners' | 'learningRate' | 'clipScale' | 'featureFocus' | 'preprocessingShare' | 'bounds'> & {
+export type RunSettings = Omit<z.output<typeof settingsSchema>, 'learners' | 'learningRate' | 'directions' | 'clipScale' | 'featureFocus' | 'preprocessingShare' | 'bounds'> & {
   task: Task;
   learners: LearnerRecipe[];
   /** False for ε = ∞: statistics are exact, nothing is clipped or noised. */
   isPrivate: boolean;
   /** The learning rate asked for (it may be capped by the noise drift later). */
   learningRate: number;
+  directions: number;
   clipScale: number;
   /** The features the steps move on a focused table (`defaultFeatureFocus` of m when not given), or off. */
   featureFocus: 'off' | number;
@@ -559,6 +572,7 @@ export function resolveSettings(options: CondenseOptions): RunSettings {
     learners,
     isPrivate,
     learningRate: s.learningRate ?? DEFAULTS.learningRate[task],
+    directions: s.directions ?? DEFAULTS.directions[task],
     clipScale: s.clipScale ?? DEFAULTS.clipScale[task],
     featureFocus: s.featureFocus ?? defaultFeatureFocus(s.rows),
     featureFocusAbove: s.featureFocus === undefined ? DEFAULT_FOCUS_ABOVE : s.featureFocus === 'off' ? Infinity : s.featureFocus,

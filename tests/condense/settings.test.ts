@@ -54,6 +54,16 @@ describe('the settings schema', () => {
     expect(parseLearnerList(formatLearnerList(DEFAULT_LEARNERS.survival))).toEqual(DEFAULT_LEARNERS.survival);
   });
 
+  it('K defaults by task (16 classification, 64 survival: rule Q), an explicit --directions wins, and the help says so', async () => {
+    expect(DEFAULTS.directions).toEqual({ classification: 16, survival: 64 });
+    for (const [name, K] of [['pima', 16], ['rotterdam', 64]] as const) {
+      const { train } = await dataset(name);
+      expect(resolveSettings({ train, rows: 10, epsilon: 1 }).directions).toBe(K);
+      expect(resolveSettings({ train, rows: 10, epsilon: 1, directions: 5 }).directions).toBe(5);
+    }
+    expect(SETTINGS.directions.meta.help).toContain('default 16 classification, 64 survival');
+  });
+
   it('the receipt lists the settings in schema order, each followed by the values derived from it', () => {
     const keys = receiptParameterKeys();
     expect(keys.slice(0, 3)).toEqual(['rows', 'learners', 'epsilon']);
