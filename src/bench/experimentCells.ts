@@ -9,7 +9,7 @@ import type { Table } from '../data/table.js';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATASETS_DIR, loadBundledCard, loadBundledDataset, type LoadedDataset } from '../node/bundled.js';
-import { DEFAULTS, SETTINGS, condense, type CondenseOptions, type LearnerChoice } from '../condense/condense.js';
+import { DEFAULTS, condense, type CondenseOptions, type LearnerChoice } from '../condense/condense.js';
 import { evaluateUtility } from '../condense/evaluation.js';
 import { kMeansCoreset, randomSubset } from '../condense/baselines.js';
 import { synthesise } from '../synthesis/mst/index.js';
@@ -105,12 +105,13 @@ export function expectedCellSeconds(spec: CellSpec, data: DatasetProfile): numbe
   const scan = data.csvBytes / 2e6; // a pass over every real record: full-data training, k-means
   switch (spec.method) {
     case 'dpcondense': {
-      const setting = (key: 'steps' | 'batchSize'): number => Number(spec.settings[key] ?? SETTINGS[key].schema.parse(undefined));
+      const steps = spec.settings.steps ?? DEFAULTS.steps;
       const directions = spec.settings.directions ?? DEFAULTS.directions[data.survival ? 'survival' : 'classification'];
+      const batchSize = spec.settings.batchSize ?? DEFAULTS.batchSize;
       const learners = (spec.settings.learners ?? spec.model).length;
       // A survival loss compares predicted curves on a time grid: about 5× a classifier's work per record.
       const perRecord = learners * (data.survival ? 5 : 1) * Math.sqrt(data.features);
-      return (setting('steps') * directions * (spec.rows + setting('batchSize')) * perRecord) / 3e6;
+      return (steps * directions * (spec.rows + batchSize) * perRecord) / 3e6;
     }
     case 'mst':
     case 'mst-full':
