@@ -493,8 +493,9 @@ export const DEFAULTS = {
    * Per task, K: the DP noise per coordinate of a step's estimate does not depend on K (the clip norm
    * grows as √K), only the search's own variance falls as 1/K, so K buys precision with time. Survival
    * runs are cheap (a few seconds at 50 rows), and their loss was short of directions (docs/RESULTS.md,
-   * "Session 36: more directions for survival tables", rule Q); classification runs on wide tables
-   * are not, and gained nothing measurable.
+   * "Session 36: more directions for survival tables", rule Q). Classification keeps 16: on a wide
+   * table (physionet2012) 64 cost 3.7× the time for no gain, and on pima and wdbc they lowered CART
+   * and logistic regression on fresh seeds (rule R, not adopted).
    */
   directions: { classification: 16, survival: 64 },
   /**
