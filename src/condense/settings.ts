@@ -179,10 +179,10 @@ export const SETTINGS = {
     help: "without --clip: the clip norm as a fraction c of its worst case √K · max loss, in (0, 1] (default 0.25 classification, 0.125 survival: most records' loss differences are far below the worst case, so clipping there cuts the DP noise at a small bias; 1: no record is ever clipped)",
   }),
   preprocessingShare: setting(fraction().optional(), { flag: 'preprocessing-share', placeholder: 's', help: 'share of ε for the private statistics, in (0, 1) (default: by --split-rule; 0.3 with --init mst; 1 when steps = 0)' }),
-  splitRule: setting(z.enum(['features', 'balance']).default('features'), {
+  splitRule: setting(z.enum(['features', 'balance', 'larger']).default('features'), {
     flag: 'split-rule',
     placeholder: 'kind',
-    help: "default share of ε for the statistics (DP-moment start with steps) when --preprocessing-share is not given: features (0.3 up to 30 features, 0.3·d/30 above, at most 0.6) or balance (the start's and the steps' noise figures balanced, from ε, δ, the card, m and μ; docs/RESULTS.md)",
+    help: "default share of ε for the statistics (DP-moment start with steps) when --preprocessing-share is not given: features (0.3 up to 30 features, 0.3·d/30 above, at most 0.6), balance (the start's and the steps' noise figures balanced, from ε, δ, the card, m and μ; docs/RESULTS.md) or larger (the larger of the two: balance on small tables, features on large ones)",
     // The receipt lists the share it chose (`preprocessingShare`).
     receipt: false,
   }),

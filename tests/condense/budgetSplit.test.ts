@@ -106,6 +106,24 @@ describe('one default split for the run and the budget check', () => {
     expect(defaultPreprocessingShare(pima.card, filled({ rows: 200 }))).toBeLessThan(defaultPreprocessingShare(pima.card, filled()));
   });
 
+  it('the larger rule takes the balance share on small tables and the feature share where the balance share falls below it', async () => {
+    const pima = (await dataset('pima')).train;
+    const physionet = (await dataset('physionet2012')).train;
+    for (const train of [pima, physionet]) {
+      const share = (rows: number, splitRule: ShareSettings['splitRule']): number => resolveSettings({ train, rows, epsilon: 3, splitRule }).preprocessingShare;
+      // 20 rows: the balance share is the larger (pima 0.408 against 0.3, physionet2012 0.715 against 0.6).
+      expect(share(20, 'balance')).toBeGreaterThan(share(20, 'features'));
+      expect(share(20, 'larger')).toBe(share(20, 'balance'));
+      // 200 rows: the balance share falls below the feature rule's (pima 0.138, physionet2012 0.305).
+      expect(share(200, 'balance')).toBeLessThan(share(200, 'features'));
+      expect(share(200, 'larger')).toBe(share(200, 'features'));
+    }
+    // The crossing is where the balance share equals 0.3: for pima between 20 and 200 rows.
+    const crossing = [20, 40, 60, 80, 100, 150].map((rows) => defaultPreprocessingShare(pima.card, filled({ rows, splitRule: 'larger' })));
+    for (let k = 1; k < crossing.length; k++) expect(crossing[k]).toBeLessThanOrEqual(crossing[k - 1]);
+    expect(Math.min(...crossing)).toBe(0.3);
+  });
+
   it("the budget check uses the run's share: the MST start without steps is checked at 1 − mstShare, not 1", async () => {
     const pima = (await dataset('pima')).train;
     const plan = { delta: 1e-5, preprocessingQueries: 1, steps: 0, accountant: 'rdp' as const };
