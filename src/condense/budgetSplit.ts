@@ -121,7 +121,8 @@ export interface ShareSettings {
  * with the MST start and steps, `MST_START_PREPROCESSING_SHARE`; otherwise by `splitRule`: the
  * balance rule, the feature-count rule, or the larger of the two (`larger`).
  *
- * Why the larger: the balance rule gives the statistics more than the feature rule where the table
+ * Why the larger (an option; rules S and S2 of docs/RESULTS.md, "Session 37", kept the feature rule
+ * as the default): the balance rule gives the statistics more than the feature rule where the table
  * is small (its steps' noise figure falls as 1/m), and less at m = 200, where it cost CART on pima
  * and wdbc (docs/RESULTS.md, "The ε split between the statistics and the steps"): there the steps'
  * figure is above the gate's limit, more budget barely makes them useful, and the start is what the
