@@ -44,6 +44,7 @@ import { smallCohortCaveat } from './cohortSize.js';
 import { orderEventTimesByRisk } from './timeOrder.js';
 import { decodeSyntheticTable, releaseReceipt, releasedStatistics, settingsAsRun, type ReleasedStatistics } from './release.js';
 import { resolveSettings, type CondenseOptions, type ResolvedSettings } from './settings.js';
+import { placeTwins } from './twins.js';
 import { gateSteps, planSteps, rowGroupsFor, runSteps, stepsSmoothing, type StepsGate, type TraceRow } from './steps.js';
 import { newTask } from './task.js';
 import type { DirectionEvaluator, DirectionEvaluatorFactory } from './zerothOrder.js';
@@ -213,6 +214,9 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   // and the plan again at that radius (the learning rate's noise-drift cap depends on it).
   const smoothing = stepsSmoothing(stepPlan, settings, outcomes.lossSpec, groups);
   const runSettings = smoothing === settings.smoothing ? settings : { ...settings, smoothing };
+  // Cross-class twins (`twins.ts`): placed on the start the steps run from (post-processing of the
+  // synthetic rows), and only with untied rows, whose directions are each row's own.
+  const twins = settings.twins > 0 && groups.count === settings.rows && synthetic.target.task === 'classification' ? placeTwins(synthetic, synthetic.target.y, settings.twins) : undefined;
   if (runSettings !== settings) stepPlan = planSteps(runSettings, outcomes.lossSpec, pooled.count, ledger, stepPlan.measurement.steps);
   const candidates: Float64Array[] = [];
   const checkpoints = selectionPlan ? { after: checkpointSteps(stepPlan.measurement.steps, selectionPlan.candidates), keep: () => candidates.push(synthetic.values.slice()) } : undefined;
@@ -233,6 +237,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
     checkAbort,
     checkpoints,
     focus,
+    twins,
   });
 
   // 5b. The release selection: one exponential-mechanism draw among the candidates (only its index leaves it).
@@ -249,7 +254,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
     pooled: evidencePooling.pooled.map((f) => card.features[f].name),
     ...(evidencePooling.shrink === 'soft' ? { shrink: 'soft' as const } : {}),
   };
-  const resolved = settingsAsRun(runSettings, budget, stepPlan, outcomes, gate, groups, selection, focus, startEvidence);
+  const resolved = settingsAsRun(runSettings, budget, stepPlan, outcomes, gate, groups, selection, focus, startEvidence, twins ? twins.length / 2 : 0);
   const receipt = releaseReceipt(ledger, { settings, resolved, task, card, inputFingerprint: options.inputFingerprint, onInvalid: options.onInvalid, startedAt });
   const released = releasedStatistics(card, featureBounds, pooled, moments, task);
   const decoded = decodeSyntheticTable(synthetic, encoder, card);

@@ -52,7 +52,7 @@ export class NonFiniteReleaseError extends Error {
 }
 
 /** The settings as run: the resolved options plus what the DP statistics fixed. */
-export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: StepPlan, outcomes: TaskOutcomes, gate: StepsGate, groups: RowGroups, selection?: SelectionOutcome, focus?: FeatureFocus, startEvidence?: ResolvedSettings['startEvidence']): ResolvedSettings {
+export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: StepPlan, outcomes: TaskOutcomes, gate: StepsGate, groups: RowGroups, selection?: SelectionOutcome, focus?: FeatureFocus, startEvidence?: ResolvedSettings['startEvidence'], twinPairs = 0): ResolvedSettings {
   const { measurement } = steps;
   const lossSpec = outcomes.lossSpec;
   return {
@@ -108,6 +108,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     // Optimised times are each row's own: reordering them would undo what the steps learned.
     ...(settings.task === 'survival' ? { timeOrder: settings.optimiseTimes ? ('optimised' as const) : settings.timeOrder } : {}),
     ...(settings.rowWeights ? { rowWeights: true as const } : {}),
+    ...(twinPairs > 0 ? { twins: twinPairs } : {}),
     ...(settings.iterateAverage !== 'off' ? { iterateAverage: settings.iterateAverage } : {}),
     // Which features were kept is a function of the released DP moments only, so it may be released.
     ...(focus ? { featureFocus: focus.kept.length, focusedFeatures: focus.keptNames() } : {}),
@@ -124,7 +125,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
  * the options that are off by default or act only on some tables), in the receipt's order: a receipt
  * lists each only when present, so runs without them keep their receipts.
  */
-const LISTED_WHEN_PRESENT = ['mstShare', 'initialDraws', 'timeOrder', 'rowWeights', 'iterateAverage', 'featureFocus', 'focusedFeatures', 'focusedMomentsShare', 'rangesShare', 'startEvidence', 'spreadEstimate'] as const satisfies readonly (keyof ResolvedSettings)[];
+const LISTED_WHEN_PRESENT = ['mstShare', 'initialDraws', 'timeOrder', 'rowWeights', 'twins', 'iterateAverage', 'featureFocus', 'focusedFeatures', 'focusedMomentsShare', 'rangesShare', 'startEvidence', 'spreadEstimate'] as const satisfies readonly (keyof ResolvedSettings)[];
 
 export function releaseReceipt(
   ledger: PrivacyLedger,

@@ -284,6 +284,13 @@ export const SETTINGS = {
     // Listed in the receipt (by `settingsAsRun`) only when on, so that the default receipt is unchanged.
     receipt: false,
   }),
+  twins: setting(z.number().int().min(0).default(0), {
+    flag: 'twins',
+    placeholder: 'k',
+    help: "classification: tie k pairs of synthetic rows, one of each class, to the same feature values for the whole run (the closest cross-class pairs of the start, moved to their midpoints; post-processing, no privacy cost), so a tree cannot split them and predicts 1/2 where they fall: a third score besides 0 and 1 (0: off; not combined with tied row groups)",
+    // Listed in the receipt (by `settingsAsRun`) only when pairs were tied, so that the default receipt is unchanged.
+    receipt: false,
+  }),
   iterateAverage: setting(z.enum(['off', 'tail', 'ema']).default('off'), {
     flag: 'iterate-average',
     placeholder: 'kind',
@@ -459,6 +466,8 @@ export interface ResolvedSettings {
   timeOrder?: 'quantile' | 'risk' | 'optimised';
   /** Only when the run learned row weights (`rowWeights`). */
   rowWeights?: true;
+  /** Only when cross-class twin pairs were tied (`twins`): how many. */
+  twins?: number;
   /** Only when the released table is an average of the steps' iterates (`iterateAverage`). */
   iterateAverage?: 'tail' | 'ema';
   /**
@@ -550,6 +559,7 @@ export function resolveSettings(options: CondenseOptions): RunSettings {
   const task = options.train.card.task;
   const { train: _train, inputFingerprint: _fingerprint, acceptDraftCard, onInvalid: _onInvalid, onProgress: _progress, signal: _signal, ...given } = options;
   const s = parseSettings(given);
+  if (task === 'survival' && s.twins > 0) throw new OptionError('twins', 'condense: twins tie rows of the two classes, so they are for classification only');
   if (task === 'survival' && s.rows < 6) throw new OptionError('rows', 'condense: survival condensation needs at least 6 rows (2 per risk group)');
   // Unknown learners or parameters fail here, before any privacy is spent.
   const learners = resolveLearners(task, s.learners);

@@ -20,6 +20,7 @@ import type { FeatureFocus } from './featureFocus.js';
 import { DEFAULTS, REFERENCE_ROWS, type BudgetPath, type CondenseProgress, type RunSettings } from './settings.js';
 import { chooseRowGroups, expandGroupDirections, groupDirectionLength, type RowGroups } from './rowGroups.js';
 import type { SyntheticParameters } from './syntheticSet.js';
+import { tieTwinDirections, type TwinPairs } from './twins.js';
 import { InlineDirectionEvaluator, ZerothOrderStep, drawDirections, type DirectionEvaluator, type DirectionEvaluatorFactory } from './zerothOrder.js';
 
 export interface StepPlan {
@@ -192,6 +193,8 @@ export interface StepsInput {
   checkAbort: () => void;
   /** With `featureFocus`: the frozen features, whose coordinates every direction leaves at 0. */
   focus?: FeatureFocus;
+  /** With `twins`: the cross-class twin pairs, whose second rows take their first rows' direction entries. */
+  twins?: TwinPairs;
   /** Called with the step count after each of these steps (0: before the first), e.g. to keep candidates. */
   checkpoints?: { after: readonly number[]; keep: (stepsTaken: number) => void };
 }
@@ -233,12 +236,20 @@ export async function runSteps(input: StepsInput): Promise<TraceRow[]> {
   const drawTied = tiedDirections(synthetic, input.groups, K, publicRng);
   // With a feature focus the draw is the same, then the frozen coordinates are zeroed.
   const focus = input.focus;
-  const drawNext: typeof drawTied = focus
+  const masked: typeof drawTied = focus
     ? (into) => {
         drawTied(into);
         focus.maskDirections(into.directions, K, parameters.length, synthetic.rows);
       }
     : drawTied;
+  // With twins, each pair then shares its first row's entries (`twins.ts`).
+  const twins = input.twins;
+  const drawNext: typeof drawTied = twins && twins.length > 0
+    ? (into) => {
+        masked(into);
+        tieTwinDirections(into.directions, K, parameters.length, synthetic.encoder.dim, twins);
+      }
+    : masked;
   if (steps > 0) drawNext(draw);
   const batch = new BatchBuffer(input.encoder, train, batchCapacity);
   const expectedBatchSize = measurement.samplingRate * plan.recordCount;
