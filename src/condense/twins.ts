@@ -23,7 +23,10 @@ export type TwinPairs = Int32Array;
 /**
  * Picks up to `count` twin pairs among the synthetic rows (classes from `labels`) and moves each
  * pair to its midpoint in `synthetic.values`. Greedy: the closest cross-class pair first, then the
- * closest among the rows left, so no row is in two pairs.
+ * closest among the rows left, so no row is in two pairs. Each first-class row keeps its nearest
+ * unpaired second-class row; a pairing only removes rows, so a kept distance never overstates the
+ * current one, and a stale entry is recomputed when it comes up: O(m) memory, and about m²·d/4
+ * operations up front however many pairs are asked for.
  */
 export function placeTwins(synthetic: SyntheticParameters, labels: Uint8Array, count: number): TwinPairs {
   const m = synthetic.rows;
@@ -33,25 +36,40 @@ export function placeTwins(synthetic: SyntheticParameters, labels: Uint8Array, c
   const second: number[] = [];
   for (let i = 0; i < m; i++) (labels[i] === 0 ? first : second).push(i);
   const wanted = Math.max(0, Math.min(count, first.length, second.length));
-  const candidates: { distance: number; a: number; b: number }[] = [];
-  for (const a of first) {
+  const paired = new Uint8Array(m);
+  const nearest = new Int32Array(first.length);
+  const distance = new Float64Array(first.length);
+  const findNearest = (f: number) => {
+    const a = first[f];
+    let best = -1;
+    let bestDistance = Infinity;
     for (const b of second) {
-      let distance = 0;
+      if (paired[b]) continue;
+      let s = 0;
       for (let j = 0; j < d; j++) {
         const diff = values[a * d + j] - values[b * d + j];
-        distance += diff * diff;
+        s += diff * diff;
       }
-      candidates.push({ distance, a, b });
+      // Ties go to the lower row index (strict <, rows in order), so the choice is deterministic.
+      if (s < bestDistance) {
+        bestDistance = s;
+        best = b;
+      }
     }
-  }
-  // Ties go to the lower row indices, so the choice does not depend on the sort's stability.
-  candidates.sort((x, y) => x.distance - y.distance || x.a - y.a || x.b - y.b);
-  const used = new Uint8Array(m);
+    nearest[f] = best;
+    distance[f] = bestDistance;
+  };
+  if (wanted > 0) for (let f = 0; f < first.length; f++) findNearest(f);
   const pairs: number[] = [];
-  for (const { a, b } of candidates) {
-    if (pairs.length === 2 * wanted) break;
-    if (used[a] || used[b]) continue;
-    used[a] = used[b] = 1;
+  while (pairs.length < 2 * wanted) {
+    let f = -1;
+    for (let g = 0; g < first.length; g++) if (!paired[first[g]] && (f < 0 || distance[g] < distance[f])) f = g;
+    if (paired[nearest[f]]) {
+      findNearest(f);
+      continue;
+    }
+    const [a, b] = [first[f], nearest[f]];
+    paired[a] = paired[b] = 1;
     pairs.push(a, b);
     for (let j = 0; j < d; j++) {
       const mid = 0.5 * (values[a * d + j] + values[b * d + j]);
