@@ -284,11 +284,12 @@ export const SETTINGS = {
     // Listed in the receipt (by `settingsAsRun`) only when on, so that the default receipt is unchanged.
     receipt: false,
   }),
-  twins: setting(z.number().int().min(0).default(0), {
+  // The default by rule T (docs/RESULTS.md, "Session 38: cross-class twins"): `defaultTwins`.
+  twins: setting(z.number().int().min(0).optional(), {
     flag: 'twins',
     placeholder: 'k',
-    help: "classification: tie k pairs of synthetic rows, one of each class, to the same feature values for the whole run (the closest cross-class pairs of the start, moved to their midpoints; post-processing, no privacy cost), so a tree cannot split them and predicts 1/2 where they fall: a third score besides 0 and 1 (0: off; not combined with tied row groups)",
-    // Listed in the receipt (by `settingsAsRun`) only when pairs were tied, so that the default receipt is unchanged.
+    help: "classification: tie k pairs of synthetic rows, one of each class, to the same feature values for the whole run (the closest cross-class pairs of the start, moved to their midpoints; post-processing, no privacy cost), so a tree cannot split them and predicts 1/2 where they fall: a third score besides 0 and 1 (default ⌊m/10⌋, 2 for 20 rows; 0: off; not combined with tied row groups)",
+    // Listed in the receipt (by `settingsAsRun`) only when pairs were tied, so that survival receipts are unchanged.
     receipt: false,
   }),
   iterateAverage: setting(z.enum(['off', 'tail', 'ema']).default('off'), {
@@ -535,8 +536,17 @@ export function defaultFeatureFocus(rows: number): number {
   return Math.min(DEFAULT_FOCUS_ABOVE, Math.max(1, Math.floor(rows / 2)));
 }
 
+/**
+ * The default number of cross-class twin pairs for m rows (`twins.ts`): ⌊m/10⌋ for classification,
+ * so that a fifth of the rows sit in pairs (2 for 20 rows); none for survival (docs/RESULTS.md,
+ * "Session 38", rule T).
+ */
+export function defaultTwins(task: Task, rows: number): number {
+  return task === 'classification' ? Math.floor(rows / 10) : 0;
+}
+
 /** The options with every default filled in and checked: the value the later steps read. */
-export type RunSettings = Omit<z.output<typeof settingsSchema>, 'learners' | 'learningRate' | 'directions' | 'clipScale' | 'featureFocus' | 'preprocessingShare' | 'bounds'> & {
+export type RunSettings = Omit<z.output<typeof settingsSchema>, 'learners' | 'learningRate' | 'directions' | 'clipScale' | 'featureFocus' | 'preprocessingShare' | 'bounds' | 'twins'> & {
   task: Task;
   learners: LearnerRecipe[];
   /** False for ε = ∞: statistics are exact, nothing is clipped or noised. */
@@ -551,6 +561,8 @@ export type RunSettings = Omit<z.output<typeof settingsSchema>, 'learners' | 'le
   featureFocusAbove: number;
   preprocessingShare: number;
   bounds: Record<string, [number, number]>;
+  /** Cross-class twin pairs asked for (`defaultTwins` of the task and m when not given). */
+  twins: number;
   reasonsNotPrivate: string[];
 };
 
@@ -559,7 +571,7 @@ export function resolveSettings(options: CondenseOptions): RunSettings {
   const task = options.train.card.task;
   const { train: _train, inputFingerprint: _fingerprint, acceptDraftCard, onInvalid: _onInvalid, onProgress: _progress, signal: _signal, ...given } = options;
   const s = parseSettings(given);
-  if (task === 'survival' && s.twins > 0) throw new OptionError('twins', 'condense: twins tie rows of the two classes, so they are for classification only');
+  if (task === 'survival' && s.twins !== undefined && s.twins > 0) throw new OptionError('twins', 'condense: twins tie rows of the two classes, so they are for classification only');
   if (task === 'survival' && s.rows < 6) throw new OptionError('rows', 'condense: survival condensation needs at least 6 rows (2 per risk group)');
   // Unknown learners or parameters fail here, before any privacy is spent.
   const learners = resolveLearners(task, s.learners);
@@ -586,6 +598,7 @@ export function resolveSettings(options: CondenseOptions): RunSettings {
     directions: s.directions ?? DEFAULTS.directions[task],
     clipScale: s.clipScale ?? DEFAULTS.clipScale[task],
     featureFocus: s.featureFocus ?? defaultFeatureFocus(s.rows),
+    twins: s.twins ?? defaultTwins(task, s.rows),
     featureFocusAbove: s.featureFocus === undefined ? DEFAULT_FOCUS_ABOVE : s.featureFocus === 'off' ? Infinity : s.featureFocus,
     // The one default split (`budgetSplit.ts`), the same the CLI's budget check uses.
     preprocessingShare: s.preprocessingShare ?? defaultPreprocessingShare(options.train.card, { ...s, bounds: s.bounds ?? {} }),

@@ -158,7 +158,7 @@ describe('condense: no real row leaves, and real data is read only inside charge
     const released = (await condense({ train, rows: 20, epsilon: 3, ...FAST })).synthetic;
     for (let r = 0; r < released.nRows; r++) expect(copiesRealRow(released, r), `row ${r}`).toBe(false);
     // Power of the check: a non-private run initialised with copies, and no steps, is all copies.
-    const copies = (await condense({ train, rows: 20, epsilon: Infinity, steps: 0, initialisation: 'real-rows', seed: 1 })).synthetic;
+    const copies = (await condense({ train, rows: 20, epsilon: Infinity, steps: 0, initialisation: 'real-rows', twins: 0, seed: 1 })).synthetic;
     for (let r = 0; r < copies.nRows; r++) expect(copiesRealRow(copies, r), `row ${r}`).toBe(true);
   });
 });

@@ -8,7 +8,7 @@ import { SeededRng, fillNormal } from '../../src/core/rng.js';
 import { Encoder } from '../../src/data/encoding.js';
 import { formatTableCsv } from '../../src/data/format.js';
 import { condense } from '../../src/condense/condense.js';
-import { OptionError } from '../../src/condense/settings.js';
+import { OptionError, defaultTwins } from '../../src/condense/settings.js';
 import { SyntheticParameters, initialiseUniform } from '../../src/condense/syntheticSet.js';
 import { placeTwins, tieTwinDirections } from '../../src/condense/twins.js';
 import { dataset } from './helpers.js';
@@ -95,7 +95,7 @@ describe('condense with twins', () => {
 
   it('releases k pairs of rows with equal features and opposite labels, lists k in the receipt, and spends the same ε', async () => {
     const { train } = await dataset('pima');
-    const plain = await condense({ train, ...RUN });
+    const plain = await condense({ train, ...RUN, twins: 0 });
     const run = await condense({ train, ...RUN, twins: 2 });
     const rows = releasedRows(formatTableCsv(run.synthetic));
     expect(rows.length).toBe(12);
@@ -112,9 +112,20 @@ describe('condense with twins', () => {
     expect(run.receipt.epsilon).toBe(plain.receipt.epsilon);
     // The steps moved the twins (as pairs): the released table is not the plain run's.
     expect(formatTableCsv(run.synthetic)).not.toBe(formatTableCsv(plain.synthetic));
-    // The default: every row its own, no receipt entry.
+    // Off: every row its own, no receipt entry.
     expect(new Set(releasedRows(formatTableCsv(plain.synthetic)).map((r) => r.features)).size).toBe(12);
     expect('twins' in plain.receipt.parameters).toBe(false);
+  });
+
+  it('by default ties ⌊m/10⌋ pairs for classification (rule T) and none for survival', async () => {
+    expect([20, 19, 12, 9, 200].map((m) => defaultTwins('classification', m))).toEqual([2, 1, 1, 0, 20]);
+    expect(defaultTwins('survival', 50)).toBe(0);
+    const { train } = await dataset('pima');
+    const run = await condense({ train, ...RUN });
+    expect(run.receipt.parameters.twins).toBe(1);
+    expect(new Set(releasedRows(formatTableCsv(run.synthetic)).map((r) => r.features)).size).toBe(11);
+    const survival = await condense({ train: (await dataset('rotterdam')).train, rows: 12, epsilon: 3, steps: 5, directions: 4, seed: 3 });
+    expect('twins' in survival.receipt.parameters).toBe(false);
   });
 
   it('is refused for survival, before anything is spent', async () => {
