@@ -3,7 +3,7 @@
  * share every feature value for the whole run.
  *
  * Why: a depth-5 tree grown on 20 rows separates every row, so its leaves are pure, its scores are
- * 0 or 1 and its AUROC sits near its balanced accuracy (docs/RESULTS.md, "Main table"). A tree
+ * 0 or 1 and its AUROC sits near its balanced accuracy (docs/RESULTS.md, "Session 38"). A tree
  * cannot split two rows with the same features, so a twin pair ends in a leaf that predicts 1/2:
  * the table keeps its m rows and its hard labels (any learner that reads a CSV trains on it), yet
  * the tree gets a third score for the region where the classes overlap — a fractional label of 1/2
