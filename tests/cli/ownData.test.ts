@@ -37,8 +37,9 @@ describe('condense --holdout and evaluate --split on a file that is not bundled'
   it('condenses only the training rows and saves the held-out indices for evaluate', async () => {
     const { csv, card } = writeClinic('clinic');
     const out = join(dir, 'copy.csv');
-    // A non-private ablation that copies real rows: every synthetic row must be a training row.
-    const r = await run('condense', '--data', csv, '--card', card, '--holdout', '0.3', '--split-seed', '5', '--init', 'real-rows', '--epsilon', 'inf', '--seed', '1', '--steps', '0', '--rows', '40', '--out', out, '--quiet');
+    // A non-private ablation that copies real rows (and, with no twins, leaves them where they are):
+    // every synthetic row must be a training row.
+    const r = await run('condense', '--data', csv, '--card', card, '--holdout', '0.3', '--split-seed', '5', '--init', 'real-rows', '--epsilon', 'inf', '--seed', '1', '--steps', '0', '--twins', '0', '--rows', '40', '--out', out, '--quiet');
     expect(r.code, r.stderr).toBe(0);
     const split = JSON.parse(readFileSync(join(dir, 'copy.split.json'), 'utf8'));
     expect(split).toMatchObject({ format: 'dpcondense-split', rows: 300, holdout: 0.3, seed: 5 });
