@@ -214,10 +214,10 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   // and the plan again at that radius (the learning rate's noise-drift cap depends on it).
   const smoothing = stepsSmoothing(stepPlan, settings, outcomes.lossSpec, groups);
   const runSettings = smoothing === settings.smoothing ? settings : { ...settings, smoothing };
+  if (runSettings !== settings) stepPlan = planSteps(runSettings, outcomes.lossSpec, pooled.count, ledger, stepPlan.measurement.steps);
   // Cross-class twins (`twins.ts`): placed on the start the steps run from (post-processing of the
   // synthetic rows), and only with untied rows, whose directions are each row's own.
   const twins = settings.twins > 0 && groups.count === settings.rows && synthetic.target.task === 'classification' ? placeTwins(synthetic, synthetic.target.y, settings.twins) : undefined;
-  if (runSettings !== settings) stepPlan = planSteps(runSettings, outcomes.lossSpec, pooled.count, ledger, stepPlan.measurement.steps);
   const candidates: Float64Array[] = [];
   const checkpoints = selectionPlan ? { after: checkpointSteps(stepPlan.measurement.steps, selectionPlan.candidates), keep: () => candidates.push(synthetic.values.slice()) } : undefined;
   const trace = await runSteps({

@@ -284,7 +284,7 @@ export const SETTINGS = {
     // Listed in the receipt (by `settingsAsRun`) only when on, so that the default receipt is unchanged.
     receipt: false,
   }),
-  // The default by rule T (docs/RESULTS.md, "Session 38: cross-class twins"): `defaultTwins`.
+  // The default by rules T and T2 (docs/RESULTS.md, "Session 38: cross-class twins"): `defaultTwins`.
   twins: setting(z.number().int().min(0).optional(), {
     flag: 'twins',
     placeholder: 'k',
@@ -539,7 +539,7 @@ export function defaultFeatureFocus(rows: number): number {
 /**
  * The default number of cross-class twin pairs for m rows (`twins.ts`): ⌊m/10⌋ for classification,
  * so that a fifth of the rows sit in pairs (2 for 20 rows); none for survival (docs/RESULTS.md,
- * "Session 38", rule T).
+ * "Session 38", rules T and T2).
  */
 export function defaultTwins(task: Task, rows: number): number {
   return task === 'classification' ? Math.floor(rows / 10) : 0;

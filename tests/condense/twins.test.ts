@@ -117,7 +117,7 @@ describe('condense with twins', () => {
     expect('twins' in plain.receipt.parameters).toBe(false);
   });
 
-  it('by default ties ⌊m/10⌋ pairs for classification (rule T) and none for survival', async () => {
+  it('by default ties ⌊m/10⌋ pairs for classification (rules T and T2) and none for survival', async () => {
     expect([20, 19, 12, 9, 200].map((m) => defaultTwins('classification', m))).toEqual([2, 1, 1, 0, 20]);
     expect(defaultTwins('survival', 50)).toBe(0);
     const { train } = await dataset('pima');
