@@ -108,7 +108,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   // 3. Private preprocessing and the task, from one pass over the records: DP bounds, data ranges,
   // the task's own statistics (survival's time histogram), stratum moments.
   const sigma = budget.preprocessingNoiseMultiplier;
-  const { bounds, featureBounds, task, momentsQuery } = privatePreprocessing(
+  const { bounds, featureBounds, task, momentsQuery, unlocated } = privatePreprocessing(
     train,
     budget,
     { task: settings.task, bounds: settings.bounds, momentsClip: settings.isPrivate ? settings.momentsClip : undefined },
@@ -132,8 +132,10 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   // focused measurement has improved some coordinates).
   let measured: CoordinateMeasurement = perCoordinate(firstMoments);
   let kept: number[] | undefined;
+  // With `unlocated: 'freeze'`: features whose DP bounds found no occupied bin are never moved (card indices).
+  const frozen = settings.unlocated === 'freeze' ? card.features.flatMap((f, j) => (unlocated.includes(f.name) ? [j] : [])) : [];
   if (budget.focusedMoments) {
-    kept = keptFeatures(settings.featureFocus, card.features.length, moments, pooled, settings.task, settings.featureFocusAbove)!;
+    kept = keptFeatures(settings.featureFocus, card.features.length, moments, pooled, settings.task, settings.featureFocusAbove, new Set(frozen))!;
     const focused = momentsQuery.measureFocused(ctx, budget.focusedMoments.noiseMultiplier, kept);
     measured = combineFocusedMoments(measured, focused.measurement, focused.coordinates);
     moments = decodeMoments(measured);
@@ -191,7 +193,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   };
   // With `featureFocus`: the steps move only the k features the DP moments separate most; the rest
   // are set to their pooled DP values in every start (post-processing of the released moments).
-  const focus = chooseFeatureFocus(settings.featureFocus, encoder, moments, pooled, settings.task, kept, settings.featureFocusAbove);
+  const focus = chooseFeatureFocus(settings.featureFocus, encoder, moments, pooled, settings.task, kept, settings.featureFocusAbove, frozen);
   const initialise = () => (focus ? focus.freezeSet(initialiseSyntheticSet(initialisation)) : initialiseSyntheticSet(initialisation));
   const synthetic = initialise();
   // 4b. With the release selection: the steps' start is chosen among draws from the same DP

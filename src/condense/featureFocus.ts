@@ -83,6 +83,10 @@ export class FeatureFocus {
     /** The features the steps move (card order). */
     readonly kept: readonly number[],
     pooled: StratumMoments,
+    /** Features frozen because their DP bounds found no occupied bin (`unlocated: 'freeze'`), card order. */
+    readonly unlocated: readonly number[] = [],
+    /** Whether the focus only freezes those (the table is no wider than the focus acts on): kept is every other feature. */
+    readonly allButFrozen = false,
   ) {
     const keep = new Set(kept);
     const columns: number[] = [];
@@ -102,6 +106,11 @@ export class FeatureFocus {
   /** Names of the kept features, for the receipt. */
   keptNames(): string[] {
     return this.kept.map((f) => this.encoder.slices[f].feature);
+  }
+
+  /** Names of the features frozen for want of located bounds, for the receipt. */
+  unlocatedNames(): string[] {
+    return this.unlocated.map((f) => this.encoder.slices[f].feature);
   }
 
   /** Set the frozen coordinates of every row of a parameter vector to their pooled values (per-row blocks untouched). */
@@ -157,10 +166,23 @@ function pooledValue(encoder: Encoder, f: number, type: string, mean: number, le
  * The features a `featureFocus` setting keeps on a table of `features` features: undefined when off
  * or when the table has at most `above` features (k unless the run says otherwise: the default focus
  * acts above 30 features and keeps min(30, ⌊m/2⌋)), else the top k by `featureSeparation` of the DP moments.
+ * Features in `frozen` (unlocated, `unlocated: 'freeze'`) are never kept: the focus takes the next
+ * ones instead, and where it does not act every other feature is kept.
  */
-export function keptFeatures(setting: 'off' | number, features: number, moments: readonly StratumMoments[], pooled: StratumMoments, task: Task, above: number = setting === 'off' ? Infinity : setting): number[] | undefined {
-  if (setting === 'off' || features <= above || features <= setting) return undefined;
-  return topFeatures(featureSeparation(moments, pooled, task), setting);
+export function keptFeatures(
+  setting: 'off' | number,
+  features: number,
+  moments: readonly StratumMoments[],
+  pooled: StratumMoments,
+  task: Task,
+  above: number = setting === 'off' ? Infinity : setting,
+  frozen: ReadonlySet<number> = new Set(),
+): number[] | undefined {
+  const movable = Array.from({ length: features }, (_, f) => f).filter((f) => !frozen.has(f));
+  if (setting === 'off' || features <= above || features <= setting) return frozen.size > 0 ? movable : undefined;
+  const separation = featureSeparation(moments, pooled, task);
+  for (const f of frozen) separation[f] = -Infinity;
+  return topFeatures(separation, Math.min(setting, movable.length));
 }
 
 /**
@@ -176,9 +198,12 @@ export function chooseFeatureFocus(
   task: Task,
   kept?: number[],
   above?: number,
+  unlocated: readonly number[] = [],
 ): FeatureFocus | undefined {
-  const chosen = kept ?? keptFeatures(setting, encoder.slices.length, moments, pooled, task, above);
-  return chosen && new FeatureFocus(encoder, chosen, pooled);
+  const frozen = new Set(unlocated);
+  const chosen = kept ?? keptFeatures(setting, encoder.slices.length, moments, pooled, task, above, frozen);
+  const focusActs = keptFeatures(setting, encoder.slices.length, moments, pooled, task, above) !== undefined;
+  return chosen && new FeatureFocus(encoder, chosen, pooled, unlocated, !focusActs);
 }
 
 /** What `poolFeaturesWithoutEvidence` did: the start's moments, the threshold, the features pooled (card order) and how kept differences were treated. */

@@ -127,7 +127,7 @@ export function privateFeatureBounds(
 ): Record<string, [number, number]> {
   const histogram = featureBoundsHistogram(table, features);
   ctx.scope.inside(MECHANISM.featureBounds, () => readRecordsOnce(table, [histogram]));
-  return releaseFeatureBounds(table, features, histogram.counts, ctx, noiseMultiplier, threshold);
+  return releaseFeatureBounds(table, features, histogram.counts, ctx, noiseMultiplier, threshold).bounds;
 }
 
 /** Column indices of named features (throws on an unknown name). */
@@ -144,6 +144,13 @@ function featureBoundsHistogram(table: Table, features: readonly string[]): Hist
   return new HistogramCollector(table, featureIndices(table, features), SLOG_BINS, features.map(() => slogBin));
 }
 
+/** DP bounds by feature name, and the features none of whose bins cleared the threshold (card order). */
+export interface LocatedBounds {
+  bounds: Record<string, [number, number]>;
+  /** Their bounds are the arbitrary fallback [0, 1]: where their data lie is unknown at this budget. */
+  unlocated: string[];
+}
+
 /** Release the bounds query's exact `counts` (noise added in place) and read the bounds off them. */
 function releaseFeatureBounds(
   table: Table,
@@ -152,9 +159,10 @@ function releaseFeatureBounds(
   ctx: NoisyQueryContext,
   noiseMultiplier: number,
   threshold = occupiedBinThreshold(features.length * SLOG_BINS),
-): Record<string, [number, number]> {
+): LocatedBounds {
   const result: Record<string, [number, number]> = {};
-  if (features.length === 0) return result;
+  const unlocated: string[] = [];
+  if (features.length === 0) return { bounds: result, unlocated };
   const columns = featureIndices(table, features).map((f) => table.features[f]);
   // Each record adds 1 to one bin of each feature's histogram (or nothing when missing).
   const layout = new SumQueryBuilder();
@@ -168,8 +176,9 @@ function releaseFeatureBounds(
     // (Every value this can give is among `slogBoundCuts`, which the one pass relies on.)
     const [low, high] = span ? [slogEdge(span[0]), slogEdge(span[1])] : [0, 1];
     result[column.spec.name] = roundBounds(column.spec.type, low, high);
+    if (!span) unlocated.push(column.spec.name);
   });
-  return result;
+  return { bounds: result, unlocated };
 }
 
 /**
@@ -315,6 +324,8 @@ export interface PrivatePreprocessing<T extends Stratification> {
   task: T;
   /** The stratum-moments query, its exact sums already taken (except under the joint clip). */
   momentsQuery: StratumMomentsQuery;
+  /** Features whose DP bounds found no occupied bin (`LocatedBounds.unlocated`), card order. */
+  unlocated: string[];
 }
 
 /**
@@ -370,7 +381,8 @@ export function privatePreprocessing<T extends Stratification>(
   ctx.scope.inside(jointSection(plan, settings.task, clip === undefined), () => readRecordsOnce(table, collectors));
 
   // 1. DP bounds.
-  const wide: Record<string, [number, number]> = { ...userBounds, ...(boundsHistogram ? releaseFeatureBounds(table, plan.featuresNeedingBounds, boundsHistogram.counts, ctx, noiseMultiplier) : {}) };
+  const located = boundsHistogram ? releaseFeatureBounds(table, plan.featuresNeedingBounds, boundsHistogram.counts, ctx, noiseMultiplier) : { bounds: {}, unlocated: [] };
+  const wide: Record<string, [number, number]> = { ...userBounds, ...located.bounds };
   const boundsOf = (f: (typeof features)[number], given: Record<string, [number, number]>) => (given[f.name] ?? f.bounds ?? [0, 1]) as [number, number];
   // 2. Data ranges, one joint query over the ranged features in card order (a second pass for those with DP bounds).
   let bounds = wide;
@@ -423,7 +435,7 @@ export function privatePreprocessing<T extends Stratification>(
     exact = sums;
   }
   const momentsQuery = new StratumMomentsQuery(table, featureBounds, (t) => task.stratify(t), task.nStrata, task.momentsPurpose, settings.momentsClip, exact);
-  return { bounds, featureBounds, task, momentsQuery };
+  return { bounds, featureBounds, task, momentsQuery, unlocated: located.unlocated };
 }
 
 /** The mechanisms the first pass reads for (its data-access section: all of them, each charged when released). */

@@ -111,7 +111,8 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     ...(twinPairs > 0 ? { twins: twinPairs } : {}),
     ...(settings.iterateAverage !== 'off' ? { iterateAverage: settings.iterateAverage } : {}),
     // Which features were kept is a function of the released DP moments only, so it may be released.
-    ...(focus ? { featureFocus: focus.kept.length, focusedFeatures: focus.keptNames() } : {}),
+    ...(focus && !focus.allButFrozen ? { featureFocus: focus.kept.length, focusedFeatures: focus.keptNames() } : {}),
+    ...(focus && focus.unlocated.length > 0 ? { unlocatedFeatures: focus.unlocatedNames() } : {}),
     // The focused second moments measurement: its ledger entry is listed with the others.
     ...(budget.focusedMoments ? { focusedMomentsShare: budget.focusedMoments.share } : {}),
     ...(budget.looseRanges ? { rangesShare: budget.looseRanges.share } : {}),
@@ -125,7 +126,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
  * the options that are off by default or act only on some tables), in the receipt's order: a receipt
  * lists each only when present, so runs without them keep their receipts.
  */
-const LISTED_WHEN_PRESENT = ['mstShare', 'initialDraws', 'timeOrder', 'rowWeights', 'twins', 'iterateAverage', 'featureFocus', 'focusedFeatures', 'focusedMomentsShare', 'rangesShare', 'startEvidence', 'spreadEstimate'] as const satisfies readonly (keyof ResolvedSettings)[];
+const LISTED_WHEN_PRESENT = ['mstShare', 'initialDraws', 'timeOrder', 'rowWeights', 'twins', 'iterateAverage', 'featureFocus', 'focusedFeatures', 'unlocatedFeatures', 'focusedMomentsShare', 'rangesShare', 'startEvidence', 'spreadEstimate'] as const satisfies readonly (keyof ResolvedSettings)[];
 
 export function releaseReceipt(
   ledger: PrivacyLedger,

@@ -307,6 +307,13 @@ export const SETTINGS = {
     // most k features are unchanged. The default: `defaultFeatureFocus`.
     receipt: false,
   }),
+  unlocated: setting(z.enum(['move', 'freeze']).default('move'), {
+    flag: 'unlocated',
+    placeholder: 'kind',
+    help: "features whose DP bounds histogram showed no occupied bin (their bounds fall back to [0, 1], so where their data lie is unknown): move (the steps may move them like any other) or freeze (released constant at their pooled DP value and never moved; a focus keeps other features instead)",
+    // Listed in the receipt (by `settingsAsRun`) only when some feature was frozen.
+    receipt: false,
+  }),
   presenceCounts: setting(z.enum(['own', 'pooled', 'count']).default('own'), {
     flag: 'presence-counts',
     placeholder: 'kind',
@@ -477,6 +484,8 @@ export interface ResolvedSettings {
    * moments only, so it may be released.
    */
   featureFocus?: number;
+  /** Only when features whose DP bounds found no occupied bin were frozen (`unlocated: 'freeze'`): their names. */
+  unlocatedFeatures?: string[];
   focusedFeatures?: string[];
   /** Only when the focused second moments measurement was taken (`focusedMomentsShare`): its share of the moments' ρ. */
   focusedMomentsShare?: number;

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { formatTableCsv } from '../../src/data/format.js';
 import type { Table } from '../../src/data/table.js';
 import { condense, type CondenseOptions } from '../../src/condense/condense.js';
-import { FeatureFocus, chooseFeatureFocus, featureSeparation, topFeatures } from '../../src/condense/featureFocus.js';
+import { FeatureFocus, chooseFeatureFocus, featureSeparation, keptFeatures, topFeatures } from '../../src/condense/featureFocus.js';
 import { defaultFeatureFocus } from '../../src/condense/settings.js';
 import { Encoder } from '../../src/data/encoding.js';
 import type { StratumMoments } from '../../src/condense/privateStatistics.js';
@@ -241,5 +241,56 @@ describe('condense with featureFocus', () => {
     expect(chooseFeatureFocus('off', encoder, [m(0.2), m(0.8)], m(0.5), 'classification')).toBeUndefined();
     expect(chooseFeatureFocus(2, encoder, [m(0.2), m(0.8)], m(0.5), 'classification')).toBeUndefined();
     expect(chooseFeatureFocus(1, encoder, [m(0.2), m(0.8)], m(0.5), 'classification')!.kept).toEqual([0]);
+  });
+});
+
+describe('unlocated features (`unlocated`)', () => {
+  it('keptFeatures never keeps a frozen feature: a focus takes the next ones, and where no focus acts every other feature is kept', () => {
+    const m = (a: number, b: number, c: number): StratumMoments => ({ count: 10, features: [a, b, c].map((mean) => ({ mean, sd: 1 })) });
+    const [classes, pooled] = [[m(0, 0, 0), m(3, 2, 1)], m(1.5, 1, 0.5)];
+    // Feature 0 separates most, then 1, then 2.
+    expect(keptFeatures(2, 3, classes, pooled, 'classification', 2)).toEqual([0, 1]);
+    expect(keptFeatures(2, 3, classes, pooled, 'classification', 2, new Set([0]))).toEqual([1, 2]);
+    // A table no wider than the focus acts on: nothing kept without frozen features, all others with.
+    expect(keptFeatures(3, 3, classes, pooled, 'classification', 3)).toBeUndefined();
+    expect(keptFeatures(3, 3, classes, pooled, 'classification', 3, new Set([1]))).toEqual([0, 2]);
+    expect(keptFeatures('off', 3, classes, pooled, 'classification', Infinity, new Set([2]))).toEqual([0, 1]);
+  });
+
+  it('a feature the DP bounds histogram could not locate is released constant and listed in the receipt; the ledger is unchanged', async () => {
+    const { train } = await dataset('physionet2012');
+    const run = { train, rows: 10, epsilon: 0.5, steps: 2, directions: 2, batchSize: 64, seed: 7 };
+    const moving = await condense(run);
+    const frozen = await condense({ ...run, unlocated: 'freeze' });
+    const names = frozen.receipt.parameters.unlocatedFeatures as string[];
+    expect(names.length).toBeGreaterThan(0);
+    expect('unlocatedFeatures' in moving.receipt.parameters).toBe(false);
+    expect(frozen.receipt.entries).toEqual(moving.receipt.entries);
+    // Their bounds are the fallback, so the statistics show them at [0, 1]; no focused feature is among them.
+    const bounds = frozen.released.features.filter((f) => names.includes(f.name)).map((f) => f.bounds);
+    expect(bounds.every((b) => b[0] === 0 && b[1] === 1)).toBe(true);
+    expect((frozen.receipt.parameters.focusedFeatures as string[]).some((name) => names.includes(name))).toBe(false);
+    const csv = formatTableCsv(frozen.synthetic).trim().split('\n');
+    const header = csv[0].split(',');
+    for (const name of names) {
+      const column = header.indexOf(name);
+      expect(new Set(csv.slice(1).map((line) => line.split(',')[column])).size, name).toBe(1);
+    }
+  });
+
+  it('with no focus (off, or a narrow table) only the unlocated features are frozen; the receipt lists no focus', async () => {
+    const { train } = await dataset('physionet2012');
+    const run = { train, rows: 10, epsilon: 0.5, steps: 2, directions: 2, batchSize: 64, seed: 7, featureFocus: 'off' as const };
+    const frozen = await condense({ ...run, unlocated: 'freeze' });
+    const names = frozen.receipt.parameters.unlocatedFeatures as string[];
+    expect(names.length).toBeGreaterThan(0);
+    expect('featureFocus' in frozen.receipt.parameters).toBe(false);
+    const csv = formatTableCsv(frozen.synthetic).trim().split('\n');
+    const header = csv[0].split(',');
+    const distinct = (name: string) => new Set(csv.slice(1).map((line) => line.split(',')[header.indexOf(name)])).size;
+    for (const name of names) expect(distinct(name), name).toBe(1);
+    // Every other numeric feature still varies between rows (the start's spread and the steps move it).
+    const others = train.card.features.filter((f) => f.type === 'numeric' && !names.includes(f.name)).map((f) => f.name);
+    expect(others.filter((name) => distinct(name) > 1).length).toBeGreaterThan(others.length / 2);
   });
 });
