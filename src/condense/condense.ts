@@ -264,7 +264,17 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   const table = resolved.timeOrder === 'risk' ? orderEventTimesByRisk(decoded, outcomes.allocation) : decoded;
   // The cohort-size caveat reads only the DP record count (post-processing) and public values.
   const cohortCaveat = smallCohortCaveat(card.features.length, pooled.count, settings.epsilon, settings.delta);
-  const caveats = [...releaseCaveats(table), ...(cohortCaveat ? [cohortCaveat] : [])];
+  const caveats = [...releaseCaveats(table), ...(cohortCaveat ? [cohortCaveat] : []), ...unlocatedCaveat(unlocated, settings.unlocated)];
   receipt.warnings.push(...caveats);
   return { synthetic: table, receipt, trace, encoder, settings: resolved, released, caveats };
+}
+
+/**
+ * What a recipient should know about features whose DP bounds found no data (public: read off the
+ * released noisy histogram): their values say nothing about the patients' scale.
+ */
+function unlocatedCaveat(unlocated: readonly string[], treatment: 'move' | 'freeze'): string[] {
+  if (unlocated.length === 0) return [];
+  const what = treatment === 'freeze' ? 'released as a constant that carries no information' : 'confined to [0, 1], whatever their real scale';
+  return [`${unlocated.length} feature(s) too sparse for their range to be located at this ε, ${what}: ${unlocated.join(', ')}`];
 }

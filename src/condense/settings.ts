@@ -307,11 +307,12 @@ export const SETTINGS = {
     // most k features are unchanged. The default: `defaultFeatureFocus`.
     receipt: false,
   }),
-  unlocated: setting(z.enum(['move', 'freeze']).default('move'), {
+  // The default by rule U (docs/RESULTS.md, "Session 39: features whose DP bounds found no data").
+  unlocated: setting(z.enum(['move', 'freeze']).default('freeze'), {
     flag: 'unlocated',
     placeholder: 'kind',
-    help: "features whose DP bounds histogram showed no occupied bin (their bounds fall back to [0, 1], so where their data lie is unknown): move (the steps may move them like any other) or freeze (released constant at their pooled DP value and never moved; a focus keeps other features instead)",
-    // Listed in the receipt (by `settingsAsRun`) only when some feature was frozen.
+    help: "features whose DP bounds histogram showed no occupied bin (their bounds fall back to [0, 1], so where their data lie is unknown): freeze (default: released constant at their pooled DP value and never moved, listed in the receipt; a focus keeps other features instead) or move (the steps may move them like any other)",
+    // Listed in the receipt (by `settingsAsRun`, as `unlocatedFeatures`) only when some feature was frozen.
     receipt: false,
   }),
   presenceCounts: setting(z.enum(['own', 'pooled', 'count']).default('own'), {

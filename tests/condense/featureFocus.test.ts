@@ -257,15 +257,19 @@ describe('unlocated features (`unlocated`)', () => {
     expect(keptFeatures('off', 3, classes, pooled, 'classification', Infinity, new Set([2]))).toEqual([0, 1]);
   });
 
-  it('a feature the DP bounds histogram could not locate is released constant and listed in the receipt; the ledger is unchanged', async () => {
+  it('by default (rule U) a feature the DP bounds histogram could not locate is released constant, listed in the receipt and a caveat; the ledger is unchanged', async () => {
     const { train } = await dataset('physionet2012');
     const run = { train, rows: 10, epsilon: 0.5, steps: 2, directions: 2, batchSize: 64, seed: 7 };
-    const moving = await condense(run);
-    const frozen = await condense({ ...run, unlocated: 'freeze' });
+    const moving = await condense({ ...run, unlocated: 'move' });
+    const frozen = await condense(run);
     const names = frozen.receipt.parameters.unlocatedFeatures as string[];
     expect(names.length).toBeGreaterThan(0);
     expect('unlocatedFeatures' in moving.receipt.parameters).toBe(false);
     expect(frozen.receipt.entries).toEqual(moving.receipt.entries);
+    // Both runs tell the recipient which features could not be located, and what that means for their values.
+    expect(frozen.caveats.find((c) => c.includes('too sparse'))).toContain(`constant that carries no information: ${names.join(', ')}`);
+    expect(frozen.receipt.warnings).toEqual(expect.arrayContaining(frozen.caveats));
+    expect(moving.caveats.find((c) => c.includes('too sparse'))).toContain('confined to [0, 1]');
     // Their bounds are the fallback, so the statistics show them at [0, 1]; no focused feature is among them.
     const bounds = frozen.released.features.filter((f) => names.includes(f.name)).map((f) => f.bounds);
     expect(bounds.every((b) => b[0] === 0 && b[1] === 1)).toBe(true);
@@ -281,7 +285,7 @@ describe('unlocated features (`unlocated`)', () => {
   it('with no focus (off, or a narrow table) only the unlocated features are frozen; the receipt lists no focus', async () => {
     const { train } = await dataset('physionet2012');
     const run = { train, rows: 10, epsilon: 0.5, steps: 2, directions: 2, batchSize: 64, seed: 7, featureFocus: 'off' as const };
-    const frozen = await condense({ ...run, unlocated: 'freeze' });
+    const frozen = await condense(run);
     const names = frozen.receipt.parameters.unlocatedFeatures as string[];
     expect(names.length).toBeGreaterThan(0);
     expect('featureFocus' in frozen.receipt.parameters).toBe(false);
