@@ -179,10 +179,15 @@ export function keptFeatures(
   frozen: ReadonlySet<number> = new Set(),
 ): number[] | undefined {
   const movable = Array.from({ length: features }, (_, f) => f).filter((f) => !frozen.has(f));
-  if (setting === 'off' || features <= above || features <= setting) return frozen.size > 0 ? movable : undefined;
+  if (setting === 'off' || !focusActs(setting, features, above)) return frozen.size > 0 ? movable : undefined;
   const separation = featureSeparation(moments, pooled, task);
   for (const f of frozen) separation[f] = -Infinity;
   return topFeatures(separation, Math.min(setting, movable.length));
+}
+
+/** Whether a focus on k features acts on a table of `features` features (more than `above` and than k). */
+function focusActs(k: number, features: number, above: number): boolean {
+  return features > above && features > k;
 }
 
 /**
@@ -202,8 +207,8 @@ export function chooseFeatureFocus(
 ): FeatureFocus | undefined {
   const frozen = new Set(unlocated);
   const chosen = kept ?? keptFeatures(setting, encoder.slices.length, moments, pooled, task, above, frozen);
-  const focusActs = keptFeatures(setting, encoder.slices.length, moments, pooled, task, above) !== undefined;
-  return chosen && new FeatureFocus(encoder, chosen, pooled, unlocated, !focusActs);
+  const acts = setting !== 'off' && focusActs(setting, encoder.slices.length, above ?? setting);
+  return chosen && new FeatureFocus(encoder, chosen, pooled, unlocated, !acts);
 }
 
 /** What `poolFeaturesWithoutEvidence` did: the start's moments, the threshold, the features pooled (card order) and how kept differences were treated. */
