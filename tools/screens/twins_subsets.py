@@ -9,20 +9,15 @@ can still split them (s_k). The same on k-means prototypes (km, km_k, kms_k). CA
 
     /usr/bin/python3 tools/screens/twins_subsets.py pima [D]      (scikit-learn, pandas; ../shared beside the project)
 """
-import os, sys, json, numpy as np, pandas as pd
-SHARED=os.path.join(os.path.dirname(os.path.abspath(__file__)),'..','..','..','shared')
-sys.path.insert(0, os.path.join(SHARED,'tools'))
-from independent_check import design
+import os, sys, numpy as np
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bundled_split import bundled_split
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.cluster import KMeans
-D=os.path.join(SHARED,'datasets'); name=sys.argv[1]; depth=int(sys.argv[2]) if len(sys.argv)>2 else 5
-df=pd.read_csv(f'{D}/{name}.csv'); card=json.load(open(f'{D}/{name}.json'))
-test=np.array(json.load(open(f'{D}/{name}.split.json'))['test']); tr=np.setdiff1d(np.arange(len(df)),test)
-ref=df.iloc[tr]; Xtr=design(ref,card,ref); Xte=design(df.iloc[test],card,ref)
-lab=card['label']; pos=str(card.get('positive',1))
-ytr=(df[lab].astype(str).values[tr]==pos).astype(int); yte=(df[lab].astype(str).values[test]==pos).astype(int)
+name=sys.argv[1]; depth=int(sys.argv[2]) if len(sys.argv)>2 else 5
+Xtr,ytr,Xte,yte=bundled_split(name)
 mu=Xtr.mean(0); sd=Xtr.std(0)+1e-9
 oracle=LogisticRegression(max_iter=5000).fit((Xtr-mu)/sd,ytr)
 def P(X): return oracle.predict_proba((X-mu)/sd)[:,1]
