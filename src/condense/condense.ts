@@ -135,7 +135,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   // With `unlocated: 'freeze'`: features whose DP bounds found no occupied bin are never moved (card indices).
   const frozen = settings.unlocated === 'freeze' ? card.features.flatMap((f, j) => (unlocated.includes(f.name) ? [j] : [])) : [];
   if (budget.focusedMoments) {
-    kept = keptFeatures(settings.featureFocus, card.features.length, moments, pooled, settings.task, settings.featureFocusAbove, new Set(frozen))!;
+    kept = keptFeatures(settings.featureFocus, card.features.length, moments, pooled, settings.task, settings.featureFocusAbove, frozen)!;
     const focused = momentsQuery.measureFocused(ctx, budget.focusedMoments.noiseMultiplier, kept);
     measured = combineFocusedMoments(measured, focused.measurement, focused.coordinates);
     moments = decodeMoments(measured);

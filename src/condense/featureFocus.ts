@@ -176,10 +176,11 @@ export function keptFeatures(
   pooled: StratumMoments,
   task: Task,
   above: number = setting === 'off' ? Infinity : setting,
-  frozen: ReadonlySet<number> = new Set(),
+  frozen: readonly number[] = [],
 ): number[] | undefined {
-  const movable = Array.from({ length: features }, (_, f) => f).filter((f) => !frozen.has(f));
-  if (setting === 'off' || !focusActs(setting, features, above)) return frozen.size > 0 ? movable : undefined;
+  const isFrozen = new Set(frozen);
+  const movable = Array.from({ length: features }, (_, f) => f).filter((f) => !isFrozen.has(f));
+  if (setting === 'off' || !focusActs(setting, features, above)) return frozen.length > 0 ? movable : undefined;
   const separation = featureSeparation(moments, pooled, task);
   for (const f of frozen) separation[f] = -Infinity;
   return topFeatures(separation, Math.min(setting, movable.length));
@@ -205,8 +206,7 @@ export function chooseFeatureFocus(
   above?: number,
   unlocated: readonly number[] = [],
 ): FeatureFocus | undefined {
-  const frozen = new Set(unlocated);
-  const chosen = kept ?? keptFeatures(setting, encoder.slices.length, moments, pooled, task, above, frozen);
+  const chosen = kept ?? keptFeatures(setting, encoder.slices.length, moments, pooled, task, above, unlocated);
   const acts = setting !== 'off' && focusActs(setting, encoder.slices.length, above ?? setting);
   return chosen && new FeatureFocus(encoder, chosen, pooled, unlocated, !acts);
 }
