@@ -111,7 +111,7 @@ export async function condense(options: CondenseOptions, hooks: CondenseHooks = 
   const { bounds, featureBounds, task, momentsQuery, unlocated } = privatePreprocessing(
     train,
     budget,
-    { task: settings.task, bounds: settings.bounds, momentsClip: settings.isPrivate ? settings.momentsClip : undefined },
+    { task: settings.task, bounds: settings.bounds, momentsClip: settings.isPrivate ? settings.momentsClip : undefined, boundsTails: settings.boundsTails },
     ctx,
     sigma,
     (timeHistogram) => newTask(settings.task, timeHistogram),

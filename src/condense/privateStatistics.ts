@@ -114,7 +114,8 @@ export function occupiedBinThreshold(bins: number): number {
  * histogram on a fixed, public symmetric-log grid (so the sensitivity is √(number of features)).
  * Bins whose noisy count is below `threshold` standard deviations (default `occupiedBinThreshold`
  * of the query's bins) are treated as empty, so noise in the many empty bins cannot stretch the
- * bounds; the bounds are the outer edges of the surviving bins, widened by one bin on each side.
+ * bounds; the bounds are the outer edges of the surviving bins (with `tails: 'extend'`, and of the
+ * tails next to them that `extendIntoTails` finds), widened by one bin on each side.
  * Values outside them are clamped later; that bias is the price of not spending budget on the
  * extreme tails.
  */
@@ -124,10 +125,11 @@ export function privateFeatureBounds(
   ctx: NoisyQueryContext,
   noiseMultiplier: number,
   threshold = occupiedBinThreshold(features.length * SLOG_BINS),
+  tails: BoundsTails = 'cut',
 ): Record<string, [number, number]> {
   const histogram = featureBoundsHistogram(table, features);
   ctx.scope.inside(MECHANISM.featureBounds, () => readRecordsOnce(table, [histogram]));
-  return releaseFeatureBounds(table, features, histogram.counts, ctx, noiseMultiplier, threshold).bounds;
+  return releaseFeatureBounds(table, features, histogram.counts, ctx, noiseMultiplier, threshold, tails).bounds;
 }
 
 /** Column indices of named features (throws on an unknown name). */
@@ -151,6 +153,26 @@ export interface LocatedBounds {
   unlocated: string[];
 }
 
+/**
+ * How far DP bounds reach (`RunSettings.boundsTails`): `cut` — the bins that clear the threshold,
+ * widened by one bin; `extend` — also the tails next to them (`extendIntoTails`), read from the same
+ * noisy histogram (post-processing, no extra ε).
+ */
+export type BoundsTails = 'cut' | 'extend';
+
+/** Widths, in bins of the symmetric-log grid, of the windows `extendIntoTails` tests beyond a feature's span. */
+export const TAIL_WINDOWS = [1, 2, 4, 8] as const;
+
+/**
+ * The threshold, in noise standard deviations of a window's sum, above which `extendIntoTails`
+ * extends a span: Bonferroni over the windows tested where a tail ends (each side of each feature,
+ * `TAIL_WINDOWS.length` windows), so that over the whole query at most `SPURIOUS_BINS_PER_QUERY`
+ * spans are expected to extend into bins that hold no records. Public (the number of features).
+ */
+export function tailWindowThreshold(features: number): number {
+  return occupiedBinThreshold(features * 2 * TAIL_WINDOWS.length);
+}
+
 /** Release the bounds query's exact `counts` (noise added in place) and read the bounds off them. */
 function releaseFeatureBounds(
   table: Table,
@@ -159,6 +181,7 @@ function releaseFeatureBounds(
   ctx: NoisyQueryContext,
   noiseMultiplier: number,
   threshold = occupiedBinThreshold(features.length * SLOG_BINS),
+  tails: BoundsTails = 'cut',
 ): LocatedBounds {
   const result: Record<string, [number, number]> = {};
   const unlocated: string[] = [];
@@ -169,9 +192,13 @@ function releaseFeatureBounds(
   for (let f = 0; f < features.length; f++) layout.part(SLOG_BINS, 1);
   const query = layout.build({ name: MECHANISM.featureBounds, purpose: `bounds of ${features.length} features without public bounds` }, noiseMultiplier);
   release(ctx, query, counts);
-  const cutoff = ctx.isPrivate ? threshold * query.noiseMultiplier * query.l2Sensitivity : 0.5;
+  const binNoise = ctx.isPrivate ? query.noiseMultiplier * query.l2Sensitivity : 0;
+  const cutoff = ctx.isPrivate ? threshold * binNoise : 0.5;
+  const windowThreshold = tailWindowThreshold(features.length);
   columns.forEach((column, f) => {
-    const span = survivingSpan(counts, f * SLOG_BINS, SLOG_BINS, cutoff);
+    let core = survivingCore(counts, f * SLOG_BINS, SLOG_BINS, cutoff);
+    if (core && tails === 'extend' && ctx.isPrivate) core = extendIntoTails(counts, f * SLOG_BINS, SLOG_BINS, core, windowThreshold * binNoise);
+    const span = core && widenByOneBin(core, SLOG_BINS);
     // Nothing survived the threshold: fall back to a unit interval around 0 (public, arbitrary).
     // (Every value this can give is among `slogBoundCuts`, which the one pass relies on.)
     const [low, high] = span ? [slogEdge(span[0]), slogEdge(span[1])] : [0, 1];
@@ -182,10 +209,10 @@ function releaseFeatureBounds(
 }
 
 /**
- * Bin range [first, last + 1) of the histogram slice [offset, offset + bins) whose counts exceed
- * `cutoff`, widened by one bin on each side (clamped to the grid); undefined when no bin survives.
+ * First and last bin (inclusive) of the histogram slice [offset, offset + bins) whose counts exceed
+ * `cutoff`; undefined when no bin survives.
  */
-function survivingSpan(counts: Float64Array, offset: number, bins: number, cutoff: number): [number, number] | undefined {
+function survivingCore(counts: Float64Array, offset: number, bins: number, cutoff: number): [number, number] | undefined {
   let first = -1;
   let last = -1;
   for (let b = 0; b < bins; b++) {
@@ -194,7 +221,49 @@ function survivingSpan(counts: Float64Array, offset: number, bins: number, cutof
       last = b;
     }
   }
-  return first < 0 ? undefined : [Math.max(0, first - 1), Math.min(bins, last + 2)];
+  return first < 0 ? undefined : [first, last];
+}
+
+/** The bin range [first − 1, last + 2) of a core, clamped to the grid. */
+function widenByOneBin([first, last]: [number, number], bins: number): [number, number] {
+  return [Math.max(0, first - 1), Math.min(bins, last + 2)];
+}
+
+/** Bin range [first, last + 1) of the bins whose counts exceed `cutoff`, widened by one bin on each side; undefined when none. */
+function survivingSpan(counts: Float64Array, offset: number, bins: number, cutoff: number): [number, number] | undefined {
+  const core = survivingCore(counts, offset, bins, cutoff);
+  return core && widenByOneBin(core, bins);
+}
+
+/**
+ * A lab value's histogram on the symmetric-log grid has a peak a few bins wide and a long tail
+ * whose bins each hold too few records to clear the per-bin threshold, though together they may
+ * hold a third of the records (session 40: physionet2012's ALT cut at 41 with 39 % of patients
+ * above). So, on each side of the core (inclusive bin indices), the windows of `TAIL_WINDOWS` bins
+ * just beyond it are tested, narrowest first; the first whose summed noisy count exceeds
+ * `windowCutoff` · √(its width) joins the core, and the test repeats from the new edge until no
+ * window clears. Each window's sum has noise sd (bin noise) · √width, so wider windows find thinner
+ * tails. Post-processing of the released histogram.
+ */
+function extendIntoTails(counts: Float64Array, offset: number, bins: number, core: [number, number], windowCutoff: number): [number, number] {
+  const windowSum = (from: number, to: number) => sumOf(counts, offset + from, to - from + 1);
+  // The width of the first window on one side (from `edge` outward, `step` = ±1) that clears, or 0.
+  const clearingWidth = (edge: number, step: 1 | -1): number => {
+    let tested = 0;
+    for (const w of TAIL_WINDOWS) {
+      const far = Math.min(bins - 1, Math.max(0, edge + step * w));
+      const width = Math.abs(far - edge);
+      if (width <= tested) break;
+      tested = width;
+      const [from, to] = step > 0 ? [edge + 1, far] : [far, edge - 1];
+      if (windowSum(from, to) > windowCutoff * Math.sqrt(width)) return width;
+    }
+    return 0;
+  };
+  let [first, last] = core;
+  for (let w = clearingWidth(last, 1); w > 0; w = clearingWidth(last, 1)) last += w;
+  for (let w = clearingWidth(first, -1); w > 0; w = clearingWidth(first, -1)) first -= w;
+  return [first, last];
 }
 
 function roundBounds(type: string, low: number, high: number): [number, number] {
@@ -345,7 +414,7 @@ export interface PrivatePreprocessing<T extends Stratification> {
 export function privatePreprocessing<T extends Stratification>(
   table: Table,
   plan: PreprocessingPlan,
-  settings: { task: Task; bounds: Record<string, [number, number]>; momentsClip?: number },
+  settings: { task: Task; bounds: Record<string, [number, number]>; momentsClip?: number; boundsTails?: BoundsTails },
   ctx: NoisyQueryContext,
   noiseMultiplier: number,
   newTask: (timeHistogram?: TimeHistogram) => T,
@@ -381,7 +450,7 @@ export function privatePreprocessing<T extends Stratification>(
   ctx.scope.inside(jointSection(plan, settings.task, clip === undefined), () => readRecordsOnce(table, collectors));
 
   // 1. DP bounds.
-  const located = boundsHistogram ? releaseFeatureBounds(table, plan.featuresNeedingBounds, boundsHistogram.counts, ctx, noiseMultiplier) : { bounds: {}, unlocated: [] };
+  const located = boundsHistogram ? releaseFeatureBounds(table, plan.featuresNeedingBounds, boundsHistogram.counts, ctx, noiseMultiplier, undefined, settings.boundsTails) : { bounds: {}, unlocated: [] };
   const wide: Record<string, [number, number]> = { ...userBounds, ...located.bounds };
   const boundsOf = (f: (typeof features)[number], given: Record<string, [number, number]>) => (given[f.name] ?? f.bounds ?? [0, 1]) as [number, number];
   // 2. Data ranges, one joint query over the ranged features in card order (a second pass for those with DP bounds).

@@ -116,6 +116,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
     // The focused second moments measurement: its ledger entry is listed with the others.
     ...(budget.focusedMoments ? { focusedMomentsShare: budget.focusedMoments.share } : {}),
     ...(budget.looseRanges ? { rangesShare: budget.looseRanges.share } : {}),
+    ...(settings.boundsTails === 'extend' && budget.featuresNeedingBounds.length > 0 ? { boundsTails: 'extend' as const } : {}),
     // How the spreads were read matters only where the moments carry noise.
     ...(settings.isPrivate ? { spreadEstimate: settings.spreadEstimate } : {}),
   };
@@ -126,7 +127,7 @@ export function settingsAsRun(settings: RunSettings, budget: BudgetPlan, steps: 
  * the options that are off by default or act only on some tables), in the receipt's order: a receipt
  * lists each only when present, so runs without them keep their receipts.
  */
-const LISTED_WHEN_PRESENT = ['mstShare', 'initialDraws', 'timeOrder', 'rowWeights', 'twins', 'iterateAverage', 'featureFocus', 'focusedFeatures', 'unlocatedFeatures', 'focusedMomentsShare', 'rangesShare', 'startEvidence', 'spreadEstimate'] as const satisfies readonly (keyof ResolvedSettings)[];
+const LISTED_WHEN_PRESENT = ['mstShare', 'initialDraws', 'timeOrder', 'rowWeights', 'twins', 'iterateAverage', 'featureFocus', 'focusedFeatures', 'unlocatedFeatures', 'focusedMomentsShare', 'rangesShare', 'boundsTails', 'startEvidence', 'spreadEstimate'] as const satisfies readonly (keyof ResolvedSettings)[];
 
 export function releaseReceipt(
   ledger: PrivacyLedger,

@@ -315,6 +315,13 @@ export const SETTINGS = {
     // Listed in the receipt (by `settingsAsRun`, as `unlocatedFeatures`) only when some feature was frozen.
     receipt: false,
   }),
+  boundsTails: setting(z.enum(['cut', 'extend']).default('cut'), {
+    flag: 'bounds-tails',
+    placeholder: 'kind',
+    help: "how far the DP bounds of features without public bounds reach: cut (the symmetric-log bins whose noisy count clears the threshold, one bin beyond) or extend (also the tails next to them: windows of 1, 2, 4 or 8 bins just beyond, each joining when its summed noisy count clears a threshold that grows with √width, repeated from the new edge; post-processing of the same histogram, no extra ε)",
+    // Listed in the receipt (by `settingsAsRun`) only when it extended and some feature needed DP bounds.
+    receipt: false,
+  }),
   presenceCounts: setting(z.enum(['own', 'pooled', 'count']).default('own'), {
     flag: 'presence-counts',
     placeholder: 'kind',
@@ -492,6 +499,8 @@ export interface ResolvedSettings {
   focusedMomentsShare?: number;
   /** Only when the loose-bounds histogram was taken (`rangesShare`): its share of the moments' ρ. */
   rangesShare?: number;
+  /** Only when DP bounds were taken and read with their tails (`boundsTails: 'extend'`). */
+  boundsTails?: 'extend';
   /** Private runs only (the moments carry noise): how the stratum spreads were read (`spreadEstimate`). */
   spreadEstimate?: 'plug-in' | 'scale-prior';
 }
