@@ -21,8 +21,10 @@ function presentValues(train: Table, names: readonly string[]): Map<string, Floa
   return new Map(
     names.map((name) => {
       const column = train.features.find((c) => c.spec.name === name)!;
+      // (A row-major table's column copies its values out on each read of `values`: read it once.)
+      const all = column.values;
       const values: number[] = [];
-      for (let i = 0; i < train.nRows; i++) if (!column.missing[i]) values.push(column.values[i]);
+      for (let i = 0; i < train.nRows; i++) if (!column.missing[i]) values.push(all[i]);
       return [name, Float64Array.from(values)];
     }),
   );
