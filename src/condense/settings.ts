@@ -319,7 +319,7 @@ export const SETTINGS = {
     flag: 'bounds-tails',
     placeholder: 'kind',
     help: "how far the DP bounds of features without public bounds reach: cut (the symmetric-log bins whose noisy count clears the threshold, one bin beyond) or extend (also the tails next to them: windows of 1, 2, 4 or 8 bins just beyond, each joining when its summed noisy count clears a threshold that grows with √width, repeated from the new edge; post-processing of the same histogram, no extra ε)",
-    // Listed in the receipt (by `settingsAsRun`) only when it extended and some feature needed DP bounds.
+    // Listed in the receipt (by `settingsAsRun`) only when set to extend on a run with DP bounds.
     receipt: false,
   }),
   presenceCounts: setting(z.enum(['own', 'pooled', 'count']).default('own'), {
