@@ -492,9 +492,9 @@ export interface ResolvedSettings {
    * moments only, so it may be released.
    */
   featureFocus?: number;
+  focusedFeatures?: string[];
   /** Only when features whose DP bounds found no occupied bin were frozen (`unlocated: 'freeze'`): their names. */
   unlocatedFeatures?: string[];
-  focusedFeatures?: string[];
   /** Only when the focused second moments measurement was taken (`focusedMomentsShare`): its share of the moments' ρ. */
   focusedMomentsShare?: number;
   /** Only when the loose-bounds histogram was taken (`rangesShare`): its share of the moments' ρ. */
